@@ -1,0 +1,147 @@
+//! The command line: argument parsing, one module per subcommand, and rendering at the edge.
+//!
+//! Conventions shared by every command (documented in the README):
+//! exit 0 success, 1 the input is wrong (diagnostics, drift, unformatted), 2 the tool could
+//! not run (usage, unreadable file, I/O failure). Diagnostics go to stderr, results to
+//! stdout. `--format json` prints one JSON object per line. Colour only on a terminal,
+//! never with `NO_COLOR` set.
+
+mod check;
+mod ui;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use ui::Ui;
+
+/// Exit status of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 0: success.
+    Ok,
+    /// 1: the input is wrong (diagnostics, stale artifacts, unformatted source).
+    Failed,
+    /// 2: the tool could not run.
+    ToolError,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Ok => ExitCode::SUCCESS,
+            Status::Failed => ExitCode::from(1),
+            Status::ToolError => ExitCode::from(2),
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "envdef",
+    version,
+    about = "Typed environment definitions: one source, every .env, tfvars, compose and Kubernetes artifact.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Output format for diagnostics and results.
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    pub format: Format,
+    /// When to use colour (`auto`: only on a terminal and without NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (e.g. every unchanged artifact).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// `--deny warnings` turns every warning into an error.
+    #[arg(long, value_enum, global = true, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse, resolve and type-check a source; print diagnostics.
+    Check(check::CheckArgs),
+}
+
+/// Runs the CLI with the process arguments and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
+            let _ = err.print();
+            return if err.use_stderr() {
+                Status::ToolError.into()
+            } else {
+                Status::Ok.into()
+            };
+        }
+    };
+    let ui = Ui::new(&cli.global);
+    let status = match cli.command {
+        Command::Check(args) => check::run(&ui, args),
+    };
+    status.into()
+}
+
+/// The source file a command works on: the one given, or the only `*.envdef` file in the
+/// current directory.
+pub fn find_source(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let entries =
+        std::fs::read_dir(".").map_err(|e| format!("cannot list the current directory: {e}"))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "envdef"))
+        .map(|p| p.strip_prefix("./").map(PathBuf::from).unwrap_or(p))
+        .collect();
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err("no FILE given and no `*.envdef` file in the current directory".to_string()),
+        _ => Err(format!(
+            "no FILE given and several `*.envdef` files in the current directory ({}); name one",
+            found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

@@ -1,0 +1,308 @@
+//! Rendering diagnostics at the CLI edge: human (miette's graphical report) or JSON lines.
+//!
+//! Labels may point into several files; miette shows one source per report, so the labels
+//! in the primary file stay on the report and those in other files become `related`
+//! reports, each with its own source (kdl-rs does the same).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+
+use super::{Diagnostic, Label, Severity};
+use crate::source::{FileId, SourceMap, Span};
+
+/// How human output looks.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanStyle {
+    pub color: bool,
+    /// Terminal width for wrapping; goldens use a fixed 80.
+    pub width: usize,
+}
+
+impl HumanStyle {
+    /// Fixed, colourless style used by golden tests.
+    pub fn plain() -> HumanStyle {
+        HumanStyle {
+            color: false,
+            width: 80,
+        }
+    }
+}
+
+/// A rendered human report for one diagnostic (ends with a newline).
+pub fn human(diagnostic: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let report = Report::build(diagnostic, sources);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        // miette only fails on fmt errors of the String writer, which cannot happen; fall
+        // back to a plain line rather than lose the diagnostic.
+        out = format!(
+            "{}[{}]: {}\n",
+            diagnostic.severity.as_str(),
+            diagnostic.code,
+            diagnostic.message
+        );
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Human reports for many diagnostics followed by a summary line ("2 errors, 1 warning").
+pub fn human_all<'a>(
+    diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+    sources: &SourceMap,
+    style: HumanStyle,
+) -> String {
+    let mut out = String::new();
+    let (mut errors, mut warnings) = (0, 0);
+    for d in diagnostics {
+        match d.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+        out.push_str(&human(d, sources, style));
+        out.push('\n');
+    }
+    if errors + warnings > 0 {
+        let _ = writeln!(out, "{}", summary(errors, warnings));
+    }
+    out
+}
+
+/// "1 error, 2 warnings" style summary.
+pub fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => format!("{} emitted", plural(e, "error")),
+        (0, w) => format!("{} emitted", plural(w, "warning")),
+        (e, w) => format!(
+            "{} and {} emitted",
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
+    }
+}
+
+/// One miette report: the labels of one file plus related reports for the other files.
+#[derive(Debug)]
+struct Report {
+    code: String,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl Report {
+    fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
+        let primary_file = d.primary_span().map(|s| s.file);
+        let mut files: Vec<FileId> = Vec::new();
+        for label in &d.labels {
+            if !files.contains(&label.span.file) {
+                files.push(label.span.file);
+            }
+        }
+        let mut help = d.help.clone();
+        if !d.notes.is_empty() {
+            // miette has no separate note slot; notes go after the help line.
+            let notes = d
+                .notes
+                .iter()
+                .map(|n| format!("note: {n}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            help = Some(match help {
+                Some(h) => format!("{h}\n{notes}"),
+                None => notes,
+            });
+        }
+        let severity = match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut report = Report {
+            code: d.code.as_str().to_string(),
+            severity,
+            message: d.message.clone(),
+            help,
+            source: primary_file.map(|f| named(sources, f)),
+            labels: labels_in(&d.labels, primary_file, sources),
+            related: Vec::new(),
+        };
+        for file in files.into_iter().filter(|f| Some(*f) != primary_file) {
+            report.related.push(Report {
+                code: String::new(),
+                severity: miette::Severity::Advice,
+                message: format!("in {}", sources.get(file).name),
+                help: None,
+                source: Some(named(sources, file)),
+                labels: labels_in(&d.labels, Some(file), sources),
+                related: Vec::new(),
+            });
+        }
+        report
+    }
+}
+
+fn named(sources: &SourceMap, file: FileId) -> NamedSource<Arc<str>> {
+    let f = sources.get(file);
+    NamedSource::new(f.name.clone(), f.text.clone()).with_language("envdef")
+}
+
+fn labels_in(labels: &[Label], file: Option<FileId>, sources: &SourceMap) -> Vec<LabeledSpan> {
+    labels
+        .iter()
+        .filter(|l| Some(l.span.file) == file)
+        .map(|l| {
+            let span = clamp(l.span, sources);
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            if l.primary {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            }
+        })
+        .collect()
+}
+
+/// Keeps a span inside its file so a bad span can never make rendering panic.
+fn clamp(span: Span, sources: &SourceMap) -> miette::SourceSpan {
+    let len = sources.get(span.file).text.len();
+    let start = (span.start as usize).min(len);
+    let end = (span.end as usize).clamp(start, len);
+    (start, end - start).into()
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn std::fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+/// The JSON form of one diagnostic (one object per line; documented in `docs/json.md`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    /// Location of the primary label; all null for a diagnostic without a location.
+    #[serde(flatten)]
+    pub location: Option<JsonSpan>,
+    pub labels: Vec<JsonLabel<'a>>,
+    pub help: Option<&'a str>,
+    pub notes: &'a [String],
+}
+
+/// A span as editors and CI annotations want it: path, 1-based line/column, byte offsets.
+#[derive(Debug, Serialize)]
+pub struct JsonSpan {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel<'a> {
+    #[serde(flatten)]
+    pub span: JsonSpan,
+    pub message: &'a str,
+    pub primary: bool,
+}
+
+pub fn json_span(span: Span, sources: &SourceMap) -> JsonSpan {
+    let file = sources.get(span.file);
+    let len = file.text.len();
+    let start = (span.start as usize).min(len);
+    let end = (span.end as usize).clamp(start, len);
+    let a = file.line_col(start);
+    let b = file.line_col(end);
+    JsonSpan {
+        file: file.name.clone(),
+        line: a.line,
+        column: a.column,
+        end_line: b.line,
+        end_column: b.column,
+        start,
+        end,
+    }
+}
+
+/// One diagnostic as one line of JSON (no trailing newline).
+pub fn json(d: &Diagnostic, sources: &SourceMap) -> String {
+    let value = JsonDiagnostic {
+        code: d.code.as_str(),
+        severity: d.severity.as_str(),
+        message: &d.message,
+        location: d.primary_span().map(|s| json_span(s, sources)),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| JsonLabel {
+                span: json_span(l.span, sources),
+                message: &l.message,
+                primary: l.primary,
+            })
+            .collect(),
+        help: d.help.as_deref(),
+        notes: &d.notes,
+    };
+    serde_json::to_string(&value).expect("diagnostic JSON is always serialisable")
+}

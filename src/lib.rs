@@ -1,0 +1,95 @@
+//! envdef: a compiler for a typed environment-definition language.
+//!
+//! One source declares every variable the applications read (type, rules, docs), one value
+//! sheet per environment with inheritance, secrets as references, feature flags and rules;
+//! envdef checks it and writes every artifact (.env, tfvars, compose, Kubernetes).
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! text ─syntax→ ast::File ─resolve→ resolve::Program ─check→ model::Model ─emit→ Vec<Artifact>
+//! ```
+//!
+//! Each stage pushes into one [`Diagnostics`] sink and carries on; a later stage runs only
+//! when it can make sense of what the earlier ones produced. The library does no output and
+//! reads files only through a [`source::Loader`]; the CLI renders diagnostics and writes
+//! artifacts.
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod emit;
+pub mod model;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+
+use std::path::{Path, PathBuf};
+
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+pub use model::Model;
+pub use source::{FsLoader, Loader, SourceMap, Span};
+
+/// Options that change what counts as an error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// `--deny warnings`.
+    pub deny_warnings: bool,
+}
+
+/// Everything one run of the front end produced.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// Present only when there are no errors.
+    pub model: Option<Model>,
+    /// In source order.
+    pub diagnostics: Diagnostics,
+}
+
+/// The root file could not be read: the tool cannot run (exit 2), as opposed to the
+/// source being wrong (exit 1).
+#[derive(Debug)]
+pub struct RootLoadError {
+    pub path: PathBuf,
+    pub error: source::LoadError,
+}
+
+impl std::fmt::Display for RootLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.error)
+    }
+}
+
+/// Parse, resolve and check `root` and everything it imports.
+pub fn check_file(
+    loader: &dyn Loader,
+    root: &Path,
+    options: CheckOptions,
+) -> Result<Compilation, RootLoadError> {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Diagnostics::new();
+    let program =
+        resolve::load_program(loader, root, &mut sources, &mut diagnostics).map_err(|error| {
+            RootLoadError {
+                path: root.to_path_buf(),
+                error,
+            }
+        })?;
+    let model = check::check(&program, &sources, &mut diagnostics);
+    if options.deny_warnings {
+        diagnostics.deny_warnings();
+    }
+    diagnostics.sort();
+    let model = if diagnostics.has_errors() {
+        None
+    } else {
+        model
+    };
+    Ok(Compilation {
+        sources,
+        model,
+        diagnostics,
+    })
+}

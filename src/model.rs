@@ -1,0 +1,282 @@
+//! The resolved, checked model: every concrete environment with a typed value for every
+//! variable, and where each value came from.
+//!
+//! Produced by [`crate::check`] only when there are no errors; consumed by [`crate::emit`],
+//! `diff`, `explain` and `list`. Emitters read this, never the AST. Everything is in
+//! declaration order (`IndexMap`, `Vec`), so output built from it is deterministic.
+//! Variables are addressed by [`VarId`] (an index), and each environment stores its values
+//! in a `Vec` indexed by it: no hashing, no walking `extends` chains after resolution.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// The whole fleet, resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// `project NAME`, or the root file's stem when absent.
+    pub project: String,
+    /// The root source file as the user named it (for "generated from" headers).
+    pub source_name: String,
+    /// Every variable, secret and flag, shared and service-owned, in declaration order.
+    pub vars: Vec<VarDef>,
+    /// Declared services; when the source declares none, one implicit service named after
+    /// the project that uses every shared declaration.
+    pub services: IndexMap<String, Service>,
+    /// Every environment, abstract ones included, in declaration order.
+    pub envs: IndexMap<String, Env>,
+    /// `emit` lines in declaration order.
+    pub emits: Vec<Emit>,
+}
+
+impl Model {
+    pub fn var(&self, id: VarId) -> &VarDef {
+        &self.vars[id.index()]
+    }
+
+    /// Environments that are emitted (not abstract), in declaration order.
+    pub fn concrete_envs(&self) -> impl Iterator<Item = &Env> {
+        self.envs.values().filter(|e| !e.is_abstract)
+    }
+
+    /// Looks a variable up by its source name: `NAME` for shared declarations, `svc.NAME`
+    /// for a service's own variables.
+    pub fn find_var(&self, qualified: &str) -> Option<VarId> {
+        self.vars
+            .iter()
+            .position(|v| v.qualified_name() == qualified)
+            .map(|i| VarId(i as u32))
+    }
+}
+
+/// Index of a variable in [`Model::vars`] and in every [`Env::values`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct VarId(pub u32);
+
+impl VarId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What kind of declaration a variable came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VarKind {
+    Var,
+    Secret,
+    Flag,
+}
+
+/// One declared variable, secret or flag.
+#[derive(Debug, Clone, Serialize)]
+pub struct VarDef {
+    /// The name as declared (`API_URL`, `new_checkout`, `PORT` for `api.PORT`).
+    pub name: String,
+    /// The owning service for a service's own variable.
+    pub owner: Option<String>,
+    pub kind: VarKind,
+    /// For secrets: `string`. For flags: `bool`.
+    pub ty: Type,
+    /// `TYPE?`: may be unset; an unset optional variable is not emitted.
+    pub optional: bool,
+    pub doc: Option<String>,
+    pub example: Option<String>,
+    pub deprecated: Option<String>,
+    /// The key written to .env, compose and Kubernetes (`API_URL`; `FEATURE_NEW_CHECKOUT`
+    /// for the flag `new_checkout`).
+    pub emit_name: String,
+    /// The Terraform variable name (snake_case unless `tfvars_name` overrides it).
+    pub tfvars_name: String,
+    /// How non-string values are written in text formats.
+    pub format: ValueFormat,
+    /// For secrets: the declaration's default reference template (`{env}`/`{service}`
+    /// not yet expanded). Environments may override it.
+    pub default_reference: Option<String>,
+    pub span: Span,
+}
+
+impl VarDef {
+    /// `NAME`, or `svc.NAME` for a service's own variable.
+    pub fn qualified_name(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("{owner}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.kind == VarKind::Secret
+    }
+}
+
+/// Per-variable formatting options for text targets (`unit`, `separator`, `list_format`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueFormat {
+    /// Write a duration as a number in this unit instead of canonical `1h30m`.
+    pub duration_unit: Option<DurationUnit>,
+    /// Joins list elements in text formats (default `,`).
+    pub separator: String,
+    /// `list_format = "json"`: write lists as a JSON array instead.
+    pub list_json: bool,
+}
+
+impl Default for ValueFormat {
+    fn default() -> ValueFormat {
+        ValueFormat {
+            duration_unit: None,
+            separator: ",".to_string(),
+            list_json: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationUnit {
+    Ms,
+    S,
+    M,
+    H,
+}
+
+/// A resolved type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Type {
+    pub kind: TypeKind,
+    pub refinements: Vec<Refinement>,
+    /// The named type it came from (`Port`), for messages and `list`.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TypeKind {
+    String,
+    Int,
+    Float,
+    Bool,
+    Url,
+    Duration,
+    /// A string-literal union: the allowed members in declaration order.
+    Enum {
+        members: Vec<String>,
+    },
+    List {
+        element: Box<Type>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Refinement {
+    /// `in LO..=HI` / `in LO..HI`.
+    Range {
+        lo: Number,
+        hi: Number,
+        inclusive: bool,
+    },
+    /// `matching /RE/` (the pattern as written, already validated).
+    Matching { pattern: String },
+    /// `len in A..=B` / `len in A..B`.
+    Len { lo: u64, hi: u64, inclusive: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+/// A typed, fully interpolated value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// Milliseconds.
+    Duration(u64),
+    List(Vec<Value>),
+    /// A secret: only its reference, with `{env}` expanded and `{service}` still to expand
+    /// per service ([`Value::secret_reference`]). Never a value.
+    Secret {
+        reference: String,
+    },
+}
+
+impl Value {
+    /// A secret's reference for one service (`{service}` expanded).
+    pub fn secret_reference(&self, service: &str) -> Option<String> {
+        match self {
+            Value::Secret { reference } => Some(reference.replace("{service}", service)),
+            _ => None,
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolved {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+/// Provenance of a value: which environment (or the declaration's default) set it, where,
+/// and the string template it was interpolated from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Origin {
+    /// The environment whose assignment set the value; `None` for the declaration's
+    /// default (or a secret's default reference).
+    pub env: Option<String>,
+    /// The assignment or default literal that set it.
+    pub span: Span,
+    /// For interpolated strings: the template as written (`"${API_URL}/v1"`).
+    pub template: Option<String>,
+}
+
+/// One environment, after inheritance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Env {
+    pub name: String,
+    pub is_abstract: bool,
+    pub parent: Option<String>,
+    /// This environment, then its parent, then the parent's parent, …
+    pub chain: Vec<String>,
+    /// Indexed by [`VarId`]. `None`: an optional variable left unset. In abstract
+    /// environments a required variable may also be `None` (nothing set it yet).
+    pub values: Vec<Option<Resolved>>,
+    pub span: Span,
+}
+
+impl Env {
+    pub fn value(&self, id: VarId) -> Option<&Resolved> {
+        self.values.get(id.index()).and_then(Option::as_ref)
+    }
+}
+
+/// One deployable: what it reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: String,
+    /// Its own variables first, then the shared ones it `uses`, in the order written.
+    pub vars: Vec<VarId>,
+    /// True for the implicit service of a source without `service` declarations.
+    pub implicit: bool,
+    pub span: Span,
+}
+
+/// One `emit` line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Emit {
+    /// `dotenv`, `tfvars`, `variables_tf`, `compose`, `kubernetes`, or a custom target.
+    pub target: String,
+    /// The path template (`{env}`, `{service}` not yet expanded).
+    pub path: String,
+    /// Options in the order written (`namespace = "acme-{env}"`).
+    pub options: IndexMap<String, Value>,
+    pub span: Span,
+}

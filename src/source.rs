@@ -1,0 +1,329 @@
+//! Source files and spans: the only place that reads input files.
+//!
+//! Every input file gets a [`FileId`] in a [`SourceMap`]; every AST node, model value and
+//! diagnostic carries a [`Span`] (file + byte range) that indexes back into it. Spans have
+//! no lifetime, so they outlive the parser and travel all the way to the CLI.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Largest source file envdef reads (see `docs/limits.md`). Bigger files are refused with a
+/// clear message before any parsing, so a stray 2 GB log passed as FILE cannot exhaust memory.
+pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both (they must be in the same file).
+    pub fn to(self, other: Span) -> Span {
+        debug_assert_eq!(self.file, other.file);
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl From<(FileId, pest::Span<'_>)> for Span {
+    fn from((file, span): (FileId, pest::Span<'_>)) -> Span {
+        Span::new(file, span.start(), span.end())
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(span: Span) -> miette::SourceSpan {
+        (span.start as usize, span.len()).into()
+    }
+}
+
+/// A line/column position, both 1-based; the column counts Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One loaded source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given or resolved (used to open imports relative to it).
+    pub path: PathBuf,
+    /// The name shown in diagnostics (the path as the user wrote it, or relative to the root).
+    pub name: String,
+    /// Shared so diagnostics can hand the text to miette without copying it.
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            name,
+            text: text.into(),
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column of a byte offset (clamped to the file).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line_idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = self.line_starts[line_idx];
+        // Count chars, not bytes, so editors get the column they display. A span never
+        // starts inside a char, but clamp to a boundary in case a caller passes one.
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[line_start..end].chars().count() + 1;
+        LineCol {
+            line: line_idx + 1,
+            column,
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// All files of one compilation.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// The file already loaded from this (canonical) path, if any.
+    pub fn find_path(&self, path: &Path) -> Option<FileId> {
+        self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.file).slice(span)
+    }
+}
+
+/// Why a file could not be read. These are tool failures (exit 2), not diagnostics about
+/// the source's content.
+#[derive(Debug)]
+pub enum LoadError {
+    NotFound,
+    IsDirectory,
+    TooLarge { size: u64, limit: u64 },
+    NotUtf8 { offset: usize },
+    Io(std::io::Error),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::NotFound => write!(f, "no such file"),
+            LoadError::IsDirectory => write!(f, "is a directory, not a source file"),
+            LoadError::TooLarge { size, limit } => write!(
+                f,
+                "file is {size} bytes; envdef reads source files of at most {limit} bytes"
+            ),
+            LoadError::NotUtf8 { offset } => {
+                write!(f, "not valid UTF-8 (first invalid byte at offset {offset})")
+            }
+            LoadError::Io(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+/// Reads source files. The pipeline never touches the file system directly: tests and
+/// fuzzers pass an in-memory loader, the CLI passes [`FsLoader`].
+pub trait Loader {
+    /// Canonical identity of a path (so `a/../b.envdef` and `b.envdef` are one file and
+    /// symlink cycles are caught).
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError>;
+    fn load(&self, path: &Path) -> Result<String, LoadError>;
+}
+
+/// The real file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FsLoader;
+
+impl Loader for FsLoader {
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError> {
+        std::fs::canonicalize(path).map_err(io_to_load_error)
+    }
+
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        let meta = std::fs::metadata(path).map_err(io_to_load_error)?;
+        if meta.is_dir() {
+            return Err(LoadError::IsDirectory);
+        }
+        if meta.len() > MAX_SOURCE_BYTES {
+            return Err(LoadError::TooLarge {
+                size: meta.len(),
+                limit: MAX_SOURCE_BYTES,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(io_to_load_error)?;
+        decode_source(bytes)
+    }
+}
+
+/// UTF-8 decoding shared by every loader; a leading BOM is dropped (editors on Windows
+/// write one, and it must not become part of the first token).
+pub fn decode_source(bytes: Vec<u8>) -> Result<String, LoadError> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(err) => Err(LoadError::NotUtf8 {
+            offset: err.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+fn io_to_load_error(err: std::io::Error) -> LoadError {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound,
+        std::io::ErrorKind::IsADirectory => LoadError::IsDirectory,
+        _ => LoadError::Io(err),
+    }
+}
+
+/// An in-memory loader for tests and fuzzing: paths map to contents.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryLoader {
+    pub files: indexmap::IndexMap<PathBuf, String>,
+}
+
+impl MemoryLoader {
+    pub fn new() -> MemoryLoader {
+        MemoryLoader::default()
+    }
+
+    pub fn with(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> MemoryLoader {
+        self.files.insert(path.into(), text.into());
+        self
+    }
+}
+
+impl Loader for MemoryLoader {
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError> {
+        let normal = normalize(path);
+        if self.files.contains_key(&normal) {
+            Ok(normal)
+        } else {
+            Err(LoadError::NotFound)
+        }
+    }
+
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or(LoadError::NotFound)
+    }
+}
+
+/// Lexical normalisation (`a/./b/../c` → `a/c`) for in-memory paths.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_is_one_based_and_counts_chars() {
+        let f = SourceFile::new("x".into(), "x".into(), "ab\nçd\n".into());
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // 'ç' is two bytes; 'd' is the 2nd char on line 2.
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_col(100), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn bom_is_dropped_and_bad_utf8_reports_offset() {
+        assert_eq!(
+            decode_source(b"\xEF\xBB\xBFproject x".to_vec()).unwrap(),
+            "project x"
+        );
+        match decode_source(b"ab\xFFc".to_vec()) {
+            Err(LoadError::NotUtf8 { offset }) => assert_eq!(offset, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}
