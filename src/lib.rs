@@ -24,6 +24,7 @@ pub mod model;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod workflow;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,103 @@
+//! Comparing artifacts with the files on disk.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::error::{WorkflowError, WorkflowResult};
+use super::paths::{check_relative, display_path, Containment};
+use crate::emit::Artifact;
+
+/// How an artifact relates to the file at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileState {
+    /// No file there yet.
+    New,
+    /// A file is there with other contents.
+    Changed,
+    /// The file already holds exactly these bytes; it will not be touched.
+    Unchanged,
+}
+
+/// One artifact and what writing it would do.
+#[derive(Debug)]
+pub struct PlannedFile<'a> {
+    pub artifact: &'a Artifact,
+    pub state: FileState,
+    /// The current contents of a [`FileState::Changed`] file (lossily decoded), for diffs.
+    pub on_disk: Option<String>,
+}
+
+/// Every artifact of one run, compared with the disk, in the order given.
+#[derive(Debug)]
+pub struct Plan<'a> {
+    pub root: PathBuf,
+    pub files: Vec<PlannedFile<'a>>,
+}
+
+impl Plan<'_> {
+    /// The artifacts that need writing.
+    pub fn pending(&self) -> impl Iterator<Item = &PlannedFile<'_>> {
+        self.files
+            .iter()
+            .filter(|f| f.state != FileState::Unchanged)
+    }
+
+    /// The path of an artifact as the user sees it.
+    pub fn display(&self, rel: &Path) -> PathBuf {
+        display_path(&self.root, rel)
+    }
+}
+
+/// Reads the file behind every artifact and classifies it. Refuses paths that leave the
+/// root, two artifacts with one path, and a directory where a file should be.
+pub fn plan<'a>(root: &Path, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'a>> {
+    let mut seen: HashSet<&Path> = HashSet::with_capacity(artifacts.len());
+    let mut containment = Containment::new(root);
+    let mut files = Vec::with_capacity(artifacts.len());
+    for artifact in artifacts {
+        let rel = artifact.path.as_path();
+        check_relative(root, rel)?;
+        if !seen.insert(rel) {
+            return Err(WorkflowError::Conflict {
+                path: display_path(root, rel),
+            });
+        }
+        containment.check_parent(rel)?;
+        let (state, on_disk) = compare(root, rel, &artifact.contents)?;
+        files.push(PlannedFile {
+            artifact,
+            state,
+            on_disk,
+        });
+    }
+    Ok(Plan {
+        root: root.to_path_buf(),
+        files,
+    })
+}
+
+fn compare(root: &Path, rel: &Path, contents: &str) -> WorkflowResult<(FileState, Option<String>)> {
+    let full = root.join(rel);
+    match std::fs::read(&full) {
+        Ok(bytes) if bytes == contents.as_bytes() => Ok((FileState::Unchanged, None)),
+        Ok(bytes) => Ok((
+            FileState::Changed,
+            Some(String::from_utf8_lossy(&bytes).into_owned()),
+        )),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok((FileState::New, None)),
+        // A file where a directory is expected on the way there: writing will fail with a
+        // clear message; for the plan the artifact simply does not exist yet.
+        Err(err) if is_not_a_directory(&err) => Ok((FileState::New, None)),
+        Err(_) if full.is_dir() => Err(WorkflowError::IsADirectory {
+            path: display_path(root, rel),
+        }),
+        Err(err) => Err(WorkflowError::io("read", display_path(root, rel), err)),
+    }
+}
+
+/// ENOTDIR: some ancestor of the path is a file.
+pub(crate) fn is_not_a_directory(err: &io::Error) -> bool {
+    cfg!(unix) && err.raw_os_error() == Some(20)
+}
