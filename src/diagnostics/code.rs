@@ -157,8 +157,6 @@ codes! {
     NotASecret = "E0323", "a reference is given to a variable that is not a secret";
     /// A known `emit` option with a value of the wrong type or naming an unknown env/service.
     InvalidEmitOption = "E0324", "invalid emit option";
-    /// An `emit` path that would write several artifacts to one file.
-    EmitPathCollision = "E0325", "an emit path would write several artifacts to one file";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.
@@ -200,13 +198,13 @@ codes! {
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare
     /// (or `compile --env` names an abstract one, which is never emitted). Exit 2.
-    UnknownEnvironment = "E0501", "unknown environment on the command line";
+    UnknownEnvironmentArg = "E0501", "unknown environment on the command line";
     /// `--target` names a target that no `emit` line uses. Exit 2.
-    UnknownTarget = "E0502", "unknown target on the command line";
+    UnknownTargetArg = "E0502", "unknown target on the command line";
     /// `explain` names a variable the source does not declare. Exit 2.
-    UnknownVariable = "E0503", "unknown variable on the command line";
+    UnknownVariableArg = "E0503", "unknown variable on the command line";
     /// `--service` names a service the source does not declare. Exit 2.
-    UnknownService = "E0504", "unknown service on the command line";
+    UnknownServiceArg = "E0504", "unknown service on the command line";
     /// `compile --check`: an artifact the source produces is not on disk. Exit 1.
     ArtifactMissing = "E0510", "artifact missing";
     /// `compile --check`: an artifact on disk differs from what the source produces. Exit 1.
