@@ -1,0 +1,272 @@
+//! HCL for Terraform: string literals with every escape Terraform needs (`\ " \n \r \t`,
+//! other controls as `\uXXXX`, template sequences `${` → `$${` and `%{` → `%%{`), typed
+//! values (numbers, bools, lists), and `variable` blocks with validations derived from the
+//! refinements. Layout is what `terraform fmt` produces (`=` aligned in a run of attributes).
+
+use std::fmt::Write;
+
+use crate::emit::text::{duration_canonical, duration_in_unit, float_text};
+use crate::model::{Model, Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
+
+/// An HCL quoted string.
+pub(crate) fn string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    string_into(value, &mut out);
+    out
+}
+
+pub(crate) fn string_into(value: &str, out: &mut String) {
+    out.push('"');
+    let bytes = value.as_bytes();
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // A template sequence would be evaluated; doubling the sigil makes it literal.
+            '$' | '%' if bytes.get(i + 1) == Some(&b'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A typed HCL value; `None` for a secret (never written).
+pub(crate) fn value(value: &Value, format: &ValueFormat) -> Option<String> {
+    let mut out = String::new();
+    value_into(value, format, &mut out).then_some(out)
+}
+
+fn value_into(value: &Value, format: &ValueFormat, out: &mut String) -> bool {
+    match value {
+        Value::Secret { .. } => return false,
+        Value::Str(s) => string_into(s, out),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Duration(ms) => match format.duration_unit {
+            // The emitter checks exactness before; fall back to the canonical string.
+            Some(unit) => match duration_in_unit(*ms, unit) {
+                Ok(n) => out.push_str(&n),
+                Err(_) => string_into(&duration_canonical(*ms), out),
+            },
+            None => string_into(&duration_canonical(*ms), out),
+        },
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if !value_into(item, format, out) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+    }
+    true
+}
+
+/// A Terraform identifier (`[A-Za-z_][A-Za-z0-9_-]*`).
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut b = s.bytes();
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+}
+
+/// `name = value` lines with `=` aligned, as `terraform fmt` wants.
+pub(crate) fn aligned(lines: &[(&str, String)], indent: &str, out: &mut String) {
+    let width = lines
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (name, value) in lines {
+        out.push_str(indent);
+        out.push_str(name);
+        for _ in name.chars().count()..width {
+            out.push(' ');
+        }
+        out.push_str(" = ");
+        out.push_str(value);
+        out.push('\n');
+    }
+}
+
+/// The Terraform type constraint of a variable.
+pub(crate) fn type_constraint(ty: &Type, format: &ValueFormat) -> String {
+    match &ty.kind {
+        TypeKind::String | TypeKind::Url | TypeKind::Enum { .. } => "string".into(),
+        TypeKind::Int | TypeKind::Float => "number".into(),
+        TypeKind::Bool => "bool".into(),
+        TypeKind::Duration if format.duration_unit.is_some() => "number".into(),
+        TypeKind::Duration => "string".into(),
+        TypeKind::List { element } => format!("list({})", type_constraint(element, format)),
+    }
+}
+
+fn number(n: Number) -> String {
+    match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => float_text(f),
+    }
+}
+
+/// Conditions (HCL expression, message) on `subject` from a type's refinements.
+fn conditions(ty: &Type, subject: &str, label: &str, out: &mut Vec<(String, String)>) {
+    match &ty.kind {
+        TypeKind::Enum { members } => {
+            let list: Vec<String> = members.iter().map(|m| string(m)).collect();
+            out.push((
+                format!("contains([{}], {subject})", list.join(", ")),
+                format!("{label} must be one of {}.", members.join(", ")),
+            ));
+        }
+        TypeKind::Int => out.push((
+            format!("floor({subject}) == {subject}"),
+            format!("{label} must be a whole number."),
+        )),
+        _ => {}
+    }
+    for refinement in &ty.refinements {
+        match refinement {
+            Refinement::Range { lo, hi, inclusive } => {
+                let op = if *inclusive { "<=" } else { "<" };
+                out.push((
+                    format!(
+                        "{subject} >= {} && {subject} {op} {}",
+                        number(*lo),
+                        number(*hi)
+                    ),
+                    format!(
+                        "{label} must be in {}..{}{}.",
+                        number(*lo),
+                        if *inclusive { "=" } else { "" },
+                        number(*hi)
+                    ),
+                ));
+            }
+            Refinement::Len { lo, hi, inclusive } => {
+                let op = if *inclusive { "<=" } else { "<" };
+                out.push((
+                    format!("length({subject}) >= {lo} && length({subject}) {op} {hi}"),
+                    format!(
+                        "The length of {label} must be in {lo}..{}{hi}.",
+                        if *inclusive { "=" } else { "" }
+                    ),
+                ));
+            }
+            Refinement::Matching { pattern } => out.push((
+                format!("can(regex({}, {subject}))", string(pattern)),
+                format!("{label} must match /{pattern}/."),
+            )),
+        }
+    }
+}
+
+/// One `variable` block.
+pub(crate) fn variable_block(var: &VarDef, out: &mut String) {
+    let name = var.tfvars_name.as_str();
+    let _ = writeln!(out, "variable {} {{", string(name));
+    let mut attrs: Vec<(&str, String)> = vec![("type", type_constraint(&var.ty, &var.format))];
+    if let Some(doc) = &var.doc {
+        attrs.push(("description", string(doc)));
+    }
+    if var.optional {
+        attrs.push(("default", "null".into()));
+        attrs.push(("nullable", "true".into()));
+    }
+    if var.is_secret() {
+        attrs.push(("sensitive", "true".into()));
+    }
+    aligned(&attrs, "  ", out);
+
+    let subject = format!("var.{name}");
+    let label = sentence_label(name);
+    let mut conds = Vec::new();
+    conditions(&var.ty, &subject, &label, &mut conds);
+    if let TypeKind::List { element } = &var.ty.kind {
+        let mut inner = Vec::new();
+        conditions(
+            element,
+            "v",
+            &format!("every element of {name}"),
+            &mut inner,
+        );
+        for (cond, msg) in inner {
+            conds.push((format!("alltrue([for v in {subject} : {cond}])"), msg));
+        }
+    }
+    for (cond, msg) in conds {
+        let cond = if var.optional {
+            format!("{subject} == null ? true : ({cond})")
+        } else {
+            cond
+        };
+        out.push_str("\n  validation {\n");
+        aligned(
+            &[("condition", cond), ("error_message", string(&msg))],
+            "    ",
+            out,
+        );
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
+}
+
+/// Terraform ≤ 1.1 wants error messages to start with a capital letter.
+fn sentence_label(name: &str) -> String {
+    format!("The value of {name}")
+}
+
+/// Every variable written by `tfvars`/`variables_tf` for an artifact: all of the model's
+/// variables, or one service's.
+pub(crate) fn scope_vars<'m>(
+    model: &'m Model,
+    service: Option<&'m crate::model::Service>,
+) -> Box<dyn Iterator<Item = (crate::model::VarId, &'m VarDef)> + 'm> {
+    match service {
+        Some(svc) => Box::new(svc.vars.iter().map(move |id| (*id, model.var(*id)))),
+        None => Box::new(
+            model
+                .vars
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (crate::model::VarId(i as u32), v)),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_templates_and_controls() {
+        assert_eq!(string("${a} %{b} $x %y"), r#""$${a} %%{b} $x %y""#);
+        assert_eq!(string("$${a}"), r#""$$${a}""#);
+        assert_eq!(string("a\"b\\c\n\t\u{1}"), r#""a\"b\\c\n\t\u0001""#);
+    }
+
+    #[test]
+    fn aligns_like_terraform_fmt() {
+        let mut out = String::new();
+        aligned(
+            &[("a", "1".into()), ("long_name", "2".into())],
+            "",
+            &mut out,
+        );
+        assert_eq!(out, "a         = 1\nlong_name = 2\n");
+    }
+}

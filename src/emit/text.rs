@@ -1,0 +1,229 @@
+//! Typed value → the text form used by the text targets (.env, compose, ConfigMap data).
+//!
+//! Ints and floats in plain decimal, bools `true`/`false`, durations canonical (`1h30m`) or as
+//! an exact number in the variable's `unit`, lists joined by `separator` or as a JSON array.
+//! Secrets have no text form (they are references, never values).
+
+use crate::model::{DurationUnit, Value, ValueFormat};
+
+/// Why a value has no text form; the caller attaches variable, environment and span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TextError {
+    /// A list element contains the separator that joins the list.
+    Separator { element: String, separator: String },
+    /// A duration that is not a terminating decimal in the requested unit.
+    InexactUnit { millis: u64, unit: &'static str },
+}
+
+/// The text form of a value, or `None` for a secret.
+pub(crate) fn value_text(value: &Value, format: &ValueFormat) -> Result<Option<String>, TextError> {
+    Ok(Some(match value {
+        Value::Secret { .. } => return Ok(None),
+        Value::Str(s) => s.clone(),
+        Value::List(items) if format.list_json => {
+            let mut out = String::new();
+            list_json(items, format, &mut out)?;
+            out
+        }
+        Value::List(items) => {
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                let text = scalar_text(item, format)?;
+                if !format.separator.is_empty() && text.contains(format.separator.as_str()) {
+                    return Err(TextError::Separator {
+                        element: text,
+                        separator: format.separator.clone(),
+                    });
+                }
+                if i > 0 {
+                    out.push_str(&format.separator);
+                }
+                out.push_str(&text);
+            }
+            out
+        }
+        other => scalar_text(other, format)?,
+    }))
+}
+
+/// A non-list value's text (a nested list, which the checker does not produce, is JSON).
+fn scalar_text(value: &Value, format: &ValueFormat) -> Result<String, TextError> {
+    Ok(match value {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => float_text(*f),
+        Value::Bool(b) => b.to_string(),
+        Value::Duration(ms) => duration_text(*ms, format.duration_unit)?,
+        Value::List(items) => {
+            let mut out = String::new();
+            list_json(items, format, &mut out)?;
+            out
+        }
+        Value::Secret { .. } => String::new(),
+    })
+}
+
+fn list_json(items: &[Value], format: &ValueFormat, out: &mut String) -> Result<(), TextError> {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match item {
+            Value::Str(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
+            Value::List(inner) => list_json(inner, format, out)?,
+            Value::Duration(ms) if format.duration_unit.is_none() => {
+                out.push_str(&serde_json::Value::String(duration_canonical(*ms)).to_string())
+            }
+            other => out.push_str(&scalar_text(other, format)?),
+        }
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// Plain decimal, never an exponent (`1e3` → `1000`), so every reader sees a number.
+pub(crate) fn float_text(f: f64) -> String {
+    // Rust's `Display` for f64 is the shortest round-trip form without an exponent.
+    let s = f.to_string();
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+/// A duration in the variable's unit when it has one, else canonical.
+pub(crate) fn duration_text(millis: u64, unit: Option<DurationUnit>) -> Result<String, TextError> {
+    match unit {
+        None => Ok(duration_canonical(millis)),
+        Some(unit) => duration_in_unit(millis, unit),
+    }
+}
+
+/// `1h30m`, `250ms`, `2d`, `0s`: largest unit first, zero parts omitted.
+pub(crate) fn duration_canonical(mut millis: u64) -> String {
+    if millis == 0 {
+        return "0s".to_string();
+    }
+    const UNITS: [(u64, &str); 5] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+        (1, "ms"),
+    ];
+    let mut out = String::new();
+    for (size, suffix) in UNITS {
+        let n = millis / size;
+        if n > 0 {
+            out.push_str(&n.to_string());
+            out.push_str(suffix);
+            millis %= size;
+        }
+    }
+    out
+}
+
+fn unit_info(unit: DurationUnit) -> (u64, &'static str) {
+    match unit {
+        DurationUnit::Ms => (1, "ms"),
+        DurationUnit::S => (1_000, "s"),
+        DurationUnit::M => (60_000, "m"),
+        DurationUnit::H => (3_600_000, "h"),
+    }
+}
+
+/// The exact decimal `millis / unit`, or an error when it does not terminate (`1s` in `m`).
+pub(crate) fn duration_in_unit(millis: u64, unit: DurationUnit) -> Result<String, TextError> {
+    let (size, name) = unit_info(unit);
+    let whole = millis / size;
+    let mut rem = millis % size;
+    if rem == 0 {
+        return Ok(whole.to_string());
+    }
+    // The reduced denominator must have only factors 2 and 5 for a terminating decimal.
+    let mut den = size / gcd(rem, size);
+    while den % 2 == 0 {
+        den /= 2;
+    }
+    while den % 5 == 0 {
+        den /= 5;
+    }
+    if den != 1 {
+        return Err(TextError::InexactUnit { millis, unit: name });
+    }
+    let mut out = whole.to_string();
+    out.push('.');
+    while rem != 0 {
+        rem *= 10;
+        out.push(char::from(b'0' + (rem / size) as u8));
+        rem %= size;
+    }
+    Ok(out)
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Text safe inside a one-line `#` comment: control characters (newlines included) become
+/// spaces, so a doc string or file name can never start a new line in the output.
+pub(crate) fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_canonical(5_400_000), "1h30m");
+        assert_eq!(duration_canonical(250), "250ms");
+        assert_eq!(duration_canonical(2 * 86_400_000), "2d");
+        assert_eq!(duration_canonical(0), "0s");
+        assert_eq!(duration_canonical(1_500), "1s500ms");
+        assert_eq!(duration_in_unit(1_500, DurationUnit::S).unwrap(), "1.5");
+        assert_eq!(duration_in_unit(1, DurationUnit::S).unwrap(), "0.001");
+        assert_eq!(duration_in_unit(90_000, DurationUnit::M).unwrap(), "1.5");
+        assert_eq!(duration_in_unit(30_000, DurationUnit::Ms).unwrap(), "30000");
+        assert!(duration_in_unit(1_000, DurationUnit::M).is_err());
+    }
+
+    #[test]
+    fn floats_have_no_exponent() {
+        assert_eq!(float_text(1e3), "1000");
+        assert_eq!(float_text(0.5), "0.5");
+        assert_eq!(float_text(1e-7), "0.0000001");
+        assert_eq!(float_text(-0.0), "0");
+    }
+
+    #[test]
+    fn lists() {
+        let f = ValueFormat::default();
+        let v = Value::List(vec![Value::Str("a".into()), Value::Int(2)]);
+        assert_eq!(value_text(&v, &f).unwrap().unwrap(), "a,2");
+        let bad = Value::List(vec![Value::Str("a,b".into())]);
+        assert!(matches!(
+            value_text(&bad, &f),
+            Err(TextError::Separator { .. })
+        ));
+        let json = ValueFormat {
+            list_json: true,
+            ..ValueFormat::default()
+        };
+        assert_eq!(value_text(&bad, &json).unwrap().unwrap(), r#"["a,b"]"#);
+    }
+}
