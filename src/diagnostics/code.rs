@@ -59,7 +59,7 @@ codes! {
     /// A duration with an unknown unit, units out of order, or a negative sign.
     InvalidDuration = "E0109", "invalid duration";
     /// A range (`..=`, `..`) that is incomplete or written where no range is allowed.
-    InvalidRange = "E0110", "invalid range";
+    MalformedRange = "E0110", "invalid range";
     /// Text outside any declaration (e.g. an assignment outside an `env` block).
     ExpectedDeclaration = "E0111", "expected a declaration";
     /// Brackets nested deeper than the parser accepts.
@@ -69,7 +69,7 @@ codes! {
     /// A closing bracket with no matching opening one.
     UnexpectedCloser = "E0114", "unexpected closing delimiter";
     /// A malformed `${...}` interpolation in a string.
-    InvalidInterpolation = "E0115", "invalid interpolation";
+    MalformedInterpolation = "E0115", "invalid interpolation";
     /// The optional marker `?` where it has no meaning (only a variable can be optional).
     MisplacedOptional = "E0116", "misplaced `?`";
     /// A malformed number (`1__0`, `1.`, `0x1F`).

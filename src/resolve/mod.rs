@@ -1,33 +1,648 @@
-//! Resolve: root file → every imported file parsed → [`Program`] (all declarations by name,
-//! environments linked to their parents). E02xx.
+//! Resolve: root file → every imported file parsed → [`Program`]: every declaration in a
+//! table by name, every assignment bound to the variable it sets, every environment linked
+//! to its parent with its `extends` chain computed once. E02xx.
 //!
-//! PLACEHOLDER until semantics land: loads and parses the root file only.
+//! Invariants: names are looked up through hash tables built once (no scans per lookup);
+//! variables get their [`VarId`] here, in declaration order, and keep it into the model;
+//! a name problem is reported once, at the name, and the offending item is dropped so later
+//! phases never see a dangling reference.
 
+mod imports;
+pub(crate) mod suggest;
+
+use std::collections::HashMap;
 use std::path::Path;
 
-use crate::ast;
-use crate::diagnostics::Diagnostics;
-use crate::source::{LoadError, Loader, SourceFile, SourceMap};
+use indexmap::IndexMap;
 
-/// All parsed files of one compilation, root first.
+pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
+
+use crate::ast;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::VarId;
+use crate::source::{LoadError, Loader, SourceMap, Span};
+
+/// Longest `extends` chain (an environment and its ancestors).
+pub const MAX_EXTENDS_DEPTH: usize = 64;
+
+/// Type names the language defines; a `type` may not reuse them.
+pub const BUILTIN_TYPES: &[&str] = &["string", "int", "float", "bool", "url", "duration"];
+
+/// Names with a meaning of their own in values and asserts.
+pub const RESERVED_NAMES: &[&str] = &["env", "service", "true", "false"];
+
+/// Every declaration of one compilation, by name.
 #[derive(Debug)]
 pub struct Program {
-    pub files: Vec<ast::File>,
+    /// The root file's name as the user gave it.
+    pub root_name: String,
+    /// `project NAME`, if declared.
+    pub project: Option<ast::Ident>,
+    /// Named types in declaration order.
+    pub types: IndexMap<String, ast::TypeDecl>,
+    /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
+    /// index in this map is the [`VarId`].
+    pub vars: IndexMap<String, VarEntry>,
+    pub services: IndexMap<String, ServiceEntry>,
+    pub envs: IndexMap<String, EnvEntry>,
+    /// Environments with a sound `extends` chain, parents before children.
+    pub env_order: Vec<usize>,
+    pub asserts: Vec<ast::AssertDecl>,
+    pub emits: Vec<ast::EmitDecl>,
 }
 
-/// Loads `root` and its imports. Only a failure to read the root itself is an `Err`.
+/// One variable, secret or flag.
+#[derive(Debug)]
+pub struct VarEntry {
+    pub name: ast::Ident,
+    /// Index of the owning service for a service's own variable.
+    pub owner: Option<usize>,
+    pub decl: VarDecl,
+}
+
+/// The declaration a variable came from.
+#[derive(Debug)]
+pub enum VarDecl {
+    Var(ast::VarDecl),
+    Secret(ast::SecretDecl),
+    Flag(ast::FlagDecl),
+}
+
+impl VarDecl {
+    pub fn attrs(&self) -> &[ast::Attr] {
+        match self {
+            VarDecl::Var(d) => &d.attrs,
+            VarDecl::Secret(d) => &d.attrs,
+            VarDecl::Flag(d) => &d.attrs,
+        }
+    }
+
+    pub fn doc(&self) -> Option<&ast::StrLit> {
+        match self {
+            VarDecl::Var(d) => d.doc.as_ref(),
+            VarDecl::Secret(d) => d.doc.as_ref(),
+            VarDecl::Flag(d) => d.doc.as_ref(),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            VarDecl::Var(d) => d.span,
+            VarDecl::Secret(d) => d.span,
+            VarDecl::Flag(d) => d.span,
+        }
+    }
+
+    pub fn kind_word(&self) -> &'static str {
+        match self {
+            VarDecl::Var(_) => "variable",
+            VarDecl::Secret(_) => "secret",
+            VarDecl::Flag(_) => "flag",
+        }
+    }
+}
+
+/// One declared service.
+#[derive(Debug)]
+pub struct ServiceEntry {
+    pub name: ast::Ident,
+    pub span: Span,
+    /// Its own variables, in declaration order.
+    pub own: Vec<VarId>,
+    /// Shared declarations it `uses`, in the order written (duplicates dropped).
+    pub uses: Vec<(VarId, Span)>,
+}
+
+/// One environment, linked.
+#[derive(Debug)]
+pub struct EnvEntry {
+    pub name: ast::Ident,
+    pub is_abstract: bool,
+    pub span: Span,
+    /// `extends PARENT` as written.
+    pub parent_name: Option<ast::Ident>,
+    /// The parent's index in [`Program::envs`], when it exists.
+    pub parent: Option<usize>,
+    /// This environment, its parent, … (indexes); empty when the chain is broken (a cycle,
+    /// an unknown ancestor or too deep), in which case the environment is not checked.
+    pub chain: Vec<usize>,
+    /// Assignments bound to their variables, in the order written.
+    pub assignments: Vec<Assignment>,
+}
+
+/// `NAME = VALUE` / `NAME from "REF"`, bound.
+#[derive(Debug)]
+pub struct Assignment {
+    pub var: VarId,
+    pub target: ast::AssignTarget,
+    pub rhs: ast::AssignRhs,
+    pub span: Span,
+}
+
+impl Program {
+    pub fn var(&self, id: VarId) -> &VarEntry {
+        &self.vars[id.index()]
+    }
+
+    pub fn var_id(&self, qualified: &str) -> Option<VarId> {
+        self.vars.get_index_of(qualified).map(|i| VarId(i as u32))
+    }
+
+    /// The qualified name (`NAME` or `svc.NAME`) of a variable.
+    pub fn qualified(&self, id: VarId) -> &str {
+        self.vars.get_index(id.index()).map_or("", |(k, _)| k.as_str())
+    }
+
+    /// Resolves a bare name as written inside service `scope` (its own variables first,
+    /// then shared ones), or at top level.
+    pub fn lookup(&self, name: &str, scope: Option<usize>) -> Option<VarId> {
+        if let Some(svc) = scope {
+            let owner = self.services.get_index(svc).map(|(k, _)| k.as_str())?;
+            if let Some(id) = self.var_id(&format!("{owner}.{name}")) {
+                return Some(id);
+            }
+        }
+        self.var_id(name).filter(|id| self.var(*id).owner.is_none())
+    }
+
+    /// A help line for an unknown bare name: a service's own variable of that exact name,
+    /// else the closest shared name.
+    pub fn unknown_name_help(&self, name: &str) -> Option<String> {
+        let owned: Vec<&str> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| v.owner.is_some() && v.name.text == name)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if let Some(first) = owned.first() {
+            return Some(format!(
+                "`{name}` is a service's own variable; write `{first}`"
+            ));
+        }
+        suggest::did_you_mean(
+            name,
+            self.vars
+                .iter()
+                .filter(|(_, v)| v.owner.is_none())
+                .map(|(k, _)| k.as_str()),
+        )
+    }
+}
+
+/// Loads `root` and its imports and builds the [`Program`]. Only a failure to read the root
+/// itself is an `Err`.
 pub fn load_program(
     loader: &dyn Loader,
     root: &Path,
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Program, LoadError> {
-    let text = loader.load(root)?;
-    let id = sources.add(SourceFile::new(
-        root.to_path_buf(),
-        root.display().to_string(),
-        text,
-    ));
-    let file = crate::syntax::parse(id, &sources.get(id).text.clone(), diagnostics);
-    Ok(Program { files: vec![file] })
+    let items = imports::load_all(loader, root, sources, diagnostics)?;
+    Ok(build(root.display().to_string(), items, diagnostics))
+}
+
+/// Builds the tables from already-loaded items (also used by tests and `fmt`-free tools).
+pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnostics) -> Program {
+    let mut program = Program {
+        root_name,
+        project: None,
+        types: IndexMap::new(),
+        vars: IndexMap::new(),
+        services: IndexMap::new(),
+        envs: IndexMap::new(),
+        env_order: Vec::new(),
+        asserts: Vec::new(),
+        emits: Vec::new(),
+    };
+    let mut env_decls = Vec::new();
+    let mut service_members = Vec::new();
+    for item in items {
+        match item {
+            ast::Item::Project(p) => match &program.project {
+                Some(first) => diagnostics.push(duplicate("project", &p.name, first.span)),
+                None => program.project = Some(p.name),
+            },
+            ast::Item::Import(_) => {}
+            ast::Item::Type(t) => declare_type(&mut program, t, diagnostics),
+            ast::Item::Var(v) => declare_var(&mut program, None, VarDecl::Var(v), diagnostics),
+            ast::Item::Secret(s) => {
+                declare_var(&mut program, None, VarDecl::Secret(s), diagnostics)
+            }
+            ast::Item::Flag(f) => declare_var(&mut program, None, VarDecl::Flag(f), diagnostics),
+            ast::Item::Service(s) => {
+                if let Some(first) = program.services.get(&s.name.text) {
+                    diagnostics.push(duplicate("service", &s.name, first.name.span));
+                    continue;
+                }
+                let idx = program.services.len();
+                program.services.insert(
+                    s.name.text.clone(),
+                    ServiceEntry {
+                        name: s.name.clone(),
+                        span: s.span,
+                        own: Vec::new(),
+                        uses: Vec::new(),
+                    },
+                );
+                for member in s.members {
+                    match member {
+                        ast::ServiceMember::Var(v) => {
+                            declare_var(&mut program, Some(idx), VarDecl::Var(v), diagnostics)
+                        }
+                        ast::ServiceMember::Secret(x) => {
+                            declare_var(&mut program, Some(idx), VarDecl::Secret(x), diagnostics)
+                        }
+                        // `uses` may name declarations that come later: bind them after.
+                        ast::ServiceMember::Uses(u) => service_members.push((idx, u)),
+                    }
+                }
+            }
+            ast::Item::Env(e) => {
+                if let Some(first) = program.envs.get(&e.name.text) {
+                    diagnostics.push(duplicate("environment", &e.name, first.name.span));
+                    continue;
+                }
+                program.envs.insert(
+                    e.name.text.clone(),
+                    EnvEntry {
+                        name: e.name.clone(),
+                        is_abstract: e.is_abstract,
+                        span: e.span,
+                        parent_name: e.parent.clone(),
+                        parent: None,
+                        chain: Vec::new(),
+                        assignments: Vec::new(),
+                    },
+                );
+                env_decls.push(e);
+            }
+            ast::Item::Assert(a) => program.asserts.push(a),
+            ast::Item::Emit(e) => program.emits.push(e),
+        }
+    }
+    for (svc, uses) in service_members {
+        bind_uses(&mut program, svc, uses, diagnostics);
+    }
+    for (env_idx, decl) in env_decls.into_iter().enumerate() {
+        bind_assignments(&mut program, env_idx, decl, diagnostics);
+    }
+    link_envs(&mut program, diagnostics);
+    program
+}
+
+fn duplicate(what: &str, name: &ast::Ident, first: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateDeclaration,
+        format!("{what} `{}` is declared twice", name.text),
+    )
+    .primary(name.span, "declared again here")
+    .secondary(first, "first declared here")
+    .help("rename one of them, or delete the second (an import may only add names)")
+}
+
+fn declare_type(program: &mut Program, decl: ast::TypeDecl, diagnostics: &mut Diagnostics) {
+    let name = &decl.name;
+    if BUILTIN_TYPES.contains(&name.text.as_str()) {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::ReservedName,
+                format!("`{}` is a built-in type and cannot be redefined", name.text),
+            )
+            .primary(name.span, "reserved name")
+            .help("choose another name, e.g. a capitalised one like `Port`"),
+        );
+        return;
+    }
+    if let Some(first) = program.types.get(&name.text) {
+        diagnostics.push(duplicate("type", name, first.name.span));
+        return;
+    }
+    program.types.insert(name.text.clone(), decl);
+}
+
+fn declare_var(
+    program: &mut Program,
+    owner: Option<usize>,
+    decl: VarDecl,
+    diagnostics: &mut Diagnostics,
+) {
+    let name = match &decl {
+        VarDecl::Var(d) => d.name.clone(),
+        VarDecl::Secret(d) => d.name.clone(),
+        VarDecl::Flag(d) => d.name.clone(),
+    };
+    if RESERVED_NAMES.contains(&name.text.as_str()) {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::ReservedName,
+                format!("`{}` is reserved and cannot name a {}", name.text, decl.kind_word()),
+            )
+            .primary(name.span, "reserved name")
+            .help("`env` and `service` are the built-in names of the current environment and service"),
+        );
+        return;
+    }
+    let qualified = match owner {
+        Some(svc) => format!("{}.{}", program.services[svc].name.text, name.text),
+        None => name.text.clone(),
+    };
+    if let Some(first) = program.vars.get(&qualified) {
+        let what = if owner.is_some() {
+            format!("{} of service `{}`", decl.kind_word(), program.services[owner.unwrap_or(0)].name.text)
+        } else {
+            decl.kind_word().to_string()
+        };
+        diagnostics.push(duplicate(&what, &name, first.name.span));
+        return;
+    }
+    if let Some(svc) = owner {
+        let id = VarId(program.vars.len() as u32);
+        program.services[svc].own.push(id);
+    }
+    program.vars.insert(qualified, VarEntry { name, owner, decl });
+}
+
+fn bind_uses(
+    program: &mut Program,
+    svc: usize,
+    uses: ast::UsesDecl,
+    diagnostics: &mut Diagnostics,
+) {
+    for name in uses.names {
+        match program.lookup(&name.text, Some(svc)) {
+            Some(id) => {
+                let entry = &mut program.services[svc];
+                let already = entry.own.contains(&id) || entry.uses.iter().any(|(u, _)| *u == id);
+                if !already {
+                    entry.uses.push((id, name.span));
+                }
+            }
+            None => {
+                let help = program.unknown_name_help(&name.text);
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownVariable,
+                        format!("service `{}` uses unknown variable `{}`", program.services[svc].name.text, name.text),
+                    )
+                    .primary(name.span, "not declared")
+                    .help_opt(help),
+                );
+            }
+        }
+    }
+}
+
+fn bind_assignments(
+    program: &mut Program,
+    env_idx: usize,
+    decl: ast::EnvDecl,
+    diagnostics: &mut Diagnostics,
+) {
+    // First assignment of each variable in this environment, for duplicates.
+    let mut seen: HashMap<VarId, Span> = HashMap::new();
+    let env_name = decl.name.text.clone();
+    let mut bound = Vec::with_capacity(decl.assignments.len());
+    for assignment in decl.assignments {
+        let target = &assignment.target;
+        let id = match &target.service {
+            Some(svc) => {
+                let Some(svc_idx) = program.services.get_index_of(&svc.text) else {
+                    let help = suggest::did_you_mean(
+                        &svc.text,
+                        program.services.keys().map(String::as_str),
+                    );
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::UnknownService,
+                            format!("unknown service `{}`", svc.text),
+                        )
+                        .primary(svc.span, "no service of this name")
+                        .help_opt(help),
+                    );
+                    continue;
+                };
+                let qualified = format!("{}.{}", svc.text, target.name.text);
+                match program.var_id(&qualified) {
+                    Some(id) => id,
+                    None => {
+                        let is_shared = program
+                            .var_id(&target.name.text)
+                            .is_some_and(|id| program.var(id).owner.is_none());
+                        let help = if is_shared {
+                            Some(format!(
+                                "`{}` is a shared declaration, not one of `{}`'s own; assign it without the `{}.` prefix",
+                                target.name.text, svc.text, svc.text
+                            ))
+                        } else {
+                            let own: Vec<&str> = program.services[svc_idx]
+                                .own
+                                .iter()
+                                .map(|id| program.var(*id).name.text.as_str())
+                                .collect();
+                            suggest::did_you_mean(&target.name.text, own)
+                        };
+                        diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnknownVariable,
+                                format!(
+                                    "service `{}` has no variable `{}`",
+                                    svc.text, target.name.text
+                                ),
+                            )
+                            .primary(target.name.span, "not declared in this service")
+                            .secondary(program.services[svc_idx].name.span, "service declared here")
+                            .help_opt(help),
+                        );
+                        continue;
+                    }
+                }
+            }
+            None => match program.lookup(&target.name.text, None) {
+                Some(id) => id,
+                None => {
+                    let help = program.unknown_name_help(&target.name.text);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::UnknownVariable,
+                            format!(
+                                "environment `{env_name}` sets `{}`, which is not declared",
+                                target.name.text
+                            ),
+                        )
+                        .primary(target.name.span, "not declared")
+                        .help_opt(help.or_else(|| {
+                            Some("declare it first with `var NAME: TYPE`".to_string())
+                        })),
+                    );
+                    continue;
+                }
+            },
+        };
+        if let Some(first) = seen.get(&id) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateAssignment,
+                    format!(
+                        "`{}` is set twice in environment `{env_name}`",
+                        program.qualified(id)
+                    ),
+                )
+                .primary(target.span, "set again here")
+                .secondary(*first, "first set here")
+                .help("delete one of the two assignments"),
+            );
+            continue;
+        }
+        seen.insert(id, target.span);
+        bound.push(Assignment {
+            var: id,
+            target: assignment.target,
+            rhs: assignment.rhs,
+            span: assignment.span,
+        });
+    }
+    program.envs[env_idx].assignments = bound;
+}
+
+/// Binds parents, finds cycles and computes every chain once (memoised: each environment's
+/// chain is its parent's plus itself, so the total work is linear in the number of envs).
+fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
+    let n = program.envs.len();
+    for idx in 0..n {
+        let Some(parent) = program.envs[idx].parent_name.clone() else {
+            continue;
+        };
+        match program.envs.get_index_of(&parent.text) {
+            Some(p) => program.envs[idx].parent = Some(p),
+            None => {
+                let env_name = program.envs[idx].name.text.clone();
+                let help = suggest::did_you_mean(
+                    &parent.text,
+                    program
+                        .envs
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| *k != env_name),
+                );
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownParent,
+                        format!(
+                            "environment `{env_name}` extends unknown environment `{}`",
+                            parent.text
+                        ),
+                    )
+                    .primary(parent.span, "not defined in this file or its imports")
+                    .help_opt(help),
+                );
+            }
+        }
+    }
+    // 0 = unvisited, 1 = on the current path, 2 = done (chain set or broken).
+    let mut state = vec![0u8; n];
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        // Walk up until a finished env, a root, or a revisit of the current path.
+        let mut path = Vec::new();
+        let mut cur = Some(start);
+        let mut cycle_at = None;
+        while let Some(idx) = cur {
+            match state[idx] {
+                2 => break,
+                1 => {
+                    cycle_at = Some(idx);
+                    break;
+                }
+                _ => {
+                    state[idx] = 1;
+                    path.push(idx);
+                    cur = program.envs[idx].parent;
+                }
+            }
+        }
+        if let Some(c) = cycle_at {
+            let pos = path.iter().position(|&i| i == c).unwrap_or(0);
+            let cycle: Vec<usize> = path[pos..].to_vec();
+            report_cycle(program, &cycle, diagnostics);
+        }
+        // Finish the path from the top down so each chain extends its parent's.
+        for &idx in path.iter().rev() {
+            state[idx] = 2;
+            let parent_chain_ok = match program.envs[idx].parent {
+                None => program.envs[idx].parent_name.is_none(),
+                Some(p) => !program.envs[p].chain.is_empty(),
+            };
+            let in_cycle = cycle_at.is_some() && path_contains_cycle(&path, cycle_at, idx);
+            if in_cycle || !parent_chain_ok {
+                continue;
+            }
+            let mut chain = vec![idx];
+            if let Some(p) = program.envs[idx].parent {
+                chain.extend_from_slice(&program.envs[p].chain);
+            }
+            if chain.len() > MAX_EXTENDS_DEPTH {
+                let env = &program.envs[idx];
+                // Report once, at the env where the chain first gets too long.
+                if chain.len() == MAX_EXTENDS_DEPTH + 1 {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::ExtendsTooDeep,
+                            format!(
+                                "environment `{}` has more than {MAX_EXTENDS_DEPTH} ancestors",
+                                env.name.text
+                            ),
+                        )
+                        .primary(env.name.span, "chain too long")
+                        .help("flatten the hierarchy: extend a shared abstract environment instead"),
+                    );
+                }
+                continue;
+            }
+            program.envs[idx].chain = chain;
+        }
+    }
+    // Parents before children: sort the sound envs by chain length (stable, so
+    // declaration order is kept among equals).
+    let mut order: Vec<usize> = (0..n).filter(|&i| !program.envs[i].chain.is_empty()).collect();
+    order.sort_by_key(|&i| program.envs[i].chain.len());
+    program.env_order = order;
+}
+
+/// True when `idx` is on the cycle part of `path` (from `cycle_at` on).
+fn path_contains_cycle(path: &[usize], cycle_at: Option<usize>, idx: usize) -> bool {
+    let Some(c) = cycle_at else { return false };
+    let pos = path.iter().position(|&i| i == c).unwrap_or(path.len());
+    path[pos..].contains(&idx)
+}
+
+fn report_cycle(program: &Program, cycle: &[usize], diagnostics: &mut Diagnostics) {
+    // Report at the first-declared member so the error has one stable place.
+    let first = *cycle.iter().min().unwrap_or(&cycle[0]);
+    let start = cycle.iter().position(|&i| i == first).unwrap_or(0);
+    let mut names: Vec<&str> = cycle[start..]
+        .iter()
+        .chain(&cycle[..start])
+        .map(|&i| program.envs[i].name.text.as_str())
+        .collect();
+    names.push(program.envs[first].name.text.as_str());
+    let env = &program.envs[first];
+    let parent_span = env.parent_name.as_ref().map_or(env.name.span, |p| p.span);
+    let message = if cycle.len() == 1 {
+        format!("environment `{}` extends itself", env.name.text)
+    } else {
+        format!("environments inherit in a cycle: {}", names.join(" → "))
+    };
+    let mut d = Diagnostic::error(Code::InheritanceCycle, message)
+        .primary(parent_span, "this `extends` starts the cycle");
+    for &i in cycle.iter().filter(|&&i| i != first) {
+        if let Some(p) = &program.envs[i].parent_name {
+            d = d.secondary(p.span, format!("`{}` extends `{}`", program.envs[i].name.text, p.text));
+        }
+    }
+    diagnostics.push(
+        d.note(format!("chain: {}", names.join(" extends ")))
+            .help("remove one `extends` so the chain ends at an environment without a parent"),
+    );
 }

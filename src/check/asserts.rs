@@ -1,0 +1,467 @@
+//! Asserts: `assert EXPR [when EXPR] ["message"]` evaluated in every concrete environment
+//! (and per service when the rule mentions `service`). E0315, E0316.
+//!
+//! Names are resolved and regexes compiled once per assert; evaluation is a small
+//! tree-walking interpreter over the environment's already computed values. A failure
+//! names the rule, the environment, each value involved and where it was set. An unset
+//! optional variable compares equal only to another unset one and fails every other test.
+
+use std::collections::HashMap;
+
+use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Resolved, Value, VarId};
+use crate::resolve::Program;
+use crate::source::{SourceMap, Span};
+
+use super::envs::Reporter;
+use super::types::Regexes;
+use super::values::{clip, format_duration};
+
+/// A value during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+enum V {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Duration(u64),
+    List(Vec<V>),
+    Unset,
+}
+
+impl V {
+    fn kind(&self) -> &'static str {
+        match self {
+            V::Str(_) => "string",
+            V::Int(_) => "int",
+            V::Float(_) => "float",
+            V::Bool(_) => "bool",
+            V::Duration(_) => "duration",
+            V::List(_) => "list",
+            V::Unset => "unset",
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            V::Str(s) => format!("\"{}\"", clip(s)),
+            V::Int(i) => i.to_string(),
+            V::Float(f) => f.to_string(),
+            V::Bool(b) => b.to_string(),
+            V::Duration(ms) => format_duration(*ms),
+            V::List(items) => format!("[{}]", items.iter().map(V::show).collect::<Vec<_>>().join(", ")),
+            V::Unset => "(unset)".to_string(),
+        }
+    }
+
+    fn from_model(value: &Value) -> V {
+        match value {
+            Value::Str(s) => V::Str(s.clone()),
+            Value::Int(i) => V::Int(*i),
+            Value::Float(f) => V::Float(*f),
+            Value::Bool(b) => V::Bool(*b),
+            Value::Duration(ms) => V::Duration(*ms),
+            Value::List(items) => V::List(items.iter().map(V::from_model).collect()),
+            // Excluded statically: secrets have no value at compile time.
+            Value::Secret { .. } => V::Unset,
+        }
+    }
+
+    fn from_literal(value: &ast::Value) -> V {
+        match &value.kind {
+            ast::ValueKind::Str(s) => V::Str(s.to_template()),
+            ast::ValueKind::Int(i) => V::Int(*i),
+            ast::ValueKind::Float(f) => V::Float(*f),
+            ast::ValueKind::Bool(b) => V::Bool(*b),
+            ast::ValueKind::Duration(d) => V::Duration(d.millis),
+            ast::ValueKind::List(items) => V::List(items.iter().map(V::from_literal).collect()),
+        }
+    }
+}
+
+/// A type error inside an assert: what, and where.
+struct TypeError {
+    message: String,
+    span: Span,
+}
+
+/// One assert, prepared.
+struct Prepared<'p> {
+    decl: &'p ast::AssertDecl,
+    /// Resolved variables by the span of the name in the expression.
+    vars: HashMap<Span, VarId>,
+    per_service: bool,
+}
+
+pub(crate) fn check_asserts(
+    program: &Program,
+    sources: &SourceMap,
+    values: &[Vec<Option<Resolved>>],
+    regexes: &mut Regexes,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut prepared = Vec::new();
+    for decl in &program.asserts {
+        let mut p = Prepared {
+            decl,
+            vars: HashMap::new(),
+            per_service: false,
+        };
+        let mut ok = prepare(&decl.condition, program, regexes, &mut p, diagnostics);
+        if let Some(when) = &decl.when {
+            ok &= prepare(when, program, regexes, &mut p, diagnostics);
+        }
+        if ok {
+            prepared.push(p);
+        }
+    }
+    let mut reporter = Reporter::default();
+    for p in &prepared {
+        let mut type_error_reported = false;
+        for &env_idx in &program.env_order {
+            let env = &program.envs[env_idx];
+            if env.is_abstract {
+                continue;
+            }
+            let services: Vec<Option<&str>> = if p.per_service {
+                program.services.keys().map(|s| Some(s.as_str())).collect()
+            } else {
+                vec![None]
+            };
+            for service in services {
+                let ctx = Ctx {
+                    env: &env.name.text,
+                    service,
+                    values: &values[env_idx],
+                    prepared: p,
+                    regexes,
+                };
+                let guard = match &p.decl.when {
+                    Some(when) => ctx.eval(when).and_then(|v| expect_bool(&v, when.span)),
+                    None => Ok(true),
+                };
+                let result = guard.and_then(|g| {
+                    if g {
+                        ctx.eval(&p.decl.condition)
+                            .and_then(|v| expect_bool(&v, p.decl.condition.span))
+                    } else {
+                        Ok(true)
+                    }
+                });
+                match result {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let d = failure(program, sources, &ctx, env_idx);
+                        // Each environment's failure is its own fact: key by env too.
+                        reporter.report(d, "");
+                    }
+                    Err(err) => {
+                        if !type_error_reported {
+                            type_error_reported = true;
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    Code::AssertTypeError,
+                                    format!("assertion is ill-typed: {}", err.message),
+                                )
+                                .primary(err.span, err.message.clone())
+                                .secondary(p.decl.span, "in this assertion")
+                                .note(format!("found while checking environment `{}`", env.name.text))
+                                .help("compare values of the same type; `in` needs a list; `starts_with`, `ends_with` and `matches` need strings"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    reporter.finish(diagnostics);
+}
+
+fn expect_bool(v: &V, span: Span) -> Result<bool, TypeError> {
+    match v {
+        V::Bool(b) => Ok(*b),
+        other => Err(TypeError {
+            message: format!("expected a bool, found {} {}", other.kind(), other.show()),
+            span,
+        }),
+    }
+}
+
+/// Resolves names and compiles regexes; false when the assert cannot be evaluated.
+fn prepare(
+    expr: &ast::Expr,
+    program: &Program,
+    regexes: &mut Regexes,
+    p: &mut Prepared<'_>,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    match &expr.kind {
+        ExprKind::Var(target) => {
+            let found = match &target.service {
+                Some(svc) => {
+                    if !program.services.contains_key(&svc.text) {
+                        let help = crate::resolve::suggest::did_you_mean(
+                            &svc.text,
+                            program.services.keys().map(String::as_str),
+                        );
+                        diagnostics.push(
+                            Diagnostic::error(Code::UnknownService, format!("unknown service `{}`", svc.text))
+                                .primary(svc.span, "no service of this name")
+                                .help_opt(help),
+                        );
+                        return false;
+                    }
+                    program.var_id(&format!("{}.{}", svc.text, target.name.text))
+                }
+                None => program.lookup(&target.name.text, None),
+            };
+            let Some(id) = found else {
+                let help = program.unknown_name_help(&target.name.text);
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownVariable,
+                        format!("assertion refers to unknown variable `{}`", target.name.text),
+                    )
+                    .primary(target.span, "not declared")
+                    .help_opt(help),
+                );
+                return false;
+            };
+            if program.var(id).decl.kind_word() == "secret" {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::AssertTypeError,
+                        format!("assertion reads secret `{}`, whose value envdef never sees", program.qualified(id)),
+                    )
+                    .primary(target.span, "a secret")
+                    .help("assert on non-secret variables only"),
+                );
+                return false;
+            }
+            p.vars.insert(target.span, id);
+            true
+        }
+        ExprKind::Env | ExprKind::Literal(_) => true,
+        ExprKind::Service => {
+            p.per_service = true;
+            true
+        }
+        ExprKind::List(items) => items
+            .iter()
+            .fold(true, |ok, e| prepare(e, program, regexes, p, diagnostics) && ok),
+        ExprKind::Unary { operand, .. } => prepare(operand, program, regexes, p, diagnostics),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            let a = prepare(lhs, program, regexes, p, diagnostics);
+            let b = prepare(rhs, program, regexes, p, diagnostics);
+            a && b
+        }
+        ExprKind::Matches { lhs, regex } => {
+            let ok = prepare(lhs, program, regexes, p, diagnostics);
+            if let Err(message) = regexes.compile(&regex.pattern) {
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidRegex, format!("invalid regular expression: {message}"))
+                        .primary(regex.span, message)
+                        .help("envdef uses Rust `regex` syntax (no look-around, no backreferences)"),
+                );
+                return false;
+            }
+            ok
+        }
+    }
+}
+
+struct Ctx<'a> {
+    env: &'a str,
+    service: Option<&'a str>,
+    values: &'a [Option<Resolved>],
+    prepared: &'a Prepared<'a>,
+    regexes: &'a Regexes,
+}
+
+impl Ctx<'_> {
+    fn eval(&self, expr: &ast::Expr) -> Result<V, TypeError> {
+        let err = |message: String| TypeError {
+            message,
+            span: expr.span,
+        };
+        Ok(match &expr.kind {
+            ExprKind::Var(target) => match self.prepared.vars.get(&target.span) {
+                Some(id) => match self.values.get(id.index()).and_then(Option::as_ref) {
+                    Some(r) => V::from_model(&r.value),
+                    None => V::Unset,
+                },
+                None => V::Unset,
+            },
+            ExprKind::Env => V::Str(self.env.to_string()),
+            ExprKind::Service => V::Str(self.service.unwrap_or("").to_string()),
+            ExprKind::Literal(v) => V::from_literal(v),
+            ExprKind::List(items) => V::List(items.iter().map(|e| self.eval(e)).collect::<Result<_, _>>()?),
+            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+                let v = self.eval(operand)?;
+                V::Bool(!expect_bool(&v, operand.span)?)
+            }
+            ExprKind::Binary { op, lhs, rhs } => match op {
+                BinaryOp::And | BinaryOp::Or => {
+                    let a = expect_bool(&self.eval(lhs)?, lhs.span)?;
+                    // Short-circuit, so `when`-like guards inside rules work.
+                    if (*op == BinaryOp::And && !a) || (*op == BinaryOp::Or && a) {
+                        V::Bool(a)
+                    } else {
+                        V::Bool(expect_bool(&self.eval(rhs)?, rhs.span)?)
+                    }
+                }
+                _ => {
+                    let a = self.eval(lhs)?;
+                    let b = self.eval(rhs)?;
+                    V::Bool(binary(*op, &a, &b).map_err(err)?)
+                }
+            },
+            ExprKind::Matches { lhs, regex } => match self.eval(lhs)? {
+                V::Str(s) => V::Bool(self.regexes.get(&regex.pattern).is_some_and(|re| re.is_match(&s))),
+                V::Unset => V::Bool(false),
+                other => return Err(err(format!("`matches` needs a string, found {} {}", other.kind(), other.show()))),
+            },
+        })
+    }
+}
+
+fn binary(op: BinaryOp, a: &V, b: &V) -> Result<bool, String> {
+    let mismatch = || {
+        format!(
+            "`{}` cannot compare {} {} with {} {}",
+            op.as_str(),
+            a.kind(),
+            a.show(),
+            b.kind(),
+            b.show()
+        )
+    };
+    match op {
+        BinaryOp::Eq | BinaryOp::Ne => {
+            let eq = equal(a, b).ok_or_else(mismatch)?;
+            Ok(if op == BinaryOp::Eq { eq } else { !eq })
+        }
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            if *a == V::Unset || *b == V::Unset {
+                return Ok(false);
+            }
+            let ord = match (a, b) {
+                (V::Duration(x), V::Duration(y)) => x.partial_cmp(y),
+                (V::Str(x), V::Str(y)) => x.partial_cmp(y),
+                _ => match (number(a), number(b)) {
+                    (Some(x), Some(y)) => x.partial_cmp(&y),
+                    _ => return Err(mismatch()),
+                },
+            };
+            let Some(ord) = ord else { return Ok(false) };
+            Ok(match op {
+                BinaryOp::Lt => ord.is_lt(),
+                BinaryOp::Le => ord.is_le(),
+                BinaryOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            })
+        }
+        BinaryOp::In => match b {
+            V::List(items) => {
+                if *a == V::Unset {
+                    return Ok(false);
+                }
+                let mut found = false;
+                for item in items {
+                    if equal(a, item).ok_or_else(mismatch)? {
+                        found = true;
+                        break;
+                    }
+                }
+                Ok(found)
+            }
+            V::Unset => Ok(false),
+            _ => Err(format!("`in` needs a list on its right, found {} {}", b.kind(), b.show())),
+        },
+        BinaryOp::StartsWith | BinaryOp::EndsWith => match (a, b) {
+            (V::Str(x), V::Str(y)) => Ok(if op == BinaryOp::StartsWith {
+                x.starts_with(y.as_str())
+            } else {
+                x.ends_with(y.as_str())
+            }),
+            (V::Unset, _) | (_, V::Unset) => Ok(false),
+            _ => Err(mismatch()),
+        },
+        BinaryOp::And | BinaryOp::Or => unreachable!("handled with short-circuit"),
+    }
+}
+
+fn number(v: &V) -> Option<f64> {
+    match v {
+        V::Int(i) => Some(*i as f64),
+        V::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Equality, or `None` when the two cannot be compared.
+fn equal(a: &V, b: &V) -> Option<bool> {
+    match (a, b) {
+        (V::Unset, V::Unset) => Some(true),
+        (V::Unset, _) | (_, V::Unset) => Some(false),
+        (V::Str(x), V::Str(y)) => Some(x == y),
+        (V::Bool(x), V::Bool(y)) => Some(x == y),
+        (V::Duration(x), V::Duration(y)) => Some(x == y),
+        (V::List(x), V::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            for (p, q) in x.iter().zip(y) {
+                if !equal(p, q)? {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        _ => Some(number(a)? == number(b)?),
+    }
+}
+
+fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>, env_idx: usize) -> Diagnostic {
+    let decl = ctx.prepared.decl;
+    let rule = sources.slice(decl.condition.span);
+    let where_ = match ctx.service {
+        Some(s) => format!("environment `{}`, service `{s}`", ctx.env),
+        None => format!("environment `{}`", ctx.env),
+    };
+    let message = match &decl.message {
+        Some(m) => format!("{} (in {where_})", m.to_template()),
+        None => format!("assertion failed in {where_}: `{rule}`"),
+    };
+    let mut d = Diagnostic::error(Code::AssertFailed, message)
+        .primary(decl.condition.span, format!("false in `{}`", ctx.env));
+    // Every variable involved, once, in order of appearance, with where it was set.
+    let mut seen: Vec<VarId> = Vec::new();
+    let mut order: Vec<(Span, VarId)> = ctx.prepared.vars.iter().map(|(s, v)| (*s, *v)).collect();
+    order.sort_by_key(|(s, _)| (s.file, s.start));
+    for (_, id) in order {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let name = program.qualified(id);
+        match ctx.values.get(id.index()).and_then(Option::as_ref) {
+            Some(r) => {
+                let shown = V::from_model(&r.value).show();
+                let from = match &r.origin.env {
+                    Some(e) => format!("set in `{e}`"),
+                    None => "the declaration's default".to_string(),
+                };
+                d = d.secondary(r.origin.span, format!("`{name}` = {shown} ({from})"));
+                d = d.note(format!("`{name}` is {shown} in `{}` ({from})", ctx.env));
+            }
+            None => {
+                d = d.note(format!("`{name}` is not set in `{}`", ctx.env));
+            }
+        }
+    }
+    let _ = env_idx;
+    d.note(format!("rule: assert {rule}"))
+        .help("change the values above, or the rule, so that it holds in this environment")
+}

@@ -1,0 +1,156 @@
+//! `emit` lines: validated and lowered to `model::Emit` (E0319, E0320, E0324).
+//!
+//! Built-in targets accept only the options in [`known_options`]; any other target name is
+//! a custom template target and its options are passed through to the template untouched.
+//! Paths and option strings may use the placeholders `{env}` and `{service}` only. Whether
+//! an expanded path is safe and collision-free is decided by `emit`, which sees the
+//! expanded paths.
+
+use indexmap::IndexMap;
+
+use crate::ast;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Emit, Value};
+use crate::resolve::suggest;
+use crate::source::Span;
+
+/// The options a built-in target understands (all take strings); `None` for a custom
+/// target, whose options are free-form.
+pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
+    match target {
+        "dotenv" | "tfvars" | "variables_tf" | "compose" => Some(&["template"]),
+        "kubernetes" => Some(&["template", "namespace"]),
+        _ => None,
+    }
+}
+
+pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics) -> Vec<Emit> {
+    let mut out = Vec::with_capacity(decls.len());
+    for decl in decls {
+        let target = decl.target.text.as_str();
+        let path_ok = check_template(&decl.path, "path", diagnostics);
+        let mut options = IndexMap::new();
+        let mut first_span: IndexMap<&str, Span> = IndexMap::new();
+        for attr in &decl.options {
+            let key = attr.key.text.as_str();
+            if let Some(first) = first_span.get(key) {
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` is given twice"))
+                        .primary(attr.key.span, "given again here")
+                        .secondary(*first, "first given here")
+                        .help("keep one of them"),
+                );
+                continue;
+            }
+            first_span.insert(key, attr.key.span);
+            if let Some(known) = known_options(target) {
+                if !known.contains(&key) {
+                    let help = suggest::did_you_mean(key, known.iter().copied())
+                        .unwrap_or_else(|| format!("`{target}` takes: {}", known.join(", ")));
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::UnknownEmitOption,
+                            format!("target `{target}` has no option `{key}`"),
+                        )
+                        .primary(attr.key.span, "unknown option")
+                        .help(help),
+                    );
+                    continue;
+                }
+                let ast::ValueKind::Str(s) = &attr.value.kind else {
+                    diagnostics.push(
+                        Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` takes a string"))
+                            .primary(attr.value.span, "expected a string"),
+                    );
+                    continue;
+                };
+                if !check_template(s, "option", diagnostics) {
+                    continue;
+                }
+                if s.to_template().is_empty() {
+                    diagnostics.push(
+                        Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` is empty"))
+                            .primary(attr.value.span, "empty string")
+                            .help("remove the option to use the default"),
+                    );
+                    continue;
+                }
+            }
+            options.insert(key.to_string(), literal(&attr.value));
+        }
+        if path_ok {
+            out.push(Emit {
+                target: target.to_string(),
+                path: decl.path.to_template(),
+                options,
+                span: decl.span,
+            });
+        }
+    }
+    out
+}
+
+/// A literal as a model value (strings as written; `{env}` expands later).
+fn literal(value: &ast::Value) -> Value {
+    match &value.kind {
+        ast::ValueKind::Str(s) => Value::Str(s.to_template()),
+        ast::ValueKind::Int(i) => Value::Int(*i),
+        ast::ValueKind::Float(f) => Value::Float(*f),
+        ast::ValueKind::Bool(b) => Value::Bool(*b),
+        ast::ValueKind::Duration(d) => Value::Duration(d.millis),
+        ast::ValueKind::List(items) => Value::List(items.iter().map(literal).collect()),
+    }
+}
+
+/// Placeholders in an emit path or option string: only `{env}` and `{service}`, never
+/// `${...}`; braces balanced.
+fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) -> bool {
+    let bad = |message: String, label: &str, help: &str| {
+        Diagnostic::error(Code::InvalidEmitPath, message)
+            .primary(s.span, label)
+            .help(help.to_string())
+    };
+    for part in &s.parts {
+        if let ast::StrPart::Interp(ident) = part {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidEmitPath,
+                    format!("emit {what}s use `{{{}}}`, not `${{{}}}`", ident.text, ident.text),
+                )
+                .primary(ident.span, "`${...}` is for values")
+                .help("write `{env}` or `{service}` without the `$`"),
+            );
+            return false;
+        }
+    }
+    let text = s.to_template();
+    if text.is_empty() && what == "path" {
+        diagnostics.push(bad("emit path is empty".to_string(), "empty path", "name the file to write, e.g. \"{service}/.env.{env}\""));
+        return false;
+    }
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            diagnostics.push(bad(format!("unmatched `}}` in emit {what} `{text}`"), "unmatched `}`", "placeholders are `{env}` and `{service}`"));
+            return false;
+        }
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            diagnostics.push(bad(format!("unclosed `{{` in emit {what} `{text}`"), "unclosed `{`", "placeholders are `{env}` and `{service}`"));
+            return false;
+        };
+        let name = &after[..close];
+        if name != "env" && name != "service" {
+            let help = suggest::did_you_mean(name, ["env", "service"])
+                .unwrap_or_else(|| "emit paths expand only `{env}` and `{service}`".to_string());
+            diagnostics.push(bad(
+                format!("unknown placeholder `{{{name}}}` in emit {what} `{text}`"),
+                "unknown placeholder",
+                &help,
+            ));
+            return false;
+        }
+        rest = &after[close + 1..];
+    }
+    true
+}

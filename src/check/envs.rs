@@ -1,0 +1,687 @@
+//! Values per environment: sites (every default and assignment) → inheritance → late-bound
+//! interpolation → type check → `Vec<Option<Resolved>>` per environment, indexed by VarId.
+//! E0309–E0314, E0322, E0323.
+//!
+//! Invariants and costs:
+//! - Every site is checked once statically (names, secrets, and the full type check of
+//!   values without `${...}`); only interpolated values are evaluated per environment.
+//! - Inheritance copies the parent's slot vector once per environment (parents first), so
+//!   no lookup ever walks an `extends` chain.
+//! - Interpolation is late-bound (a template inherited from a parent expands with the
+//!   child's values) and memoised per environment: each variable is expanded at most once
+//!   per environment, so `${A}${A}` chains cost linear work. One value may grow to
+//!   [`MAX_VALUE_BYTES`]; all interpolation together to [`MAX_TOTAL_INTERPOLATED_BYTES`].
+//! - Problems found while evaluating are reported only in concrete environments, once per
+//!   place; later environments with the same problem are listed in a note.
+
+use std::collections::HashMap;
+
+use crate::ast;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Origin, Resolved, Value, VarId};
+use crate::resolve::Program;
+use crate::source::Span;
+
+use super::types::Regexes;
+use super::values::{self, format_duration, Raw, RawValue};
+use super::VarInfo;
+
+/// Largest value one interpolation may produce.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+/// Largest total of interpolated text in one compilation.
+pub const MAX_TOTAL_INTERPOLATED_BYTES: usize = 256 << 20;
+/// Deepest chain of `${A}` → `${B}` → … followed.
+pub const MAX_INTERPOLATION_DEPTH: usize = 128;
+
+const NO_SITE: u32 = u32::MAX;
+
+/// What a `${...}` stands for.
+#[derive(Debug, Clone)]
+enum Dep {
+    Var(VarId),
+    Env,
+    Service(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SiteSrc<'p> {
+    Value(&'p ast::Value),
+    Ref(&'p ast::StrLit),
+}
+
+/// A default or an assignment: one place a value can come from.
+#[derive(Debug)]
+struct Site<'p> {
+    var: VarId,
+    /// The environment that assigns it; `None` for the declaration's default.
+    env: Option<usize>,
+    src: SiteSrc<'p>,
+    /// The span an `Origin` points at.
+    span: Span,
+    ok: bool,
+    interpolated: bool,
+    deps: Vec<(Dep, Span)>,
+    /// For values without interpolation: the checked value, computed once.
+    fixed: Option<Value>,
+}
+
+/// Per-place deduplication of diagnostics found while evaluating environments.
+#[derive(Debug, Default)]
+pub(crate) struct Reporter {
+    items: Vec<(Diagnostic, Vec<String>)>,
+    keys: HashMap<(Code, Span), usize>,
+}
+
+impl Reporter {
+    /// Reports `d` for environment `env`, unless the same code at the same place was
+    /// already reported (then `env` is added to that diagnostic's "also in" note).
+    pub fn report(&mut self, d: Diagnostic, env: &str) {
+        let key = (d.code, d.primary_span().unwrap_or_default());
+        match self.keys.get(&key) {
+            Some(&i) => {
+                let also = &mut self.items[i].1;
+                if !also.iter().any(|e| e == env) && also.len() < 1000 {
+                    also.push(env.to_string());
+                }
+            }
+            None => {
+                self.keys.insert(key, self.items.len());
+                self.items.push((d, Vec::new()));
+            }
+        }
+    }
+
+    pub fn finish(self, diagnostics: &mut Diagnostics) {
+        for (mut d, also) in self.items {
+            if !also.is_empty() {
+                let list = also.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+                d = d.note(format!("the same problem occurs in: {list}"));
+            }
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// The computed values of every environment.
+pub(crate) struct EnvValues {
+    /// Indexed like `program.envs`; empty for environments with a broken chain.
+    pub values: Vec<Vec<Option<Resolved>>>,
+    /// Per environment, per assignment: whether the assignment was usable (for warnings).
+    pub assignment_ok: Vec<Vec<bool>>,
+}
+
+pub(crate) fn evaluate(
+    program: &Program,
+    infos: &[VarInfo],
+    regexes: &Regexes,
+    diagnostics: &mut Diagnostics,
+) -> EnvValues {
+    let n_vars = program.vars.len();
+    let mut sites: Vec<Site<'_>> = Vec::new();
+    let mut default_site = vec![NO_SITE; n_vars];
+    for (i, entry) in program.vars.values().enumerate() {
+        let var = VarId(i as u32);
+        let src = match &entry.decl {
+            crate::resolve::VarDecl::Var(d) => d.default.as_ref().map(|v| (SiteSrc::Value(v), v.span)),
+            crate::resolve::VarDecl::Flag(d) => Some((SiteSrc::Value(&d.default), d.default.span)),
+            crate::resolve::VarDecl::Secret(d) => d.reference.as_ref().map(|r| (SiteSrc::Ref(r), r.span)),
+        };
+        if let Some((src, span)) = src {
+            default_site[i] = sites.len() as u32;
+            sites.push(Site::new(var, None, src, span));
+        }
+    }
+    let mut assign_sites: Vec<Vec<u32>> = Vec::with_capacity(program.envs.len());
+    for (env_idx, env) in program.envs.values().enumerate() {
+        let mut ids = Vec::with_capacity(env.assignments.len());
+        for a in &env.assignments {
+            let src = match &a.rhs {
+                ast::AssignRhs::Value(v) => SiteSrc::Value(v),
+                ast::AssignRhs::SecretRef(r) => SiteSrc::Ref(r),
+            };
+            ids.push(sites.len() as u32);
+            sites.push(Site::new(a.var, Some(env_idx), src, a.span));
+        }
+        assign_sites.push(ids);
+    }
+    for site in &mut sites {
+        prepare(site, program, infos, regexes, diagnostics);
+    }
+    let assignment_ok = assign_sites
+        .iter()
+        .map(|ids| ids.iter().map(|&s| sites[s as usize].ok).collect())
+        .collect();
+
+    // Slots: which site gives each variable its value, per environment, parents first.
+    let mut slots: Vec<Vec<u32>> = vec![Vec::new(); program.envs.len()];
+    for &env_idx in &program.env_order {
+        let mut own = match program.envs[env_idx].parent {
+            Some(p) => slots[p].clone(),
+            None => default_site.clone(),
+        };
+        for &s in &assign_sites[env_idx] {
+            own[sites[s as usize].var.index()] = s;
+        }
+        slots[env_idx] = own;
+    }
+
+    let mut reporter = Reporter::default();
+    let mut budget = MAX_TOTAL_INTERPOLATED_BYTES;
+    let mut values = vec![Vec::new(); program.envs.len()];
+    for &env_idx in &program.env_order {
+        let env = &program.envs[env_idx];
+        let mut eval = EnvEval {
+            program,
+            infos,
+            regexes,
+            sites: &sites,
+            slots: &slots[env_idx],
+            env_idx,
+            env_name: &env.name.text,
+            report: !env.is_abstract,
+            state: vec![State::Todo; n_vars],
+            values: vec![None; n_vars],
+            path: Vec::new(),
+            reporter: &mut reporter,
+            budget: &mut budget,
+        };
+        for i in 0..n_vars {
+            eval.eval(VarId(i as u32), 0);
+        }
+        values[env_idx] = eval.values;
+    }
+    reporter.finish(diagnostics);
+    EnvValues {
+        values,
+        assignment_ok,
+    }
+}
+
+impl<'p> Site<'p> {
+    fn new(var: VarId, env: Option<usize>, src: SiteSrc<'p>, span: Span) -> Site<'p> {
+        Site {
+            var,
+            env,
+            src,
+            span,
+            ok: true,
+            interpolated: false,
+            deps: Vec::new(),
+            fixed: None,
+        }
+    }
+}
+
+/// The static checks of one site; fills `deps` and `fixed`.
+fn prepare(
+    site: &mut Site<'_>,
+    program: &Program,
+    infos: &[VarInfo],
+    regexes: &Regexes,
+    diagnostics: &mut Diagnostics,
+) {
+    let entry = program.var(site.var);
+    let info = &infos[site.var.index()];
+    let qualified = program.qualified(site.var);
+    match site.src {
+        SiteSrc::Value(value) if info.is_secret => {
+            site.ok = false;
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::SecretLiteral,
+                    format!("`{qualified}` is a secret and cannot be given a literal value"),
+                )
+                .primary(value.span, "a literal value")
+                .secondary(entry.name.span, "declared as a secret here")
+                .help(format!(
+                    "give a reference instead: `{qualified} from \"vault://path#key\"`; the value itself never goes into a source file"
+                )),
+            );
+        }
+        SiteSrc::Ref(reference) if !info.is_secret => {
+            site.ok = false;
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::NotASecret,
+                    format!("`{qualified}` is not a secret, so it cannot take a reference"),
+                )
+                .primary(reference.span, "a secret reference")
+                .secondary(entry.name.span, format!("declared as a {} here", entry.decl.kind_word()))
+                .help(format!("assign a value with `{qualified} = ...`, or declare it with `secret`")),
+            );
+        }
+        SiteSrc::Ref(reference) => {
+            if let Some(ident) = reference.parts.iter().find_map(|p| match p {
+                ast::StrPart::Interp(i) => Some(i),
+                ast::StrPart::Text(_) => None,
+            }) {
+                site.ok = false;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::InvalidInterpolation,
+                        "a secret reference cannot interpolate `${...}`",
+                    )
+                    .primary(ident.span, "not expanded in references")
+                    .help("references expand `{env}` and `{service}` (without `$`)"),
+                );
+            }
+        }
+        SiteSrc::Value(value) => {
+            let mut deps = Vec::new();
+            collect_deps(value, site, program, infos, &mut deps, diagnostics);
+            site.interpolated = !deps.is_empty();
+            site.deps = deps;
+            if !site.ok {
+                return;
+            }
+            let Some(ty) = &info.ty else {
+                // A broken type was reported where it is written.
+                site.ok = false;
+                return;
+            };
+            if !site.interpolated {
+                let raw = plain_raw(value);
+                match values::check(&raw, ty, regexes) {
+                    Ok(v) => site.fixed = Some(v),
+                    Err(err) => {
+                        site.ok = false;
+                        diagnostics.push(value_error(err, &qualified_owned(program, site.var)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn qualified_owned(program: &Program, id: VarId) -> String {
+    program.qualified(id).to_string()
+}
+
+pub(crate) fn value_error(err: values::ValueError, var: &str) -> Diagnostic {
+    Diagnostic::error(err.code, format!("{} (for `{var}`)", err.message))
+        .primary(err.value_span, err.value_label)
+        .secondary(err.type_span, err.type_label)
+        .help_opt(err.help)
+}
+
+fn collect_deps(
+    value: &ast::Value,
+    site: &mut Site<'_>,
+    program: &Program,
+    infos: &[VarInfo],
+    deps: &mut Vec<(Dep, Span)>,
+    diagnostics: &mut Diagnostics,
+) {
+    match &value.kind {
+        ast::ValueKind::Str(s) => {
+            let owner = program.var(site.var).owner;
+            for part in &s.parts {
+                let ast::StrPart::Interp(ident) = part else { continue };
+                let dep = match ident.text.as_str() {
+                    "env" => Dep::Env,
+                    "service" => match owner {
+                        Some(svc) => Dep::Service(program.services[svc].name.text.clone()),
+                        None => {
+                            site.ok = false;
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    Code::InvalidInterpolation,
+                                    format!(
+                                        "`${{service}}` in shared variable `{}`",
+                                        program.qualified(site.var)
+                                    ),
+                                )
+                                .primary(ident.span, "no single service here")
+                                .help("a shared variable has one value for every service; use `${service}` only in a service's own variables"),
+                            );
+                            continue;
+                        }
+                    },
+                    name => match program.lookup(name, owner) {
+                        None => {
+                            site.ok = false;
+                            let help = program.unknown_name_help(name);
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    Code::UnknownVariable,
+                                    format!("`${{{name}}}` refers to an unknown variable"),
+                                )
+                                .primary(ident.span, "not declared")
+                                .help_opt(help),
+                            );
+                            continue;
+                        }
+                        Some(dep) => {
+                            let dep_info = &infos[dep.index()];
+                            if dep_info.is_secret {
+                                site.ok = false;
+                                diagnostics.push(
+                                    Diagnostic::error(
+                                        Code::SecretInterpolated,
+                                        format!(
+                                            "secret `{name}` is interpolated into `{}`, which is not a secret",
+                                            program.qualified(site.var)
+                                        ),
+                                    )
+                                    .primary(ident.span, "this would write the secret in plaintext")
+                                    .secondary(program.var(dep).name.span, "declared as a secret here")
+                                    .help("pass the secret to the application separately and let it build the value at run time"),
+                                );
+                                continue;
+                            }
+                            if dep_info.ty.as_ref().is_some_and(|t| {
+                                matches!(t.ty.kind, crate::model::TypeKind::List { .. })
+                            }) {
+                                site.ok = false;
+                                diagnostics.push(
+                                    Diagnostic::error(
+                                        Code::InvalidInterpolation,
+                                        format!("`{name}` is a list and cannot be interpolated into a string"),
+                                    )
+                                    .primary(ident.span, "a list")
+                                    .help("interpolate single values (strings, numbers, bools, durations)"),
+                                );
+                                continue;
+                            }
+                            Dep::Var(dep)
+                        }
+                    },
+                };
+                deps.push((dep, ident.span));
+            }
+        }
+        ast::ValueKind::List(items) => {
+            for item in items {
+                collect_deps(item, site, program, infos, deps, diagnostics);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A value without interpolation as a [`RawValue`].
+fn plain_raw(value: &ast::Value) -> RawValue {
+    let raw = match &value.kind {
+        ast::ValueKind::Str(s) => Raw::Str(s.to_template()),
+        ast::ValueKind::Int(i) => Raw::Int(*i),
+        ast::ValueKind::Float(f) => Raw::Float(*f),
+        ast::ValueKind::Bool(b) => Raw::Bool(*b),
+        ast::ValueKind::Duration(d) => Raw::Duration(d.millis),
+        ast::ValueKind::List(items) => Raw::List(items.iter().map(plain_raw).collect()),
+    };
+    RawValue {
+        raw,
+        span: value.span,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Todo,
+    Visiting,
+    Done,
+    /// An optional variable nothing sets.
+    Unset,
+    /// Broken (already reported, or reported where it breaks).
+    Poisoned,
+}
+
+struct EnvEval<'a, 'p> {
+    program: &'p Program,
+    infos: &'a [VarInfo],
+    regexes: &'a Regexes,
+    sites: &'a [Site<'p>],
+    slots: &'a [u32],
+    env_idx: usize,
+    env_name: &'a str,
+    /// Concrete environments report; abstract ones are computed silently.
+    report: bool,
+    state: Vec<State>,
+    values: Vec<Option<Resolved>>,
+    path: Vec<VarId>,
+    reporter: &'a mut Reporter,
+    budget: &'a mut usize,
+}
+
+impl EnvEval<'_, '_> {
+    fn push(&mut self, d: Diagnostic) {
+        if self.report {
+            self.reporter.report(d, self.env_name);
+        }
+    }
+
+    fn chain_text(&self) -> String {
+        self.program.envs[self.env_idx]
+            .chain
+            .iter()
+            .map(|&i| self.program.envs[i].name.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+
+    fn eval(&mut self, var: VarId, depth: usize) -> State {
+        let idx = var.index();
+        if self.state[idx] != State::Todo {
+            return self.state[idx];
+        }
+        let state = self.compute(var, depth);
+        self.state[idx] = state;
+        state
+    }
+
+    fn compute(&mut self, var: VarId, depth: usize) -> State {
+        let idx = var.index();
+        let slot = self.slots[idx];
+        let info = &self.infos[idx];
+        if slot == NO_SITE {
+            if info.optional {
+                return State::Unset;
+            }
+            if self.report {
+                let entry = self.program.var(var);
+                let qualified = self.program.qualified(var);
+                let env = &self.program.envs[self.env_idx];
+                let d = if info.is_secret {
+                    Diagnostic::error(
+                        Code::MissingSecretReference,
+                        format!("secret `{qualified}` has no reference in environment `{}`", self.env_name),
+                    )
+                    .primary(entry.name.span, "declared without `from \"...\"`")
+                    .secondary(env.name.span, format!("`{}` never gives it one", self.env_name))
+                    .help(format!(
+                        "give the declaration a default (`secret {} from \"vault://.../{{env}}\"`) or add `{qualified} from \"...\"` to `{}` or an ancestor",
+                        entry.name.text, self.env_name
+                    ))
+                } else {
+                    Diagnostic::error(
+                        Code::MissingValue,
+                        format!("`{qualified}` has no value in environment `{}`", self.env_name),
+                    )
+                    .primary(entry.name.span, "required, with no default")
+                    .secondary(env.name.span, format!("`{}` never sets it", self.env_name))
+                    .help(format!(
+                        "set `{qualified} = ...` in `{}` or an ancestor, give the declaration a default, or make it optional with `?` after the type",
+                        self.env_name
+                    ))
+                };
+                let d = d.note(format!("`{}` inherits from: {}", self.env_name, self.chain_text()));
+                self.push(d);
+            }
+            return State::Poisoned;
+        }
+        let site = &self.sites[slot as usize];
+        if !site.ok {
+            return State::Poisoned;
+        }
+        let origin_env = site.env.map(|e| self.program.envs[e].name.text.clone());
+        let (value, template) = match site.src {
+            SiteSrc::Ref(reference) => {
+                let text = reference.to_template().replace("{env}", self.env_name);
+                (Value::Secret { reference: text }, None)
+            }
+            SiteSrc::Value(v) => match &site.fixed {
+                Some(fixed) => (fixed.clone(), None),
+                None => {
+                    self.state[idx] = State::Visiting;
+                    self.path.push(var);
+                    let mut k = 0;
+                    let raw = self.raw(v, site, &mut k, depth);
+                    self.path.pop();
+                    let Some(raw) = raw else { return State::Poisoned };
+                    let Some(ty) = &info.ty else { return State::Poisoned };
+                    match values::check(&raw, ty, self.regexes) {
+                        Ok(value) => {
+                            let template = match &v.kind {
+                                ast::ValueKind::Str(s) => Some(s.to_template()),
+                                _ => None,
+                            };
+                            (value, template)
+                        }
+                        Err(err) => {
+                            let qualified = self.program.qualified(var).to_string();
+                            let expanded = values::short(&raw.raw);
+                            let d = value_error(err, &qualified).note(format!(
+                                "in environment `{}` the value expands to {expanded}",
+                                self.env_name
+                            ));
+                            self.push(d);
+                            return State::Poisoned;
+                        }
+                    }
+                }
+            },
+        };
+        self.values[idx] = Some(Resolved {
+            value,
+            origin: Origin {
+                env: origin_env,
+                span: site.span,
+                template,
+            },
+        });
+        State::Done
+    }
+
+    /// Interpolates `value`; `k` walks `site.deps` in the same order `collect_deps` filled it.
+    fn raw(&mut self, value: &ast::Value, site: &Site<'_>, k: &mut usize, depth: usize) -> Option<RawValue> {
+        let raw = match &value.kind {
+            ast::ValueKind::Str(s) => {
+                let mut out = String::new();
+                for part in &s.parts {
+                    match part {
+                        ast::StrPart::Text(t) => out.push_str(t),
+                        ast::StrPart::Interp(_) => {
+                            let (dep, span) = site.deps.get(*k)?.clone();
+                            *k += 1;
+                            match dep {
+                                Dep::Env => out.push_str(self.env_name),
+                                Dep::Service(name) => out.push_str(&name),
+                                Dep::Var(id) => {
+                                    let text = self.dep_text(id, span, site, depth)?;
+                                    out.push_str(&text);
+                                }
+                            }
+                        }
+                    }
+                    if out.len() > MAX_VALUE_BYTES {
+                        let d = Diagnostic::error(
+                            Code::ValueTooLarge,
+                            format!(
+                                "`{}` expands to more than {} bytes in environment `{}`",
+                                self.program.qualified(site.var),
+                                MAX_VALUE_BYTES,
+                                self.env_name
+                            ),
+                        )
+                        .primary(s.span, "this template grows too large")
+                        .help("interpolation may produce at most 1 MiB per value; look for a chain like `${A}${A}`");
+                        self.push(d);
+                        return None;
+                    }
+                }
+                if out.len() > *self.budget {
+                    let d = Diagnostic::error(
+                        Code::ValueTooLarge,
+                        format!(
+                            "interpolation produced more than {} MiB in total",
+                            MAX_TOTAL_INTERPOLATED_BYTES >> 20
+                        ),
+                    )
+                    .primary(s.span, "the budget ran out here")
+                    .help("reduce the size or number of interpolated values");
+                    self.push(d);
+                    return None;
+                }
+                *self.budget -= out.len();
+                Raw::Str(out)
+            }
+            ast::ValueKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.raw(item, site, k, depth)?);
+                }
+                Raw::List(out)
+            }
+            _ => return Some(plain_raw(value)),
+        };
+        Some(RawValue {
+            raw,
+            span: value.span,
+        })
+    }
+
+    fn dep_text(&mut self, id: VarId, span: Span, site: &Site<'_>, depth: usize) -> Option<String> {
+        if depth >= MAX_INTERPOLATION_DEPTH {
+            let d = Diagnostic::error(
+                Code::ValueTooLarge,
+                format!("interpolation is nested more than {MAX_INTERPOLATION_DEPTH} levels deep"),
+            )
+            .primary(span, "too deep")
+            .help("shorten the chain of variables that interpolate each other");
+            self.push(d);
+            return None;
+        }
+        if self.state[id.index()] == State::Visiting {
+            let pos = self.path.iter().position(|v| *v == id).unwrap_or(0);
+            let mut names: Vec<&str> = self.path[pos..].iter().map(|v| self.program.qualified(*v)).collect();
+            names.push(self.program.qualified(id));
+            let message = if names.len() == 2 {
+                format!("`{}` interpolates itself", names[0])
+            } else {
+                format!("interpolation cycle: {}", names.join(" → "))
+            };
+            let d = Diagnostic::error(Code::InterpolationCycle, message)
+                .primary(span, format!("`{}` refers back to `{}`", self.program.qualified(site.var), names[0]))
+                .note(format!("in environment `{}`: {}", self.env_name, names.join(" → ")))
+                .help("break the cycle: one of these variables must be given a literal value");
+            self.push(d);
+            return None;
+        }
+        match self.eval(id, depth + 1) {
+            State::Done => {}
+            State::Unset => {
+                let d = Diagnostic::error(
+                    Code::InvalidInterpolation,
+                    format!(
+                        "`${{{}}}` refers to an optional variable that is not set in environment `{}`",
+                        self.program.var(id).name.text,
+                        self.env_name
+                    ),
+                )
+                .primary(span, "unset here")
+                .help("set the variable in this environment, or give it a default");
+                self.push(d);
+                return None;
+            }
+            _ => return None,
+        }
+        match &self.values[id.index()].as_ref()?.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Duration(ms) => Some(format_duration(*ms)),
+            Value::List(_) | Value::Secret { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! Types: `ast::TypeExpr` → [`TyInfo`] (a `model::Type` plus the spans to blame), with
+//! named types resolved once and every refinement validated (E0205, E0206, E0301–E0303).
+//!
+//! Regexes are compiled here, once per distinct pattern, with size limits, and kept in
+//! [`Regexes`] for the value checks; nothing compiles a regex per value.
+
+use std::collections::HashMap;
+
+use crate::ast;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Number, Refinement, Type, TypeKind};
+use crate::resolve::{suggest, Program, BUILTIN_TYPES};
+use crate::source::Span;
+
+/// Compiled-program size limit for one `matching` regex (and for assert `matches`).
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Deepest nesting of named types and `list<...>` followed while lowering a type.
+const MAX_TYPE_DEPTH: usize = 64;
+
+/// A resolved type and where each part of it was written, so a value error can label the
+/// exact type or refinement it breaks (which may live in an imported file).
+#[derive(Debug, Clone)]
+pub(crate) struct TyInfo {
+    pub ty: Type,
+    /// Where the base of the type is spelled (`int`, the union, `list<...>`); for a named
+    /// type, its declaration's type expression.
+    pub base_span: Span,
+    /// Parallel to `ty.refinements`.
+    pub refinement_spans: Vec<Span>,
+    /// For `list<T>`: the element's info.
+    pub element: Option<Box<TyInfo>>,
+}
+
+impl TyInfo {
+    /// How the type is named in messages: `Port`, `int`, `list<url>`, `"a" | "b"`.
+    pub fn display(&self) -> String {
+        display_type(&self.ty)
+    }
+
+    pub fn simple(kind: TypeKind, span: Span) -> TyInfo {
+        TyInfo {
+            ty: Type {
+                kind,
+                refinements: Vec::new(),
+                name: None,
+            },
+            base_span: span,
+            refinement_spans: Vec::new(),
+            element: None,
+        }
+    }
+}
+
+pub(crate) fn display_type(ty: &Type) -> String {
+    if let Some(name) = &ty.name {
+        return name.clone();
+    }
+    match &ty.kind {
+        TypeKind::String => "string".into(),
+        TypeKind::Int => "int".into(),
+        TypeKind::Float => "float".into(),
+        TypeKind::Bool => "bool".into(),
+        TypeKind::Url => "url".into(),
+        TypeKind::Duration => "duration".into(),
+        TypeKind::Enum { members } => members
+            .iter()
+            .map(|m| format!("{m:?}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        TypeKind::List { element } => format!("list<{}>", display_type(element)),
+    }
+}
+
+/// Compiled regexes by pattern.
+#[derive(Debug, Default)]
+pub(crate) struct Regexes {
+    map: HashMap<String, Option<regex::Regex>>,
+}
+
+impl Regexes {
+    /// Compiles (once) and returns the regex, or the error text.
+    pub fn compile(&mut self, pattern: &str) -> Result<&regex::Regex, String> {
+        if !self.map.contains_key(pattern) {
+            let built = regex::RegexBuilder::new(pattern)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .build();
+            match built {
+                Ok(re) => {
+                    self.map.insert(pattern.to_string(), Some(re));
+                }
+                Err(err) => {
+                    self.map.insert(pattern.to_string(), None);
+                    return Err(regex_error_text(&err));
+                }
+            }
+        }
+        match self.map.get(pattern) {
+            Some(Some(re)) => Ok(re),
+            _ => Err("invalid regular expression".to_string()),
+        }
+    }
+
+    /// A regex compiled before (patterns reach the value checks only once validated).
+    pub fn get(&self, pattern: &str) -> Option<&regex::Regex> {
+        self.map.get(pattern).and_then(Option::as_ref)
+    }
+}
+
+/// The last, most specific line of a regex error ("error: unclosed group").
+fn regex_error_text(err: &regex::Error) -> String {
+    match err {
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the compiled pattern is larger than the {limit}-byte limit")
+        }
+        other => {
+            let text = other.to_string();
+            text.lines()
+                .rev()
+                .find(|l| l.trim_start().starts_with("error:"))
+                .map(|l| l.trim_start().trim_start_matches("error:").trim().to_string())
+                .unwrap_or(text)
+        }
+    }
+}
+
+/// Named types, lowered on demand and memoised.
+pub(crate) struct TypeTable<'p> {
+    program: &'p Program,
+    /// `None` while being lowered (cycle detection) or when broken.
+    done: HashMap<String, Option<TyInfo>>,
+    in_progress: Vec<String>,
+    pub regexes: Regexes,
+}
+
+impl<'p> TypeTable<'p> {
+    pub fn new(program: &'p Program) -> TypeTable<'p> {
+        TypeTable {
+            program,
+            done: HashMap::new(),
+            in_progress: Vec::new(),
+            regexes: Regexes::default(),
+        }
+    }
+
+    /// Lowers every named type (so an unused broken type is still reported).
+    pub fn lower_all_named(&mut self, diagnostics: &mut Diagnostics) {
+        for decl in self.program.types.values() {
+            self.named(&decl.name.text, decl.name.span, 0, diagnostics);
+        }
+    }
+
+    /// Lowers a type expression; `None` when it is broken (already reported).
+    pub fn lower(&mut self, expr: &ast::TypeExpr, diagnostics: &mut Diagnostics) -> Option<TyInfo> {
+        self.lower_at(expr, 0, diagnostics)
+    }
+
+    fn lower_at(
+        &mut self,
+        expr: &ast::TypeExpr,
+        depth: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<TyInfo> {
+        if depth > MAX_TYPE_DEPTH {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::TypeCycle,
+                    format!("type is nested more than {MAX_TYPE_DEPTH} levels deep"),
+                )
+                .primary(expr.span, "too deep"),
+            );
+            return None;
+        }
+        let mut info = match &expr.base {
+            ast::BaseType::Named(name) => match name.text.as_str() {
+                "string" => TyInfo::simple(TypeKind::String, expr.span),
+                "int" => TyInfo::simple(TypeKind::Int, expr.span),
+                "float" => TyInfo::simple(TypeKind::Float, expr.span),
+                "bool" => TyInfo::simple(TypeKind::Bool, expr.span),
+                "url" => TyInfo::simple(TypeKind::Url, expr.span),
+                "duration" => TyInfo::simple(TypeKind::Duration, expr.span),
+                other => self.named(other, name.span, depth + 1, diagnostics)?,
+            },
+            ast::BaseType::Union(members) => {
+                let mut names: Vec<String> = Vec::with_capacity(members.len());
+                for m in members {
+                    let text = m.to_template();
+                    if !names.contains(&text) {
+                        names.push(text);
+                    }
+                }
+                TyInfo::simple(TypeKind::Enum { members: names }, expr.span)
+            }
+            ast::BaseType::List(element) => {
+                let element = self.lower_at(element, depth + 1, diagnostics)?;
+                TyInfo {
+                    ty: Type {
+                        kind: TypeKind::List {
+                            element: Box::new(element.ty.clone()),
+                        },
+                        refinements: Vec::new(),
+                        name: None,
+                    },
+                    base_span: expr.span,
+                    refinement_spans: Vec::new(),
+                    element: Some(Box::new(element)),
+                }
+            }
+        };
+        let mut ok = true;
+        for refinement in &expr.refinements {
+            match self.refinement(&info.ty.kind, refinement, diagnostics) {
+                Some(r) => {
+                    info.ty.refinements.push(r);
+                    info.refinement_spans.push(refinement.span);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(info)
+    }
+
+    fn named(
+        &mut self,
+        name: &str,
+        at: Span,
+        depth: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<TyInfo> {
+        if let Some(done) = self.done.get(name) {
+            return done.clone();
+        }
+        let program = self.program;
+        let Some(decl) = program.types.get(name) else {
+            let help = suggest::did_you_mean(
+                name,
+                BUILTIN_TYPES
+                    .iter()
+                    .copied()
+                    .chain(program.types.keys().map(String::as_str)),
+            );
+            diagnostics.push(
+                Diagnostic::error(Code::UnknownType, format!("unknown type `{name}`"))
+                    .primary(at, "not a built-in type nor declared with `type`")
+                    .help(help.unwrap_or_else(|| {
+                        "built-in types are string, int, float, bool, url, duration".to_string()
+                    })),
+            );
+            return None;
+        };
+        if let Some(pos) = self.in_progress.iter().position(|n| n == name) {
+            let mut chain: Vec<String> = self.in_progress[pos..].to_vec();
+            chain.push(name.to_string());
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::TypeCycle,
+                    format!("type `{name}` is defined in terms of itself"),
+                )
+                .primary(decl.name.span, "this type")
+                .secondary(at, "refers back to it here")
+                .note(format!("cycle: {}", chain.join(" → ")))
+                .help("define the type from built-in types"),
+            );
+            // Mark the whole cycle broken so it is reported once.
+            for n in &self.in_progress[pos..] {
+                self.done.insert(n.clone(), None);
+            }
+            return None;
+        }
+        self.in_progress.push(name.to_string());
+        let lowered = self.lower_at(&decl.ty, depth, diagnostics);
+        self.in_progress.pop();
+        if self.done.contains_key(name) {
+            // Broken by a cycle found below.
+            return None;
+        }
+        let lowered = lowered.map(|mut info| {
+            info.ty.name = Some(name.to_string());
+            info.base_span = decl.ty.span;
+            info
+        });
+        self.done.insert(name.to_string(), lowered.clone());
+        lowered
+    }
+
+    fn refinement(
+        &mut self,
+        kind: &TypeKind,
+        refinement: &ast::Refinement,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Refinement> {
+        let not_applicable = |what: &str, applies: &str| {
+            Diagnostic::error(
+                Code::RefinementNotApplicable,
+                format!("`{what}` does not apply to {}", kind_phrase(kind)),
+            )
+            .primary(refinement.span, format!("only for {applies}"))
+        };
+        match &refinement.kind {
+            ast::RefinementKind::Range(range) => {
+                let is_int = matches!(kind, TypeKind::Int);
+                if !matches!(kind, TypeKind::Int | TypeKind::Float) {
+                    diagnostics.push(
+                        not_applicable("in LO..HI", "`int` and `float`").help(
+                            "use `len in A..=B` for the length of strings and lists",
+                        ),
+                    );
+                    return None;
+                }
+                let (lo, hi) = range_bounds(range, is_int, diagnostics)?;
+                let empty = if range.inclusive {
+                    lo.as_f64() > hi.as_f64()
+                } else {
+                    lo.as_f64() >= hi.as_f64()
+                };
+                if empty {
+                    diagnostics.push(empty_range(range));
+                    return None;
+                }
+                Some(Refinement::Range {
+                    lo,
+                    hi,
+                    inclusive: range.inclusive,
+                })
+            }
+            ast::RefinementKind::Len(range) => {
+                if !matches!(
+                    kind,
+                    TypeKind::String | TypeKind::Url | TypeKind::Enum { .. } | TypeKind::List { .. }
+                ) {
+                    diagnostics.push(
+                        not_applicable("len in A..B", "strings and lists")
+                            .help("use `in LO..=HI` to bound a number"),
+                    );
+                    return None;
+                }
+                let (lo, hi) = range_bounds(range, true, diagnostics)?;
+                let (Number::Int(lo), Number::Int(hi)) = (lo, hi) else {
+                    return None;
+                };
+                if lo < 0 || hi < 0 {
+                    diagnostics.push(
+                        Diagnostic::error(Code::InvalidRange, "a length cannot be negative")
+                            .primary(range.span, "negative bound")
+                            .help("lengths start at 0"),
+                    );
+                    return None;
+                }
+                let empty = if range.inclusive { lo > hi } else { lo >= hi };
+                if empty {
+                    diagnostics.push(empty_range(range));
+                    return None;
+                }
+                Some(Refinement::Len {
+                    lo: lo as u64,
+                    hi: hi as u64,
+                    inclusive: range.inclusive,
+                })
+            }
+            ast::RefinementKind::Matching(re) => {
+                if !matches!(kind, TypeKind::String | TypeKind::Url | TypeKind::Enum { .. }) {
+                    diagnostics.push(not_applicable("matching", "strings and urls"));
+                    return None;
+                }
+                if let Err(message) = self.regexes.compile(&re.pattern) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidRegex,
+                            format!("invalid regular expression: {message}"),
+                        )
+                        .primary(re.span, message)
+                        .help("envdef uses Rust `regex` syntax (no look-around, no backreferences)"),
+                    );
+                    return None;
+                }
+                Some(Refinement::Matching {
+                    pattern: re.pattern.clone(),
+                })
+            }
+        }
+    }
+}
+
+fn kind_phrase(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Enum { .. } => "a union of strings".to_string(),
+        TypeKind::List { .. } => "a list".to_string(),
+        other => format!(
+            "`{}`",
+            display_type(&Type {
+                kind: other.clone(),
+                refinements: Vec::new(),
+                name: None
+            })
+        ),
+    }
+}
+
+fn empty_range(range: &ast::RangeLit) -> Diagnostic {
+    let op = if range.inclusive { "..=" } else { ".." };
+    Diagnostic::error(Code::InvalidRange, "this range is empty: no value can satisfy it")
+        .primary(range.span, "empty range")
+        .help(format!(
+            "the lower bound must be {} the upper bound in `LO{op}HI`",
+            if range.inclusive { "at most" } else { "less than" }
+        ))
+}
+
+/// Both bounds as numbers (ints when `int_only`).
+fn range_bounds(
+    range: &ast::RangeLit,
+    int_only: bool,
+    diagnostics: &mut Diagnostics,
+) -> Option<(Number, Number)> {
+    let mut bound = |v: &ast::Value| match v.kind {
+        ast::ValueKind::Int(i) => Some(Number::Int(i)),
+        ast::ValueKind::Float(f) if !int_only => Some(Number::Float(f)),
+        _ => {
+            let want = if int_only { "an integer" } else { "a number" };
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidRange, format!("a range bound must be {want}"))
+                    .primary(v.span, format!("not {want}")),
+            );
+            None
+        }
+    };
+    let lo = bound(&range.lo);
+    let hi = bound(&range.hi);
+    Some((lo?, hi?))
+}
+
+trait AsF64 {
+    fn as_f64(&self) -> f64;
+}
+
+impl AsF64 for Number {
+    fn as_f64(&self) -> f64 {
+        match *self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Loading: the root file and, transitively, every file it imports → one list of items in
+//! declaration order (an imported file's items stand where its first `import` stands).
+//!
+//! Invariants: every file is read through the [`Loader`] and parsed once, however often it
+//! is imported (diamonds are fine); a cycle, a missing file and a limit breach are
+//! diagnostics at the offending `import`, never an `Err` or a panic. Only the root file's
+//! failure to load is an `Err` (the tool cannot run at all).
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::ast;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, LoadError, Loader, SourceFile, SourceMap};
+
+/// Deepest chain of nested imports (root → a → b … counts the edges).
+pub const MAX_IMPORT_DEPTH: usize = 32;
+/// Most files one compilation reads, the root included.
+pub const MAX_IMPORTED_FILES: usize = 256;
+
+struct Ctx<'a> {
+    loader: &'a dyn Loader,
+    sources: &'a mut SourceMap,
+    diagnostics: &'a mut Diagnostics,
+    /// Canonical paths of every file loaded so far.
+    loaded: Vec<PathBuf>,
+    /// The import chain being loaded right now: (canonical path, file).
+    stack: Vec<(PathBuf, FileId)>,
+    items: Vec<ast::Item>,
+}
+
+/// Loads `root` and its imports; returns every non-import item in declaration order.
+pub(crate) fn load_all(
+    loader: &dyn Loader,
+    root: &Path,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Result<Vec<ast::Item>, LoadError> {
+    let text = loader.load(root)?;
+    let canonical = loader
+        .canonicalize(root)
+        .unwrap_or_else(|_| root.to_path_buf());
+    let id = sources.add(SourceFile::new(
+        canonical.clone(),
+        root.display().to_string(),
+        text,
+    ));
+    let mut ctx = Ctx {
+        loader,
+        sources,
+        diagnostics,
+        loaded: vec![canonical.clone()],
+        stack: Vec::new(),
+        items: Vec::new(),
+    };
+    ctx.load_file(canonical, id);
+    Ok(ctx.items)
+}
+
+impl Ctx<'_> {
+    fn load_file(&mut self, canonical: PathBuf, id: FileId) {
+        let text = self.sources.get(id).text.clone();
+        let file = crate::syntax::parse(id, &text, self.diagnostics);
+        self.stack.push((canonical, id));
+        for item in file.items {
+            match item {
+                ast::Item::Import(import) => self.import(&import),
+                other => self.items.push(other),
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn import(&mut self, import: &ast::ImportDecl) {
+        let at = import.path.span;
+        let Some(written) = import.path.as_plain() else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::ImportUnreadable, "an import path cannot interpolate")
+                    .primary(at, "`${...}` is not expanded here")
+                    .help("write the path literally, relative to this file"),
+            );
+            return;
+        };
+        let (importer_path, importer_id) = self.stack.last().cloned().expect("inside a file");
+        let joined = importer_path
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(&written);
+        let display = lexical_normalize(
+            &Path::new(&self.sources.get(importer_id).name)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(&written),
+        )
+        .display()
+        .to_string();
+        let canonical = match self.loader.canonicalize(&joined) {
+            Ok(c) => c,
+            Err(err) => return self.unreadable(at, &display, &err),
+        };
+        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == canonical) {
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, f)| self.sources.get(*f).name.clone())
+                .collect();
+            chain.push(self.sources.get(self.stack[pos].1).name.clone());
+            let message = if chain.len() == 2 {
+                format!("`{}` imports itself", chain[0])
+            } else {
+                format!("import cycle: {}", chain.join(" → "))
+            };
+            self.diagnostics.push(
+                Diagnostic::error(Code::ImportCycle, message)
+                    .primary(at, "this import closes the cycle")
+                    .note(format!("import chain: {}", chain.join(" → ")))
+                    .help("move the shared declarations into a file that neither imports"),
+            );
+            return;
+        }
+        if self.loaded.contains(&canonical) {
+            // Already loaded through another path: its declarations are in already.
+            return;
+        }
+        if self.stack.len() > MAX_IMPORT_DEPTH {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ImportLimit,
+                    format!("imports are nested more than {MAX_IMPORT_DEPTH} deep"),
+                )
+                .primary(at, "this import is too deep")
+                .help("import the file from a shallower place"),
+            );
+            return;
+        }
+        if self.loaded.len() >= MAX_IMPORTED_FILES {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ImportLimit,
+                    format!("more than {MAX_IMPORTED_FILES} files are imported"),
+                )
+                .primary(at, "one file too many")
+                .help("merge small files; envdef reads at most this many per compilation"),
+            );
+            return;
+        }
+        let text = match self.loader.load(&canonical) {
+            Ok(text) => text,
+            Err(err) => return self.unreadable(at, &display, &err),
+        };
+        self.loaded.push(canonical.clone());
+        let id = self
+            .sources
+            .add(SourceFile::new(canonical.clone(), display, text));
+        self.load_file(canonical, id);
+    }
+
+    fn unreadable(&mut self, at: crate::source::Span, display: &str, err: &LoadError) {
+        let help = match err {
+            LoadError::NotFound => "the path is relative to the importing file",
+            LoadError::IsDirectory => "import a `.envdef` file, not a directory",
+            _ => "fix or remove the import",
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::ImportUnreadable,
+                format!("cannot import `{display}`: {err}"),
+            )
+            .primary(at, "imported here")
+            .help(help),
+        );
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (for display names).
+fn lexical_normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal = matches!(out.components().last(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
