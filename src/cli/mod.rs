@@ -7,6 +7,13 @@
 //! never with `NO_COLOR` set.
 
 mod check;
+mod fmt;
+mod import;
+mod compile;
+mod diff;
+mod explain;
+mod list;
+mod show;
 mod ui;
 
 use std::ffi::OsString;
@@ -94,6 +101,16 @@ pub enum Deny {
 enum Command {
     /// Parse, resolve and type-check a source; print diagnostics.
     Check(check::CheckArgs),
+    /// Draft a source from existing .env files (one environment per file).
+    Import(import::ImportArgs),
+    /// Write the artifacts the `emit` lines ask for (`--check`: verify them, write nothing).
+    Compile(compile::CompileArgs),
+    /// What differs between two environments, and who set each side.
+    Diff(diff::DiffArgs),
+    /// A variable's value in one environment and where it came from.
+    Explain(explain::ExplainArgs),
+    /// Environments, services and variables.
+    List(list::ListArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -113,6 +130,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let ui = Ui::new(&cli.global);
     let status = match cli.command {
         Command::Check(args) => check::run(&ui, args),
+        Command::Import(args) => import::run(&ui, args),
+        Command::Compile(args) => compile::run(&ui, args),
+        Command::Diff(args) => diff::run(&ui, args),
+        Command::Explain(args) => explain::run(&ui, args),
+        Command::List(args) => list::run(&ui, args),
     };
     status.into()
 }

@@ -1,0 +1,231 @@
+//! `envdef diff ENV_A ENV_B [--service S] [--file F]`: every variable whose value differs
+//! between two environments, is set in only one, or has the same value set by different
+//! lines; each side says which environment (and line) set it. Secrets compare by reference.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::compile::{check_env, load, unknown_name, Loaded};
+use super::show::{self, Paint};
+use super::{Status, Ui};
+use crate::diagnostics::Code;
+use crate::model::{Resolved, VarId};
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first environment (shown on the left, `-`).
+    pub env_a: String,
+    /// The second environment (shown on the right, `+`).
+    pub env_b: String,
+    /// Only the variables this service reads (and expand `{service}` in references).
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The root source file (default: the only `*.envdef` in the current directory).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// How the two sides of one variable differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Different values.
+    Differs,
+    /// Set in the first environment only.
+    OnlyA,
+    /// Set in the second environment only.
+    OnlyB,
+    /// The same value, but set by different lines (an override that repeats a value).
+    SourceDiffers,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Differs => "differs",
+            Kind::OnlyA => "only_a",
+            Kind::OnlyB => "only_b",
+            Kind::SourceDiffers => "source_differs",
+        }
+    }
+}
+
+struct Row<'m> {
+    var: VarId,
+    kind: Kind,
+    a: Option<&'m Resolved>,
+    b: Option<&'m Resolved>,
+}
+
+pub fn run(ui: &Ui, args: DiffArgs) -> Status {
+    match diff(ui, args) {
+        Ok(status) | Err(status) => status,
+    }
+}
+
+fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
+    let loaded = load(ui, args.file.clone())?;
+    ui.diagnostics(&loaded.diagnostics, &loaded.sources);
+    check_env(ui, &loaded, &args.env_a, false)?;
+    check_env(ui, &loaded, &args.env_b, false)?;
+    let model = &loaded.model;
+    let vars: Vec<VarId> = match &args.service {
+        Some(name) => match model.services.get(name) {
+            Some(service) => service.vars.clone(),
+            None => {
+                let names: Vec<&str> = model.services.keys().map(String::as_str).collect();
+                return Err(unknown_name(
+                    ui,
+                    &loaded.sources,
+                    Code::UnknownServiceArg,
+                    "service",
+                    name,
+                    &names,
+                ));
+            }
+        },
+        None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
+    };
+    let env_a = &model.envs[args.env_a.as_str()];
+    let env_b = &model.envs[args.env_b.as_str()];
+    let rows: Vec<Row<'_>> = vars
+        .into_iter()
+        .filter_map(|var| {
+            let (a, b) = (env_a.value(var), env_b.value(var));
+            let kind = match (a, b) {
+                (None, None) => return None,
+                (Some(_), None) => Kind::OnlyA,
+                (None, Some(_)) => Kind::OnlyB,
+                (Some(x), Some(y)) if x.value != y.value => Kind::Differs,
+                (Some(x), Some(y)) if x.origin.span != y.origin.span => Kind::SourceDiffers,
+                _ => return None,
+            };
+            Some(Row { var, kind, a, b })
+        })
+        .collect();
+    if ui.is_json() {
+        print_json(&loaded, &args, &rows);
+    } else {
+        print_table(ui, &loaded, &args, &rows);
+    }
+    Ok(Status::Ok)
+}
+
+fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
+    let service = args.service.as_deref();
+    let side = |env: &str, r: Option<&Resolved>| match r {
+        Some(r) => json!({
+            "env": env,
+            "value": show::value_json(&r.value, service),
+            "set_by": show::setter(&r.origin),
+            "origin": show::origin_json(&r.origin, &loaded.sources),
+        }),
+        None => json!({ "env": env, "value": null, "set_by": null, "origin": null }),
+    };
+    let mut out = std::io::stdout().lock();
+    for row in rows {
+        let value = json!({
+            "var": loaded.model.var(row.var).qualified_name(),
+            "kind": row.kind.as_str(),
+            "a": side(&args.env_a, row.a),
+            "b": side(&args.env_b, row.b),
+        });
+        let _ = writeln!(out, "{value}");
+    }
+}
+
+/// Two lines per variable: the values, then who set each (`env at file:line`).
+fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
+    let service = args.service.as_deref();
+    let paint = Paint(ui.color_stdout);
+    let value = |r: Option<&Resolved>| {
+        r.map_or_else(|| "(unset)".to_string(), |r| show::value(&r.value, service))
+    };
+    let origin = |r: Option<&Resolved>| {
+        r.map_or_else(String::new, |r| {
+            format!(
+                "{} at {}",
+                show::setter(&r.origin),
+                show::location(r.origin.span, &loaded.sources)
+            )
+        })
+    };
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|row| {
+            [
+                loaded.model.var(row.var).qualified_name(),
+                value(row.a),
+                value(row.b),
+                origin(row.a),
+                origin(row.b),
+            ]
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if cells.is_empty() {
+        if !ui.quiet {
+            let _ = writeln!(
+                out,
+                "`{}` and `{}` have the same values",
+                args.env_a, args.env_b
+            );
+        }
+        return;
+    }
+    let width = |i: usize, header: &str| {
+        cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .chain([header.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let w_var = width(0, "VARIABLE");
+    let w_a = cells
+        .iter()
+        .flat_map(|c| [c[1].chars().count(), c[3].chars().count()])
+        .chain([args.env_a.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.bold(
+            format!(
+                "{}  {}  {}",
+                pad("VARIABLE", w_var),
+                pad(&args.env_a, w_a),
+                args.env_b
+            )
+            .trim_end()
+        )
+    );
+    for (row, c) in rows.iter().zip(&cells) {
+        let (left, right) = match row.kind {
+            Kind::OnlyA => (paint.red(&pad(&c[1], w_a)), paint.dim(&c[2])),
+            Kind::OnlyB => (paint.dim(&pad(&c[1], w_a)), paint.green(&c[2])),
+            Kind::Differs => (paint.red(&pad(&c[1], w_a)), paint.green(&c[2])),
+            Kind::SourceDiffers => (pad(&c[1], w_a), c[2].clone()),
+        };
+        let _ = writeln!(out, "{}  {left}  {right}", pad(&c[0], w_var));
+        let note = if row.kind == Kind::SourceDiffers {
+            "  (same value, set separately)"
+        } else {
+            ""
+        };
+        let line = format!("{}  {}  {}{note}", " ".repeat(w_var), pad(&c[3], w_a), c[4]);
+        let _ = writeln!(out, "{}", paint.dim(line.trim_end()));
+    }
+    if !ui.quiet {
+        let _ = writeln!(
+            out,
+            "{} variable{} differ",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! `envdef list [FILE | --file F]`: the environments (parents, abstract), the services
+//! (what each reads) and every variable with its type and doc. `--format json` prints one
+//! object per line with `"kind": "environment" | "service" | "variable"`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::compile::{load, Loaded};
+use super::show::{self, Paint};
+use super::{Status, Ui};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The root source file (default: the only `*.envdef` in the current directory).
+    #[arg(conflicts_with = "file_flag")]
+    pub file: Option<PathBuf>,
+    /// The root source file, as `--file` like `diff` and `explain` take it.
+    #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
+    pub file_flag: Option<PathBuf>,
+}
+
+pub fn run(ui: &Ui, args: ListArgs) -> Status {
+    let loaded = match load(ui, args.file.or(args.file_flag)) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
+    };
+    ui.diagnostics(&loaded.diagnostics, &loaded.sources);
+    if ui.is_json() {
+        print_json(&loaded);
+    } else {
+        print_human(&loaded, Paint(ui.color_stdout));
+    }
+    Status::Ok
+}
+
+fn print_json(loaded: &Loaded) {
+    let model = &loaded.model;
+    let mut out = std::io::stdout().lock();
+    for env in model.envs.values() {
+        let value = json!({
+            "kind": "environment",
+            "name": env.name,
+            "abstract": env.is_abstract,
+            "parent": env.parent,
+            "chain": env.chain,
+            "line": show::location(env.span, &loaded.sources),
+        });
+        let _ = writeln!(out, "{value}");
+    }
+    for service in model.services.values() {
+        let vars: Vec<String> = service
+            .vars
+            .iter()
+            .map(|&id| model.var(id).qualified_name())
+            .collect();
+        let value = json!({
+            "kind": "service",
+            "name": service.name,
+            "implicit": service.implicit,
+            "vars": vars,
+        });
+        let _ = writeln!(out, "{value}");
+    }
+    for var in &model.vars {
+        let value = json!({
+            "kind": "variable",
+            "name": var.qualified_name(),
+            "owner": var.owner,
+            "declared_as": var.kind,
+            "type": show::declared_type(var),
+            "optional": var.optional,
+            "doc": var.doc,
+            "deprecated": var.deprecated,
+            "emit_name": var.emit_name,
+            "tfvars_name": var.tfvars_name,
+            "line": show::location(var.span, &loaded.sources),
+        });
+        let _ = writeln!(out, "{value}");
+    }
+}
+
+fn print_human(loaded: &Loaded, paint: Paint) {
+    let model = &loaded.model;
+    let mut text = String::new();
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+
+    text.push_str(&paint.bold("environments"));
+    text.push('\n');
+    let w = model
+        .envs
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for env in model.envs.values() {
+        let mut notes = Vec::new();
+        if let Some(parent) = &env.parent {
+            notes.push(format!("extends {parent}"));
+        }
+        if env.is_abstract {
+            notes.push("abstract".to_string());
+        }
+        text.push_str(format!("  {}  {}", pad(&env.name, w), notes.join(", ")).trim_end());
+        text.push('\n');
+    }
+
+    text.push('\n');
+    text.push_str(&paint.bold("services"));
+    text.push('\n');
+    let w = model
+        .services
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for service in model.services.values() {
+        let vars: Vec<String> = service
+            .vars
+            .iter()
+            .map(|&id| model.var(id).name.clone())
+            .collect();
+        let implicit = if service.implicit { " (implicit)" } else { "" };
+        text.push_str(&format!(
+            "  {}{implicit}  {}\n",
+            pad(&service.name, w),
+            vars.join(", ")
+        ));
+    }
+
+    text.push('\n');
+    text.push_str(&paint.bold("variables"));
+    text.push('\n');
+    let rows: Vec<(String, String, String)> = model
+        .vars
+        .iter()
+        .map(|v| {
+            let mut doc = v.doc.clone().unwrap_or_default();
+            if let Some(note) = &v.deprecated {
+                doc = format!("{doc} [deprecated: {note}]").trim().to_string();
+            }
+            (v.qualified_name(), show::declared_type(v), doc)
+        })
+        .collect();
+    let w_name = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let w_type = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    for (name, ty, doc) in rows {
+        let line = format!(
+            "  {}  {}  {}",
+            pad(&name, w_name),
+            pad(&ty, w_type),
+            paint.dim(&doc)
+        );
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,255 @@
+//! Plain-text and JSON forms of model values, types and provenance, shared by `diff`,
+//! `explain` and `list`. Values are shown as a reader of the source would write them
+//! (`"text"`, `8080`, `30s`, `["a", "b"]`); secrets only ever as their reference.
+
+use serde_json::{json, Value as Json};
+
+use crate::model::{Number, Origin, Refinement, Type, TypeKind, Value, VarDef, VarKind};
+use crate::source::{SourceMap, Span};
+
+/// A value in source syntax. `service` expands `{service}` in secret references.
+pub(super) fn value(v: &Value, service: Option<&str>) -> String {
+    match v {
+        Value::Str(s) => quoted(s),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => float(*f),
+        Value::Bool(b) => b.to_string(),
+        Value::Duration(ms) => duration(*ms),
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().map(|i| value(i, service)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Secret { reference } => {
+            format!("secret from {}", quoted(&reference_for(reference, service)))
+        }
+    }
+}
+
+/// A value for JSON output: strings, numbers, bools and lists as themselves, durations in
+/// canonical text, secrets as `{"secret": "REF"}`.
+pub(super) fn value_json(v: &Value, service: Option<&str>) -> Json {
+    match v {
+        Value::Str(s) => json!(s),
+        Value::Int(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Bool(b) => json!(b),
+        Value::Duration(ms) => json!(duration(*ms)),
+        Value::List(items) => Json::Array(items.iter().map(|i| value_json(i, service)).collect()),
+        Value::Secret { reference } => json!({ "secret": reference_for(reference, service) }),
+    }
+}
+
+fn reference_for(reference: &str, service: Option<&str>) -> String {
+    match service {
+        Some(s) => reference.replace("{service}", s),
+        None => reference.to_string(),
+    }
+}
+
+/// A string literal as it would be written in a source file.
+pub(super) fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn float(f: f64) -> String {
+    let s = f.to_string();
+    if s.contains(['.', 'e', 'E']) || !f.is_finite() {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// Canonical duration, largest unit first (`1h30m`, `250ms`, `0s`).
+pub(super) fn duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    let mut rest = ms;
+    for (unit, size) in [
+        ("d", 86_400_000u64),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// A type as written: its name if it has one, else its structure and refinements.
+pub(super) fn ty(t: &Type) -> String {
+    if let Some(name) = &t.name {
+        return name.clone();
+    }
+    let mut out = match &t.kind {
+        TypeKind::String => "string".to_string(),
+        TypeKind::Int => "int".to_string(),
+        TypeKind::Float => "float".to_string(),
+        TypeKind::Bool => "bool".to_string(),
+        TypeKind::Url => "url".to_string(),
+        TypeKind::Duration => "duration".to_string(),
+        TypeKind::Enum { members } => members
+            .iter()
+            .map(|m| quoted(m))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        TypeKind::List { element } => format!("list<{}>", ty(element)),
+    };
+    for r in &t.refinements {
+        out.push(' ');
+        out.push_str(&refinement(r));
+    }
+    out
+}
+
+fn refinement(r: &Refinement) -> String {
+    let number = |n: &Number| match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => float(*f),
+    };
+    let op = |inclusive: bool| if inclusive { "..=" } else { ".." };
+    match r {
+        Refinement::Range { lo, hi, inclusive } => {
+            format!("in {}{}{}", number(lo), op(*inclusive), number(hi))
+        }
+        Refinement::Matching { pattern } => format!("matching /{pattern}/"),
+        Refinement::Len { lo, hi, inclusive } => format!("len in {lo}{}{hi}", op(*inclusive)),
+    }
+}
+
+/// `var`, `secret` or `flag` plus the type (`url?` for an optional one).
+pub(super) fn declared_type(var: &VarDef) -> String {
+    match var.kind {
+        VarKind::Secret => "secret".to_string(),
+        VarKind::Flag => "flag".to_string(),
+        VarKind::Var => {
+            let t = ty(&var.ty);
+            if var.optional {
+                if t.contains(' ') {
+                    format!("({t})?")
+                } else {
+                    format!("{t}?")
+                }
+            } else {
+                t
+            }
+        }
+    }
+}
+
+/// `file:line` of a span.
+pub(super) fn location(span: Span, sources: &SourceMap) -> String {
+    let file = sources.get(span.file);
+    let at = file.line_col(span.start as usize);
+    format!("{}:{}", file.name, at.line)
+}
+
+/// The whole source line a span starts on, trimmed.
+pub(super) fn line_text(span: Span, sources: &SourceMap) -> String {
+    let file = sources.get(span.file);
+    let start = (span.start as usize).min(file.text.len());
+    let line_start = file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
+    file.text[line_start..line_end].trim().to_string()
+}
+
+/// Who set a value: the environment, or `default` for the declaration.
+pub(super) fn setter(origin: &Origin) -> String {
+    origin.env.clone().unwrap_or_else(|| "default".to_string())
+}
+
+/// Provenance for JSON: `{ "env", "file", "line", "column", "text" }`.
+pub(super) fn origin_json(origin: &Origin, sources: &SourceMap) -> Json {
+    let file = sources.get(origin.span.file);
+    let at = file.line_col(origin.span.start as usize);
+    json!({
+        "env": origin.env,
+        "file": file.name,
+        "line": at.line,
+        "column": at.column,
+        "text": line_text(origin.span, sources),
+        "template": origin.template,
+    })
+}
+
+/// ANSI styling for stdout, applied only when colour is on.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Paint(pub bool);
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    pub(super) fn red(self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    pub(super) fn green(self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    pub(super) fn cyan(self, text: &str) -> String {
+        self.wrap("36", text)
+    }
+    pub(super) fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    pub(super) fn dim(self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_like_source() {
+        assert_eq!(value(&Value::Str("a\"b\n".into()), None), r#""a\"b\n""#);
+        assert_eq!(value(&Value::Duration(5_400_000), None), "1h30m");
+        assert_eq!(value(&Value::Duration(250), None), "250ms");
+        assert_eq!(value(&Value::Float(1.0), None), "1.0");
+        assert_eq!(
+            value(
+                &Value::List(vec![Value::Int(1), Value::Str("x".into())]),
+                None
+            ),
+            r#"[1, "x"]"#
+        );
+        let secret = Value::Secret {
+            reference: "vault://{service}/db".into(),
+        };
+        assert_eq!(
+            value(&secret, Some("api")),
+            r#"secret from "vault://api/db""#
+        );
+        assert_eq!(
+            value_json(&secret, None),
+            json!({"secret": "vault://{service}/db"})
+        );
+    }
+}
