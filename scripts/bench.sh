@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The envdef benchmark: whole-process wall time and peak memory of `check` and `compile`
+# at 100 to 100,000 variables, plus an in-process per-stage breakdown.
+#
+#   scripts/bench.sh            # everything (about 5 minutes on 2 cores)
+#   scripts/bench.sh --quick    # skip the 100,000-variable workload
+#
+# Options: --quick, --runs N (hyperfine runs per command; default: 10, fewer for the big
+# sizes), --keep (keep the temp directory with the workloads and results).
+#
+# Needs: cargo; hyperfine and GNU time (`/usr/bin/time -v`), which it installs with apt-get
+# when it can (Debian packages `hyperfine`, `time`), else it falls back to a timing loop
+# with `date +%s%N` and skips peak memory. Everything it generates goes to a temp directory.
+# The results are printed as markdown (the tables of docs/performance.md) and saved in
+# `$WORK/results.md`.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+QUICK=0
+RUNS=""
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --runs) RUNS="$2"; shift ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+try_install() { # $1 = command, $2 = Debian package
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "bench.sh: installing $2 with apt-get" >&2
+    $sudo apt-get install -y "$2" >/dev/null 2>&1 || true
+  fi
+  command -v "$1" >/dev/null 2>&1
+}
+HAVE_HYPERFINE=0; try_install hyperfine hyperfine && HAVE_HYPERFINE=1
+HAVE_TIME=0
+if [ -x /usr/bin/time ] || try_install /usr/bin/time time; then
+  /usr/bin/time -v true >/dev/null 2>&1 && HAVE_TIME=1
+fi
+[ "$HAVE_HYPERFINE" = 1 ] || echo "bench.sh: no hyperfine; timing with a date +%s%N loop" >&2
+[ "$HAVE_TIME" = 1 ] || echo "bench.sh: no GNU time; peak memory not measured" >&2
+
+echo "bench.sh: building (release)" >&2
+cargo build --release --quiet --bin envdef --example gen_fleet --example bench_stages
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+  | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+TARGET_DIR="${TARGET_DIR:-target}"
+ENVDEF="$TARGET_DIR/release/envdef"
+GEN="$TARGET_DIR/release/examples/gen_fleet"
+STAGES="$TARGET_DIR/release/examples/bench_stages"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/envdef-bench.XXXXXX")"
+cleanup() { [ "$KEEP" = 1 ] && echo "bench.sh: kept $WORK" >&2 || rm -rf "$WORK"; }
+trap cleanup EXIT
+RESULTS="$WORK/results.md"
+
+# median wall time in ms of a command (array args), `runs` runs; $PREP runs before each.
+median_ms() { # $1 = runs, $2 = prepare command ('' for none), rest = command
+  local runs="$1" prep="$2"; shift 2
+  if [ "$HAVE_HYPERFINE" = 1 ]; then
+    local csv="$WORK/hf.csv" args=(-N --style none --runs "$runs" --warmup 1 --export-csv "$csv")
+    [ -n "$prep" ] && args+=(--prepare "$prep")
+    # -N (no shell): the command is split on spaces; our paths have none.
+    hyperfine "${args[@]}" "$*" >/dev/null 2>&1 || { echo "FAILED"; return; }
+    awk -F, 'NR == 2 { printf "%.1f", $4 * 1000 }' "$csv"
+  else
+    local times=() i start end
+    "$@" >/dev/null 2>&1 || { echo "FAILED"; return; }
+    for ((i = 0; i < runs; i++)); do
+      [ -n "$prep" ] && bash -c "$prep"
+      start=$(date +%s%N); "$@" >/dev/null 2>&1; end=$(date +%s%N)
+      times+=($(( (end - start) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+  fi
+}
+
+# peak RSS in MiB (median of 3 runs), or "n/a".
+peak_mib() { # $1 = prepare command, rest = command
+  local prep="$1"; shift
+  [ "$HAVE_TIME" = 1 ] || { echo "n/a"; return; }
+  local i vals=()
+  for i in 1 2 3; do
+    [ -n "$prep" ] && bash -c "$prep"
+    vals+=("$(/usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }')")
+  done
+  printf '%s\n' "${vals[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[2] / 1024 }'
+}
+
+# The workloads: vars services envs depth files runs.
+SIZES=(
+  "100 3 4 2 4 20"
+  "1000 5 10 3 4 10"
+  "10000 10 20 4 8 10"
+  "100000 20 20 4 24 3"
+)
+[ "$QUICK" = 1 ] && unset 'SIZES[3]'
+
+{
+  echo "## Machine"
+  echo
+  echo "- CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
+  echo "- Memory: $(free -m 2>/dev/null | awk '/^Mem:/ { print $2 " MiB" }')"
+  echo "- $(rustc --version), envdef $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "- $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+} | tee "$RESULTS"
+
+# 1. The bundled example, the editor-on-save case.
+FLEET=examples/fleet/fleet.envdef
+if [ -f "$FLEET" ]; then
+  t=$(median_ms "${RUNS:-100}" "" "$ENVDEF" check "$FLEET")
+  m=$(peak_mib "" "$ENVDEF" check "$FLEET")
+  {
+    echo "## \`envdef check $FLEET\` (goal < 5 ms)"
+    echo
+    echo "median ${t} ms, peak ${m} MiB"
+    echo
+  } | tee -a "$RESULTS"
+fi
+
+# 2. Whole process at each size.
+{
+  echo "## Whole process (medians; compile writes into an empty directory)"
+  echo
+  echo "| vars | services | envs | depth | source MB | check ms | check MiB | compile ms | compile MiB | artifacts | output MB |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} | tee -a "$RESULTS"
+declare -A CHECK_MS COMPILE_MS BYTES
+STAGE_LINES=()
+for size in "${SIZES[@]}"; do
+  read -r V S E D F R <<<"$size"
+  R="${RUNS:-$R}"
+  dir="$WORK/fleet-$V"
+  out="$WORK/out-$V"
+  "$GEN" --vars "$V" --services "$S" --envs "$E" --depth "$D" --files "$F" --seed 1 --out "$dir" >/dev/null
+  root="$dir/fleet.envdef"
+  if ! "$ENVDEF" check "$root" >"$WORK/check-$V.log" 2>&1; then
+    echo "bench.sh: the generated $V-var fleet does not check:" >&2
+    head -40 "$WORK/check-$V.log" >&2
+    exit 1
+  fi
+  bytes=$(cat "$dir"/*.envdef "$dir"/*/*.envdef | wc -c)
+  BYTES[$V]=$bytes
+  CHECK_MS[$V]=$(median_ms "$R" "" "$ENVDEF" check "$root")
+  cm=$(peak_mib "" "$ENVDEF" check "$root")
+  COMPILE_MS[$V]=$(median_ms "$R" "rm -rf $out" "$ENVDEF" compile "$root" --out "$out")
+  pm=$(peak_mib "rm -rf $out" "$ENVDEF" compile "$root" --out "$out")
+  n_files=$(find "$out" -type f 2>/dev/null | wc -l)
+  out_bytes=$(find "$out" -type f -exec cat {} + 2>/dev/null | wc -c)
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    "$V" "$S" "$E" "$D" "$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')" \
+    "${CHECK_MS[$V]}" "$cm" "${COMPILE_MS[$V]}" "$pm" "$n_files" \
+    "$(awk -v b="$out_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')" | tee -a "$RESULTS"
+  rm -rf "$out"
+  line=$("$STAGES" "$root" --runs 3 --out "$WORK/stages" | sed -n 's/^STAGES //p')
+  STAGE_LINES+=("$V $line")
+done
+
+# 3. Per stage (in process).
+{
+  echo
+  echo "## Per stage, in process (\`examples/bench_stages.rs\`, medians of 3, ms)"
+  echo
+  echo "| vars | parse | resolve | check | render | write | parse+resolve+check MB/s |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+} | tee -a "$RESULTS"
+for entry in "${STAGE_LINES[@]}"; do
+  V="${entry%% *}"
+  # shellcheck disable=SC2086
+  eval "$(echo "${entry#* }" | tr ' ' '\n' | grep -E '^[a-z_]+=' | sed 's/^/S_/')"
+  awk -v v="$V" -v p="$S_parse" -v r="$S_resolve" -v c="$S_check" -v n="$S_render" \
+      -v w="$S_write" -v b="$S_bytes" 'BEGIN {
+    printf "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", v, p, r, c, n, w, b / 1000 / (p + r + c)
+  }' | tee -a "$RESULTS"
+done
+
+# 4. Scaling: time ratio per 10x of source bytes, (t2/t1)^(1 / log10(b2/b1)).
+{
+  echo
+  echo "## Scaling (time factor per 10x source bytes; goal <= 12 from 1,000 to 100,000 vars)"
+  echo
+  echo "| from → to vars | bytes ×| check ×/10× | compile ×/10× |"
+  echo "|---|---:|---:|---:|"
+} | tee -a "$RESULTS"
+prev=""
+for size in "${SIZES[@]}"; do
+  read -r V _ <<<"$size"
+  if [ -n "$prev" ]; then
+    awk -v b1="${BYTES[$prev]}" -v b2="${BYTES[$V]}" -v c1="${CHECK_MS[$prev]}" -v c2="${CHECK_MS[$V]}" \
+        -v k1="${COMPILE_MS[$prev]}" -v k2="${COMPILE_MS[$V]}" -v from="$prev" -v to="$V" 'BEGIN {
+      e = log(10) / log(b2 / b1)
+      printf "| %s → %s | %.1f | %.1f | %.1f |\n", from, to, b2 / b1, exp(e * log(c2 / c1)), exp(e * log(k2 / k1))
+    }' | tee -a "$RESULTS"
+  fi
+  prev="$V"
+done
+if [ -n "${BYTES[100000]:-}" ]; then
+  awk -v b1="${BYTES[1000]}" -v b2="${BYTES[100000]}" -v c1="${CHECK_MS[1000]}" -v c2="${CHECK_MS[100000]}" \
+      -v k1="${COMPILE_MS[1000]}" -v k2="${COMPILE_MS[100000]}" 'BEGIN {
+    e = log(10) / log(b2 / b1)
+    printf "| 1000 → 100000 (overall) | %.1f | %.1f | %.1f |\n", b2 / b1, exp(e * log(c2 / c1)), exp(e * log(k2 / k1))
+  }' | tee -a "$RESULTS"
+fi
+[ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
+exit 0
