@@ -1,0 +1,132 @@
+//! `envdef import FILE.env... [--env-names a,b,c] [-o out.envdef]`: draft a source from
+//! existing dotenv files. Reading problems (missing file, not UTF-8, a malformed line) are
+//! reported with file and line and exit 2; nothing is drafted from a half-read file.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Status, Ui};
+use crate::import::{self, Input, Options};
+use crate::source::{LoadError, Loader};
+use crate::FsLoader;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The dotenv files; each becomes one environment.
+    #[arg(required = true, value_name = "FILE.env")]
+    pub files: Vec<PathBuf>,
+    /// Environment names, one per file, in order (default: from the file names: `.env` →
+    /// `local`, `.env.staging` → `staging`).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    pub env_names: Option<Vec<String>>,
+    /// Write the draft to this file instead of stdout.
+    #[arg(short, long, value_name = "out.envdef")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(ui: &Ui, args: ImportArgs) -> Status {
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    for path in &args.files {
+        let name = path.display().to_string();
+        match FsLoader.load(path) {
+            Ok(text) => inputs.push(Input { name, text }),
+            Err(LoadError::NotUtf8 { offset }) => {
+                // Read the bytes again only to tell the user which line to look at.
+                let line = std::fs::read(path)
+                    .map(|b| {
+                        b[..offset.min(b.len())]
+                            .iter()
+                            .filter(|&&c| c == b'\n')
+                            .count()
+                            + 1
+                    })
+                    .unwrap_or(1);
+                ui.tool_error(&format!(
+                    "{name}:{line}: not valid UTF-8 (first invalid byte at offset {offset}); convert the file to UTF-8 first"
+                ));
+                failed = true;
+            }
+            Err(err) => {
+                ui.tool_error(&format!("cannot read `{name}`: {err}"));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Status::ToolError;
+    }
+    let options = Options {
+        env_names: args.env_names,
+    };
+    let draft = match import::draft(&inputs, &options) {
+        Ok(draft) => draft,
+        Err(err) => {
+            for message in &err.messages {
+                ui.tool_error(message);
+            }
+            return Status::ToolError;
+        }
+    };
+    for warning in &draft.warnings {
+        warn(ui, warning);
+    }
+    match &args.output {
+        None => {
+            print!("{}", draft.source);
+        }
+        Some(out) => {
+            if out.exists() && !args.force {
+                ui.tool_error(&format!(
+                    "`{}` already exists; pass --force to overwrite it",
+                    out.display()
+                ));
+                return Status::ToolError;
+            }
+            if let Err(message) = super::fmt::write_atomic(out, &draft.source) {
+                ui.tool_error(&message);
+                return Status::ToolError;
+            }
+        }
+    }
+    let n_vars = draft
+        .source
+        .lines()
+        .filter(|l| l.starts_with("var "))
+        .count();
+    ui.status(&format!(
+        "drafted {n_vars} variable(s) and {} secret(s) for {} environment(s) ({}){}",
+        draft.secrets.len(),
+        draft.envs.len(),
+        draft.envs.join(", "),
+        args.output
+            .as_ref()
+            .map(|o| format!(" into {}", o.display()))
+            .unwrap_or_default()
+    ));
+    Status::Ok
+}
+
+/// A warning about the draft (not a source diagnostic: there is no source yet).
+fn warn(ui: &Ui, message: &str) {
+    if ui.quiet {
+        return;
+    }
+    if ui.is_json() {
+        let value = serde_json::json!({
+            "code": null,
+            "severity": "warning",
+            "message": message,
+            "labels": [],
+            "help": null,
+            "notes": [],
+        });
+        eprintln!("{value}");
+    } else {
+        eprintln!("warning: {message}");
+    }
+}
