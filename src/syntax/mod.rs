@@ -1,18 +1,253 @@
 //! Syntax: source text → [`ast::File`] plus syntax diagnostics (E01xx).
 //!
-//! PLACEHOLDER until the parser lands: returns an empty file.
+//! Three steps, each in its own module:
+//!
+//! 1. [`scan`]: one byte-level pass splits the file into top-level declarations, collects
+//!    comments, and reports unterminated strings, unbalanced brackets and runaway nesting.
+//! 2. [`parser`] (pest, `grammar/envdef.pest`) parses each declaration chunk on its own;
+//!    a failure becomes one diagnostic ([`error`]) and parsing goes on with the next chunk.
+//! 3. [`lower`] turns each chunk's pairs into AST items, decoding literals ([`literal`]).
+//!
+//! Invariants: never panics on any input; items come out in source order with absolute
+//! spans; a syntax error in one declaration never hides the others. Large files parse
+//! their chunks on several threads; the result is identical to a sequential parse.
+
+mod error;
+mod literal;
+mod lower;
+mod parser;
+mod scan;
+
+#[cfg(test)]
+mod tests;
+
+use pest::Parser as _;
 
 use crate::ast;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
+
+use parser::{EnvdefParser, Rule};
+use scan::{Chunk, ChunkKind, DeclKind};
+
+/// Files at least this big parse their chunks on several threads (below it, spawning
+/// threads costs more than it saves).
+const PARALLEL_THRESHOLD: usize = 256 * 1024;
 
 /// Parses one file. Never panics; syntax errors become diagnostics and parsing recovers at
 /// the next declaration.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::File {
-    let _ = diagnostics;
+    let scanned = scan::scan(file, text);
+    let comments = scanned
+        .comments
+        .iter()
+        .map(|&(start, end)| ast::Comment {
+            text: text[start + 1..end].to_string(),
+            span: Span::new(file, start, end),
+        })
+        .collect();
+    let mut diags = scanned.diagnostics;
+    let chunks = &scanned.chunks;
+
+    let threads = if text.len() >= PARALLEL_THRESHOLD {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    } else {
+        1
+    };
+    let mut results: Vec<(Vec<ast::Item>, Vec<Diagnostic>)> = Vec::new();
+    if threads > 1 && chunks.len() > threads {
+        // Contiguous slices of roughly equal byte size keep the output order trivial.
+        let bounds = split_balanced(chunks, threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (w[0], w[1]);
+                    s.spawn(move || parse_chunks(file, text, chunks, a..b))
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(r) => results.push(r),
+                    // parse_chunks does not panic; if it ever did, say so rather than abort.
+                    Err(_) => results.push((
+                        Vec::new(),
+                        vec![Diagnostic::error(
+                            Code::UnexpectedInput,
+                            "internal error: the parser failed on part of this file",
+                        )],
+                    )),
+                }
+            }
+        });
+    } else {
+        results.push(parse_chunks(file, text, chunks, 0..chunks.len()));
+    }
+    let mut items = Vec::with_capacity(chunks.len());
+    for (i, d) in results {
+        items.extend(i);
+        diags.extend(d);
+    }
+    for d in diags {
+        diagnostics.push(d);
+    }
     ast::File {
-        items: Vec::new(),
-        comments: Vec::new(),
+        items,
+        comments,
         span: Span::new(file, 0, text.len()),
     }
+}
+
+/// Chunk indices `[0, i1, i2, ..., n]` cutting `chunks` into `parts` byte-balanced runs.
+fn split_balanced(chunks: &[Chunk], parts: usize) -> Vec<usize> {
+    let total: usize = chunks.iter().map(|c| c.end - c.start).sum();
+    let per = total / parts + 1;
+    let mut bounds = vec![0];
+    let mut acc = 0;
+    for (i, c) in chunks.iter().enumerate() {
+        acc += c.end - c.start;
+        if acc >= per * bounds.len() && bounds.len() < parts {
+            bounds.push(i + 1);
+        }
+    }
+    if *bounds.last().unwrap_or(&0) != chunks.len() {
+        bounds.push(chunks.len());
+    }
+    bounds
+}
+
+fn parse_chunks(
+    file: FileId,
+    text: &str,
+    chunks: &[Chunk],
+    range: std::ops::Range<usize>,
+) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    let mut items = Vec::with_capacity(range.len());
+    let mut diags = Vec::new();
+    for idx in range {
+        let chunk = &chunks[idx];
+        if chunk.poisoned {
+            continue;
+        }
+        let rule = match chunk.kind {
+            ChunkKind::Decl(kind) => item_rule(kind),
+            ChunkKind::Unknown {
+                word_start,
+                word_end,
+            } => {
+                diags.push(unknown_declaration(file, text, word_start, word_end));
+                continue;
+            }
+            ChunkKind::Stray => {
+                diags.push(stray(file, text, chunk));
+                continue;
+            }
+        };
+        let src = &text[chunk.start..chunk.end];
+        match EnvdefParser::parse(rule, src) {
+            Ok(mut pairs) => {
+                let pair = pairs.next().expect("pest returns the item pair");
+                let mut lower = lower::Lower {
+                    file,
+                    offset: chunk.start,
+                    diagnostics: &mut diags,
+                };
+                items.push(lower.item(pair));
+            }
+            Err(err) => {
+                let next_word = chunks.get(idx + 1).map(|n| {
+                    let s = &text[n.start..n.end];
+                    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                        .next()
+                        .unwrap_or(s)
+                });
+                let cx = error::ErrorContext {
+                    file,
+                    text,
+                    chunk,
+                    next_word: next_word.filter(|w| !w.is_empty()),
+                };
+                diags.push(error::diagnostic(&err, &cx));
+            }
+        }
+    }
+    (items, diags)
+}
+
+fn item_rule(kind: DeclKind) -> Rule {
+    match kind {
+        DeclKind::Project => Rule::project_item,
+        DeclKind::Import => Rule::import_item,
+        DeclKind::Type => Rule::type_item,
+        DeclKind::Var => Rule::var_item,
+        DeclKind::Secret => Rule::secret_item,
+        DeclKind::Flag => Rule::flag_item,
+        DeclKind::Service => Rule::service_item,
+        DeclKind::Env => Rule::env_item,
+        DeclKind::Assert => Rule::assert_item,
+        DeclKind::Emit => Rule::emit_item,
+    }
+}
+
+/// The first significant byte after `from` in `text` (skipping blanks).
+fn next_byte(text: &str, from: usize) -> Option<u8> {
+    text.as_bytes()[from..]
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace())
+}
+
+/// A chunk that starts with a word that is not a keyword: a misspelt keyword, or a
+/// declaration written without its keyword.
+fn unknown_declaration(file: FileId, text: &str, word_start: usize, word_end: usize) -> Diagnostic {
+    let word = &text[word_start..word_end];
+    let span = Span::new(file, word_start, word_end);
+    match next_byte(text, word_end) {
+        Some(b'=') => Diagnostic::error(
+            Code::ExpectedDeclaration,
+            format!("expected a declaration, found the assignment `{word} = ...`"),
+        )
+        .primary(span, "assignment outside an environment")
+        .help(format!(
+            "values are assigned inside an environment: `env NAME {{ {word} = ... }}`; a default goes in the declaration: `var {word}: TYPE = ...`"
+        )),
+        Some(b':') => Diagnostic::error(
+            Code::ExpectedDeclaration,
+            format!("expected a declaration, found `{word}:`"),
+        )
+        .primary(span, "missing `var`")
+        .help(format!("declare a variable with `var`: `var {word}: ...`")),
+        _ => {
+            let lower = word.to_ascii_lowercase();
+            let nearest = scan::DECL_KEYWORDS
+                .iter()
+                .map(|k| (strsim::damerau_levenshtein(k, &lower), *k))
+                .filter(|(d, k)| *d <= if k.len() <= 4 { 1 } else { 2 })
+                .min();
+            let d = Diagnostic::error(
+                Code::UnknownKeyword,
+                format!("unknown keyword `{word}` at the start of a declaration"),
+            )
+            .primary(span, "not a declaration keyword");
+            match nearest {
+                Some((_, keyword)) => d.help(format!("did you mean `{keyword}`?")),
+                None => d.help("a declaration starts with `project`, `import`, `type`, `var`, `secret`, `flag`, `service`, `env`, `abstract env`, `assert` or `emit`"),
+            }
+        }
+    }
+}
+
+/// Text before the first declaration that is not a declaration.
+fn stray(file: FileId, text: &str, chunk: &Chunk) -> Diagnostic {
+    let first_end = text[chunk.start..chunk.end]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(chunk.end, |(i, _)| chunk.start + i);
+    let tok: String = text[chunk.start..first_end].chars().take(24).collect();
+    Diagnostic::error(
+        Code::ExpectedDeclaration,
+        format!("expected a declaration, found `{tok}`"),
+    )
+    .primary(Span::new(file, chunk.start, first_end), "not part of any declaration")
+    .help("a declaration starts with `project`, `import`, `type`, `var`, `secret`, `flag`, `service`, `env`, `abstract env`, `assert` or `emit`")
 }
