@@ -184,8 +184,9 @@ pub(crate) fn variable_block(var: &VarDef, out: &mut String) {
         attrs.push(("description", string(doc)));
     }
     if var.optional {
+        // Unset in some environments: the tfvars then leave it out. (Variables are
+        // nullable by default; the `nullable` argument needs Terraform ≥ 1.1.)
         attrs.push(("default", "null".into()));
-        attrs.push(("nullable", "true".into()));
     }
     if var.is_secret() {
         attrs.push(("sensitive", "true".into()));

