@@ -75,6 +75,20 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     for warning in &draft.warnings {
         warn(ui, warning);
     }
+    // Check and render the draft in memory, so problems show now rather than at the
+    // user's first `envdef compile`.
+    let name = args
+        .output
+        .as_ref()
+        .map_or_else(|| "draft.envdef".to_string(), |o| o.display().to_string());
+    let (sources, diagnostics) = import::verify(&name, &draft.source);
+    if !diagnostics.is_empty() {
+        warn(
+            ui,
+            "the draft needs attention before `envdef compile` succeeds (the file is written anyway):",
+        );
+        ui.diagnostics(&diagnostics, &sources);
+    }
     match &args.output {
         None => {
             print!("{}", draft.source);

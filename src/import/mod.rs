@@ -111,6 +111,32 @@ pub fn draft(inputs: &[Input], options: &Options) -> Result<Draft, ImportError> 
     Ok(Drafter::new(&files, &file_names, envs, warnings).run())
 }
 
+/// What `envdef check` and `envdef compile` would report for a draft saved as `name`: the
+/// draft is checked and rendered in memory (nothing is written). An import bug shows up
+/// here, and so do values no .env quoting carries portably (E0403), which the user must
+/// decide about.
+pub fn verify(name: &str, source: &str) -> (crate::SourceMap, crate::Diagnostics) {
+    let loader = crate::source::MemoryLoader::new().with(name, source);
+    match crate::check_file(
+        &loader,
+        std::path::Path::new(name),
+        crate::CheckOptions::default(),
+    ) {
+        Ok(mut compilation) => {
+            if let Some(model) = &compilation.model {
+                crate::emit::emit(
+                    model,
+                    &crate::emit::EmitOptions::default(),
+                    &mut compilation.diagnostics,
+                );
+            }
+            (compilation.sources, compilation.diagnostics)
+        }
+        // The loader holds exactly this file, so it always loads.
+        Err(_) => (crate::SourceMap::new(), crate::Diagnostics::new()),
+    }
+}
+
 /// How one variable's values are placed.
 enum Placement {
     /// Every file agrees: `var X: T = v`.
@@ -234,10 +260,16 @@ impl<'a> Drafter<'a> {
         for (key, var) in order.into_iter().zip(var_names) {
             if var != key {
                 let first = self.first_location(&by_file, &key);
-                self.warnings.push(format!(
-                    "{first}: `{key}` is not an UPPER_SNAKE envdef name; drafted as `{var}` with `env_name = {}` so the emitted key stays `{key}`",
-                    literal::string(&key)
-                ));
+                if names::is_emit_name(&key) {
+                    self.warnings.push(format!(
+                        "{first}: `{key}` is not an UPPER_SNAKE envdef name; drafted as `{var}` with `env_name = {}` so the emitted key stays `{key}`",
+                        literal::string(&key)
+                    ));
+                } else {
+                    self.warnings.push(format!(
+                        "{first}: `{key}` cannot be an environment variable name in envdef's outputs (letters, digits and `_`, not starting with a digit); drafted as `{var}`, which is the key compiled files will have"
+                    ));
+                }
             }
             let entries = by_file
                 .iter()
@@ -491,7 +523,7 @@ impl<'a> Drafter<'a> {
                 decls.push_str(c);
                 decls.push('\n');
             }
-            let attrs = if key.var != key.key {
+            let attrs = if key.var != key.key && names::is_emit_name(&key.key) {
                 format!(" {{ env_name = {} }}", literal::string(&key.key))
             } else {
                 String::new()

@@ -102,9 +102,18 @@ pub fn var_name(key: &str) -> String {
         }
     }
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
+        out.insert_str(0, "VAR_");
     }
     out
+}
+
+/// Whether `key` can be emitted as is (`env_name`): `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_emit_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_upper_ident(key: &str) -> bool {

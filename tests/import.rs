@@ -1,0 +1,512 @@
+//! `envdef import`: drafts from real and synthetic .env files must check, compile back to
+//! dotenv with every non-secret value byte-identical, and never contain a secret's value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use envdef::diagnostics::Code;
+use envdef::emit::{self, Artifact, EmitOptions};
+use envdef::import::{self, dotenv, Draft, Input, Options};
+use envdef::source::MemoryLoader;
+use envdef::{CheckOptions, Diagnostics};
+
+const REAL_ENV: &str = "/work/shared/data/real-env";
+
+/// The corpus files (`*.env*`), if the corpus is on this machine.
+fn real_files() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = match std::fs::read_dir(REAL_ENV) {
+        Ok(dir) => dir
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                name.contains(".env") || name.ends_with("env")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+fn draft(files: &[(&str, &str)], env_names: Option<&[&str]>) -> Draft {
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(name, text)| Input {
+            name: name.to_string(),
+            text: text.to_string(),
+        })
+        .collect();
+    let options = Options {
+        env_names: env_names.map(|n| n.iter().map(|s| s.to_string()).collect()),
+    };
+    import::draft(&inputs, &options).unwrap_or_else(|e| panic!("{:?}", e.messages))
+}
+
+/// Checks the draft and renders every artifact; panics with the draft on check errors.
+fn compile(draft: &Draft) -> (Vec<Artifact>, Diagnostics) {
+    let loader = MemoryLoader::new().with("draft.envdef", draft.source.clone());
+    let compilation =
+        envdef::check_file(&loader, Path::new("draft.envdef"), CheckOptions::default()).unwrap();
+    let errors: Vec<_> = compilation.diagnostics.iter().collect();
+    assert!(
+        !compilation.diagnostics.has_errors() && compilation.diagnostics.is_empty(),
+        "draft does not check cleanly: {errors:#?}\n{}",
+        draft.source
+    );
+    let model = compilation.model.expect("model");
+    let mut diagnostics = Diagnostics::new();
+    let artifacts = emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    (artifacts, diagnostics)
+}
+
+/// Compiles the draft back to dotenv and compares every key of every input file: a secret
+/// is absent from the output, every other key has exactly the value read from the input.
+/// `unportable`: keys the dotenv emitter may refuse (E0403); when it does, nothing is written.
+fn assert_round_trip(files: &[(&str, &str)], env_names: Option<&[&str]>) -> Draft {
+    let d = draft(files, env_names);
+    let (artifacts, diagnostics) = compile(&d);
+    assert!(
+        diagnostics.is_empty(),
+        "emit reported: {:#?}\n{}",
+        diagnostics.iter().collect::<Vec<_>>(),
+        d.source
+    );
+    for ((name, text), env) in files.iter().zip(&d.envs) {
+        let input = dotenv::parse(text).unwrap();
+        let artifact = artifacts
+            .iter()
+            .find(|a| a.target == "dotenv" && &a.env == env)
+            .unwrap_or_else(|| panic!("no dotenv artifact for {env}"));
+        let emitted = dotenv::parse(&artifact.contents)
+            .unwrap_or_else(|e| panic!("emitted file does not read back: {e:?}"));
+        let emitted: BTreeMap<&str, &str> = emitted
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .collect();
+        // An independent reader agrees with ours on the emitted file.
+        let by_dotenvy: BTreeMap<String, String> =
+            dotenvy::from_read_iter(artifact.contents.as_bytes())
+                .map(|r| r.unwrap())
+                .collect();
+        assert_eq!(
+            by_dotenvy.len(),
+            emitted.len(),
+            "{name}: dotenvy and envdef's reader disagree"
+        );
+        for (k, v) in &by_dotenvy {
+            assert_eq!(emitted.get(k.as_str()), Some(&v.as_str()), "{name}: {k}");
+        }
+        let mut expected_keys = 0;
+        for entry in &input.entries {
+            let key = emitted_key(&entry.key);
+            if d.secrets.contains(&entry.key) {
+                assert!(
+                    !emitted.contains_key(key.as_str()),
+                    "{name}: secret {key} was written"
+                );
+                continue;
+            }
+            expected_keys += 1;
+            assert_eq!(
+                emitted.get(key.as_str()).copied(),
+                Some(entry.value.as_str()),
+                "{name}: value of {} changed in the round trip\n{}",
+                entry.key,
+                d.source
+            );
+        }
+        assert_eq!(emitted.len(), expected_keys, "{name}: extra keys emitted");
+    }
+    assert_no_secret_leaks(files, &d, &artifacts);
+    d
+}
+
+/// The key a compiled file has for an input key (keys envdef cannot emit are renamed).
+fn emitted_key(key: &str) -> String {
+    let emit_ok = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if emit_ok {
+        key.to_string()
+    } else {
+        import::names::var_name(key)
+    }
+}
+
+/// No value (of 6+ characters) of a key drafted as a secret appears in the draft or in any
+/// artifact.
+fn assert_no_secret_leaks(files: &[(&str, &str)], d: &Draft, artifacts: &[Artifact]) {
+    for (name, text) in files {
+        for entry in dotenv::parse(text).unwrap().entries {
+            if !d.secrets.contains(&entry.key) || entry.value.chars().count() < 6 {
+                continue;
+            }
+            assert!(
+                !d.source.contains(&entry.value),
+                "{name}: the value of secret {} is in the draft",
+                entry.key
+            );
+            // Escaped forms too (a value with `"` or a newline is escaped in the source).
+            let escaped = envdef::fmt::literal::string(&entry.value);
+            assert!(!d.source.contains(&escaped[1..escaped.len() - 1]));
+            for a in artifacts {
+                assert!(
+                    !a.contents.contains(&entry.value),
+                    "{name}: the value of secret {} is in {}",
+                    entry.key,
+                    a.path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_real_file_drafts_checks_and_round_trips() {
+    let files = real_files();
+    if files.is_empty() {
+        eprintln!("real-env corpus not found at {REAL_ENV}; skipped");
+        return;
+    }
+    let mut round_tripped = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let pair = [(name.as_str(), text.as_str())];
+        let d = draft(&pair, None);
+        let (artifacts, diagnostics) = compile(&d);
+        assert_no_secret_leaks(&pair, &d, &artifacts);
+        if diagnostics.is_empty() {
+            assert_round_trip(&pair, None);
+            round_tripped += 1;
+        } else {
+            // The only thing allowed to stop compilation: values that no .env quoting
+            // carries for every reader (both quote kinds, `${`), reported per value.
+            for diag in diagnostics.iter() {
+                assert_eq!(diag.code, Code::UnportableDotenvValue, "{name}: {diag:#?}");
+            }
+            assert!(name.starts_with("motdotla"), "{name}: {diagnostics:#?}");
+        }
+    }
+    assert!(
+        round_tripped >= 10,
+        "only {round_tripped} files round-tripped"
+    );
+}
+
+#[test]
+fn real_secrets_never_reach_the_draft() {
+    let path = Path::new(REAL_ENV).join("calcom__cal.com__.env.example");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let d = draft(&[("calcom.env", &text)], None);
+    // A real-looking key in the corpus file, and a URL with a password (outline).
+    assert!(text.contains("0cc0e6c35519bba620c9360cfe3e68d0"));
+    assert!(!d.source.contains("0cc0e6c35519bba620c9360cfe3e68d0"));
+    assert!(d
+        .source
+        .contains("secret CRON_API_KEY from \"TODO://{env}/CRON_API_KEY\""));
+    assert!(d
+        .warnings
+        .iter()
+        .any(|w| w.contains("`CRON_API_KEY` looks like a secret")));
+
+    let outline =
+        std::fs::read_to_string(Path::new(REAL_ENV).join("outline__outline__.env.sample")).unwrap();
+    let d = draft(&[("outline.env", &outline)], None);
+    assert!(outline.contains("postgres://user:pass@postgres:5432/outline"));
+    assert!(!d.source.contains("user:pass@"));
+    assert!(d.secrets.contains(&"DATABASE_URL".to_string()));
+}
+
+const LOCAL: &str = r#"# Service endpoints
+API_URL=http://localhost:8080
+PORT=8080
+LOG_LEVEL=debug
+REQUEST_TIMEOUT=30s
+RATIO=0.5
+FEATURE_X=true
+APP_NAME="Acme \"Dev\""
+GREETING='Hello $USER, cost: 5$'
+MOTD="line one
+line two"
+DB_HOST=localhost
+DATABASE_URL=postgres://app:devpass@${DB_HOST}:5432/app
+DB_PASSWORD=devpass-local
+SHARED=same everywhere
+MOSTLY=mostly-same
+ONLY_LOCAL=1
+ZIP=007
+export TAB="a\tb"
+"#;
+
+const STAGING: &str = r#"API_URL=https://api.staging.acme.example
+PORT=80
+LOG_LEVEL=info
+REQUEST_TIMEOUT=10s
+RATIO=0.75
+FEATURE_X=true
+APP_NAME="Acme \"Staging\""
+GREETING='Hello $USER, cost: 5$'
+MOTD="line one
+line two"
+DB_HOST=staging-db.internal
+DATABASE_URL=postgres://app:stagingpass@${DB_HOST}:5432/app
+DB_PASSWORD=stagingpass-s3cret
+SHARED=same everywhere
+MOSTLY=mostly-same
+ZIP=007
+TAB="a\tb"
+"#;
+
+const PRODUCTION: &str = r#"API_URL=https://api.acme.example
+PORT=80
+LOG_LEVEL=warn
+REQUEST_TIMEOUT=10s
+RATIO=1
+FEATURE_X=false
+APP_NAME=Acme
+GREETING='Hello $USER, cost: 5$'
+MOTD="line one
+line two"
+DB_HOST=prod-db.internal
+DATABASE_URL=postgres://app:prodpass@${DB_HOST}:5432/app
+DB_PASSWORD=prodpass-v3ry-s3cret
+SHARED=same everywhere
+MOSTLY=different
+ZIP=007
+TAB="a\tb"
+"#;
+
+fn three_envs() -> [(&'static str, &'static str); 3] {
+    [
+        (".env.local", LOCAL),
+        (".env.staging", STAGING),
+        (".env.production", PRODUCTION),
+    ]
+}
+
+#[test]
+fn three_environments_round_trip_byte_identically() {
+    let d = assert_round_trip(&three_envs(), None);
+    assert_eq!(d.envs, ["local", "staging", "production"]);
+    let src = &d.source;
+    // Types inferred from every file's value.
+    assert!(src.contains("var API_URL: url\n"), "{src}");
+    assert!(src.contains("var PORT: int in 1..=65535\n"), "{src}");
+    assert!(
+        src.contains("var LOG_LEVEL: \"debug\" | \"info\" | \"warn\"\n"),
+        "{src}"
+    );
+    assert!(src.contains("var REQUEST_TIMEOUT: duration\n"), "{src}");
+    assert!(src.contains("var RATIO: float\n"), "{src}");
+    assert!(src.contains("var ZIP: string = \"007\""), "{src}");
+    // Agreement → a default; `$` doubled, escapes canonical.
+    assert!(
+        src.contains("var SHARED: string = \"same everywhere\""),
+        "{src}"
+    );
+    assert!(
+        src.contains("var GREETING: string = \"Hello $$USER, cost: 5$$\""),
+        "{src}"
+    );
+    assert!(
+        src.contains("var MOTD: string = \"line one\\nline two\""),
+        "{src}"
+    );
+    assert!(src.contains("var TAB: string = \"a\\tb\""), "{src}");
+    // Missing in some files → optional.
+    assert!(src.contains("var ONLY_LOCAL: int?\n"), "{src}");
+    // All but one agree → the abstract base env.
+    assert!(src.contains("abstract env base {"), "{src}");
+    assert!(src.contains("env staging extends base {"), "{src}");
+    // Secrets: by name, and by a password in a URL; never their values.
+    assert!(d.secrets.contains(&"DB_PASSWORD".to_string()));
+    assert!(d.secrets.contains(&"DATABASE_URL".to_string()));
+    for leaked in ["devpass", "stagingpass", "prodpass"] {
+        assert!(!src.contains(leaked), "{leaked} leaked:\n{src}");
+    }
+}
+
+#[test]
+fn env_names_can_be_given() {
+    let d = assert_round_trip(&three_envs(), Some(&["dev", "stage", "prod"]));
+    assert_eq!(d.envs, ["dev", "stage", "prod"]);
+    assert!(d.source.contains("env prod extends base {"));
+    let inputs = [Input {
+        name: "a.env".into(),
+        text: "A=1\n".into(),
+    }];
+    let err = import::draft(
+        &inputs,
+        &Options {
+            env_names: Some(vec!["x".into(), "y".into()]),
+        },
+    )
+    .unwrap_err();
+    assert!(err.messages[0].contains("--env-names names 2 environment(s) for 1 file(s)"));
+}
+
+#[test]
+fn interpolation_of_earlier_keys_is_kept() {
+    let files = [
+        (
+            "a.env",
+            "HOST=a.example\nURL=https://${HOST}/v1\nPLAIN=$HOST-x\n",
+        ),
+        (
+            "b.env",
+            "HOST=b.example\nURL=https://${HOST}/v1\nPLAIN=$HOST-x\n",
+        ),
+    ];
+    let d = assert_round_trip(&files, None);
+    assert!(
+        d.source.contains("var URL: url = \"https://${HOST}/v1\""),
+        "{}",
+        d.source
+    );
+    assert!(
+        d.source.contains("var PLAIN: string = \"${HOST}-x\""),
+        "{}",
+        d.source
+    );
+}
+
+#[test]
+fn odd_keys_and_types() {
+    let files = [(
+        "odd.env",
+        "lower_case=1\nVAR.WITH.DOTS=x\n456=n\nEMPTY=\nNUMISH=1e3\nPLUS=+1\nBOOLISH=True\n",
+    )];
+    let d = assert_round_trip(&files, None);
+    assert!(
+        d.source
+            .contains("var LOWER_CASE: int = 1 { env_name = \"lower_case\" }"),
+        "{}",
+        d.source
+    );
+    assert!(
+        d.source.contains("var VAR_WITH_DOTS: string = \"x\"\n"),
+        "{}",
+        d.source
+    );
+    assert!(
+        d.source.contains("var VAR_456: string = \"n\""),
+        "{}",
+        d.source
+    );
+    assert!(d.source.contains("var NUMISH: string = \"1e3\""));
+    assert!(d.source.contains("var PLUS: string = \"+1\""));
+    assert!(d.source.contains("var BOOLISH: string = \"True\""));
+}
+
+#[test]
+fn comments_are_carried_but_not_ones_that_leak() {
+    let files = [(
+        ".env",
+        "# The API\nAPI=http://x\n# old: API_TOKEN=abcdef123456\n# see postgres://u:hunter22@db\nAPI_TOKEN=abcdef123456\nN=1 # trailing\n",
+    )];
+    let d = assert_round_trip(&files, None);
+    assert!(d.source.contains("# The API\nvar API: url"), "{}", d.source);
+    assert!(
+        d.source.contains("var N: int = 1  # trailing"),
+        "{}",
+        d.source
+    );
+    assert!(!d.source.contains("abcdef123456"));
+    assert!(!d.source.contains("hunter22"));
+    assert!(d
+        .warnings
+        .iter()
+        .any(|w| w.contains("2 comment line(s) were left out")));
+}
+
+// ── the command line ────────────────────────────────────────────────────────────────────
+
+fn envdef(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_drafts_then_the_draft_checks_and_compiles() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in three_envs() {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let (code, stdout, stderr) = envdef(
+        dir.path(),
+        &[
+            "import",
+            ".env.local",
+            ".env.staging",
+            ".env.production",
+            "-o",
+            "app.envdef",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("warning: .env.local:14: `DB_PASSWORD` looks like a secret"),
+        "{stderr}"
+    );
+    // Refuses to overwrite without --force.
+    let (code, _, stderr) = envdef(dir.path(), &["import", ".env.local", "-o", "app.envdef"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists"), "{stderr}");
+
+    let (code, _, stderr) = envdef(dir.path(), &["check", "app.envdef"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = envdef(dir.path(), &["compile", "app.envdef"]);
+    assert_eq!(code, 0, "{stderr}");
+    let compiled = std::fs::read_to_string(dir.path().join("envdef-out/.env.staging")).unwrap();
+    assert!(
+        compiled.contains("API_URL=https://api.staging.acme.example"),
+        "{compiled}"
+    );
+    assert!(!compiled.contains("stagingpass"));
+}
+
+#[test]
+fn cli_bad_input_is_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.env"),
+        "A=1\nthis is not an assignment\nB='open\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("latin1.env"), b"A=1\nB=caf\xe9\n").unwrap();
+    let (code, stdout, stderr) = envdef(dir.path(), &["import", "bad.env"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("bad.env:2: `this` has no `=`") || stderr.contains("bad.env:2:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.env:3: the single-quoted value that starts on line 3 is never closed"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = envdef(dir.path(), &["import", "latin1.env"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("latin1.env:2: not valid UTF-8"), "{stderr}");
+    let (code, _, stderr) = envdef(dir.path(), &["import", "missing.env"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read `missing.env`"), "{stderr}");
+}
