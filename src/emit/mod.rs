@@ -266,12 +266,21 @@ fn plan<'m>(
         let mut path_failed = false;
         for env in &env_list {
             for service in &services {
-                let path = expand(
-                    &emit.path,
-                    env.map(|e| e.name.as_str()),
-                    service.map(|s| s.name.as_str()),
-                );
-                if let Err(reason) = validate_path(&path) {
+                let env_name = env.map(|e| e.name.as_str());
+                let service_name = service.map(|s| s.name.as_str());
+                let path = expand(&emit.path, env_name, service_name);
+                // A name fills one path segment: a `/` in it would open directories the
+                // path template never named.
+                let checked = if [("{env}", env_name), ("{service}", service_name)]
+                    .into_iter()
+                    .any(|(placeholder, name)| {
+                        emit.path.contains(placeholder) && name.is_some_and(|n| !is_segment_name(n))
+                    }) {
+                    Err("puts an environment or service name that is not a single path segment into it")
+                } else {
+                    validate_path(&path)
+                };
+                if let Err(reason) = checked {
                     if !path_failed {
                         errors.push(
                             Diagnostic::error(
@@ -341,6 +350,15 @@ pub(crate) fn expand(template: &str, env: Option<&str>, service: Option<&str>) -
         out = out.replace("{service}", service);
     }
     out
+}
+
+/// An environment or service name usable as one path segment.
+fn is_segment_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
 }
 
 /// A path that stays inside the output root on every platform.
