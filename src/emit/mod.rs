@@ -199,7 +199,7 @@ fn select_envs<'m>(
     // Declaration order, whatever order the flags came in.
     model
         .concrete_envs()
-        .filter(|e| options.envs.iter().any(|n| *n == e.name))
+        .filter(|e| options.envs.contains(&e.name))
         .collect()
 }
 
@@ -227,7 +227,7 @@ fn select_emits<'m>(
     model
         .emits
         .iter()
-        .filter(|e| options.targets.is_empty() || options.targets.iter().any(|t| *t == e.target))
+        .filter(|e| options.targets.is_empty() || options.targets.contains(&e.target))
         .collect()
 }
 
