@@ -1,6 +1,100 @@
 //! `envdef fmt [FILE]... [--check]`: rewrite sources in the canonical layout.
+//!
+//! A file with syntax errors gets its diagnostics and is never rewritten (exit 1). With
+//! `--check` nothing is written: each unformatted file's unified diff goes to stdout and the
+//! exit status is 1. Rewrites are atomic (temp file + rename) and skip files already
+//! formatted, so their modification time does not change.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{find_source, Status, Ui};
+use crate::source::{Loader, SourceFile, SourceMap};
+use crate::FsLoader;
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Source files (default: the only `*.envdef` in the current directory). Imports are
+    /// not followed; name every file to format.
+    pub files: Vec<PathBuf>,
+    /// Write nothing; print a diff and exit 1 if a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn run(ui: &Ui, args: FmtArgs) -> Status {
+    let files = if args.files.is_empty() {
+        match find_source(None) {
+            Ok(path) => vec![path],
+            Err(message) => {
+                ui.tool_error(&message);
+                return Status::ToolError;
+            }
+        }
+    } else {
+        args.files
+    };
+    let mut status = Status::Ok;
+    let mut worse = |s: Status| {
+        status = match (status, s) {
+            (Status::ToolError, _) | (_, Status::ToolError) => Status::ToolError,
+            (Status::Failed, _) | (_, Status::Failed) => Status::Failed,
+            _ => Status::Ok,
+        }
+    };
+    for path in &files {
+        worse(one(ui, path, args.check));
+    }
+    status
+}
+
+fn one(ui: &Ui, path: &Path, check: bool) -> Status {
+    let name = path.display().to_string();
+    let text = match FsLoader.load(path) {
+        Ok(text) => text,
+        Err(err) => {
+            ui.tool_error(&format!("cannot read `{name}`: {err}"));
+            return Status::ToolError;
+        }
+    };
+    let mut sources = SourceMap::new();
+    let id = sources.add(SourceFile::new(
+        path.to_path_buf(),
+        name.clone(),
+        text.clone(),
+    ));
+    let formatted = match crate::fmt::format(id, &text) {
+        Ok(f) => f,
+        Err(diagnostics) => {
+            ui.diagnostics(&diagnostics, &sources);
+            ui.status(&format!("{name}: not formatted (syntax errors)"));
+            return Status::Failed;
+        }
+    };
+    if formatted == text {
+        if ui.verbose {
+            ui.status(&format!("{name}: already formatted"));
+        }
+        return Status::Ok;
+    }
+    if check {
+        let diff = similar::TextDiff::from_lines(&text, &formatted)
+            .unified_diff()
+            .context_radius(3)
+            .header(&name, &format!("{name} (formatted)"))
+            .to_string();
+        print!("{diff}");
+        ui.status(&format!("{name}: not formatted"));
+        return Status::Failed;
+    }
+    if let Err(message) = write_atomic(path, &formatted) {
+        ui.tool_error(&message);
+        return Status::ToolError;
+    }
+    ui.status(&format!("{name}: formatted"));
+    Status::Ok
+}
 
 /// Writes `contents` to `path` atomically: a temp file in the same directory, renamed over
 /// the target, so a reader (or a crash) never sees half a file.

@@ -103,6 +103,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Draft a source from existing .env files (one environment per file).
     Import(import::ImportArgs),
+    /// Rewrite sources in the canonical layout (`--check`: only report, with a diff).
+    Fmt(fmt::FmtArgs),
     /// Write the artifacts the `emit` lines ask for (`--check`: verify them, write nothing).
     Compile(compile::CompileArgs),
     /// What differs between two environments, and who set each side.
@@ -131,6 +133,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => check::run(&ui, args),
         Command::Import(args) => import::run(&ui, args),
+        Command::Fmt(args) => fmt::run(&ui, args),
         Command::Compile(args) => compile::run(&ui, args),
         Command::Diff(args) => diff::run(&ui, args),
         Command::Explain(args) => explain::run(&ui, args),
