@@ -50,7 +50,10 @@ impl V {
             V::Float(f) => f.to_string(),
             V::Bool(b) => b.to_string(),
             V::Duration(ms) => format_duration(*ms),
-            V::List(items) => format!("[{}]", items.iter().map(V::show).collect::<Vec<_>>().join(", ")),
+            V::List(items) => format!(
+                "[{}]",
+                items.iter().map(V::show).collect::<Vec<_>>().join(", ")
+            ),
             V::Unset => "(unset)".to_string(),
         }
     }
@@ -98,6 +101,7 @@ pub(crate) fn check_asserts(
     program: &Program,
     sources: &SourceMap,
     values: &[Vec<Option<Resolved>>],
+    optional: &[bool],
     regexes: &mut Regexes,
     diagnostics: &mut Diagnostics,
 ) {
@@ -129,6 +133,17 @@ pub(crate) fn check_asserts(
             } else {
                 vec![None]
             };
+            // A required variable without a value here has its own error already;
+            // evaluating the rule on a hole would only add a confusing second one.
+            let broken = p.vars.values().any(|id| {
+                values[env_idx]
+                    .get(id.index())
+                    .map_or(true, Option::is_none)
+                    && !optional[id.index()]
+            });
+            if broken {
+                continue;
+            }
             for service in services {
                 let ctx = Ctx {
                     env: &env.name.text,
@@ -152,9 +167,14 @@ pub(crate) fn check_asserts(
                 match result {
                     Ok(true) => {}
                     Ok(false) => {
-                        let d = failure(program, sources, &ctx, env_idx);
-                        // Each environment's failure is its own fact: key by env too.
-                        reporter.report(d, "");
+                        let d = failure(program, sources, &ctx);
+                        // One diagnostic per rule; other environments where it fails too
+                        // are listed in a note.
+                        let place = match service {
+                            Some(s) => format!("{}/{s}", env.name.text),
+                            None => env.name.text.clone(),
+                        };
+                        reporter.report(d, &place);
                     }
                     Err(err) => {
                         if !type_error_reported {
@@ -165,7 +185,6 @@ pub(crate) fn check_asserts(
                                     format!("assertion is ill-typed: {}", err.message),
                                 )
                                 .primary(err.span, err.message.clone())
-                                .secondary(p.decl.span, "in this assertion")
                                 .note(format!("found while checking environment `{}`", env.name.text))
                                 .help("compare values of the same type; `in` needs a list; `starts_with`, `ends_with` and `matches` need strings"),
                             );
@@ -206,9 +225,12 @@ fn prepare(
                             program.services.keys().map(String::as_str),
                         );
                         diagnostics.push(
-                            Diagnostic::error(Code::UnknownService, format!("unknown service `{}`", svc.text))
-                                .primary(svc.span, "no service of this name")
-                                .help_opt(help),
+                            Diagnostic::error(
+                                Code::UnknownService,
+                                format!("unknown service `{}`", svc.text),
+                            )
+                            .primary(svc.span, "no service of this name")
+                            .help_opt(help),
                         );
                         return false;
                     }
@@ -221,7 +243,10 @@ fn prepare(
                 diagnostics.push(
                     Diagnostic::error(
                         Code::UnknownVariable,
-                        format!("assertion refers to unknown variable `{}`", target.name.text),
+                        format!(
+                            "assertion refers to unknown variable `{}`",
+                            target.name.text
+                        ),
                     )
                     .primary(target.span, "not declared")
                     .help_opt(help),
@@ -232,7 +257,10 @@ fn prepare(
                 diagnostics.push(
                     Diagnostic::error(
                         Code::AssertTypeError,
-                        format!("assertion reads secret `{}`, whose value envdef never sees", program.qualified(id)),
+                        format!(
+                            "assertion reads secret `{}`, whose value envdef never sees",
+                            program.qualified(id)
+                        ),
                     )
                     .primary(target.span, "a secret")
                     .help("assert on non-secret variables only"),
@@ -247,9 +275,9 @@ fn prepare(
             p.per_service = true;
             true
         }
-        ExprKind::List(items) => items
-            .iter()
-            .fold(true, |ok, e| prepare(e, program, regexes, p, diagnostics) && ok),
+        ExprKind::List(items) => items.iter().fold(true, |ok, e| {
+            prepare(e, program, regexes, p, diagnostics) && ok
+        }),
         ExprKind::Unary { operand, .. } => prepare(operand, program, regexes, p, diagnostics),
         ExprKind::Binary { lhs, rhs, .. } => {
             let a = prepare(lhs, program, regexes, p, diagnostics);
@@ -260,9 +288,12 @@ fn prepare(
             let ok = prepare(lhs, program, regexes, p, diagnostics);
             if let Err(message) = regexes.compile(&regex.pattern) {
                 diagnostics.push(
-                    Diagnostic::error(Code::InvalidRegex, format!("invalid regular expression: {message}"))
-                        .primary(regex.span, message)
-                        .help("envdef uses Rust `regex` syntax (no look-around, no backreferences)"),
+                    Diagnostic::error(
+                        Code::InvalidRegex,
+                        format!("invalid regular expression: {message}"),
+                    )
+                    .primary(regex.span, message)
+                    .help("envdef uses Rust `regex` syntax (no look-around, no backreferences)"),
                 );
                 return false;
             }
@@ -296,8 +327,16 @@ impl Ctx<'_> {
             ExprKind::Env => V::Str(self.env.to_string()),
             ExprKind::Service => V::Str(self.service.unwrap_or("").to_string()),
             ExprKind::Literal(v) => V::from_literal(v),
-            ExprKind::List(items) => V::List(items.iter().map(|e| self.eval(e)).collect::<Result<_, _>>()?),
-            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+            ExprKind::List(items) => V::List(
+                items
+                    .iter()
+                    .map(|e| self.eval(e))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
                 let v = self.eval(operand)?;
                 V::Bool(!expect_bool(&v, operand.span)?)
             }
@@ -318,9 +357,19 @@ impl Ctx<'_> {
                 }
             },
             ExprKind::Matches { lhs, regex } => match self.eval(lhs)? {
-                V::Str(s) => V::Bool(self.regexes.get(&regex.pattern).is_some_and(|re| re.is_match(&s))),
+                V::Str(s) => V::Bool(
+                    self.regexes
+                        .get(&regex.pattern)
+                        .is_some_and(|re| re.is_match(&s)),
+                ),
                 V::Unset => V::Bool(false),
-                other => return Err(err(format!("`matches` needs a string, found {} {}", other.kind(), other.show()))),
+                other => {
+                    return Err(err(format!(
+                        "`matches` needs a string, found {} {}",
+                        other.kind(),
+                        other.show()
+                    )))
+                }
             },
         })
     }
@@ -377,7 +426,11 @@ fn binary(op: BinaryOp, a: &V, b: &V) -> Result<bool, String> {
                 Ok(found)
             }
             V::Unset => Ok(false),
-            _ => Err(format!("`in` needs a list on its right, found {} {}", b.kind(), b.show())),
+            _ => Err(format!(
+                "`in` needs a list on its right, found {} {}",
+                b.kind(),
+                b.show()
+            )),
         },
         BinaryOp::StartsWith | BinaryOp::EndsWith => match (a, b) {
             (V::Str(x), V::Str(y)) => Ok(if op == BinaryOp::StartsWith {
@@ -423,23 +476,23 @@ fn equal(a: &V, b: &V) -> Option<bool> {
     }
 }
 
-fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>, env_idx: usize) -> Diagnostic {
+fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic {
     let decl = ctx.prepared.decl;
-    let rule = sources.slice(decl.condition.span);
+    let condition = sources.slice(decl.condition.span);
     let where_ = match ctx.service {
         Some(s) => format!("environment `{}`, service `{s}`", ctx.env),
         None => format!("environment `{}`", ctx.env),
     };
     let message = match &decl.message {
         Some(m) => format!("{} (in {where_})", m.to_template()),
-        None => format!("assertion failed in {where_}: `{rule}`"),
+        None => format!("assertion failed in {where_}: `{condition}`"),
     };
     let mut d = Diagnostic::error(Code::AssertFailed, message)
         .primary(decl.condition.span, format!("false in `{}`", ctx.env));
-    // Every variable involved, once, in order of appearance, with where it was set.
-    let mut seen: Vec<VarId> = Vec::new();
+    // Every variable involved, once, in order of appearance, labelled where it was set.
     let mut order: Vec<(Span, VarId)> = ctx.prepared.vars.iter().map(|(s, v)| (*s, *v)).collect();
     order.sort_by_key(|(s, _)| (s.file, s.start));
+    let mut seen: Vec<VarId> = Vec::new();
     for (_, id) in order {
         if seen.contains(&id) {
             continue;
@@ -451,17 +504,19 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>, env_idx: usize
                 let shown = V::from_model(&r.value).show();
                 let from = match &r.origin.env {
                     Some(e) => format!("set in `{e}`"),
-                    None => "the declaration's default".to_string(),
+                    None => "default".to_string(),
                 };
-                d = d.secondary(r.origin.span, format!("`{name}` = {shown} ({from})"));
-                d = d.note(format!("`{name}` is {shown} in `{}` ({from})", ctx.env));
+                d = d.secondary(r.origin.span, format!("`{name}` is {shown} here ({from})"));
             }
-            None => {
-                d = d.note(format!("`{name}` is not set in `{}`", ctx.env));
-            }
+            None => d = d.note(format!("`{name}` is not set in `{}`", ctx.env)),
         }
     }
-    let _ = env_idx;
-    d.note(format!("rule: assert {rule}"))
-        .help("change the values above, or the rule, so that it holds in this environment")
+    if decl.message.is_some() {
+        let rule = match &decl.when {
+            Some(when) => format!("{condition} when {}", sources.slice(when.span)),
+            None => condition.to_string(),
+        };
+        d = d.note(format!("rule: assert {rule}"));
+    }
+    d.help("change the values above, or the rule, so that it holds in this environment")
 }

@@ -65,8 +65,15 @@ pub(crate) fn var_meta(
                         Code::InvalidAttribute,
                         format!("`{key}` does not apply to a {}", decl.kind_word()),
                     )
-                    .primary(attr.key.span, format!("not allowed on a {}", decl.kind_word()))
-                    .help(format!("a {} takes: {}", decl.kind_word(), allowed.join(", "))),
+                    .primary(
+                        attr.key.span,
+                        format!("not allowed on a {}", decl.kind_word()),
+                    )
+                    .help(format!(
+                        "a {} takes: {}",
+                        decl.kind_word(),
+                        allowed.join(", ")
+                    )),
                 );
             } else {
                 let help = suggest::did_you_mean(key, allowed.iter().copied())
@@ -103,7 +110,10 @@ pub(crate) fn var_meta(
                     _ => None,
                 };
                 let Some(text) = text else {
-                    diagnostics.push(invalid(format!("`{key}` takes a string"), "expected a string"));
+                    diagnostics.push(invalid(
+                        format!("`{key}` takes a string"),
+                        "expected a string",
+                    ));
                     continue;
                 };
                 match key {
@@ -114,7 +124,10 @@ pub(crate) fn var_meta(
             }
             "tfvars_name" | "env_name" => {
                 let Some(name) = plain(attr) else {
-                    diagnostics.push(invalid(format!("`{key}` takes a string"), "expected a string"));
+                    diagnostics.push(invalid(
+                        format!("`{key}` takes a string"),
+                        "expected a string",
+                    ));
                     continue;
                 };
                 let valid = if key == "env_name" {
@@ -129,7 +142,8 @@ pub(crate) fn var_meta(
                         "a Terraform name is letters, digits, `_` and `-`, starting with a letter or `_`"
                     };
                     diagnostics.push(
-                        invalid(format!("`{name}` is not a valid `{key}`"), "invalid name").help(help),
+                        invalid(format!("`{name}` is not a valid `{key}`"), "invalid name")
+                            .help(help),
                     );
                     continue;
                 }
@@ -144,9 +158,12 @@ pub(crate) fn var_meta(
                     || matches!(kind, Some(TypeKind::List { element }) if element.kind == TypeKind::Duration);
                 if kind.is_some() && !is_duration {
                     diagnostics.push(
-                        Diagnostic::error(Code::InvalidAttribute, "`unit` applies only to durations")
-                            .primary(attr.key.span, "this variable is not a duration")
-                            .help("remove `unit`, or declare the variable as `duration`"),
+                        Diagnostic::error(
+                            Code::InvalidAttribute,
+                            "`unit` applies only to durations",
+                        )
+                        .primary(attr.key.span, "this variable is not a duration")
+                        .help("remove `unit`, or declare the variable as `duration`"),
                     );
                     continue;
                 }
@@ -156,9 +173,10 @@ pub(crate) fn var_meta(
                     Some("m") => DurationUnit::M,
                     Some("h") => DurationUnit::H,
                     _ => {
-                        diagnostics.push(
-                            invalid("`unit` must be \"ms\", \"s\", \"m\" or \"h\"".to_string(), "unknown unit"),
-                        );
+                        diagnostics.push(invalid(
+                            "`unit` must be \"ms\", \"s\", \"m\" or \"h\"".to_string(),
+                            "unknown unit",
+                        ));
                         continue;
                     }
                 };
@@ -167,9 +185,14 @@ pub(crate) fn var_meta(
             "separator" | "list_format" => {
                 if kind.is_some() && !matches!(kind, Some(TypeKind::List { .. })) {
                     diagnostics.push(
-                        Diagnostic::error(Code::InvalidAttribute, format!("`{key}` applies only to lists"))
-                            .primary(attr.key.span, "this variable is not a list")
-                            .help(format!("remove `{key}`, or declare the variable as `list<T>`")),
+                        Diagnostic::error(
+                            Code::InvalidAttribute,
+                            format!("`{key}` applies only to lists"),
+                        )
+                        .primary(attr.key.span, "this variable is not a list")
+                        .help(format!(
+                            "remove `{key}`, or declare the variable as `list<T>`"
+                        )),
                     );
                     continue;
                 }

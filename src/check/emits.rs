@@ -35,10 +35,13 @@ pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics
             let key = attr.key.text.as_str();
             if let Some(first) = first_span.get(key) {
                 diagnostics.push(
-                    Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` is given twice"))
-                        .primary(attr.key.span, "given again here")
-                        .secondary(*first, "first given here")
-                        .help("keep one of them"),
+                    Diagnostic::error(
+                        Code::InvalidEmitOption,
+                        format!("option `{key}` is given twice"),
+                    )
+                    .primary(attr.key.span, "given again here")
+                    .secondary(*first, "first given here")
+                    .help("keep one of them"),
                 );
                 continue;
             }
@@ -59,8 +62,11 @@ pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics
                 }
                 let ast::ValueKind::Str(s) = &attr.value.kind else {
                     diagnostics.push(
-                        Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` takes a string"))
-                            .primary(attr.value.span, "expected a string"),
+                        Diagnostic::error(
+                            Code::InvalidEmitOption,
+                            format!("option `{key}` takes a string"),
+                        )
+                        .primary(attr.value.span, "expected a string"),
                     );
                     continue;
                 };
@@ -69,9 +75,12 @@ pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics
                 }
                 if s.to_template().is_empty() {
                     diagnostics.push(
-                        Diagnostic::error(Code::InvalidEmitOption, format!("option `{key}` is empty"))
-                            .primary(attr.value.span, "empty string")
-                            .help("remove the option to use the default"),
+                        Diagnostic::error(
+                            Code::InvalidEmitOption,
+                            format!("option `{key}` is empty"),
+                        )
+                        .primary(attr.value.span, "empty string")
+                        .help("remove the option to use the default"),
                     );
                     continue;
                 }
@@ -115,7 +124,10 @@ fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) ->
             diagnostics.push(
                 Diagnostic::error(
                     Code::InvalidEmitPath,
-                    format!("emit {what}s use `{{{}}}`, not `${{{}}}`", ident.text, ident.text),
+                    format!(
+                        "emit {what}s use `{{{}}}`, not `${{{}}}`",
+                        ident.text, ident.text
+                    ),
                 )
                 .primary(ident.span, "`${...}` is for values")
                 .help("write `{env}` or `{service}` without the `$`"),
@@ -125,18 +137,30 @@ fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) ->
     }
     let text = s.to_template();
     if text.is_empty() && what == "path" {
-        diagnostics.push(bad("emit path is empty".to_string(), "empty path", "name the file to write, e.g. \"{service}/.env.{env}\""));
+        diagnostics.push(bad(
+            "emit path is empty".to_string(),
+            "empty path",
+            "name the file to write, e.g. \"{service}/.env.{env}\"",
+        ));
         return false;
     }
     let mut rest = text.as_str();
     while let Some(open) = rest.find(['{', '}']) {
         if rest.as_bytes()[open] == b'}' {
-            diagnostics.push(bad(format!("unmatched `}}` in emit {what} `{text}`"), "unmatched `}`", "placeholders are `{env}` and `{service}`"));
+            diagnostics.push(bad(
+                format!("unmatched `}}` in emit {what} `{text}`"),
+                "unmatched `}`",
+                "placeholders are `{env}` and `{service}`",
+            ));
             return false;
         }
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else {
-            diagnostics.push(bad(format!("unclosed `{{` in emit {what} `{text}`"), "unclosed `{`", "placeholders are `{env}` and `{service}`"));
+            diagnostics.push(bad(
+                format!("unclosed `{{` in emit {what} `{text}`"),
+                "unclosed `{`",
+                "placeholders are `{env}` and `{service}`",
+            ));
             return false;
         };
         let name = &after[..close];

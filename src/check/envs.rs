@@ -94,7 +94,11 @@ impl Reporter {
     pub fn finish(self, diagnostics: &mut Diagnostics) {
         for (mut d, also) in self.items {
             if !also.is_empty() {
-                let list = also.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+                let list = also
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 d = d.note(format!("the same problem occurs in: {list}"));
             }
             diagnostics.push(d);
@@ -122,9 +126,13 @@ pub(crate) fn evaluate(
     for (i, entry) in program.vars.values().enumerate() {
         let var = VarId(i as u32);
         let src = match &entry.decl {
-            crate::resolve::VarDecl::Var(d) => d.default.as_ref().map(|v| (SiteSrc::Value(v), v.span)),
+            crate::resolve::VarDecl::Var(d) => {
+                d.default.as_ref().map(|v| (SiteSrc::Value(v), v.span))
+            }
             crate::resolve::VarDecl::Flag(d) => Some((SiteSrc::Value(&d.default), d.default.span)),
-            crate::resolve::VarDecl::Secret(d) => d.reference.as_ref().map(|r| (SiteSrc::Ref(r), r.span)),
+            crate::resolve::VarDecl::Secret(d) => {
+                d.reference.as_ref().map(|r| (SiteSrc::Ref(r), r.span))
+            }
         };
         if let Some((src, span)) = src {
             default_site[i] = sites.len() as u32;
@@ -165,6 +173,8 @@ pub(crate) fn evaluate(
         slots[env_idx] = own;
     }
 
+    redundant_overrides(program, &sites, &slots, &assign_sites, diagnostics);
+
     let mut reporter = Reporter::default();
     let mut budget = MAX_TOTAL_INTERPOLATED_BYTES;
     let mut values = vec![Vec::new(); program.envs.len()];
@@ -194,6 +204,82 @@ pub(crate) fn evaluate(
     EnvValues {
         values,
         assignment_ok,
+    }
+}
+
+/// W0302: an assignment whose source is the same as what the environment would inherit
+/// anyway. Sources are compared, not results: with late binding, one template gives one
+/// value in one environment, and `"${HOST}"` overriding a literal equal to HOST's value is a
+/// different intent.
+fn redundant_overrides(
+    program: &Program,
+    sites: &[Site<'_>],
+    slots: &[Vec<u32>],
+    assign_sites: &[Vec<u32>],
+    diagnostics: &mut Diagnostics,
+) {
+    for &env_idx in &program.env_order {
+        let env = &program.envs[env_idx];
+        let Some(parent) = env.parent else { continue };
+        for (a, &s) in env.assignments.iter().zip(&assign_sites[env_idx]) {
+            let site = &sites[s as usize];
+            let inherited = slots[parent][site.var.index()];
+            if !site.ok || inherited == NO_SITE {
+                continue;
+            }
+            let from = &sites[inherited as usize];
+            if !from.ok || !same_source(site.src, from.src) {
+                continue;
+            }
+            let parent_name = &program.envs[parent].name.text;
+            let origin = match from.env {
+                Some(e) => format!("set in `{}`", program.envs[e].name.text),
+                None => "the default".to_string(),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::RedundantOverride,
+                    format!(
+                        "`{}` is set to the value it already inherits from `{parent_name}`",
+                        program.qualified(a.var)
+                    ),
+                )
+                .primary(a.span, "same value as inherited")
+                .secondary(from.span, format!("inherited value ({origin})"))
+                .help("delete this line; the value is inherited"),
+            );
+        }
+    }
+}
+
+fn same_source(a: SiteSrc<'_>, b: SiteSrc<'_>) -> bool {
+    match (a, b) {
+        (SiteSrc::Value(x), SiteSrc::Value(y)) => same_value(x, y),
+        (SiteSrc::Ref(x), SiteSrc::Ref(y)) => x.parts == y.parts,
+        _ => false,
+    }
+}
+
+/// Structural equality of literals, ignoring spans.
+fn same_value(a: &ast::Value, b: &ast::Value) -> bool {
+    use ast::ValueKind as K;
+    match (&a.kind, &b.kind) {
+        (K::Str(x), K::Str(y)) => {
+            x.parts.len() == y.parts.len()
+                && x.parts.iter().zip(&y.parts).all(|(p, q)| match (p, q) {
+                    (ast::StrPart::Text(s), ast::StrPart::Text(t)) => s == t,
+                    (ast::StrPart::Interp(s), ast::StrPart::Interp(t)) => s.text == t.text,
+                    _ => false,
+                })
+        }
+        (K::Int(x), K::Int(y)) => x == y,
+        (K::Float(x), K::Float(y)) => x == y,
+        (K::Bool(x), K::Bool(y)) => x == y,
+        (K::Duration(x), K::Duration(y)) => x == y,
+        (K::List(x), K::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        _ => false,
     }
 }
 
@@ -246,8 +332,13 @@ fn prepare(
                     format!("`{qualified}` is not a secret, so it cannot take a reference"),
                 )
                 .primary(reference.span, "a secret reference")
-                .secondary(entry.name.span, format!("declared as a {} here", entry.decl.kind_word()))
-                .help(format!("assign a value with `{qualified} = ...`, or declare it with `secret`")),
+                .secondary(
+                    entry.name.span,
+                    format!("declared as a {} here", entry.decl.kind_word()),
+                )
+                .help(format!(
+                    "assign a value with `{qualified} = ...`, or declare it with `secret`"
+                )),
             );
         }
         SiteSrc::Ref(reference) => {
@@ -297,7 +388,7 @@ fn qualified_owned(program: &Program, id: VarId) -> String {
     program.qualified(id).to_string()
 }
 
-pub(crate) fn value_error(err: values::ValueError, var: &str) -> Diagnostic {
+pub(crate) fn value_error(err: Box<values::ValueError>, var: &str) -> Diagnostic {
     Diagnostic::error(err.code, format!("{} (for `{var}`)", err.message))
         .primary(err.value_span, err.value_label)
         .secondary(err.type_span, err.type_label)
@@ -316,7 +407,9 @@ fn collect_deps(
         ast::ValueKind::Str(s) => {
             let owner = program.var(site.var).owner;
             for part in &s.parts {
-                let ast::StrPart::Interp(ident) = part else { continue };
+                let ast::StrPart::Interp(ident) = part else {
+                    continue;
+                };
                 let dep = match ident.text.as_str() {
                     "env" => Dep::Env,
                     "service" => match owner {
@@ -504,7 +597,15 @@ impl EnvEval<'_, '_> {
                         self.env_name
                     ))
                 };
-                let d = d.note(format!("`{}` inherits from: {}", self.env_name, self.chain_text()));
+                let d = if env.chain.len() > 1 {
+                    d.note(format!(
+                        "`{}` inherits from: {}",
+                        self.env_name,
+                        self.chain_text()
+                    ))
+                } else {
+                    d
+                };
                 self.push(d);
             }
             return State::Poisoned;
@@ -527,8 +628,12 @@ impl EnvEval<'_, '_> {
                     let mut k = 0;
                     let raw = self.raw(v, site, &mut k, depth);
                     self.path.pop();
-                    let Some(raw) = raw else { return State::Poisoned };
-                    let Some(ty) = &info.ty else { return State::Poisoned };
+                    let Some(raw) = raw else {
+                        return State::Poisoned;
+                    };
+                    let Some(ty) = &info.ty else {
+                        return State::Poisoned;
+                    };
                     match values::check(&raw, ty, self.regexes) {
                         Ok(value) => {
                             let template = match &v.kind {
@@ -563,7 +668,13 @@ impl EnvEval<'_, '_> {
     }
 
     /// Interpolates `value`; `k` walks `site.deps` in the same order `collect_deps` filled it.
-    fn raw(&mut self, value: &ast::Value, site: &Site<'_>, k: &mut usize, depth: usize) -> Option<RawValue> {
+    fn raw(
+        &mut self,
+        value: &ast::Value,
+        site: &Site<'_>,
+        k: &mut usize,
+        depth: usize,
+    ) -> Option<RawValue> {
         let raw = match &value.kind {
             ast::ValueKind::Str(s) => {
                 let mut out = String::new();
@@ -587,9 +698,9 @@ impl EnvEval<'_, '_> {
                         let d = Diagnostic::error(
                             Code::ValueTooLarge,
                             format!(
-                                "`{}` expands to more than {} bytes in environment `{}`",
+                                "`{}` expands to more than {} in environment `{}`",
                                 self.program.qualified(site.var),
-                                MAX_VALUE_BYTES,
+                                "1 MiB",
                                 self.env_name
                             ),
                         )
@@ -643,7 +754,10 @@ impl EnvEval<'_, '_> {
         }
         if self.state[id.index()] == State::Visiting {
             let pos = self.path.iter().position(|v| *v == id).unwrap_or(0);
-            let mut names: Vec<&str> = self.path[pos..].iter().map(|v| self.program.qualified(*v)).collect();
+            let mut names: Vec<&str> = self.path[pos..]
+                .iter()
+                .map(|v| self.program.qualified(*v))
+                .collect();
             names.push(self.program.qualified(id));
             let message = if names.len() == 2 {
                 format!("`{}` interpolates itself", names[0])
@@ -651,8 +765,19 @@ impl EnvEval<'_, '_> {
                 format!("interpolation cycle: {}", names.join(" → "))
             };
             let d = Diagnostic::error(Code::InterpolationCycle, message)
-                .primary(span, format!("`{}` refers back to `{}`", self.program.qualified(site.var), names[0]))
-                .note(format!("in environment `{}`: {}", self.env_name, names.join(" → ")))
+                .primary(
+                    span,
+                    format!(
+                        "`{}` refers back to `{}`",
+                        self.program.qualified(site.var),
+                        names[0]
+                    ),
+                )
+                .note(format!(
+                    "in environment `{}`: {}",
+                    self.env_name,
+                    names.join(" → ")
+                ))
                 .help("break the cycle: one of these variables must be given a literal value");
             self.push(d);
             return None;

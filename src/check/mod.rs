@@ -25,7 +25,7 @@ pub use values::format_duration;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{self, Model, TypeKind, VarDef, VarId, VarKind};
 use crate::resolve::{Program, VarDecl};
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 
 use attrs::VarMeta;
 use types::{TyInfo, TypeTable};
@@ -41,7 +41,11 @@ pub(crate) struct VarInfo {
 }
 
 /// Checks the program; returns the model (meaningful only when no error was pushed).
-pub fn check(program: &Program, sources: &SourceMap, diagnostics: &mut Diagnostics) -> Option<Model> {
+pub fn check(
+    program: &Program,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Option<Model> {
     let mut types = TypeTable::new(program);
     types.lower_all_named(diagnostics);
     let infos: Vec<VarInfo> = program
@@ -50,8 +54,16 @@ pub fn check(program: &Program, sources: &SourceMap, diagnostics: &mut Diagnosti
         .map(|entry| {
             let (ty, is_secret, optional) = match &entry.decl {
                 VarDecl::Var(d) => (types.lower(&d.ty, diagnostics), false, d.optional),
-                VarDecl::Secret(d) => (Some(TyInfo::simple(TypeKind::String, d.name.span)), true, false),
-                VarDecl::Flag(d) => (Some(TyInfo::simple(TypeKind::Bool, d.name.span)), false, false),
+                VarDecl::Secret(d) => (
+                    Some(TyInfo::simple(TypeKind::String, d.name.span)),
+                    true,
+                    false,
+                ),
+                VarDecl::Flag(d) => (
+                    Some(TyInfo::simple(TypeKind::Bool, d.name.span)),
+                    false,
+                    false,
+                ),
             };
             let meta = attrs::var_meta(&entry.decl, ty.as_ref().map(|t| &t.ty.kind), diagnostics);
             VarInfo {
@@ -64,11 +76,19 @@ pub fn check(program: &Program, sources: &SourceMap, diagnostics: &mut Diagnosti
         .collect();
     let mut regexes = std::mem::take(&mut types.regexes);
     let computed = envs::evaluate(program, &infos, &regexes, diagnostics);
-    asserts::check_asserts(program, sources, &computed.values, &mut regexes, diagnostics);
+    let optional: Vec<bool> = infos.iter().map(|i| i.optional).collect();
+    asserts::check_asserts(
+        program,
+        sources,
+        &computed.values,
+        &optional,
+        &mut regexes,
+        diagnostics,
+    );
     let emits = emits::lower_emits(&program.emits, diagnostics);
-    let model = build_model(program, &infos, computed.values.clone(), emits);
-    check_emitted_names(program, &model, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
+    let model = build_model(program, &infos, computed.values, emits);
+    check_emitted_names(program, &model, diagnostics);
     Some(model)
 }
 
@@ -94,10 +114,14 @@ fn build_model(
                 VarKind::Flag => format!("FEATURE_{}", name.to_ascii_uppercase()),
                 _ => name.clone(),
             });
-            let tfvars_name = info.meta.tfvars_name.clone().unwrap_or_else(|| match &owner {
-                Some(o) => attrs::snake_case(&format!("{o}_{name}")),
-                None => attrs::snake_case(&name),
-            });
+            let tfvars_name = info
+                .meta
+                .tfvars_name
+                .clone()
+                .unwrap_or_else(|| match &owner {
+                    Some(o) => attrs::snake_case(&format!("{o}_{name}")),
+                    None => attrs::snake_case(&name),
+                });
             let default_reference = match &entry.decl {
                 VarDecl::Secret(d) => d.reference.as_ref().map(crate::ast::StrLit::to_template),
                 _ => None,
@@ -198,7 +222,12 @@ fn build_model(
 /// Terraform name (E0321).
 fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagnostics) {
     let mut reported: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
-    let mut collide = |a: VarId, b: VarId, what: &str, key: &str, scope: String, diagnostics: &mut Diagnostics| {
+    let mut collide = |a: VarId,
+                       b: VarId,
+                       what: &str,
+                       key: &str,
+                       scope: String,
+                       diagnostics: &mut Diagnostics| {
         if !reported.insert((a.index().min(b.index()), a.index().max(b.index()))) {
             return;
         }
@@ -213,7 +242,10 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
                 ),
             )
             .primary(program.var(second).name.span, format!("written as `{key}`"))
-            .secondary(program.var(first).name.span, format!("also written as `{key}`"))
+            .secondary(
+                program.var(first).name.span,
+                format!("also written as `{key}`"),
+            )
             .help(if what == "Terraform variable" {
                 "give one of them another name with `tfvars_name = \"...\"`"
             } else {
@@ -226,7 +258,14 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
         for &id in &service.vars {
             let key = model.var(id).emit_name.as_str();
             match seen.get(key) {
-                Some(&other) => collide(other, id, "key", key, format!(" in service `{}`", service.name), diagnostics),
+                Some(&other) => collide(
+                    other,
+                    id,
+                    "key",
+                    key,
+                    format!(" in service `{}`", service.name),
+                    diagnostics,
+                ),
                 None => {
                     seen.insert(key, id);
                 }
@@ -237,7 +276,14 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
     for (i, var) in model.vars.iter().enumerate() {
         let id = VarId(i as u32);
         match seen.get(var.tfvars_name.as_str()) {
-            Some(&other) => collide(other, id, "Terraform variable", &var.tfvars_name, String::new(), diagnostics),
+            Some(&other) => collide(
+                other,
+                id,
+                "Terraform variable",
+                &var.tfvars_name,
+                String::new(),
+                diagnostics,
+            ),
             None => {
                 seen.insert(&var.tfvars_name, id);
             }
@@ -245,24 +291,42 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
     }
 }
 
-fn warnings(program: &Program, infos: &[VarInfo], computed: &envs::EnvValues, diagnostics: &mut Diagnostics) {
+fn warnings(
+    program: &Program,
+    infos: &[VarInfo],
+    computed: &envs::EnvValues,
+    diagnostics: &mut Diagnostics,
+) {
     // W0303: naming conventions, at the declaration.
     for entry in program.vars.values() {
         let name = &entry.name.text;
         match &entry.decl {
             VarDecl::Flag(_) if !attrs::is_lower_snake(name) => diagnostics.push(
-                Diagnostic::warning(Code::NamingConvention, format!("flag `{name}` is not in lower_snake case"))
-                    .primary(entry.name.span, "flags are lower_snake")
-                    .help(format!("rename it `{}`", attrs::snake_case(name))),
-            ),
-            VarDecl::Var(_) | VarDecl::Secret(_) if !attrs::is_upper_snake(name) => diagnostics.push(
                 Diagnostic::warning(
                     Code::NamingConvention,
-                    format!("{} `{name}` is not in UPPER_SNAKE case", entry.decl.kind_word()),
+                    format!("flag `{name}` is not in lower_snake case"),
                 )
-                .primary(entry.name.span, "environment variables are UPPER_SNAKE by convention")
-                .help(format!("rename it `{}`", attrs::snake_case(name).to_ascii_uppercase())),
+                .primary(entry.name.span, "flags are lower_snake")
+                .help(format!("rename it `{}`", attrs::snake_case(name))),
             ),
+            VarDecl::Var(_) | VarDecl::Secret(_) if !attrs::is_upper_snake(name) => diagnostics
+                .push(
+                    Diagnostic::warning(
+                        Code::NamingConvention,
+                        format!(
+                            "{} `{name}` is not in UPPER_SNAKE case",
+                            entry.decl.kind_word()
+                        ),
+                    )
+                    .primary(
+                        entry.name.span,
+                        "environment variables are UPPER_SNAKE by convention",
+                    )
+                    .help(format!(
+                        "rename it `{}`",
+                        attrs::snake_case(name).to_ascii_uppercase()
+                    )),
+                ),
             _ => {}
         }
     }
@@ -279,7 +343,11 @@ fn warnings(program: &Program, infos: &[VarInfo], computed: &envs::EnvValues, di
                 diagnostics.push(
                     Diagnostic::warning(
                         Code::UnusedVariable,
-                        format!("{} `{}` is not used by any service", entry.decl.kind_word(), entry.name.text),
+                        format!(
+                            "{} `{}` is not used by any service",
+                            entry.decl.kind_word(),
+                            entry.name.text
+                        ),
                     )
                     .primary(entry.name.span, "declared here, never in a `uses`")
                     .help(format!("add it to a service's `uses`, or delete it")),
@@ -287,11 +355,14 @@ fn warnings(program: &Program, infos: &[VarInfo], computed: &envs::EnvValues, di
             }
         }
     }
-    // W0302 and W0304, per assignment.
+    // W0304, per assignment (W0302 is found where inheritance is resolved, in `envs`).
     for (env_idx, env) in program.envs.values().enumerate() {
-        let values = &computed.values[env_idx];
         for (a_idx, a) in env.assignments.iter().enumerate() {
-            if !computed.assignment_ok[env_idx].get(a_idx).copied().unwrap_or(false) {
+            if !computed.assignment_ok[env_idx]
+                .get(a_idx)
+                .copied()
+                .unwrap_or(false)
+            {
                 continue;
             }
             if let Some(note) = &infos[a.var.index()].meta.deprecated {
@@ -304,40 +375,9 @@ fn warnings(program: &Program, infos: &[VarInfo], computed: &envs::EnvValues, di
                 if !note.is_empty() {
                     d = d.note(note.clone());
                 }
-                diagnostics.push(d.help("stop setting it, or remove `deprecated` from the declaration"));
-            }
-            let Some(parent) = env.parent else { continue };
-            let (Some(own), Some(inherited)) = (
-                values.get(a.var.index()).and_then(Option::as_ref),
-                computed.values[parent].get(a.var.index()).and_then(Option::as_ref),
-            ) else {
-                continue;
-            };
-            if own.value == inherited.value {
-                let parent_name = &program.envs[parent].name.text;
-                let from = match &inherited.origin.env {
-                    Some(e) => format!("set in `{e}`"),
-                    None => "the default".to_string(),
-                };
-                diagnostics.push(
-                    Diagnostic::warning(
-                        Code::RedundantOverride,
-                        format!(
-                            "`{}` is set to the value it already inherits from `{parent_name}`",
-                            program.qualified(a.var)
-                        ),
-                    )
-                    .primary(a.span, "same value as inherited")
-                    .secondary(inherited.origin.span, format!("inherited value ({from})"))
-                    .help("delete this line; the value is inherited"),
-                );
+                diagnostics
+                    .push(d.help("stop setting it, or remove `deprecated` from the declaration"));
             }
         }
     }
-}
-
-/// The span of an item, for callers that need a fallback location.
-#[allow(dead_code)]
-fn item_span(span: Span) -> Span {
-    span
 }

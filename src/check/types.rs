@@ -25,6 +25,9 @@ pub(crate) struct TyInfo {
     /// Where the base of the type is spelled (`int`, the union, `list<...>`); for a named
     /// type, its declaration's type expression.
     pub base_span: Span,
+    /// Where the type is written at its use (`Port` in `var P: Port`), for "expected
+    /// `Port`" labels.
+    pub use_span: Span,
     /// Parallel to `ty.refinements`.
     pub refinement_spans: Vec<Span>,
     /// For `list<T>`: the element's info.
@@ -45,6 +48,7 @@ impl TyInfo {
                 name: None,
             },
             base_span: span,
+            use_span: span,
             refinement_spans: Vec::new(),
             element: None,
         }
@@ -118,7 +122,12 @@ fn regex_error_text(err: &regex::Error) -> String {
             text.lines()
                 .rev()
                 .find(|l| l.trim_start().starts_with("error:"))
-                .map(|l| l.trim_start().trim_start_matches("error:").trim().to_string())
+                .map(|l| {
+                    l.trim_start()
+                        .trim_start_matches("error:")
+                        .trim()
+                        .to_string()
+                })
                 .unwrap_or(text)
         }
     }
@@ -202,11 +211,13 @@ impl<'p> TypeTable<'p> {
                         name: None,
                     },
                     base_span: expr.span,
+                    use_span: expr.span,
                     refinement_spans: Vec::new(),
                     element: Some(Box::new(element)),
                 }
             }
         };
+        info.use_span = expr.span;
         let mut ok = true;
         for refinement in &expr.refinements {
             match self.refinement(&info.ty.kind, refinement, diagnostics) {
@@ -277,6 +288,7 @@ impl<'p> TypeTable<'p> {
         let lowered = lowered.map(|mut info| {
             info.ty.name = Some(name.to_string());
             info.base_span = decl.ty.span;
+            info.use_span = decl.ty.span;
             info
         });
         self.done.insert(name.to_string(), lowered.clone());
@@ -301,9 +313,8 @@ impl<'p> TypeTable<'p> {
                 let is_int = matches!(kind, TypeKind::Int);
                 if !matches!(kind, TypeKind::Int | TypeKind::Float) {
                     diagnostics.push(
-                        not_applicable("in LO..HI", "`int` and `float`").help(
-                            "use `len in A..=B` for the length of strings and lists",
-                        ),
+                        not_applicable("in LO..HI", "`int` and `float`")
+                            .help("use `len in A..=B` for the length of strings and lists"),
                     );
                     return None;
                 }
@@ -326,7 +337,10 @@ impl<'p> TypeTable<'p> {
             ast::RefinementKind::Len(range) => {
                 if !matches!(
                     kind,
-                    TypeKind::String | TypeKind::Url | TypeKind::Enum { .. } | TypeKind::List { .. }
+                    TypeKind::String
+                        | TypeKind::Url
+                        | TypeKind::Enum { .. }
+                        | TypeKind::List { .. }
                 ) {
                     diagnostics.push(
                         not_applicable("len in A..B", "strings and lists")
@@ -358,7 +372,10 @@ impl<'p> TypeTable<'p> {
                 })
             }
             ast::RefinementKind::Matching(re) => {
-                if !matches!(kind, TypeKind::String | TypeKind::Url | TypeKind::Enum { .. }) {
+                if !matches!(
+                    kind,
+                    TypeKind::String | TypeKind::Url | TypeKind::Enum { .. }
+                ) {
                     diagnostics.push(not_applicable("matching", "strings and urls"));
                     return None;
                 }
@@ -369,7 +386,9 @@ impl<'p> TypeTable<'p> {
                             format!("invalid regular expression: {message}"),
                         )
                         .primary(re.span, message)
-                        .help("envdef uses Rust `regex` syntax (no look-around, no backreferences)"),
+                        .help(
+                            "envdef uses Rust `regex` syntax (no look-around, no backreferences)",
+                        ),
                     );
                     return None;
                 }
@@ -398,12 +417,19 @@ fn kind_phrase(kind: &TypeKind) -> String {
 
 fn empty_range(range: &ast::RangeLit) -> Diagnostic {
     let op = if range.inclusive { "..=" } else { ".." };
-    Diagnostic::error(Code::InvalidRange, "this range is empty: no value can satisfy it")
-        .primary(range.span, "empty range")
-        .help(format!(
-            "the lower bound must be {} the upper bound in `LO{op}HI`",
-            if range.inclusive { "at most" } else { "less than" }
-        ))
+    Diagnostic::error(
+        Code::InvalidRange,
+        "this range is empty: no value can satisfy it",
+    )
+    .primary(range.span, "empty range")
+    .help(format!(
+        "the lower bound must be {} the upper bound in `LO{op}HI`",
+        if range.inclusive {
+            "at most"
+        } else {
+            "less than"
+        }
+    ))
 }
 
 /// Both bounds as numbers (ints when `int_only`).

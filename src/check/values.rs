@@ -43,8 +43,11 @@ pub(crate) struct ValueError {
     pub help: Option<String>,
 }
 
+/// Boxed: errors are rare and the `Ok` path should stay small.
+pub(crate) type CheckResult<T> = Result<T, Box<ValueError>>;
+
 /// Checks `value` against `ty`.
-pub(crate) fn check(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<Value, ValueError> {
+pub(crate) fn check(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> CheckResult<Value> {
     let out = check_base(value, ty, regexes)?;
     for (refinement, span) in ty.ty.refinements.iter().zip(&ty.refinement_spans) {
         check_refinement(&out, value, refinement, *span, ty, regexes)?;
@@ -52,9 +55,9 @@ pub(crate) fn check(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<
     Ok(out)
 }
 
-fn mismatch(value: &RawValue, ty: &TyInfo, help: Option<String>) -> ValueError {
+fn mismatch(value: &RawValue, ty: &TyInfo, help: Option<String>) -> Box<ValueError> {
     let expected = ty.display();
-    ValueError {
+    Box::new(ValueError {
         code: Code::TypeMismatch,
         message: format!(
             "expected {}, found {} {}",
@@ -64,18 +67,18 @@ fn mismatch(value: &RawValue, ty: &TyInfo, help: Option<String>) -> ValueError {
         ),
         value_span: value.span,
         value_label: format!("this is {}", article_kind(&value.raw)),
-        type_span: ty.base_span,
+        type_span: ty.use_span,
         type_label: format!("expected `{expected}` because of this type"),
         help,
-    }
+    })
 }
 
-fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<Value, ValueError> {
+fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> CheckResult<Value> {
     match (&ty.ty.kind, &value.raw) {
         (TypeKind::String, Raw::Str(s)) => Ok(Value::Str(s.clone())),
         (TypeKind::Url, Raw::Str(s)) => match url_problem(s) {
             None => Ok(Value::Str(s.clone())),
-            Some(problem) => Err(ValueError {
+            Some(problem) => Err(Box::new(ValueError {
                 code: Code::InvalidUrl,
                 message: format!("`{}` is not a valid URL: {problem}", clip(s)),
                 value_span: value.span,
@@ -86,7 +89,7 @@ fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<Value,
                     "a URL has a scheme and a host, like `https://api.example.com/v1` or `postgres://db.internal:5432/app`"
                         .to_string(),
                 ),
-            }),
+            })),
         },
         (TypeKind::Enum { members }, Raw::Str(s)) => {
             if members.iter().any(|m| m == s) {
@@ -104,7 +107,7 @@ fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<Value,
                             .join(", ")
                     ),
                 };
-                Err(ValueError {
+                Err(Box::new(ValueError {
                     code: Code::NotEnumMember,
                     message: format!("`\"{}\"` is not a member of `{}`", clip(s), ty.display()),
                     value_span: value.span,
@@ -112,7 +115,7 @@ fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> Result<Value,
                     type_span: ty.base_span,
                     type_label: "allowed members are listed here".to_string(),
                     help: Some(help),
-                })
+                }))
             }
         }
         (TypeKind::Int, Raw::Int(i)) => Ok(Value::Int(*i)),
@@ -148,9 +151,10 @@ fn mismatch_help(kind: &TypeKind, raw: &Raw) -> Option<String> {
             Some(format!("add a unit: `{i}s`, `{i}ms`, `{i}m` or `{i}h`"))
         }
         (TypeKind::Int, Raw::Float(_)) => Some("an `int` has no fractional part".to_string()),
-        (TypeKind::String | TypeKind::Url | TypeKind::Enum { .. }, Raw::Int(_) | Raw::Float(_) | Raw::Bool(_)) => {
-            Some("put the value in double quotes to make it a string".to_string())
-        }
+        (
+            TypeKind::String | TypeKind::Url | TypeKind::Enum { .. },
+            Raw::Int(_) | Raw::Float(_) | Raw::Bool(_),
+        ) => Some("put the value in double quotes to make it a string".to_string()),
         (TypeKind::List { .. }, _) => Some("write a list in brackets: `[a, b]`".to_string()),
         (_, Raw::List(_)) => Some("only `list<T>` variables take a list".to_string()),
         _ => None,
@@ -164,7 +168,7 @@ fn check_refinement(
     span: Span,
     ty: &TyInfo,
     regexes: &Regexes,
-) -> Result<(), ValueError> {
+) -> CheckResult<()> {
     match refinement {
         Refinement::Range { lo, hi, inclusive } => {
             let x = match value {
@@ -183,9 +187,13 @@ fn check_refinement(
                 if *inclusive { "..=" } else { ".." },
                 num_text(*hi)
             );
-            Err(ValueError {
+            Err(Box::new(ValueError {
                 code: Code::OutOfRange,
-                message: format!("`{}` is outside the range of `{}`", short(&raw.raw), ty.display()),
+                message: format!(
+                    "`{}` is outside the range of `{}`",
+                    short(&raw.raw),
+                    ty.display()
+                ),
                 value_span: raw.span,
                 value_label: format!("{} is not in {range}", short(&raw.raw)),
                 type_span: span,
@@ -195,10 +203,14 @@ fn check_refinement(
                 } else {
                     format!(
                         "the largest allowed value is {}",
-                        if *inclusive { num_text(*hi) } else { format!("below {}", num_text(*hi)) }
+                        if *inclusive {
+                            num_text(*hi)
+                        } else {
+                            format!("below {}", num_text(*hi))
+                        }
                     )
                 }),
-            })
+            }))
         }
         Refinement::Len { lo, hi, inclusive } => {
             let (len, unit) = match value {
@@ -211,31 +223,40 @@ fn check_refinement(
                 return Ok(());
             }
             let range = format!("{lo}{}{hi}", if *inclusive { "..=" } else { ".." });
-            Err(ValueError {
+            Err(Box::new(ValueError {
                 code: Code::OutOfRange,
-                message: format!("value has {len} {unit}; `{}` allows a length in {range}", ty.display()),
+                message: format!(
+                    "value has {len} {unit}; `{}` allows a length in {range}",
+                    ty.display()
+                ),
                 value_span: raw.span,
                 value_label: format!("{len} {unit}"),
                 type_span: span,
                 type_label: format!("length must be in {range}"),
                 help: None,
-            })
+            }))
         }
         Refinement::Matching { pattern } => {
             let Value::Str(s) = value else { return Ok(()) };
-            let Some(re) = regexes.get(pattern) else { return Ok(()) };
+            let Some(re) = regexes.get(pattern) else {
+                return Ok(());
+            };
             if re.is_match(s) {
                 return Ok(());
             }
-            Err(ValueError {
+            Err(Box::new(ValueError {
                 code: Code::PatternMismatch,
-                message: format!("`{}` does not match the pattern of `{}`", clip(s), ty.display()),
+                message: format!(
+                    "`{}` does not match the pattern of `{}`",
+                    clip(s),
+                    ty.display()
+                ),
                 value_span: raw.span,
                 value_label: "does not match".to_string(),
                 type_span: span,
-                type_label: format!("must match /{pattern}/"),
+                type_label: format!("must match {}", regex_text(pattern)),
                 help: None,
-            })
+            }))
         }
     }
 }
@@ -250,8 +271,23 @@ fn num(n: Number) -> f64 {
 fn num_text(n: Number) -> String {
     match n {
         Number::Int(i) => i.to_string(),
-        Number::Float(f) => f.to_string(),
+        Number::Float(f) => float_text(f),
     }
+}
+
+/// A float as written in source: always with a fractional part or exponent (`1.0`, not `1`).
+pub(crate) fn float_text(f: f64) -> String {
+    let text = f.to_string();
+    if f.is_finite() && !text.contains(['.', 'e', 'E']) {
+        format!("{text}.0")
+    } else {
+        text
+    }
+}
+
+/// A regex as written between slashes (`/` escaped again).
+pub(crate) fn regex_text(pattern: &str) -> String {
+    format!("/{}/", pattern.replace('/', "\\/"))
 }
 
 /// Why `s` is not an absolute URL (`scheme://host[...]`), or `None` if it is one.
@@ -271,7 +307,11 @@ pub(crate) fn url_problem(s: &str) -> Option<&'static str> {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host_port.starts_with('[') {
-        host_port.split(']').next().unwrap_or("").trim_start_matches('[')
+        host_port
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
     } else {
         host_port.split(':').next().unwrap_or("")
     };
@@ -279,8 +319,14 @@ pub(crate) fn url_problem(s: &str) -> Option<&'static str> {
     if host.is_empty() && scheme != "file" {
         return Some("it has no host");
     }
-    if let Some((_, port)) = host_port.rsplit_once(':').filter(|_| !host_port.ends_with(']')) {
-        if !port.is_empty() && !port.chars().all(|c| c.is_ascii_digit()) && !host_port.starts_with('[') {
+    if let Some((_, port)) = host_port
+        .rsplit_once(':')
+        .filter(|_| !host_port.ends_with(']'))
+    {
+        if !port.is_empty()
+            && !port.chars().all(|c| c.is_ascii_digit())
+            && !host_port.starts_with('[')
+        {
             return Some("the port is not a number");
         }
     }
@@ -302,17 +348,16 @@ fn article_kind(raw: &Raw) -> String {
     article(kind_name(raw))
 }
 
+/// "an `int`", "a `url`", "a `list<string>`".
 fn article(word: &str) -> String {
     let vowel = word
         .chars()
         .next()
         .is_some_and(|c| "aeiouAEIOU".contains(c) && !word.starts_with("url"));
-    let plain = word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '<' || c == '>');
-    let word = if plain { format!("`{word}`") } else { format!("`{word}`") };
     if vowel {
-        format!("an {word}")
+        format!("an `{word}`")
     } else {
-        format!("a {word}")
+        format!("a `{word}`")
     }
 }
 
@@ -321,7 +366,7 @@ pub(crate) fn short(raw: &Raw) -> String {
     match raw {
         Raw::Str(s) => format!("\"{}\"", clip(s)),
         Raw::Int(i) => i.to_string(),
-        Raw::Float(f) => f.to_string(),
+        Raw::Float(f) => float_text(*f),
         Raw::Bool(b) => b.to_string(),
         Raw::Duration(ms) => format_duration(*ms),
         Raw::List(items) => format!("[…{} elements]", items.len()),

@@ -23,8 +23,9 @@ struct Ctx<'a> {
     diagnostics: &'a mut Diagnostics,
     /// Canonical paths of every file loaded so far.
     loaded: Vec<PathBuf>,
-    /// The import chain being loaded right now: (canonical path, file).
-    stack: Vec<(PathBuf, FileId)>,
+    /// The import chain being loaded right now: (canonical path, file, the `import` path
+    /// literal that brought it in; `None` for the root).
+    stack: Vec<(PathBuf, FileId, Option<crate::source::Span>)>,
     items: Vec<ast::Item>,
 }
 
@@ -52,15 +53,15 @@ pub(crate) fn load_all(
         stack: Vec::new(),
         items: Vec::new(),
     };
-    ctx.load_file(canonical, id);
+    ctx.load_file(canonical, id, None);
     Ok(ctx.items)
 }
 
 impl Ctx<'_> {
-    fn load_file(&mut self, canonical: PathBuf, id: FileId) {
+    fn load_file(&mut self, canonical: PathBuf, id: FileId, via: Option<crate::source::Span>) {
         let text = self.sources.get(id).text.clone();
         let file = crate::syntax::parse(id, &text, self.diagnostics);
-        self.stack.push((canonical, id));
+        self.stack.push((canonical, id, via));
         for item in file.items {
             match item {
                 ast::Item::Import(import) => self.import(&import),
@@ -80,7 +81,7 @@ impl Ctx<'_> {
             );
             return;
         };
-        let (importer_path, importer_id) = self.stack.last().cloned().expect("inside a file");
+        let (importer_path, importer_id, _) = self.stack.last().cloned().expect("inside a file");
         let joined = importer_path
             .parent()
             .unwrap_or(Path::new(""))
@@ -97,23 +98,38 @@ impl Ctx<'_> {
             Ok(c) => c,
             Err(err) => return self.unreadable(at, &display, &err),
         };
-        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == canonical) {
-            let mut chain: Vec<String> = self.stack[pos..]
-                .iter()
-                .map(|(_, f)| self.sources.get(*f).name.clone())
-                .collect();
-            chain.push(self.sources.get(self.stack[pos].1).name.clone());
-            let message = if chain.len() == 2 {
-                format!("`{}` imports itself", chain[0])
+        if let Some(pos) = self.stack.iter().position(|(p, _, _)| *p == canonical) {
+            let name = |f: FileId| self.sources.get(f).name.clone();
+            let mut cycle: Vec<String> =
+                self.stack[pos..].iter().map(|(_, f, _)| name(*f)).collect();
+            cycle.push(name(self.stack[pos].1));
+            let mut full: Vec<String> = self.stack.iter().map(|(_, f, _)| name(*f)).collect();
+            full.push(name(self.stack[pos].1));
+            let message = if cycle.len() == 2 {
+                format!("`{}` imports itself", cycle[0])
             } else {
-                format!("import cycle: {}", chain.join(" → "))
+                format!("import cycle: {}", cycle.join(" → "))
             };
-            self.diagnostics.push(
-                Diagnostic::error(Code::ImportCycle, message)
-                    .primary(at, "this import closes the cycle")
-                    .note(format!("import chain: {}", chain.join(" → ")))
-                    .help("move the shared declarations into a file that neither imports"),
-            );
+            let mut d = Diagnostic::error(Code::ImportCycle, message)
+                .primary(at, "this import closes the cycle");
+            // Label the other imports on the cycle, each in its own file.
+            for (i, (_, _, via)) in self.stack.iter().enumerate().skip(pos + 1) {
+                if let Some(via) = via {
+                    d = d.secondary(
+                        *via,
+                        format!(
+                            "`{}` imports `{}`",
+                            name(self.stack[i - 1].1),
+                            name(self.stack[i].1)
+                        ),
+                    );
+                }
+            }
+            if full.len() > cycle.len() {
+                d = d.note(format!("import chain from the root: {}", full.join(" → ")));
+            }
+            self.diagnostics
+                .push(d.help("move the shared declarations into a file that neither imports"));
             return;
         }
         if self.loaded.contains(&canonical) {
@@ -150,7 +166,7 @@ impl Ctx<'_> {
         let id = self
             .sources
             .add(SourceFile::new(canonical.clone(), display, text));
-        self.load_file(canonical, id);
+        self.load_file(canonical, id, Some(at));
     }
 
     fn unreadable(&mut self, at: crate::source::Span, display: &str, err: &LoadError) {
@@ -177,7 +193,8 @@ fn lexical_normalize(path: &Path) -> PathBuf {
         match part {
             Component::CurDir => {}
             Component::ParentDir => {
-                let last_is_normal = matches!(out.components().last(), Some(Component::Normal(_)));
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
                 if last_is_normal {
                     out.pop();
                 } else {

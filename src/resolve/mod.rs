@@ -150,7 +150,9 @@ impl Program {
 
     /// The qualified name (`NAME` or `svc.NAME`) of a variable.
     pub fn qualified(&self, id: VarId) -> &str {
-        self.vars.get_index(id.index()).map_or("", |(k, _)| k.as_str())
+        self.vars
+            .get_index(id.index())
+            .map_or("", |(k, _)| k.as_str())
     }
 
     /// Resolves a bare name as written inside service `scope` (its own variables first,
@@ -335,10 +337,16 @@ fn declare_var(
         diagnostics.push(
             Diagnostic::error(
                 Code::ReservedName,
-                format!("`{}` is reserved and cannot name a {}", name.text, decl.kind_word()),
+                format!(
+                    "`{}` is reserved and cannot name a {}",
+                    name.text,
+                    decl.kind_word()
+                ),
             )
             .primary(name.span, "reserved name")
-            .help("`env` and `service` are the built-in names of the current environment and service"),
+            .help(
+                "`env` and `service` are the built-in names of the current environment and service",
+            ),
         );
         return;
     }
@@ -348,7 +356,11 @@ fn declare_var(
     };
     if let Some(first) = program.vars.get(&qualified) {
         let what = if owner.is_some() {
-            format!("{} of service `{}`", decl.kind_word(), program.services[owner.unwrap_or(0)].name.text)
+            format!(
+                "{} of service `{}`",
+                decl.kind_word(),
+                program.services[owner.unwrap_or(0)].name.text
+            )
         } else {
             decl.kind_word().to_string()
         };
@@ -359,7 +371,9 @@ fn declare_var(
         let id = VarId(program.vars.len() as u32);
         program.services[svc].own.push(id);
     }
-    program.vars.insert(qualified, VarEntry { name, owner, decl });
+    program
+        .vars
+        .insert(qualified, VarEntry { name, owner, decl });
 }
 
 fn bind_uses(
@@ -382,7 +396,10 @@ fn bind_uses(
                 diagnostics.push(
                     Diagnostic::error(
                         Code::UnknownVariable,
-                        format!("service `{}` uses unknown variable `{}`", program.services[svc].name.text, name.text),
+                        format!(
+                            "service `{}` uses unknown variable `{}`",
+                            program.services[svc].name.text, name.text
+                        ),
                     )
                     .primary(name.span, "not declared")
                     .help_opt(help),
@@ -450,33 +467,34 @@ fn bind_assignments(
                                 ),
                             )
                             .primary(target.name.span, "not declared in this service")
-                            .secondary(program.services[svc_idx].name.span, "service declared here")
                             .help_opt(help),
                         );
                         continue;
                     }
                 }
             }
-            None => match program.lookup(&target.name.text, None) {
-                Some(id) => id,
-                None => {
-                    let help = program.unknown_name_help(&target.name.text);
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::UnknownVariable,
-                            format!(
-                                "environment `{env_name}` sets `{}`, which is not declared",
-                                target.name.text
-                            ),
-                        )
-                        .primary(target.name.span, "not declared")
-                        .help_opt(help.or_else(|| {
-                            Some("declare it first with `var NAME: TYPE`".to_string())
-                        })),
-                    );
-                    continue;
+            None => {
+                match program.lookup(&target.name.text, None) {
+                    Some(id) => id,
+                    None => {
+                        let help = program.unknown_name_help(&target.name.text);
+                        diagnostics.push(
+                            Diagnostic::error(
+                                Code::UnknownVariable,
+                                format!(
+                                    "environment `{env_name}` sets `{}`, which is not declared",
+                                    target.name.text
+                                ),
+                            )
+                            .primary(target.name.span, "not declared")
+                            .help_opt(help.or_else(|| {
+                                Some("declare it first with `var NAME: TYPE`".to_string())
+                            })),
+                        );
+                        continue;
+                    }
                 }
-            },
+            }
         };
         if let Some(first) = seen.get(&id) {
             diagnostics.push(
@@ -595,7 +613,9 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
                             ),
                         )
                         .primary(env.name.span, "chain too long")
-                        .help("flatten the hierarchy: extend a shared abstract environment instead"),
+                        .help(
+                            "flatten the hierarchy: extend a shared abstract environment instead",
+                        ),
                     );
                 }
                 continue;
@@ -605,7 +625,9 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
     }
     // Parents before children: sort the sound envs by chain length (stable, so
     // declaration order is kept among equals).
-    let mut order: Vec<usize> = (0..n).filter(|&i| !program.envs[i].chain.is_empty()).collect();
+    let mut order: Vec<usize> = (0..n)
+        .filter(|&i| !program.envs[i].chain.is_empty())
+        .collect();
     order.sort_by_key(|&i| program.envs[i].chain.len());
     program.env_order = order;
 }
@@ -638,7 +660,10 @@ fn report_cycle(program: &Program, cycle: &[usize], diagnostics: &mut Diagnostic
         .primary(parent_span, "this `extends` starts the cycle");
     for &i in cycle.iter().filter(|&&i| i != first) {
         if let Some(p) = &program.envs[i].parent_name {
-            d = d.secondary(p.span, format!("`{}` extends `{}`", program.envs[i].name.text, p.text));
+            d = d.secondary(
+                p.span,
+                format!("`{}` extends `{}`", program.envs[i].name.text, p.text),
+            );
         }
     }
     diagnostics.push(

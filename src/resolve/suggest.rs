@@ -14,9 +14,14 @@ pub(crate) fn closest<'a>(
         if candidate == name {
             continue;
         }
-        // Case-insensitive so `api_url` finds `API_URL`.
-        let score = strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase());
-        if score >= 0.8 && best.map_or(true, |(b, _)| score > b) {
+        // Case-insensitive so `api_url` finds `API_URL`. Jaro–Winkler ranks; a small edit
+        // distance also qualifies, since Jaro–Winkler undervalues transpositions in very
+        // short names (`dve` → `dev`).
+        let cand_lower = candidate.to_ascii_lowercase();
+        let score = strsim::jaro_winkler(&lower, &cand_lower);
+        let edits = strsim::damerau_levenshtein(&lower, &cand_lower);
+        let close = score >= 0.8 || edits <= (lower.chars().count() / 3).max(1);
+        if close && best.map_or(true, |(b, _)| score > b) {
             best = Some((score, candidate));
         }
     }
@@ -42,5 +47,7 @@ mod tests {
         assert_eq!(closest("api_url", names), Some("API_URL"));
         assert_eq!(closest("LOG_LEVLE", names), Some("LOG_LEVEL"));
         assert_eq!(closest("TIMEOUT", names), None);
+        assert_eq!(closest("dve", ["dev", "prod"]), Some("dev"));
+        assert_eq!(closest("x", ["dev", "prod"]), None);
     }
 }
