@@ -76,6 +76,7 @@ fn is_block(item: &Item) -> bool {
 }
 
 struct Printer<'a> {
+    text: &'a str,
     line_starts: Vec<usize>,
     comments: &'a [Comment],
     /// Index of the next comment not yet written.
@@ -83,19 +84,23 @@ struct Printer<'a> {
     out: String,
     /// Source line (0-based) of the last thing written, to keep the source's blank lines.
     last_line: Option<usize>,
+    /// Nothing written yet since the last `{` (no blank line goes there).
+    block_start: bool,
 }
 
 impl<'a> Printer<'a> {
-    fn new(text: &str, comments: &'a [Comment]) -> Printer<'a> {
+    fn new(text: &'a str, comments: &'a [Comment]) -> Printer<'a> {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Printer {
+            text,
             line_starts,
             comments,
             next: 0,
             out: String::new(),
             last_line: None,
+            block_start: false,
         }
     }
 
@@ -119,7 +124,7 @@ impl<'a> Printer<'a> {
 
     /// One blank line, unless at the start of the file or a block, or after one already.
     fn blank(&mut self) {
-        if !self.out.is_empty() && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") && !self.block_start {
             self.out.push('\n');
         }
     }
@@ -146,8 +151,32 @@ impl<'a> Printer<'a> {
             self.out.push_str(c.text.trim_end());
             self.out.push('\n');
             self.last_line = Some(line);
+            self.block_start = false;
             self.next += 1;
         }
+    }
+
+    /// Where `span` really ends: pest spans of rules with optional trailing parts include
+    /// the whitespace and comments after the last token, which belong to what follows.
+    fn end(&self, span: crate::source::Span) -> u32 {
+        let bytes = self.text.as_bytes();
+        let mut end = (span.end as usize).min(bytes.len());
+        loop {
+            while end > span.start as usize && bytes[end - 1].is_ascii_whitespace() {
+                end -= 1;
+            }
+            // A comment ending here is not part of the declaration.
+            let idx = self
+                .comments
+                .partition_point(|c| (c.span.end as usize) < end);
+            match self.comments.get(idx) {
+                Some(c) if c.span.end as usize == end && c.span.start >= span.start => {
+                    end = c.span.start as usize;
+                }
+                _ => break,
+            }
+        }
+        end as u32
     }
 
     /// Own-line comments before `pos`, then a blank line if the source had one between
@@ -178,6 +207,7 @@ impl<'a> Printer<'a> {
         }
         self.out.push('\n');
         self.last_line = Some(line);
+        self.block_start = false;
     }
 
     fn file(&mut self, file: &File) {
@@ -251,10 +281,11 @@ impl<'a> Printer<'a> {
 
     /// A declaration printed on one line; comments inside it move above it.
     fn simple(&mut self, span: crate::source::Span, indent: &str, text: String) {
-        self.flush_before(span.end, indent);
+        let end = self.end(span);
+        self.flush_before(end, indent);
         self.out.push_str(indent);
         self.out.push_str(&text);
-        self.end_line(span.end);
+        self.end_line(end);
     }
 
     fn var(&mut self, v: &VarDecl, indent: &str) {
@@ -282,6 +313,7 @@ impl<'a> Printer<'a> {
         let Some(first) = attrs.first() else {
             return self.simple(span, indent, head);
         };
+        let end = self.end(span);
         // Comments before the first attribute (including right after `{`) move above.
         self.flush_before(first.span.start, indent);
         let inline = format!(
@@ -295,17 +327,18 @@ impl<'a> Printer<'a> {
         let has_comments = self
             .comments
             .get(self.next)
-            .is_some_and(|c| c.span.start < span.end);
+            .is_some_and(|c| c.span.start < end);
         if !has_comments && indent.len() + inline.len() <= MAX_INLINE {
             self.out.push_str(indent);
             self.out.push_str(&inline);
-            self.end_line(span.end);
+            self.end_line(end);
             return;
         }
         self.out.push_str(indent);
         self.out.push_str(&head);
         self.out.push_str(" {\n");
         self.last_line = Some(self.line(first.span.start));
+        self.block_start = true;
         let inner = format!("{indent}  ");
         let width = attrs.iter().map(|a| a.key.text.len()).max().unwrap_or(0);
         for a in attrs {
@@ -319,29 +352,30 @@ impl<'a> Printer<'a> {
             ));
             self.end_line(a.span.end);
         }
-        self.flush_before(span.end, &inner);
+        self.flush_before(end.saturating_sub(1), &inner);
         self.out.push_str(indent);
         self.out.push('}');
-        self.end_line(span.end);
+        self.end_line(end);
     }
 
     fn service(&mut self, s: &ServiceDecl, indent: &str) {
         let header_end = s.name.span.end;
+        let end = self.end(s.span);
         self.flush_before(header_end, indent);
         let first_member = s.members.first().map(member_start);
         let has_inner_comments = self
             .comments
             .get(self.next)
-            .is_some_and(|c| c.span.start < s.span.end);
+            .is_some_and(|c| c.span.start < end);
         if s.members.is_empty() && !has_inner_comments {
             self.out
                 .push_str(&format!("{indent}service {} {{}}", s.name.text));
-            self.end_line(s.span.end);
+            self.end_line(end);
             return;
         }
         self.out
             .push_str(&format!("{indent}service {} {{", s.name.text));
-        self.header_comment(header_end, first_member.unwrap_or(s.span.end));
+        self.header_comment(header_end, first_member.unwrap_or(end));
         let inner = format!("{indent}  ");
         for m in &s.members {
             let start = member_start(m);
@@ -356,11 +390,12 @@ impl<'a> Printer<'a> {
                 }
             }
         }
-        self.close_block(s.span.end, indent);
+        self.close_block(end, indent);
     }
 
     fn env(&mut self, e: &EnvDecl, indent: &str) {
         let header_end = e.parent.as_ref().unwrap_or(&e.name).span.end;
+        let end = self.end(e.span);
         self.flush_before(header_end, indent);
         let mut head = String::from(indent);
         if e.is_abstract {
@@ -375,16 +410,16 @@ impl<'a> Printer<'a> {
         let has_inner_comments = self
             .comments
             .get(self.next)
-            .is_some_and(|c| c.span.start < e.span.end);
+            .is_some_and(|c| c.span.start < end);
         if e.assignments.is_empty() && !has_inner_comments {
             self.out.push_str(&head);
             self.out.push_str(" {}");
-            self.end_line(e.span.end);
+            self.end_line(end);
             return;
         }
         self.out.push_str(&head);
         self.out.push_str(" {");
-        let first = e.assignments.first().map_or(e.span.end, |a| a.span.start);
+        let first = e.assignments.first().map_or(end, |a| a.span.start);
         self.header_comment(header_end, first);
         let inner = format!("{indent}  ");
         let width = e
@@ -405,7 +440,7 @@ impl<'a> Printer<'a> {
                 .push_str(&format!("{inner}{:<width$} {rhs}", target(a)));
             self.end_line(a.span.end);
         }
-        self.close_block(e.span.end, indent);
+        self.close_block(end, indent);
     }
 
     /// After `… {`: a comment on the header's line stays there; then the line ends.
@@ -420,6 +455,7 @@ impl<'a> Printer<'a> {
         }
         self.out.push('\n');
         self.last_line = Some(line);
+        self.block_start = true;
     }
 
     fn close_block(&mut self, end: u32, indent: &str) {
