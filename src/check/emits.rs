@@ -111,6 +111,28 @@ fn literal(value: &ast::Value) -> Value {
     }
 }
 
+/// Why a path template could leave the output directory (before expansion; `emit`
+/// re-validates the expanded paths).
+fn unsafe_path(text: &str) -> Option<&'static str> {
+    if text.starts_with('/') || text.starts_with('\\') {
+        return Some("is absolute");
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
+        return Some("starts with a drive letter");
+    }
+    if text.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if text
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Some("has an empty, `.` or `..` segment");
+    }
+    None
+}
+
 /// Placeholders in an emit path or option string: only `{env}` and `{service}`, never
 /// `${...}`; braces balanced.
 fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) -> bool {
@@ -143,6 +165,16 @@ fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) ->
             "name the file to write, e.g. \"{service}/.env.{env}\"",
         ));
         return false;
+    }
+    if what == "path" {
+        if let Some(problem) = unsafe_path(&text) {
+            diagnostics.push(bad(
+                format!("emit path `{text}` {problem}"),
+                "outside the output directory",
+                "emit paths are relative to `--out`, with no `..`, `.` or empty segments",
+            ));
+            return false;
+        }
     }
     let mut rest = text.as_str();
     while let Some(open) = rest.find(['{', '}']) {
