@@ -473,17 +473,10 @@ impl<'a> Drafter<'a> {
         let secret_values = self.secret_values();
         let mut dropped_comments = 0usize;
         let mut out = String::new();
-        out.push_str("# Drafted by `envdef import` from ");
-        out.push_str(
-            &self
-                .file_names
-                .iter()
-                .zip(&self.envs)
-                .map(|(f, e)| format!("{} (env {e})", file_label(f)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        out.push_str(".\n");
+        out.push_str("# Drafted by `envdef import` from:\n");
+        for (file, env) in self.file_names.iter().zip(&self.envs) {
+            out.push_str(&format!("#   {} → env {env}\n", file_label(file)));
+        }
         out.push_str(
             "# Review the inferred types, and point every `TODO://` secret reference at your\n",
         );
@@ -652,7 +645,13 @@ impl<'a> Drafter<'a> {
 
 fn file_label(name: &str) -> String {
     // Keep the header to one readable line: the file name, not the whole path.
-    name.rsplit(['/', '\\']).next().unwrap_or(name).to_string()
+    // A control character (a newline in a file name) must not end the comment line.
+    name.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `# text` with trailing whitespace removed (as `fmt` writes comments).
