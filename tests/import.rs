@@ -510,3 +510,36 @@ fn cli_bad_input_is_exit_2_with_file_and_line() {
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read `missing.env`"), "{stderr}");
 }
+
+#[test]
+fn large_inputs_draft_in_linear_time() {
+    // 3,000 keys × 12 files, a third of them secrets, values that differ per file: the
+    // draft must come out quickly (no keys × keys or keys × secrets scans).
+    let n_keys = 3_000;
+    let files: Vec<(String, String)> = (0..12)
+        .map(|f| {
+            let mut text = String::new();
+            for k in 0..n_keys {
+                match k % 3 {
+                    0 => text.push_str(&format!("SERVICE_{k}_PASSWORD=pw-{f}-{k}-xyzzy\n")),
+                    1 => text.push_str(&format!("SERVICE_{k}_PORT={}\n", 1000 + k % 7 + f)),
+                    _ => {
+                        text.push_str(&format!("SERVICE_{k}_URL=https://s{k}.example/{}\n", f % 2))
+                    }
+                }
+            }
+            (format!(".env.e{f}"), text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let start = std::time::Instant::now();
+    let d = draft(&refs, None);
+    let took = start.elapsed();
+    assert_eq!(d.secrets.len(), n_keys / 3);
+    assert!(!d.source.contains("xyzzy"));
+    // Generous for debug builds on a loaded machine; the release build takes a fraction.
+    assert!(took.as_secs() < 20, "import took {took:?}");
+}

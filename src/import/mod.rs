@@ -174,6 +174,8 @@ struct Drafter<'a> {
     envs: Vec<String>,
     warnings: Vec<String>,
     keys: Vec<Key<'a>>,
+    /// Key → index in `keys`.
+    var_of: HashMap<String, usize>,
 }
 
 impl<'a> Drafter<'a> {
@@ -189,6 +191,7 @@ impl<'a> Drafter<'a> {
             envs,
             warnings,
             keys: Vec::new(),
+            var_of: HashMap::new(),
         }
     }
 
@@ -213,23 +216,31 @@ impl<'a> Drafter<'a> {
     /// Every key once, in first-appearance order; a key new in a later file goes right
     /// after the key that precedes it there.
     fn collect_keys(&mut self) {
-        let mut order: Vec<String> = Vec::new();
-        let mut known: HashSet<String> = HashSet::new();
+        // Each new key hangs after the key that precedes it in its file (or at the end of
+        // the top level when it opens its file); a pre-order walk gives the final order.
+        // Linear in the number of entries.
+        let mut known: HashSet<&str> = HashSet::new();
+        let mut top: Vec<&str> = Vec::new();
+        let mut after: HashMap<&str, Vec<&str>> = HashMap::new();
         for file in self.files {
-            let mut prev: Option<String> = None;
+            let mut prev: Option<&str> = None;
             for entry in &file.entries {
-                if known.insert(entry.key.clone()) {
-                    let at = match &prev {
-                        Some(p) => order
-                            .iter()
-                            .position(|k| k == p)
-                            .map_or(order.len(), |i| i + 1),
-                        None if order.is_empty() => 0,
-                        None => 0,
-                    };
-                    order.insert(at, entry.key.clone());
+                let key = entry.key.as_str();
+                if known.insert(key) {
+                    match prev {
+                        Some(p) => after.entry(p).or_default().push(key),
+                        None => top.push(key),
+                    }
                 }
-                prev = Some(entry.key.clone());
+                prev = Some(key);
+            }
+        }
+        let mut order: Vec<String> = Vec::with_capacity(known.len());
+        let mut stack: Vec<&str> = top.into_iter().rev().collect();
+        while let Some(key) = stack.pop() {
+            order.push(key.to_string());
+            if let Some(next) = after.get(key) {
+                stack.extend(next.iter().rev());
             }
         }
         let by_file: Vec<HashMap<&str, &Entry>> = self
@@ -329,11 +340,7 @@ impl<'a> Drafter<'a> {
                     });
                     if let Some(name) = via_ref {
                         key.secret = Some(format!("its value is built from the secret `{name}`"));
-                    } else if let Some(owner) = secret_values
-                        .iter()
-                        .find(|(v, _)| entry.value.contains(v.as_str()))
-                        .map(|(_, k)| k.clone())
-                    {
+                    } else if let Some(owner) = secret_values.find(&entry.value) {
                         key.secret = Some(format!("its value contains the value of `{owner}`"));
                     }
                     if key.secret.is_some() {
@@ -374,8 +381,8 @@ impl<'a> Drafter<'a> {
         self.warnings.extend(notes);
     }
 
-    /// Non-trivial values of secret keys, longest first, with their key.
-    fn secret_values(&self) -> Vec<(String, String)> {
+    /// A matcher for the non-trivial values of secret keys.
+    fn secret_values(&self) -> secret::Matcher {
         let mut out: Vec<(String, String)> = self
             .keys
             .iter()
@@ -390,13 +397,13 @@ impl<'a> Drafter<'a> {
             .collect();
         out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         out.dedup_by(|a, b| a.0 == b.0);
-        out
+        secret::Matcher::new(out)
     }
 
     /// A comment line is dropped when it could leak a secret: it holds a secret's value, a
     /// URL password, or is a commented-out assignment to a secret-looking key.
-    fn comment_is_safe(&self, text: &str, secret_values: &[(String, String)]) -> bool {
-        if secret_values.iter().any(|(v, _)| text.contains(v.as_str())) {
+    fn comment_is_safe(&self, text: &str, secret_values: &secret::Matcher) -> bool {
+        if secret_values.find(text).is_some() {
             return false;
         }
         if secret::by_value(text).is_some() {
@@ -422,10 +429,9 @@ impl<'a> Drafter<'a> {
             .map(|p| match p {
                 Part::Text(t) => TPart::Text(t.clone()),
                 Part::Ref { name, .. } => TPart::Var(
-                    self.keys
-                        .iter()
-                        .find(|k| &k.key == name)
-                        .map_or_else(|| name.clone(), |k| k.var.clone()),
+                    self.var_of
+                        .get(name)
+                        .map_or_else(|| name.clone(), |&i| self.keys[i].var.clone()),
                 ),
             })
             .collect()

@@ -97,6 +97,51 @@ fn url_password(value: &str) -> Option<&str> {
 /// `dev`) occur everywhere by chance and carry no secret.
 pub const TAINT_MIN_LEN: usize = 6;
 
+/// Finds secret values inside other text in one pass (an Aho-Corasick automaton inside
+/// `regex`), so tainting stays linear in the input rather than keys × secrets.
+pub struct Matcher {
+    re: Option<regex::Regex>,
+    /// (value, key), longest value first.
+    values: Vec<(String, String)>,
+    owner: std::collections::HashMap<String, String>,
+}
+
+impl Matcher {
+    pub fn new(values: Vec<(String, String)>) -> Matcher {
+        let re = if values.is_empty() {
+            None
+        } else {
+            let pattern = values
+                .iter()
+                .map(|(v, _)| regex::escape(v))
+                .collect::<Vec<_>>()
+                .join("|");
+            regex::RegexBuilder::new(&pattern)
+                .size_limit(1 << 28)
+                .build()
+                .ok()
+        };
+        let owner = values.iter().cloned().collect();
+        Matcher { re, values, owner }
+    }
+
+    /// The key whose secret value occurs in `text`, if any.
+    pub fn find(&self, text: &str) -> Option<&str> {
+        match &self.re {
+            Some(re) => re
+                .find(text)
+                .and_then(|m| self.owner.get(m.as_str()))
+                .map(String::as_str),
+            // No values, or a pattern too large to compile: the slow way.
+            None => self
+                .values
+                .iter()
+                .find(|(v, _)| text.contains(v.as_str()))
+                .map(|(_, k)| k.as_str()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +175,18 @@ mod tests {
         ] {
             assert!(by_name(key).is_none(), "{key}");
         }
+    }
+
+    #[test]
+    fn matcher_finds_any_value() {
+        let m = Matcher::new(vec![
+            ("hunter2hunter2".into(), "A".into()),
+            ("a.b*c+d".into(), "B".into()),
+        ]);
+        assert_eq!(m.find("x hunter2hunter2 y"), Some("A"));
+        assert_eq!(m.find("-a.b*c+d-"), Some("B"));
+        assert_eq!(m.find("abc"), None);
+        assert_eq!(Matcher::new(Vec::new()).find("x"), None);
     }
 
     #[test]
