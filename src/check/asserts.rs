@@ -275,9 +275,14 @@ fn prepare(
             p.per_service = true;
             true
         }
-        ExprKind::List(items) => items.iter().fold(true, |ok, e| {
-            prepare(e, program, regexes, p, diagnostics) && ok
-        }),
+        ExprKind::List(items) => {
+            // Every element, so each unknown name is reported (no short-circuit).
+            let mut ok = true;
+            for e in items {
+                ok &= prepare(e, program, regexes, p, diagnostics);
+            }
+            ok
+        }
         ExprKind::Unary { operand, .. } => prepare(operand, program, regexes, p, diagnostics),
         ExprKind::Binary { lhs, rhs, .. } => {
             let a = prepare(lhs, program, regexes, p, diagnostics);

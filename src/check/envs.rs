@@ -30,8 +30,6 @@ use super::VarInfo;
 pub const MAX_VALUE_BYTES: usize = 1 << 20;
 /// Largest total of interpolated text in one compilation.
 pub const MAX_TOTAL_INTERPOLATED_BYTES: usize = 256 << 20;
-/// Deepest chain of `${A}` → `${B}` → … followed.
-pub const MAX_INTERPOLATION_DEPTH: usize = 128;
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -195,9 +193,7 @@ pub(crate) fn evaluate(
             reporter: &mut reporter,
             budget: &mut budget,
         };
-        for i in 0..n_vars {
-            eval.eval(VarId(i as u32), 0);
-        }
+        eval.run();
         values[env_idx] = eval.values;
     }
     reporter.finish(diagnostics);
@@ -376,7 +372,7 @@ fn prepare(
                     Ok(v) => site.fixed = Some(v),
                     Err(err) => {
                         site.ok = false;
-                        diagnostics.push(value_error(err, &qualified_owned(program, site.var)));
+                        diagnostics.push(value_error(*err, &qualified_owned(program, site.var)));
                     }
                 }
             }
@@ -388,7 +384,7 @@ fn qualified_owned(program: &Program, id: VarId) -> String {
     program.qualified(id).to_string()
 }
 
-pub(crate) fn value_error(err: Box<values::ValueError>, var: &str) -> Diagnostic {
+pub(crate) fn value_error(err: values::ValueError, var: &str) -> Diagnostic {
     Diagnostic::error(err.code, format!("{} (for `{var}`)", err.message))
         .primary(err.value_span, err.value_label)
         .secondary(err.type_span, err.type_label)
@@ -536,7 +532,7 @@ struct EnvEval<'a, 'p> {
     budget: &'a mut usize,
 }
 
-impl EnvEval<'_, '_> {
+impl<'a, 'p> EnvEval<'a, 'p> {
     fn push(&mut self, d: Diagnostic) {
         if self.report {
             self.reporter.report(d, self.env_name);
@@ -550,6 +546,113 @@ impl EnvEval<'_, '_> {
             .map(|&i| self.program.envs[i].name.text.as_str())
             .collect::<Vec<_>>()
             .join(" → ")
+    }
+
+    /// Evaluates every variable. Dependencies come first, found by an iterative
+    /// depth-first walk over the `${...}` edges of each variable's site in this
+    /// environment, so evaluation never recurses (no stack depth to exhaust, whatever the
+    /// length of a chain) and a cycle is found, reported and poisoned before anything on
+    /// it is evaluated.
+    fn run(&mut self) {
+        let n = self.values.len();
+        // 0: not seen, 1: on the walk's stack, 2: finished.
+        let mut mark = vec![0u8; n];
+        let mut stack: Vec<(VarId, usize)> = Vec::new();
+        for root in 0..n {
+            if mark[root] != 0 {
+                continue;
+            }
+            mark[root] = 1;
+            stack.push((VarId(root as u32), 0));
+            while let Some(&(var, start)) = stack.last() {
+                let deps = self.var_deps(var);
+                let mut next = start;
+                let mut descended = false;
+                while next < deps.len() {
+                    let (dep, span) = match &deps[next] {
+                        (Dep::Var(id), span) => (VarId(id.0), *span),
+                        _ => {
+                            next += 1;
+                            continue;
+                        }
+                    };
+                    next += 1;
+                    match mark[dep.index()] {
+                        0 => {
+                            mark[dep.index()] = 1;
+                            descended = true;
+                            break;
+                        }
+                        1 => {
+                            let pos = stack.iter().position(|(v, _)| *v == dep).unwrap_or(0);
+                            let cycle: Vec<VarId> = stack[pos..].iter().map(|(v, _)| *v).collect();
+                            if cycle.iter().all(|v| self.state[v.index()] == State::Todo) {
+                                self.report_cycle(&cycle, var, span);
+                            }
+                            for v in cycle {
+                                self.state[v.index()] = State::Poisoned;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(top) = stack.last_mut() {
+                    top.1 = next;
+                }
+                if descended {
+                    if let (Dep::Var(id), _) = &deps[next - 1] {
+                        stack.push((VarId(id.0), 0));
+                    }
+                    continue;
+                }
+                stack.pop();
+                mark[var.index()] = 2;
+                self.eval(var, 0);
+            }
+        }
+    }
+
+    /// What `var`'s value interpolates in this environment (a slice of its site, so the
+    /// walk allocates nothing per visit).
+    fn var_deps(&self, var: VarId) -> &'a [(Dep, Span)] {
+        let sites: &'a [Site<'p>] = self.sites;
+        let slot = self.slots[var.index()];
+        if slot == NO_SITE {
+            return &[];
+        }
+        let site = &sites[slot as usize];
+        if !site.ok || site.fixed.is_some() {
+            return &[];
+        }
+        &site.deps
+    }
+
+    /// `cycle` lists the variables in walk order; `closing` interpolates `cycle[0]` at
+    /// `span`.
+    fn report_cycle(&mut self, cycle: &[VarId], closing: VarId, span: Span) {
+        let mut names: Vec<&str> = cycle.iter().map(|v| self.program.qualified(*v)).collect();
+        names.push(self.program.qualified(cycle[0]));
+        let message = if cycle.len() == 1 {
+            format!("`{}` interpolates itself", names[0])
+        } else {
+            format!("interpolation cycle: {}", names.join(" → "))
+        };
+        let d = Diagnostic::error(Code::InterpolationCycle, message)
+            .primary(
+                span,
+                format!(
+                    "`{}` refers back to `{}`",
+                    self.program.qualified(closing),
+                    names[0]
+                ),
+            )
+            .note(format!(
+                "in environment `{}`: {}",
+                self.env_name,
+                names.join(" → ")
+            ))
+            .help("break the cycle: one of these variables must be given a literal value");
+        self.push(d);
     }
 
     fn eval(&mut self, var: VarId, depth: usize) -> State {
@@ -645,7 +748,7 @@ impl EnvEval<'_, '_> {
                         Err(err) => {
                             let qualified = self.program.qualified(var).to_string();
                             let expanded = values::short(&raw.raw);
-                            let d = value_error(err, &qualified).note(format!(
+                            let d = value_error(*err, &qualified).note(format!(
                                 "in environment `{}` the value expands to {expanded}",
                                 self.env_name
                             ));
@@ -742,44 +845,12 @@ impl EnvEval<'_, '_> {
     }
 
     fn dep_text(&mut self, id: VarId, span: Span, site: &Site<'_>, depth: usize) -> Option<String> {
-        if depth >= MAX_INTERPOLATION_DEPTH {
-            let d = Diagnostic::error(
-                Code::ValueTooLarge,
-                format!("interpolation is nested more than {MAX_INTERPOLATION_DEPTH} levels deep"),
-            )
-            .primary(span, "too deep")
-            .help("shorten the chain of variables that interpolate each other");
-            self.push(d);
-            return None;
-        }
         if self.state[id.index()] == State::Visiting {
+            // `run` evaluates dependencies first and breaks cycles before evaluating, so
+            // this only guards against a bug: report it as the cycle it would be.
             let pos = self.path.iter().position(|v| *v == id).unwrap_or(0);
-            let mut names: Vec<&str> = self.path[pos..]
-                .iter()
-                .map(|v| self.program.qualified(*v))
-                .collect();
-            names.push(self.program.qualified(id));
-            let message = if names.len() == 2 {
-                format!("`{}` interpolates itself", names[0])
-            } else {
-                format!("interpolation cycle: {}", names.join(" → "))
-            };
-            let d = Diagnostic::error(Code::InterpolationCycle, message)
-                .primary(
-                    span,
-                    format!(
-                        "`{}` refers back to `{}`",
-                        self.program.qualified(site.var),
-                        names[0]
-                    ),
-                )
-                .note(format!(
-                    "in environment `{}`: {}",
-                    self.env_name,
-                    names.join(" → ")
-                ))
-                .help("break the cycle: one of these variables must be given a literal value");
-            self.push(d);
+            let cycle = self.path[pos..].to_vec();
+            self.report_cycle(&cycle, site.var, span);
             return None;
         }
         match self.eval(id, depth + 1) {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 pub use emits::known_options;
-pub use envs::{MAX_INTERPOLATION_DEPTH, MAX_TOTAL_INTERPOLATED_BYTES, MAX_VALUE_BYTES};
+pub use envs::{MAX_TOTAL_INTERPOLATED_BYTES, MAX_VALUE_BYTES};
 pub use types::REGEX_SIZE_LIMIT;
 pub use values::format_duration;
 
@@ -350,7 +350,7 @@ fn warnings(
                         ),
                     )
                     .primary(entry.name.span, "declared here, never in a `uses`")
-                    .help(format!("add it to a service's `uses`, or delete it")),
+                    .help("add it to a service's `uses`, or delete it"),
                 );
             }
         }
@@ -381,3 +381,6 @@ fn warnings(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
