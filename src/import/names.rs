@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(var_name("DATABASE_URL"), "DATABASE_URL");
         assert_eq!(var_name("VAR.WITH.DOTS"), "VAR_WITH_DOTS");
         assert_eq!(var_name("var-with-dashes"), "VAR_WITH_DASHES");
-        assert_eq!(var_name("456"), "_456");
+        assert_eq!(var_name("456"), "VAR_456");
         let mut v = vec!["A_B".to_string(), "A_B".to_string(), "A_B".to_string()];
         dedupe(&mut v);
         assert_eq!(v, ["A_B", "A_B_2", "A_B_3"]);
