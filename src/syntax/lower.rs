@@ -10,6 +10,7 @@ use pest::iterators::Pair;
 
 use super::literal;
 use super::parser::Rule;
+use super::MAX_EXPR_DEPTH;
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -539,17 +540,26 @@ impl Lower<'_> {
         }
     }
 
-    /// `a || b || c` / `a && b && c`, left-associative.
+    /// `a || b || c` / `a && b && c`, left-associative. The tree is as deep as the chain
+    /// is long, so a chain past [`MAX_EXPR_DEPTH`] is an error, not a stack overflow later.
     fn binary_chain(&mut self, pair: P<'_>) -> Expr {
         let mut inner = pair.into_inner();
         let mut acc = self.expr(inner.next().expect("grammar: operand"));
-        while let Some(op) = inner.next() {
-            let op = match op.as_rule() {
+        let mut acc_depth = expr_depth(&acc);
+        while let Some(op_pair) = inner.next() {
+            let op = match op_pair.as_rule() {
                 Rule::or_op => BinaryOp::Or,
                 Rule::and_op => BinaryOp::And,
                 r => unreachable!("chain op {r:?}"),
             };
             let rhs = self.expr(inner.next().expect("grammar: operand"));
+            acc_depth = acc_depth.max(expr_depth(&rhs)) + 1;
+            if acc_depth > MAX_EXPR_DEPTH {
+                // Stop building: the rest of the chain is dropped unlowered.
+                let at = self.span(&op_pair);
+                self.expr_too_deep(at, "this operator");
+                break;
+            }
             let span = acc.span.to(rhs.span);
             acc = Expr {
                 kind: ExprKind::Binary {
@@ -614,6 +624,14 @@ impl Lower<'_> {
             }
         }
         let mut expr = operand.expect("grammar: unary operand");
+        // Each `!` is one level; keep the tree within MAX_EXPR_DEPTH (100k `!` overflowed
+        // the stack of every later recursive walk, drop included).
+        let room = MAX_EXPR_DEPTH.saturating_sub(expr_depth(&expr));
+        if nots.len() > room {
+            let at = nots[nots.len() - room - 1];
+            self.expr_too_deep(at, "this `!`");
+            nots.truncate(room);
+        }
         for not in nots.into_iter().rev() {
             let span = not.to(expr.span);
             expr = Expr {
@@ -668,5 +686,28 @@ impl Lower<'_> {
             r => unreachable!("primary child {r:?}"),
         };
         Expr { kind, span }
+    }
+
+    fn expr_too_deep(&mut self, at: Span, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::NestingTooDeep,
+                format!("expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .primary(at, format!("{what} is too deep"))
+            .help("split the condition into several `assert`s; every `!`, `&&`, `||`, comparison and list adds a level"),
+        );
+    }
+}
+
+/// Depth of an expression tree. Every tree the lowering builds is at most
+/// [`MAX_EXPR_DEPTH`] plus the bracket nesting deep, so this recursion is bounded.
+fn expr_depth(expr: &Expr) -> usize {
+    1 + match &expr.kind {
+        ExprKind::Unary { operand, .. } => expr_depth(operand),
+        ExprKind::Binary { lhs, rhs, .. } => expr_depth(lhs).max(expr_depth(rhs)),
+        ExprKind::Matches { lhs, .. } => expr_depth(lhs),
+        ExprKind::List(items) => items.iter().map(expr_depth).max().unwrap_or(0),
+        _ => 0,
     }
 }

@@ -30,6 +30,11 @@ use crate::source::{FileId, Span};
 use parser::{EnvdefParser, Rule};
 use scan::{Chunk, ChunkKind, DeclKind};
 
+/// Deepest `assert` expression tree accepted (E0112). Each `!`, `&&`, `||`, comparison
+/// and bracket adds a level; checking walks the tree recursively, so a hostile
+/// `!!!!…` or `A || A || …` must stop here instead of overflowing the stack.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
 /// Files at least this big parse their chunks on several threads (below it, spawning
 /// threads costs more than it saves).
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
