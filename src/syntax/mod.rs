@@ -31,7 +31,7 @@ use parser::{EnvdefParser, Rule};
 use scan::{Chunk, ChunkKind, DeclKind};
 
 /// Deepest `assert` expression tree accepted (E0112). Each `!`, `&&`, `||`, comparison
-/// and bracket adds a level; checking walks the tree recursively, so a hostile
+/// and list adds a level (parentheses do not); checking walks the tree recursively, so a hostile
 /// `!!!!…` or `A || A || …` must stop here instead of overflowing the stack.
 pub const MAX_EXPR_DEPTH: usize = 256;
 
