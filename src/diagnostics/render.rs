@@ -107,29 +107,82 @@ struct Report {
     related: Vec<Report>,
 }
 
+/// Labels drawn per diagnostic. A cycle through 10,000 environments would otherwise draw
+/// 10,000 labels (and miette's layout is superlinear in them); JSON output keeps all.
+const MAX_RENDERED_LABELS: usize = 16;
+
+/// Longest source line echoed in a snippet, in bytes. Past it the location is printed as
+/// `file:line:col` instead: miette panics on columns past `u16::MAX` ("Formatting argument
+/// out of range"), and echoing a 5 MB line helps no one.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// Longest message, help or note text rendered, in bytes (the middle is elided).
+const MAX_RENDERED_TEXT: usize = 4000;
+
 impl Report {
     fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
         let primary_file = d.primary_span().map(|s| s.file);
+        // Primary labels first, then secondaries, at most MAX_RENDERED_LABELS in all.
+        let mut shown: Vec<&Label> = d.labels.iter().filter(|l| l.primary).collect();
+        shown.extend(d.labels.iter().filter(|l| !l.primary));
+        let hidden = shown.len().saturating_sub(MAX_RENDERED_LABELS);
+        shown.truncate(MAX_RENDERED_LABELS);
+        // Keep the diagnostic's own label order among the shown ones.
+        let shown: Vec<&Label> = d
+            .labels
+            .iter()
+            .filter(|l| shown.iter().any(|s| std::ptr::eq(*s, *l)))
+            .collect();
         let mut files: Vec<FileId> = Vec::new();
-        for label in &d.labels {
+        for label in &shown {
             if !files.contains(&label.span.file) {
                 files.push(label.span.file);
             }
         }
-        let mut help = d.help.clone();
-        if !d.notes.is_empty() {
+        let mut help = d.help.as_deref().map(elide);
+        let mut notes: Vec<String> = d
+            .notes
+            .iter()
+            .map(|n| format!("note: {}", elide(n)))
+            .collect();
+        if hidden > 0 {
+            notes.push(format!(
+                "note: {hidden} more labels are not shown (`--format json` lists them all)"
+            ));
+        }
+        // Labels on lines too long to echo become `file:line:col: message` notes.
+        let mut too_long: Vec<FileId> = Vec::new();
+        for &file in &files {
+            if !snippet_fits(sources, file, &shown) {
+                too_long.push(file);
+                for l in shown.iter().filter(|l| l.span.file == file) {
+                    let at = json_span(l.span, sources);
+                    notes.push(format!(
+                        "note: at {}:{}:{}{}{} (the line is too long to show)",
+                        at.file,
+                        at.line,
+                        at.column,
+                        if l.message.is_empty() { "" } else { ": " },
+                        elide(&l.message)
+                    ));
+                }
+            }
+        }
+        if !notes.is_empty() {
             // miette has no separate note slot; notes go after the help line.
-            let notes = d
-                .notes
-                .iter()
-                .map(|n| format!("note: {n}"))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let notes = notes.join("\n");
             help = Some(match help {
                 Some(h) => format!("{h}\n{notes}"),
                 None => notes,
             });
         }
+        let shown_in = |file: Option<FileId>| -> Vec<Label> {
+            if file.is_some_and(|f| too_long.contains(&f)) {
+                return Vec::new();
+            }
+            shown.iter().map(|l| (*l).clone()).collect()
+        };
+        let source_of = |file: FileId| (!too_long.contains(&file)).then(|| named(sources, file));
         let severity = match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -137,25 +190,85 @@ impl Report {
         let mut report = Report {
             code: d.code.as_str().to_string(),
             severity,
-            message: d.message.clone(),
+            message: elide(&d.message),
             help,
-            source: primary_file.map(|f| named(sources, f)),
-            labels: labels_in(&d.labels, primary_file, sources),
+            source: primary_file.and_then(source_of),
+            labels: labels_in(&shown_in(primary_file), primary_file, sources),
             related: Vec::new(),
         };
         for file in files.into_iter().filter(|f| Some(*f) != primary_file) {
+            if too_long.contains(&file) {
+                continue;
+            }
             report.related.push(Report {
                 code: String::new(),
                 severity: miette::Severity::Advice,
                 message: format!("in {}", sources.get(file).name),
                 help: None,
-                source: Some(named(sources, file)),
-                labels: labels_in(&d.labels, Some(file), sources),
+                source: source_of(file),
+                labels: labels_in(&shown_in(Some(file)), Some(file), sources),
                 related: Vec::new(),
             });
         }
         report
     }
+}
+
+/// Whether every line a snippet of `file` would show (each label's lines and one line of
+/// context either side, as miette draws them) is short enough to echo.
+fn snippet_fits(sources: &SourceMap, file: FileId, labels: &[&Label]) -> bool {
+    let text = sources.get(file).text.as_bytes();
+    let line_bounds = |offset: usize| {
+        let offset = offset.min(text.len());
+        let start = text[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = text[offset..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |i| offset + i);
+        (start, end)
+    };
+    labels.iter().filter(|l| l.span.file == file).all(|l| {
+        let (first_start, first_end) = line_bounds(l.span.start as usize);
+        let (last_start, last_end) = line_bounds(l.span.end as usize);
+        let before = first_start.checked_sub(1).map(line_bounds);
+        let after = (last_end < text.len()).then(|| line_bounds(last_end + 1));
+        // A multi-line label shows every line in between; bound the whole stretch.
+        last_end - first_start <= 64 * MAX_SNIPPET_LINE
+            && [
+                Some((first_start, first_end)),
+                Some((last_start, last_end)),
+                before,
+                after,
+            ]
+            .into_iter()
+            .flatten()
+            .all(|(a, b)| b - a <= MAX_SNIPPET_LINE)
+    })
+}
+
+/// Cuts the middle out of a text longer than [`MAX_RENDERED_TEXT`] (on char boundaries).
+fn elide(text: &str) -> String {
+    if text.len() <= MAX_RENDERED_TEXT {
+        return text.to_string();
+    }
+    let half = MAX_RENDERED_TEXT / 2;
+    let mut head = half;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - half;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{} … ({} bytes elided) … {}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    )
 }
 
 fn named(sources: &SourceMap, file: FileId) -> NamedSource<Arc<str>> {
@@ -179,11 +292,19 @@ fn labels_in(labels: &[Label], file: Option<FileId>, sources: &SourceMap) -> Vec
         .collect()
 }
 
-/// Keeps a span inside its file so a bad span can never make rendering panic.
+/// Keeps a span inside its file and on char boundaries so a bad span can never make
+/// rendering panic.
 fn clamp(span: Span, sources: &SourceMap) -> miette::SourceSpan {
-    let len = sources.get(span.file).text.len();
-    let start = (span.start as usize).min(len);
-    let end = (span.end as usize).clamp(start, len);
+    let text = &sources.get(span.file).text;
+    let len = text.len();
+    let mut start = (span.start as usize).min(len);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (span.end as usize).clamp(start, len);
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
     (start, end - start).into()
 }
 
