@@ -181,7 +181,12 @@ fn var_data<'a>(var: &'a VarDef, value: Option<&'a Value>, service: Option<&str>
         value: value
             .map(|v| typed(v, Some(var)))
             .unwrap_or(serde_json::Value::Null),
-        text: value.and_then(|v| text::value_text(v, &var.format).ok().flatten()),
+        text: value.and_then(|v| {
+            text::value_text(v, &var.format)
+                .ok()
+                .flatten()
+                .map(|t| t.into_owned())
+        }),
     }
 }
 

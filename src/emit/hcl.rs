@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use crate::emit::text::{duration_canonical, duration_in_unit, float_text};
-use crate::model::{Model, Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
+use crate::model::{Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
 
 /// An HCL quoted string.
 pub(crate) fn string(value: &str) -> String {
@@ -18,6 +18,16 @@ pub(crate) fn string(value: &str) -> String {
 pub(crate) fn string_into(value: &str, out: &mut String) {
     out.push('"');
     let bytes = value.as_bytes();
+    // Fast path: printable ASCII without quotes, backslashes or template sigils needs no
+    // escaping and is copied in one go.
+    if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
+    {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     for (i, c) in value.char_indices() {
         match c {
             '"' => out.push_str("\\\""),
@@ -229,24 +239,6 @@ pub(crate) fn variable_block(var: &VarDef, out: &mut String) {
 /// Terraform ≤ 1.1 wants error messages to start with a capital letter.
 fn sentence_label(name: &str) -> String {
     format!("The value of {name}")
-}
-
-/// Every variable written by `tfvars`/`variables_tf` for an artifact: all of the model's
-/// variables, or one service's.
-pub(crate) fn scope_vars<'m>(
-    model: &'m Model,
-    service: Option<&'m crate::model::Service>,
-) -> Box<dyn Iterator<Item = (crate::model::VarId, &'m VarDef)> + 'm> {
-    match service {
-        Some(svc) => Box::new(svc.vars.iter().map(move |id| (*id, model.var(*id)))),
-        None => Box::new(
-            model
-                .vars
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (crate::model::VarId(i as u32), v)),
-        ),
-    }
 }
 
 #[cfg(test)]

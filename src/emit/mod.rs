@@ -20,6 +20,7 @@
 mod data;
 pub(crate) mod dotenv;
 pub(crate) mod hcl;
+mod names;
 mod render;
 pub(crate) mod text;
 pub(crate) mod yaml;
@@ -129,6 +130,7 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
     let emits = select_emits(model, options, &mut errors);
     let templates = render::UserTemplates::load(model, &emits, options, &mut errors);
     let jobs = plan(model, &emits, &envs, &templates, &mut errors);
+    names::check(model, &jobs, &mut errors);
     if !errors.is_empty() {
         push_deduped(errors, diagnostics);
         return Vec::new();

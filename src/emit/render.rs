@@ -189,6 +189,8 @@ type JobResult = Result<String, Vec<Diagnostic>>;
 /// Renders every job, in parallel when there is more than a handful, in job order.
 pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) -> Vec<JobResult> {
     let source = source_label(model);
+    let prepared = Prepared::new(model);
+    let prepared = &prepared;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -196,7 +198,7 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
     if threads <= 1 || jobs.len() < 4 {
         return jobs
             .iter()
-            .map(|job| render_job(model, &source, job, user))
+            .map(|job| render_job(model, prepared, &source, job, user))
             .collect();
     }
     let chunk = jobs.len().div_ceil(threads);
@@ -207,7 +209,7 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
                 let source = &source;
                 scope.spawn(move || {
                     part.iter()
-                        .map(|job| render_job(model, source, job, user))
+                        .map(|job| render_job(model, prepared, source, job, user))
                         .collect::<Vec<_>>()
                 })
             })
@@ -236,7 +238,13 @@ fn source_label(model: &Model) -> String {
     text::comment_text(&name)
 }
 
-fn render_job(model: &Model, source: &str, job: &Job<'_>, user: &UserTemplates) -> JobResult {
+fn render_job(
+    model: &Model,
+    prepared: &Prepared,
+    source: &str,
+    job: &Job<'_>,
+    user: &UserTemplates,
+) -> JobResult {
     let header = Header::new(model, source, job);
     let rendered = match job.template {
         Template::Custom(index) => {
@@ -251,7 +259,7 @@ fn render_job(model: &Model, source: &str, job: &Job<'_>, user: &UserTemplates) 
                     target.name(),
                     &Block {
                         header,
-                        body: dotenv_body(model, job, &mut errors),
+                        body: dotenv_body(model, prepared, job, &mut errors),
                     },
                 ),
                 Builtin::Tfvars => builtins().render(
@@ -265,7 +273,7 @@ fn render_job(model: &Model, source: &str, job: &Job<'_>, user: &UserTemplates) 
                     target.name(),
                     &Block {
                         header,
-                        body: variables_tf_body(model, job, &mut errors),
+                        body: variables_tf_body(model, job),
                     },
                 ),
                 Builtin::Compose => builtins().render(
@@ -374,34 +382,29 @@ fn text_error(
     }
 }
 
-fn key_error(key: &str, what: &str, var: &VarDef, job: &Job<'_>) -> Diagnostic {
-    Diagnostic::error(
-        Code::InvalidTargetName,
-        format!("`{}` is written as `{key}`, which is not {what}", var.qualified_name()),
-    )
-    .primary(var.span, "declared here")
-    .secondary(job.emit.span, format!("written by this `{}` emit", job.emit.target))
-    .help("set `env_name` (or `tfvars_name`) to a name made of letters, digits and `_`, not starting with a digit")
+/// Per-call data shared by every job: each variable's `# doc` comment line, built once
+/// instead of once per artifact.
+pub(crate) struct Prepared {
+    doc_lines: Vec<Option<String>>,
 }
 
-fn duplicate_key_error(key: &str, first: &VarDef, second: &VarDef, job: &Job<'_>) -> Diagnostic {
-    Diagnostic::error(
-        Code::DuplicateEmittedKey,
-        format!(
-            "`{}` and `{}` would both be written as `{key}` by the `{}` emit",
-            first.qualified_name(),
-            second.qualified_name(),
-            job.emit.target
-        ),
-    )
-    .primary(second.span, "second variable")
-    .secondary(first.span, "first variable")
-    .secondary(job.emit.span, "this emit")
-    .help("rename one of them, or give it its own `env_name` / `tfvars_name`")
+impl Prepared {
+    fn new(model: &Model) -> Prepared {
+        Prepared {
+            doc_lines: model
+                .vars
+                .iter()
+                .map(|v| {
+                    v.doc
+                        .as_ref()
+                        .map(|d| format!("# {}\n", text::comment_text(d)))
+                })
+                .collect(),
+        }
+    }
 }
 
-/// The vars an artifact writes: one service's, or (per-environment) every service's in
-/// order with duplicates (shared variables used by several services) removed.
+/// The services an artifact covers: its own, or every service for per-environment ones.
 fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
     match job.service {
         Some(s) => vec![s],
@@ -409,61 +412,28 @@ fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
     }
 }
 
-/// Detects two variables with one key in an artifact. Small artifacts use a linear scan
-/// below; large ones a hash map — both keep the first-declared order for the message.
-struct KeySet<'m> {
-    seen: std::collections::HashMap<&'m str, &'m VarDef>,
-}
-
-impl<'m> KeySet<'m> {
-    fn new() -> Self {
-        KeySet {
-            seen: std::collections::HashMap::new(),
-        }
-    }
-
-    /// `Err(first)` when another variable already took the key.
-    fn insert(&mut self, key: &'m str, var: &'m VarDef) -> Result<(), &'m VarDef> {
-        match self.seen.get(key) {
-            Some(first) if !std::ptr::eq(*first, var) => Err(first),
-            Some(_) => Ok(()),
-            None => {
-                self.seen.insert(key, var);
-                Ok(())
-            }
-        }
-    }
-}
+// Keys and names were validated once per service by `names::check` before rendering, so
+// the loops below only format values.
 
 // ── dotenv ─────────────────────────────────────────────────────────────────────────────
 
-fn dotenv_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
+fn dotenv_body(
+    model: &Model,
+    prepared: &Prepared,
+    job: &Job<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
     let Some(env) = job.env else {
         return String::new();
     };
     let mut out = String::new();
     for service in services_of(model, job) {
-        let mut keys = KeySet::new();
+        out.reserve(service.vars.len() * 48);
         for &id in &service.vars {
-            let var = model.var(id);
             let Some(res) = env.value(id) else { continue };
-            if !dotenv::is_portable_key(&var.emit_name) {
-                errors.push(key_error(
-                    &var.emit_name,
-                    "a portable environment variable name",
-                    var,
-                    job,
-                ));
-                continue;
-            }
-            if let Err(first) = keys.insert(&var.emit_name, var) {
-                errors.push(duplicate_key_error(&var.emit_name, first, var, job));
-                continue;
-            }
-            if let Some(doc) = &var.doc {
-                out.push_str("# ");
-                out.push_str(&text::comment_text(doc));
-                out.push('\n');
+            let var = model.var(id);
+            if let Some(doc) = &prepared.doc_lines[id.index()] {
+                out.push_str(doc);
             }
             if let Some(reference) = res.value.secret_reference(&service.name) {
                 let _ = writeln!(
@@ -512,15 +482,17 @@ fn dotenv_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> St
 
 // ── tfvars / variables.tf ──────────────────────────────────────────────────────────────
 
+/// The variables of a Terraform artifact: all of the model's, or one service's.
 fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
-    let mut seen = vec![false; model.vars.len()];
-    let mut out = Vec::new();
-    for (id, var) in hcl::scope_vars(model, job.service) {
-        if !std::mem::replace(&mut seen[id.index()], true) {
-            out.push((id, var));
-        }
+    match job.service {
+        Some(svc) => svc.vars.iter().map(|id| (*id, model.var(*id))).collect(),
+        None => model
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (VarId(i as u32), v))
+            .collect(),
     }
-    out
 }
 
 fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
@@ -528,25 +500,11 @@ fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> St
         return String::new();
     };
     let mut lines: Vec<(&str, String)> = Vec::new();
-    let mut keys = KeySet::new();
     for (id, var) in tf_vars(model, job) {
         if var.is_secret() {
             continue;
         }
         let Some(res) = env.value(id) else { continue };
-        if !hcl::is_identifier(&var.tfvars_name) {
-            errors.push(key_error(
-                &var.tfvars_name,
-                "a Terraform identifier",
-                var,
-                job,
-            ));
-            continue;
-        }
-        if let Err(first) = keys.insert(&var.tfvars_name, var) {
-            errors.push(duplicate_key_error(&var.tfvars_name, first, var, job));
-            continue;
-        }
         if let (Value::Duration(ms), Some(unit)) = (&res.value, var.format.duration_unit) {
             if let Err(e) = text::duration_in_unit(*ms, unit) {
                 errors.push(text_error(e, var, env, res, job));
@@ -557,28 +515,14 @@ fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> St
             lines.push((&var.tfvars_name, v));
         }
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(lines.len() * 48);
     hcl::aligned(&lines, "", &mut out);
     out
 }
 
-fn variables_tf_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
+fn variables_tf_body(model: &Model, job: &Job<'_>) -> String {
     let mut out = String::new();
-    let mut keys = KeySet::new();
     for (_, var) in tf_vars(model, job) {
-        if !hcl::is_identifier(&var.tfvars_name) {
-            errors.push(key_error(
-                &var.tfvars_name,
-                "a Terraform identifier",
-                var,
-                job,
-            ));
-            continue;
-        }
-        if let Err(first) = keys.insert(&var.tfvars_name, var) {
-            errors.push(duplicate_key_error(&var.tfvars_name, first, var, job));
-            continue;
-        }
         if !out.is_empty() {
             out.push('\n');
         }
@@ -595,46 +539,24 @@ fn compose_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> S
     };
     let mut out = String::new();
     for service in services_of(model, job) {
-        if !yaml::is_compose_service_name(&service.name) {
-            errors.push(
-                Diagnostic::error(
-                    Code::InvalidTargetName,
-                    format!("`{}` is not a valid compose service name", service.name),
-                )
-                .primary(service.span, "declared here")
-                .secondary(job.emit.span, "written by this emit")
-                .help("compose service names use only letters, digits, `.`, `_` and `-`"),
-            );
-            continue;
-        }
+        out.reserve(service.vars.len() * 48);
         out.push_str("  ");
         yaml::quote_into(&service.name, &mut out);
         out.push_str(":\n    environment:");
-        let mut keys = KeySet::new();
         let mut any = false;
         for &id in &service.vars {
-            let var = model.var(id);
             let Some(res) = env.value(id) else { continue };
-            if !dotenv::is_portable_key(&var.emit_name) {
-                errors.push(key_error(
-                    &var.emit_name,
-                    "a portable environment variable name",
-                    var,
-                    job,
-                ));
-                continue;
-            }
-            if let Err(first) = keys.insert(&var.emit_name, var) {
-                errors.push(duplicate_key_error(&var.emit_name, first, var, job));
-                continue;
-            }
+            let var = model.var(id);
             let value = if matches!(res.value, Value::Secret { .. }) {
                 // Compose reads the secret from the host at run time and refuses to start
                 // without it; the key is a portable name, so this needs no escaping.
-                format!("${{{0}:?{0} must be set}}", var.emit_name)
+                std::borrow::Cow::Owned(format!("${{{0}:?{0} must be set}}", var.emit_name))
             } else {
                 match text::value_text(&res.value, &var.format) {
-                    Ok(Some(t)) => yaml::compose_escape(&t).into_owned(),
+                    Ok(Some(t)) => match yaml::compose_escape(&t) {
+                        std::borrow::Cow::Borrowed(_) => t,
+                        std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
+                    },
                     Ok(None) => continue,
                     Err(e) => {
                         errors.push(text_error(e, var, env, res, job));
@@ -692,36 +614,11 @@ fn kubernetes_data<'a>(
     let (Some(env), Some(service)) = (job.env, job.service) else {
         return None;
     };
-    let name_error = |what: &str, value: &str| {
-        Diagnostic::error(
-            Code::InvalidTargetName,
-            format!("the {what} `{value}` is not a valid Kubernetes name (a DNS-1123 label)"),
-        )
-        .primary(job.emit.span, "written by this emit")
-        .help("use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit")
-    };
-    if !yaml::is_dns1123_label(&service.name) {
-        errors.push(name_error("service", &service.name).secondary(service.span, "declared here"));
-        return None;
-    }
     let namespace = option_str(job.emit, "namespace", Some(&env.name), Some(&service.name));
     if let Some(ns) = &namespace {
         if !yaml::is_dns1123_label(ns) {
-            errors.push(name_error("namespace", ns));
+            errors.push(super::names::dns_error("namespace", ns, job.emit));
         }
-    }
-    if !is_label_value(&model.project) {
-        errors.push(
-            Diagnostic::error(
-                Code::InvalidTargetName,
-                format!(
-                    "the project name `{}` is not a valid Kubernetes label value",
-                    model.project
-                ),
-            )
-            .primary(job.emit.span, "written by this emit")
-            .help("label values use letters, digits, `-`, `_` and `.`, at most 63 characters"),
-        );
     }
     let mut labels = String::new();
     for (k, v) in [
@@ -734,23 +631,10 @@ fn kubernetes_data<'a>(
 
     let mut data = String::new();
     let mut secrets = Vec::new();
-    let mut keys = KeySet::new();
+    data.reserve(service.vars.len() * 48);
     for &id in &service.vars {
-        let var = model.var(id);
         let Some(res) = env.value(id) else { continue };
-        if !dotenv::is_portable_key(&var.emit_name) || !yaml::is_configmap_key(&var.emit_name) {
-            errors.push(key_error(
-                &var.emit_name,
-                "a portable environment variable name",
-                var,
-                job,
-            ));
-            continue;
-        }
-        if let Err(first) = keys.insert(&var.emit_name, var) {
-            errors.push(duplicate_key_error(&var.emit_name, first, var, job));
-            continue;
-        }
+        let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
             let (remote_key, property) = match reference.split_once('#') {
                 Some((k, p)) if !p.is_empty() => (k.to_string(), Some(p.to_string())),
@@ -799,18 +683,6 @@ fn kubernetes_data<'a>(
         refresh_interval: opt("refresh_interval", "1h"),
         secrets,
     })
-}
-
-/// A Kubernetes label value: empty, or ≤ 63 of `[A-Za-z0-9._-]` starting and ending
-/// alphanumeric.
-fn is_label_value(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.is_empty()
-        || (b.len() <= 63
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric())
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,8 @@
 //! an exact number in the variable's `unit`, lists joined by `separator` or as a JSON array.
 //! Secrets have no text form (they are references, never values).
 
+use std::borrow::Cow;
+
 use crate::model::{DurationUnit, Value, ValueFormat};
 
 /// Why a value has no text form; the caller attaches variable, environment and span.
@@ -16,10 +18,15 @@ pub(crate) enum TextError {
 }
 
 /// The text form of a value, or `None` for a secret.
-pub(crate) fn value_text(value: &Value, format: &ValueFormat) -> Result<Option<String>, TextError> {
-    Ok(Some(match value {
+/// Strings are borrowed: most values are strings, and this runs once per value per
+/// artifact.
+pub(crate) fn value_text<'v>(
+    value: &'v Value,
+    format: &ValueFormat,
+) -> Result<Option<Cow<'v, str>>, TextError> {
+    Ok(Some(Cow::Owned(match value {
         Value::Secret { .. } => return Ok(None),
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => return Ok(Some(Cow::Borrowed(s))),
         Value::List(items) if format.list_json => {
             let mut out = String::new();
             list_json(items, format, &mut out)?;
@@ -43,7 +50,7 @@ pub(crate) fn value_text(value: &Value, format: &ValueFormat) -> Result<Option<S
             out
         }
         other => scalar_text(other, format)?,
-    }))
+    })))
 }
 
 /// A non-list value's text (a nested list, which the checker does not produce, is JSON).

@@ -13,6 +13,16 @@ pub(crate) fn quote(value: &str) -> String {
 
 pub(crate) fn quote_into(value: &str, out: &mut String) {
     out.push('"');
+    // Fast path (almost every value): printable ASCII with nothing to escape is copied in
+    // one go; char-by-char pushing was 15% of a 10,000-variable compile.
+    if value
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     for c in value.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -1,0 +1,185 @@
+//! Names checked once per emit call, before anything renders: every key an artifact would
+//! write must be valid for its format and unique in the artifact, and every service name
+//! must be valid for the targets that write it. Doing this per service (not per artifact)
+//! keeps the render loop free of hashing and lets each problem be reported once.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{dotenv, hcl, yaml, Builtin, Job, Template};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Emit, Model, Service, VarDef, VarId};
+
+/// What one check covers; used to run each check once.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Check<'m> {
+    EnvKeys(&'m str, bool),
+    TfNames(Option<&'m str>),
+    KubeService(&'m str),
+    ComposeService(&'m str),
+    Project,
+}
+
+pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
+    let mut done: HashSet<Check<'_>> = HashSet::new();
+    for job in jobs {
+        let Template::Builtin(target) = job.template else {
+            continue;
+        };
+        let services: Vec<&Service> = match job.service {
+            Some(s) => vec![s],
+            None => model.services.values().collect(),
+        };
+        match target {
+            Builtin::Dotenv | Builtin::Compose | Builtin::Kubernetes => {
+                let kube = target == Builtin::Kubernetes;
+                for service in &services {
+                    if done.insert(Check::EnvKeys(&service.name, kube)) {
+                        env_keys(model, service, kube, job.emit, errors);
+                    }
+                    if target == Builtin::Compose
+                        && done.insert(Check::ComposeService(&service.name))
+                    {
+                        compose_service(service, job.emit, errors);
+                    }
+                    if kube && done.insert(Check::KubeService(&service.name)) {
+                        kube_service(service, job.emit, errors);
+                    }
+                }
+                if kube && done.insert(Check::Project) && !is_label_value(&model.project) {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::InvalidTargetName,
+                            format!(
+                                "the project name `{}` is not a valid Kubernetes label value",
+                                model.project
+                            ),
+                        )
+                        .primary(job.emit.span, "written by this emit")
+                        .help("label values use letters, digits, `-`, `_` and `.`, at most 63 characters"),
+                    );
+                }
+            }
+            Builtin::Tfvars | Builtin::VariablesTf => {
+                let scope = job.service.map(|s| s.name.as_str());
+                if done.insert(Check::TfNames(scope)) {
+                    tf_names(model, job.service, job.emit, errors);
+                }
+            }
+        }
+    }
+}
+
+fn env_keys(
+    model: &Model,
+    service: &Service,
+    kube: bool,
+    emit: &Emit,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(service.vars.len());
+    for &id in &service.vars {
+        let var = model.var(id);
+        let key = var.emit_name.as_str();
+        if !dotenv::is_portable_key(key) || (kube && !yaml::is_configmap_key(key)) {
+            errors.push(key_error(
+                key,
+                "a portable environment variable name",
+                var,
+                emit,
+            ));
+        } else if let Some(first) = seen.insert(key, var) {
+            if !std::ptr::eq(first, var) {
+                errors.push(duplicate_key_error(key, first, var, emit));
+            }
+        }
+    }
+}
+
+fn tf_names(model: &Model, service: Option<&Service>, emit: &Emit, errors: &mut Vec<Diagnostic>) {
+    let ids: Vec<VarId> = match service {
+        Some(s) => s.vars.clone(),
+        None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
+    };
+    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let var = model.var(id);
+        let name = var.tfvars_name.as_str();
+        if !hcl::is_identifier(name) {
+            errors.push(key_error(name, "a Terraform identifier", var, emit));
+        } else if let Some(first) = seen.insert(name, var) {
+            if !std::ptr::eq(first, var) {
+                errors.push(duplicate_key_error(name, first, var, emit));
+            }
+        }
+    }
+}
+
+fn kube_service(service: &Service, emit: &Emit, errors: &mut Vec<Diagnostic>) {
+    if !yaml::is_dns1123_label(&service.name) {
+        errors.push(
+            dns_error("service", &service.name, emit).secondary(service.span, "declared here"),
+        );
+    }
+}
+
+fn compose_service(service: &Service, emit: &Emit, errors: &mut Vec<Diagnostic>) {
+    if !yaml::is_compose_service_name(&service.name) {
+        errors.push(
+            Diagnostic::error(
+                Code::InvalidTargetName,
+                format!("`{}` is not a valid compose service name", service.name),
+            )
+            .primary(service.span, "declared here")
+            .secondary(emit.span, "written by this emit")
+            .help("compose service names use only letters, digits, `.`, `_` and `-`"),
+        );
+    }
+}
+
+/// A name that Kubernetes requires to be a DNS-1123 label.
+pub(crate) fn dns_error(what: &str, value: &str, emit: &Emit) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidTargetName,
+        format!("the {what} `{value}` is not a valid Kubernetes name (a DNS-1123 label)"),
+    )
+    .primary(emit.span, "written by this emit")
+    .help("use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit")
+}
+
+fn key_error(key: &str, what: &str, var: &VarDef, emit: &Emit) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidTargetName,
+        format!("`{}` is written as `{key}`, which is not {what}", var.qualified_name()),
+    )
+    .primary(var.span, "declared here")
+    .secondary(emit.span, format!("written by this `{}` emit", emit.target))
+    .help("set `env_name` (or `tfvars_name`) to a name made of letters, digits and `_`, not starting with a digit")
+}
+
+fn duplicate_key_error(key: &str, first: &VarDef, second: &VarDef, emit: &Emit) -> Diagnostic {
+    Diagnostic::error(
+        Code::DuplicateEmittedKey,
+        format!(
+            "`{}` and `{}` would both be written as `{key}` by the `{}` emit",
+            first.qualified_name(),
+            second.qualified_name(),
+            emit.target
+        ),
+    )
+    .primary(second.span, "second variable")
+    .secondary(first.span, "first variable")
+    .secondary(emit.span, "this emit")
+    .help("rename one of them, or give it its own `env_name` / `tfvars_name`")
+}
+
+/// A Kubernetes label value: empty, or ≤ 63 of `[A-Za-z0-9._-]` starting and ending
+/// alphanumeric.
+fn is_label_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric())
+}
