@@ -199,7 +199,16 @@ impl<'a> Printer<'a> {
     fn end_line(&mut self, end: u32) {
         let line = self.line(end.saturating_sub(1));
         if let Some(c) = self.comments.get(self.next) {
-            if c.span.start >= end.saturating_sub(1) && self.line(c.span.start) == line {
+            // The comment belongs to the last thing on its line: only blanks and commas
+            // may separate it from `end` (`A = 1, B = 2  # c` is B's comment).
+            let between = self
+                .text
+                .get(end as usize..c.span.start as usize)
+                .unwrap_or("");
+            if c.span.start >= end
+                && self.line(c.span.start) == line
+                && between.chars().all(|ch| ch.is_whitespace() || ch == ',')
+            {
                 self.out.push_str("  #");
                 self.out.push_str(c.text.trim_end());
                 self.next += 1;
@@ -643,6 +652,12 @@ mod tests {
             "# head\nproject acme\n\nvar A: int = 8080  # port\n\n# doc for B\nvar B: string? = \"x$$y\"\n\nenv local {\n  A           = 1  # one\n  LONGER_NAME = \"v\"\n  # before close\n}\n"
         );
         assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn an_end_of_line_comment_stays_with_the_last_member_on_its_line() {
+        let out = fmt("env e { A = 1, B = 2  # about B\n}\n");
+        assert_eq!(out, "env e {\n  A = 1\n  B = 2  # about B\n}\n");
     }
 
     #[test]
