@@ -295,3 +295,88 @@ fn a_broken_declaration_does_not_cascade() {
     let found = codes("var A: int = \"x\"\nvar B: string = \"${A}\"\nenv dev {}\n");
     assert_eq!(found, [Code::TypeMismatch]);
 }
+
+/// Every UI input, mutated in many small ways (a byte range deleted, a line doubled, a
+/// token swapped for another), must check without panicking; and every label must stay
+/// inside its file.
+#[test]
+fn mutated_inputs_never_panic() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
+    let mut inputs = Vec::new();
+    collect(&root, &mut inputs);
+    assert!(!inputs.is_empty());
+    let swaps = [
+        ("=", "=="),
+        ("{", ""),
+        ("}", ""),
+        ("\"", ""),
+        ("extends", "extends extends"),
+        ("${", "${${"),
+        ("int", "list<int>"),
+        (".", ""),
+        ("env", "abstract env"),
+        ("1", "-1"),
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    for text in &inputs {
+        for round in 0..48 {
+            let mut t = text.clone();
+            match round % 3 {
+                0 if !t.is_empty() => {
+                    let a = next(t.len());
+                    let b = (a + next(20)).min(t.len());
+                    if t.is_char_boundary(a) && t.is_char_boundary(b) {
+                        t.replace_range(a..b, "");
+                    }
+                }
+                1 => {
+                    let lines: Vec<&str> = t.lines().collect();
+                    if !lines.is_empty() {
+                        let i = next(lines.len());
+                        let mut out: Vec<&str> = lines.clone();
+                        out.insert(i, lines[i]);
+                        t = out.join("\n");
+                    }
+                }
+                _ => {
+                    let (from, to) = swaps[next(swaps.len())];
+                    t = t.replacen(from, to, 1 + next(3));
+                }
+            }
+            let loader = MemoryLoader::new().with("main.envdef", t.clone());
+            let c = check_file(&loader, Path::new("main.envdef"), CheckOptions::default()).unwrap();
+            for d in c.diagnostics.iter() {
+                for label in &d.labels {
+                    let len = c.sources.get(label.span.file).text.len() as u32;
+                    assert!(
+                        label.span.start <= label.span.end && label.span.end <= len,
+                        "{d:?}\n{t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|e| e == "envdef") {
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                out.push(text);
+            }
+        }
+    }
+}
