@@ -503,7 +503,16 @@ fn value(fleet: &Fleet, var: &Var, rng: &mut Rng, for_default: bool) -> String {
 }
 
 /// `TYPE[?] [= DEFAULT] ["doc"] [{ attrs }]` after `var NAME: `.
-fn declaration_tail(fleet: &Fleet, var: &Var, rng: &mut Rng) -> String {
+/// FNV-1a of a value's source text: how the generator remembers which value an environment
+/// inherits, so it never writes an override equal to it (the checker warns about those).
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3)
+    })
+}
+
+/// Also returns the default's [`fingerprint`] (0 without a default).
+fn declaration_tail(fleet: &Fleet, var: &Var, rng: &mut Rng) -> (String, u64) {
     let ty = match var.kind {
         Kind::Str { len_refined: false } | Kind::StrInterp { .. } | Kind::StrEnv | Kind::ReqStr => {
             "string".to_string()
@@ -530,9 +539,12 @@ fn declaration_tail(fleet: &Fleet, var: &Var, rng: &mut Rng) -> String {
         Kind::ReqInt => "int".to_string(),
     };
     let mut out = ty;
+    let mut default = 0;
     if var.kind.has_default() {
+        let text = value(fleet, var, rng, true);
+        default = fingerprint(&text);
         out.push_str(" = ");
-        out.push_str(&value(fleet, var, rng, true));
+        out.push_str(&text);
     }
     if rng.chance(50) {
         let _ = write!(
@@ -555,7 +567,7 @@ fn declaration_tail(fleet: &Fleet, var: &Var, rng: &mut Rng) -> String {
     if let Some(attrs) = attrs {
         let _ = write!(out, " {{ {attrs} }}");
     }
-    out
+    (out, default)
 }
 
 // ── files ────────────────────────────────────────────────────────────────────────────────
@@ -585,8 +597,10 @@ fn write_uses(out: &mut String, names: &[&str]) {
     }
 }
 
-/// Part files: a slice of the shared declarations and a slice of the services each.
-fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> Vec<String> {
+/// Part files: a slice of the shared declarations and a slice of the services each. Also
+/// returns every variable's default [`fingerprint`], by index.
+fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> (Vec<String>, Vec<u64>) {
+    let mut defaults = vec![0; fleet.vars.len()];
     let mut parts: Vec<String> = (0..n_parts).map(|_| String::from(HEADER)).collect();
     let n_shared = fleet.vars.iter().filter(|v| v.owner.is_none()).count();
     let per_part = n_shared.div_ceil(n_parts).max(1);
@@ -598,7 +612,8 @@ fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> Vec<String> {
         if idx % 100 == 0 {
             let _ = writeln!(out, "\n# ── {} settings ──", rng.pick(WORDS));
         }
-        let tail = declaration_tail(fleet, var, rng);
+        let (tail, default) = declaration_tail(fleet, var, rng);
+        defaults[idx] = default;
         let _ = writeln!(out, "var {}: {tail}", var.name);
     }
     for (idx, secret) in fleet.secrets.iter().enumerate() {
@@ -629,8 +644,12 @@ fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> Vec<String> {
     for (svc_idx, service) in fleet.services.iter().enumerate() {
         let out = &mut parts[svc_idx % n_parts];
         let _ = writeln!(out, "\nservice {service} {{");
-        for var in fleet.vars.iter().filter(|v| v.owner == Some(svc_idx)) {
-            let tail = declaration_tail(fleet, var, rng);
+        for (idx, var) in fleet.vars.iter().enumerate() {
+            if var.owner != Some(svc_idx) {
+                continue;
+            }
+            let (tail, default) = declaration_tail(fleet, var, rng);
+            defaults[idx] = default;
             let _ = writeln!(out, "  var {}: {tail}", var.name);
         }
         for secret in fleet.secrets.iter().filter(|s| s.owner == Some(svc_idx)) {
@@ -664,7 +683,7 @@ fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> Vec<String> {
         write_uses(out, &used);
         out.push_str("}\n");
     }
-    parts
+    (parts, defaults)
 }
 
 /// The name an environment assigns a variable by: `NAME` or `svc.NAME`.
@@ -677,10 +696,23 @@ fn target_name(fleet: &Fleet, name: &str, owner: Option<usize>) -> String {
 
 /// Environment files: `base` first, then the others spread evenly (a parent may live in
 /// another file; resolution is fleet-wide).
-fn env_files(fleet: &Fleet, config: &Config, n_files: usize, rng: &mut Rng) -> Vec<String> {
+fn env_files(
+    fleet: &Fleet,
+    config: &Config,
+    n_files: usize,
+    defaults: &[u64],
+    rng: &mut Rng,
+) -> Vec<String> {
     let mut files: Vec<String> = (0..n_files).map(|_| String::from(HEADER)).collect();
     let per_file = fleet.envs.len().div_ceil(n_files);
+    // Per environment, the fingerprint of every variable's and flag's effective value
+    // (flags: 1 + the bool), so that an override always changes something.
+    let mut effective: Vec<(Vec<u64>, Vec<u64>)> = Vec::with_capacity(fleet.envs.len());
     for (env_idx, env) in fleet.envs.iter().enumerate() {
+        let (mut values, mut flags) = match env.parent {
+            Some(parent) => effective[parent].clone(),
+            None => (defaults.to_vec(), vec![1; fleet.flags.len()]),
+        };
         let out = &mut files[env_idx / per_file];
         out.push('\n');
         if env.is_abstract {
@@ -692,14 +724,20 @@ fn env_files(fleet: &Fleet, config: &Config, n_files: usize, rng: &mut Rng) -> V
         }
         out.push_str(" {\n");
         let is_base = env.parent.is_none();
-        for var in &fleet.vars {
+        for (idx, var) in fleet.vars.iter().enumerate() {
             let assign = if is_base {
                 var.kind.is_required_without_default()
             } else {
                 rng.below(100) < config.override_pct
             };
             if assign {
-                let value = value(fleet, var, rng, false);
+                // A few tries at a value that differs from the inherited one (bools and
+                // small enums repeat often); give up on this override otherwise.
+                let fresh = (0..4)
+                    .map(|_| value(fleet, var, rng, false))
+                    .find(|v| fingerprint(v) != values[idx]);
+                let Some(value) = fresh else { continue };
+                values[idx] = fingerprint(&value);
                 let _ = writeln!(
                     out,
                     "  {} = {value}",
@@ -725,13 +763,17 @@ fn env_files(fleet: &Fleet, config: &Config, n_files: usize, rng: &mut Rng) -> V
             }
         }
         if !is_base {
-            for flag in &fleet.flags {
+            for (idx, flag) in fleet.flags.iter().enumerate() {
                 if rng.chance(20) {
-                    let _ = writeln!(out, "  {} = {}", flag.name, rng.chance(50));
+                    // Toggle: setting the inherited value again would only draw a warning.
+                    let on = flags[idx] == 1;
+                    flags[idx] = 1 + u64::from(on);
+                    let _ = writeln!(out, "  {} = {on}", flag.name);
                 }
             }
         }
         out.push_str("}\n");
+        effective.push((values, flags));
     }
     files
 }
@@ -818,8 +860,14 @@ fn run(config: &Config) -> Result<(), String> {
     // shared declarations and services.
     let n_env_files = (config.files / 4).clamp(1, fleet.envs.len());
     let n_parts = config.files.saturating_sub(1 + n_env_files).max(1);
-    let parts = part_files(&fleet, n_parts, &mut rng);
-    let envs = env_files(&fleet, config, n_env_files, &mut Rng(config.seed ^ 0x5A5A));
+    let (parts, defaults) = part_files(&fleet, n_parts, &mut rng);
+    let envs = env_files(
+        &fleet,
+        config,
+        n_env_files,
+        &defaults,
+        &mut Rng(config.seed ^ 0x5A5A),
+    );
     let root = root_file(
         &fleet,
         config,
