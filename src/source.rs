@@ -179,6 +179,11 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::NotFound => write!(f, "no such file"),
             LoadError::IsDirectory => write!(f, "is a directory, not a source file"),
+            // A stream is cut one byte past the limit, so its true size is unknown.
+            LoadError::TooLarge { size, limit } if *size == limit + 1 => write!(
+                f,
+                "file is more than {limit} bytes; envdef reads source files of at most {limit} bytes"
+            ),
             LoadError::TooLarge { size, limit } => write!(
                 f,
                 "file is {size} bytes; envdef reads source files of at most {limit} bytes"
@@ -220,7 +225,21 @@ impl Loader for FsLoader {
                 limit: MAX_SOURCE_BYTES,
             });
         }
-        let bytes = std::fs::read(path).map_err(io_to_load_error)?;
+        // The metadata length is 0 for pipes and devices (`/dev/zero`, `<(cmd)`), so the
+        // read itself stops one byte past the limit, whatever the file claimed.
+        let file = std::fs::File::open(path).map_err(io_to_load_error)?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_SOURCE_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(io_to_load_error)?;
+        if bytes.len() as u64 > MAX_SOURCE_BYTES {
+            return Err(LoadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: MAX_SOURCE_BYTES,
+            });
+        }
         decode_source(bytes)
     }
 }
