@@ -332,7 +332,19 @@ fn generate(seed: u64) -> String {
             toks.push("\"doc\"".to_string());
         }
         if rng.below(5) == 0 {
-            toks.push("{ example = \"e\", deprecated = \"old\" }".to_string());
+            for t in [
+                "{",
+                "example",
+                "=",
+                "\"e\"",
+                ",",
+                "deprecated",
+                "=",
+                "\"old\"",
+                "}",
+            ] {
+                toks.push(t.to_string());
+            }
         }
         let refs: Vec<&str> = toks.iter().map(String::as_str).collect();
         out.push_str(&tokens(&mut rng, &refs));
@@ -347,6 +359,27 @@ fn generate(seed: u64) -> String {
     out.push('\n');
     out.push_str(&tokens(&mut rng, &["flag", "new_ui", "=", "false"]));
     out.push('\n');
+    let with_service = rng.below(2) == 0;
+    if with_service {
+        let mut toks: Vec<String> = ["service", "api", "{", "var", "OWN:", "int", "=", "1"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        if rng.below(2) == 0 {
+            toks.extend(["secret", "KEY", "from", "\"vault://{service}\""].map(String::from));
+        }
+        toks.push("uses".into());
+        for (i, (name, _)) in declared.iter().enumerate() {
+            if i > 0 {
+                toks.push(",".into());
+            }
+            toks.push(name.to_string());
+        }
+        toks.extend([",", "DB_PASSWORD", "}"].map(String::from));
+        let refs: Vec<&str> = toks.iter().map(String::as_str).collect();
+        out.push_str(&tokens(&mut rng, &refs));
+        out.push('\n');
+    }
     let envs = ["local", "staging", "production"];
     for (i, env) in envs.iter().enumerate() {
         let mut toks: Vec<String> = Vec::new();
@@ -369,6 +402,9 @@ fn generate(seed: u64) -> String {
                     toks.push(",".into());
                 }
             }
+        }
+        if with_service && rng.below(2) == 0 {
+            toks.extend(["api.OWN", "=", "2"].map(String::from));
         }
         if rng.below(2) == 0 {
             toks.push("DB_PASSWORD".into());
@@ -407,6 +443,9 @@ fn generated_inputs() {
     let mut formatted = 0;
     for seed in 1..=300u64 {
         let text = generate(seed);
+        if std::env::var_os("ENVDEF_FMT_SHOW_SEED").is_some() {
+            eprintln!("--- seed {seed}\n{text}");
+        }
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("gen.envdef");
         std::fs::write(&path, &text).unwrap();

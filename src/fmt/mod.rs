@@ -156,6 +156,25 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// The `{` after `from`, past blanks and comments; `fallback` if something else comes.
+    fn brace_after(&self, from: u32, fallback: u32) -> u32 {
+        let bytes = self.text.as_bytes();
+        let mut i = from as usize;
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'{' => return i as u32,
+                _ => break,
+            }
+        }
+        fallback
+    }
+
     /// Where `span` really ends: pest spans of rules with optional trailing parts include
     /// the whitespace and comments after the last token, which belong to what follows.
     fn end(&self, span: crate::source::Span) -> u32 {
@@ -257,7 +276,12 @@ impl<'a> Printer<'a> {
                     head.push(' ');
                     head.push_str(&string(d));
                 }
-                self.with_attrs(s.span, indent, head, &s.attrs);
+                let head_end = s
+                    .doc
+                    .as_ref()
+                    .or(s.reference.as_ref())
+                    .map_or(s.name.span.end, |d| d.span.end);
+                self.with_attrs(s.span, head_end, indent, head, &s.attrs);
             }
             Item::Flag(f) => {
                 let mut head = format!("flag {} = {}", f.name.text, value(&f.default));
@@ -265,7 +289,8 @@ impl<'a> Printer<'a> {
                     head.push(' ');
                     head.push_str(&string(d));
                 }
-                self.with_attrs(f.span, indent, head, &f.attrs);
+                let head_end = f.doc.as_ref().map_or(f.default.span.end, |d| d.span.end);
+                self.with_attrs(f.span, head_end, indent, head, &f.attrs);
             }
             Item::Service(s) => self.service(s, indent),
             Item::Env(e) => self.env(e, indent),
@@ -283,7 +308,7 @@ impl<'a> Printer<'a> {
             }
             Item::Emit(e) => {
                 let head = format!("emit {} to {}", e.target.text, string(&e.path));
-                self.with_attrs(e.span, indent, head, &e.options);
+                self.with_attrs(e.span, e.path.span.end, indent, head, &e.options);
             }
         }
     }
@@ -307,7 +332,12 @@ impl<'a> Printer<'a> {
             head.push(' ');
             head.push_str(&string(d));
         }
-        self.with_attrs(v.span, indent, head, &v.attrs);
+        let head_end = match (&v.doc, &v.default) {
+            (Some(d), _) => d.span.end,
+            (None, Some(d)) => d.span.end,
+            (None, None) => v.ty.span.end,
+        };
+        self.with_attrs(v.span, head_end, indent, head, &v.attrs);
     }
 
     /// `head { a = 1, b = 2 }` on one line, or one attribute per line when it is long or
@@ -315,6 +345,7 @@ impl<'a> Printer<'a> {
     fn with_attrs(
         &mut self,
         span: crate::source::Span,
+        head_end: u32,
         indent: &str,
         head: String,
         attrs: &[Attr],
@@ -323,8 +354,10 @@ impl<'a> Printer<'a> {
             return self.simple(span, indent, head);
         };
         let end = self.end(span);
-        // Comments before the first attribute (including right after `{`) move above.
-        self.flush_before(first.span.start, indent);
+        // Comments before the `{` move above the declaration; those after it stay in the
+        // block (which is then written one attribute per line).
+        let brace = self.brace_after(head_end, first.span.start);
+        self.flush_before(brace, indent);
         let inline = format!(
             "{head} {{ {} }}",
             attrs
