@@ -475,3 +475,29 @@ fn source_errors_are_exit_1_and_write_nothing() {
     expect_code(&run, 1);
     assert_eq!(files(dir.path()), [SRC]);
 }
+
+#[test]
+fn check_transcripts_for_every_kind_of_drift() {
+    let dir = project(SRC);
+    expect_code(&envdef(dir.path(), &["compile"]), 0);
+    let edited = dir.path().join("api/.env.production");
+    std::fs::write(
+        &edited,
+        read(&edited).replace("LOG_LEVEL=warn", "LOG_LEVEL=debug"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("infra/local.auto.tfvars")).unwrap();
+    edit_source(
+        dir.path(),
+        "emit kubernetes to \"k8s/{env}/{service}.yaml\" { namespace = \"acme-{env}\" }",
+        "",
+    );
+    let human = envdef(dir.path(), &["compile", "--check"]);
+    expect_code(&human, 1);
+    support::golden("check_drift.stdout", &human.stdout);
+    support::golden("check_drift.stderr", &human.stderr);
+    let json = envdef(dir.path(), &["compile", "--check", "--format", "json"]);
+    expect_code(&json, 1);
+    support::golden("check_drift.json", &json.stdout);
+    assert_eq!(json.stderr, "");
+}

@@ -27,7 +27,11 @@ use crate::FsLoader;
 #[derive(Debug, Args)]
 pub struct CompileArgs {
     /// The root source file (default: the only `*.envdef` in the current directory).
+    #[arg(conflicts_with = "file_flag")]
     pub file: Option<PathBuf>,
+    /// The root source file, as `--file` like `diff` and `explain` take it.
+    #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
+    pub file_flag: Option<PathBuf>,
     /// Only this environment (repeatable; default: every concrete environment).
     #[arg(long = "env", value_name = "ENV")]
     pub envs: Vec<String>,
@@ -158,7 +162,7 @@ pub fn run(ui: &Ui, args: CompileArgs) -> Status {
 }
 
 fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
-    let mut loaded = load(ui, args.file.clone())?;
+    let mut loaded = load(ui, args.file.clone().or(args.file_flag.clone()))?;
     for env in &args.envs {
         check_env(ui, &loaded, env, true)?;
     }

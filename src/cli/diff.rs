@@ -137,6 +137,17 @@ fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
 }
 
 /// Two lines per variable: the values, then who set each (`env at file:line`).
+/// Marks a variable whose value is the same on both sides but set by different lines.
+const NOTE: &str = "  (same value, set separately)";
+
+/// `COLUMNS` when set (the convention terminals and CI runners follow), else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
 fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
     let service = args.service.as_deref();
     let paint = Paint(ui.color_stdout);
@@ -190,35 +201,69 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
         .chain([args.env_a.chars().count()])
         .max()
         .unwrap_or(0);
+    let w_b = cells
+        .iter()
+        .flat_map(|c| [c[2].chars().count(), c[4].chars().count() + NOTE.len()])
+        .chain([args.env_b.chars().count()])
+        .max()
+        .unwrap_or(0);
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    let _ = writeln!(
-        out,
-        "{}",
-        paint.bold(
-            format!(
-                "{}  {}  {}",
-                pad("VARIABLE", w_var),
-                pad(&args.env_a, w_a),
-                args.env_b
-            )
-            .trim_end()
-        )
-    );
-    for (row, c) in rows.iter().zip(&cells) {
-        let (left, right) = match row.kind {
-            Kind::OnlyA => (paint.red(&pad(&c[1], w_a)), paint.dim(&c[2])),
-            Kind::OnlyB => (paint.dim(&pad(&c[1], w_a)), paint.green(&c[2])),
-            Kind::Differs => (paint.red(&pad(&c[1], w_a)), paint.green(&c[2])),
-            Kind::SourceDiffers => (pad(&c[1], w_a), c[2].clone()),
-        };
-        let _ = writeln!(out, "{}  {left}  {right}", pad(&c[0], w_var));
-        let note = if row.kind == Kind::SourceDiffers {
-            "  (same value, set separately)"
+    let colour = |kind: Kind, a: String, b: String| match kind {
+        Kind::OnlyA => (paint.red(&a), paint.dim(&b)),
+        Kind::OnlyB => (paint.dim(&a), paint.green(&b)),
+        Kind::Differs => (paint.red(&a), paint.green(&b)),
+        Kind::SourceDiffers => (a, b),
+    };
+    let note = |kind: Kind| {
+        if kind == Kind::SourceDiffers {
+            NOTE
         } else {
             ""
-        };
-        let line = format!("{}  {}  {}{note}", " ".repeat(w_var), pad(&c[3], w_a), c[4]);
-        let _ = writeln!(out, "{}", paint.dim(line.trim_end()));
+        }
+    };
+    if w_var + w_a + w_b + 4 <= terminal_width() {
+        // A table: the variable, then each side's value over who set it.
+        let header = format!(
+            "{}  {}  {}",
+            pad("VARIABLE", w_var),
+            pad(&args.env_a, w_a),
+            args.env_b
+        );
+        let _ = writeln!(out, "{}", paint.bold(header.trim_end()));
+        for (row, c) in rows.iter().zip(&cells) {
+            let (left, right) = colour(row.kind, pad(&c[1], w_a), c[2].clone());
+            let _ = writeln!(out, "{}  {left}  {right}", pad(&c[0], w_var));
+            let line = format!(
+                "{}  {}  {}{}",
+                " ".repeat(w_var),
+                pad(&c[3], w_a),
+                c[4],
+                note(row.kind)
+            );
+            let _ = writeln!(out, "{}", paint.dim(line.trim_end()));
+        }
+    } else {
+        // Too wide for the terminal: one block per variable, `-` for the first
+        // environment and `+` for the second, like a diff.
+        let w_env = args.env_a.chars().count().max(args.env_b.chars().count());
+        for (row, c) in rows.iter().zip(&cells) {
+            let w_value = c[1].chars().count().max(c[2].chars().count());
+            let _ = writeln!(out, "{}{}", paint.bold(&c[0]), note(row.kind));
+            let (left, right) = colour(
+                row.kind,
+                format!("- {}  {}", pad(&args.env_a, w_env), pad(&c[1], w_value)),
+                format!("+ {}  {}", pad(&args.env_b, w_env), pad(&c[2], w_value)),
+            );
+            let paren = |o: &str| {
+                if o.is_empty() {
+                    String::new()
+                } else {
+                    format!("({o})")
+                }
+            };
+            let _ = writeln!(out, "  {left}  {}", paint.dim(&paren(&c[3])).trim_end());
+            let _ = writeln!(out, "  {right}  {}", paint.dim(&paren(&c[4])).trim_end());
+        }
     }
     if !ui.quiet {
         let _ = writeln!(

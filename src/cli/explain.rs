@@ -12,7 +12,7 @@ use super::compile::{check_env, load, unknown_name, Loaded};
 use super::show::{self, Paint};
 use super::{Status, Ui};
 use crate::diagnostics::Code;
-use crate::model::{Env, Resolved, VarDef, VarId};
+use crate::model::{Env, Resolved, VarDef, VarId, VarKind};
 
 /// Nested interpolations are followed this deep (the checker already rejects cycles; this
 /// only bounds the output).
@@ -192,7 +192,12 @@ impl<'a> Explanation<'a> {
             show::location(var.span, sources),
             paint.dim(&show::line_text(var.span, sources))
         ));
-        out.push_str(&format!("  type      {}\n", show::declared_type(var)));
+        let ty = match var.kind {
+            VarKind::Var => show::ty_expanded(&var.ty),
+            _ => show::declared_type(var),
+        };
+        let optional = if var.optional { " (optional)" } else { "" };
+        out.push_str(&format!("  type      {ty}{optional}\n"));
         if let Some(doc) = &var.doc {
             out.push_str(&format!("  doc       {doc}\n"));
         }

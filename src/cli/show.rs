@@ -98,9 +98,22 @@ pub(super) fn duration(ms: u64) -> String {
 
 /// A type as written: its name if it has one, else its structure and refinements.
 pub(super) fn ty(t: &Type) -> String {
-    if let Some(name) = &t.name {
-        return name.clone();
+    match &t.name {
+        Some(name) => name.clone(),
+        None => structure(t),
     }
+}
+
+/// A named type together with what it stands for (`Port = int in 1..=65535`).
+pub(super) fn ty_expanded(t: &Type) -> String {
+    match &t.name {
+        Some(name) => format!("{name} = {}", structure(t)),
+        None => structure(t),
+    }
+}
+
+/// The type's structure and refinements, ignoring its name.
+fn structure(t: &Type) -> String {
     let mut out = match &t.kind {
         TypeKind::String => "string".to_string(),
         TypeKind::Int => "int".to_string(),
@@ -132,9 +145,23 @@ fn refinement(r: &Refinement) -> String {
         Refinement::Range { lo, hi, inclusive } => {
             format!("in {}{}{}", number(lo), op(*inclusive), number(hi))
         }
-        Refinement::Matching { pattern } => format!("matching /{pattern}/"),
+        Refinement::Matching { pattern } => format!("matching /{}/", escape_slashes(pattern)),
         Refinement::Len { lo, hi, inclusive } => format!("len in {lo}{}{hi}", op(*inclusive)),
     }
+}
+
+/// A pattern as written between slashes: a bare `/` gets its backslash back.
+fn escape_slashes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if c == '/' && !escaped {
+            out.push('\\');
+        }
+        escaped = c == '\\' && !escaped;
+        out.push(c);
+    }
+    out
 }
 
 /// `var`, `secret` or `flag` plus the type (`url?` for an optional one).

@@ -10,6 +10,8 @@ use super::plan::{FileState, Plan};
 
 /// Lines of context around each change in a stale file's diff.
 const CONTEXT_LINES: usize = 3;
+/// Time budget for computing one stale file's diff.
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The kind of drift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -89,7 +91,11 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
 
 /// A unified diff with `a/PATH` and `b/PATH` headers, and the first differing line.
 fn unified_diff(root: &Path, rel: &Path, old: &str, new: &str) -> (String, usize) {
-    let diff = TextDiff::from_lines(old, new);
+    // Myers is quadratic in the worst case (a file rewritten top to bottom); past the
+    // deadline `similar` settles for a coarser but still correct diff.
+    let diff = TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(old, new);
     let shown = display_path(root, rel);
     let shown = shown.to_string_lossy();
     // git's `a/` and `b/` prefixes, except for an absolute path, where they would mislead.

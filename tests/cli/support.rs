@@ -16,11 +16,18 @@ pub struct Run {
 
 /// Runs `envdef ARGS` in `dir`.
 pub fn envdef(dir: &Path, args: &[&str]) -> Run {
+    envdef_with(dir, args, &[])
+}
+
+/// Runs `envdef ARGS` in `dir` with extra environment variables (after the defaults).
+pub fn envdef_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_envdef"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
+        .env_remove("RUST_BACKTRACE")
+        .envs(vars.iter().copied())
         .output()
         .expect("the envdef binary runs");
     Run {

@@ -1,0 +1,142 @@
+//! `envdef diff`, `explain` and `list` on the bundled fleet example, compared with goldens
+//! in `tests/cli/` (`ENVDEF_BLESS=1 cargo test --test cli_inspect` rewrites them), plus the
+//! errors for names the source does not know.
+
+#[path = "cli/support.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{envdef, envdef_with, expect_code, golden, Run};
+
+fn fleet() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet")
+}
+
+/// Runs in `examples/fleet` with `-f fleet.envdef` appended, so paths in the output are
+/// the short ones a user there would see.
+fn run(args: &[&str]) -> Run {
+    let mut all = args.to_vec();
+    all.extend(["-f", "fleet.envdef"]);
+    envdef(&fleet(), &all)
+}
+
+/// The command succeeds, prints nothing on stderr, and stdout matches the golden.
+fn ok_golden(name: &str, run: &Run) {
+    expect_code(run, 0);
+    assert_eq!(run.stderr, "", "stderr of {name}");
+    golden(name, &run.stdout);
+}
+
+#[test]
+fn diff_staging_production() {
+    ok_golden(
+        "fleet_diff_staging_production.stdout",
+        &run(&["diff", "staging", "production"]),
+    );
+}
+
+#[test]
+fn diff_is_a_table_when_the_terminal_is_wide_enough() {
+    let wide = envdef_with(
+        &fleet(),
+        &["diff", "production", "production-us", "-f", "fleet.envdef"],
+        &[("COLUMNS", "200")],
+    );
+    ok_golden("fleet_diff_production_us_wide.stdout", &wide);
+}
+
+#[test]
+fn diff_for_one_service_expands_its_secret_references() {
+    ok_golden(
+        "fleet_diff_local_production_worker.stdout",
+        &run(&["diff", "local", "production", "--service", "worker"]),
+    );
+}
+
+#[test]
+fn diff_json() {
+    let r = run(&["diff", "staging", "production", "--format", "json"]);
+    ok_golden("fleet_diff_staging_production.json", &r);
+    for line in r.stdout.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        // Secrets are compared and shown by reference only.
+        if row["var"] == "DB_PASSWORD" {
+            assert_eq!(
+                row["a"]["value"]["secret"],
+                "vault://kv/acme/staging/db#password"
+            );
+        }
+    }
+}
+
+#[test]
+fn diff_of_an_environment_with_itself_is_empty() {
+    let r = run(&["diff", "staging", "staging"]);
+    expect_code(&r, 0);
+    assert_eq!(r.stdout, "`staging` and `staging` have the same values\n");
+}
+
+#[test]
+fn explain_an_interpolated_default() {
+    ok_golden(
+        "fleet_explain_production_api_url.stdout",
+        &run(&["explain", "production", "API_URL"]),
+    );
+}
+
+#[test]
+fn explain_a_value_inherited_from_an_abstract_environment() {
+    ok_golden(
+        "fleet_explain_production_us_request_timeout.stdout",
+        &run(&["explain", "production-us", "REQUEST_TIMEOUT"]),
+    );
+}
+
+#[test]
+fn explain_a_service_variable_and_a_secret_by_its_emitted_name() {
+    ok_golden(
+        "fleet_explain_production_api_port.stdout",
+        &run(&["explain", "production", "api.PORT"]),
+    );
+    ok_golden(
+        "fleet_explain_production_stripe.stdout",
+        &run(&["explain", "production", "STRIPE_SECRET_KEY"]),
+    );
+}
+
+#[test]
+fn explain_json() {
+    let r = run(&["explain", "production-us", "API_URL", "--format", "json"]);
+    ok_golden("fleet_explain_production_us_api_url.json", &r);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["value"], "https://us.acme.example/api");
+    assert_eq!(v["interpolations"][0]["var"], "PUBLIC_URL");
+    assert_eq!(v["interpolations"][0]["value"], "https://us.acme.example");
+}
+
+#[test]
+fn list_human_and_json() {
+    ok_golden("fleet_list.stdout", &run(&["list"]));
+    ok_golden("fleet_list.json", &run(&["list", "--format", "json"]));
+}
+
+#[test]
+fn unknown_environment_variable_and_service() {
+    let env = run(&["diff", "stagin", "production"]);
+    expect_code(&env, 2);
+    assert_eq!(env.stdout, "");
+    golden("unknown_environment.stderr", &env.stderr);
+
+    let var = run(&["explain", "production", "PUBLIC_ULR"]);
+    expect_code(&var, 2);
+    golden("unknown_variable.stderr", &var.stderr);
+
+    let service = run(&["diff", "staging", "production", "--service", "workr"]);
+    expect_code(&service, 2);
+    golden("unknown_service.stderr", &service.stderr);
+
+    let target = run(&["compile", "--check", "--target", "k8s", "--format", "json"]);
+    expect_code(&target, 2);
+    golden("unknown_target.json", &target.stdout);
+}
