@@ -321,6 +321,9 @@ fn three_environments_round_trip_byte_identically() {
         "{src}"
     );
     assert!(src.contains("var TAB: string = \"a\\tb\""), "{src}");
+    // `FEATURE_*` booleans → a flag (on where most files have it on), emitted as the same key.
+    assert!(src.contains("flag x = true\n"), "{src}");
+    assert!(!src.contains("var FEATURE_X"), "{src}");
     // Missing in some files → optional.
     assert!(src.contains("var ONLY_LOCAL: int?\n"), "{src}");
     // All but one agree → the abstract base env.

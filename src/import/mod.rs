@@ -493,6 +493,17 @@ impl<'a> Drafter<'a> {
         let mut base: Vec<(String, String)> = Vec::new(); // (target, value)
         let mut per_env: Vec<Vec<(String, String)>> = vec![Vec::new(); self.envs.len()];
         let mut first_decl = true;
+        // Keys other values are built from (those stay variables: a flag is not text).
+        let referenced: HashSet<&str> = self
+            .files
+            .iter()
+            .flat_map(|f| &f.entries)
+            .flat_map(|e| &e.parts)
+            .filter_map(|p| match p {
+                Part::Ref { name, .. } => Some(name.as_str()),
+                Part::Text(_) => None,
+            })
+            .collect();
         for idx in 0..self.keys.len() {
             let key = &self.keys[idx];
             let first_entry = key.entries.iter().flatten().next().copied();
@@ -533,6 +544,23 @@ impl<'a> Drafter<'a> {
                     key.var,
                     literal::string(&format!("TODO://{{env}}/{}", key.key))
                 )
+            } else if let Some(flag) = flag_name(key, &referenced) {
+                // A feature flag: emitted as `FEATURE_<NAME>` again. Off unless most
+                // environments turn it on; the others say so in their blocks.
+                let values: Vec<bool> = key
+                    .entries
+                    .iter()
+                    .flatten()
+                    .map(|e| e.value == "true")
+                    .collect();
+                let on = values.iter().filter(|v| **v).count();
+                let default = on * 2 > values.len();
+                for (env_idx, v) in values.iter().enumerate() {
+                    if *v != default {
+                        per_env[env_idx].push((flag.clone(), v.to_string()));
+                    }
+                }
+                format!("flag {flag} = {default}")
             } else {
                 let values: Vec<&str> = key
                     .entries
@@ -663,6 +691,22 @@ fn file_label(name: &str) -> String {
 /// `# text` with trailing whitespace removed (as `fmt` writes comments).
 fn comment_line(text: &str) -> String {
     format!("#{}", text.trim_end())
+}
+
+/// `FEATURE_NEW_CHECKOUT` → `new_checkout` when the key can be a `flag` that emits the
+/// same key: every file sets it to `true` or `false` and no other value refers to it.
+fn flag_name(key: &Key<'_>, referenced: &HashSet<&str>) -> Option<String> {
+    let rest = key.key.strip_prefix("FEATURE_")?;
+    let well_formed = rest.starts_with(|c: char| c.is_ascii_uppercase())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let all_bool = key
+        .entries
+        .iter()
+        .all(|e| e.is_some_and(|e| e.value == "true" || e.value == "false"));
+    (well_formed && all_bool && !referenced.contains(key.key.as_str()))
+        .then(|| rest.to_ascii_lowercase())
 }
 
 fn has_var(t: &Template) -> bool {
