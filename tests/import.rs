@@ -546,3 +546,36 @@ fn large_inputs_draft_in_linear_time() {
     // Generous for debug builds on a loaded machine; the release build takes a fraction.
     assert!(took.as_secs() < 20, "import took {took:?}");
 }
+
+#[test]
+fn a_literal_dollar_brace_never_becomes_interpolation() {
+    // Single quotes keep `${HOME}` literal; CR LF line endings read as LF.
+    let files = [(".env", "HOME_REF='${HOME}'\r\nPRICE=\"5$\"\r\nA=x\r\n")];
+    let d = draft(&files, None);
+    assert!(
+        d.source.contains("var HOME_REF: string = \"$${HOME}\""),
+        "{}",
+        d.source
+    );
+    assert!(
+        d.source.contains("var PRICE: string = \"5$$\""),
+        "{}",
+        d.source
+    );
+    let loader = MemoryLoader::new().with("d.envdef", d.source.clone());
+    let c = envdef::check_file(&loader, Path::new("d.envdef"), CheckOptions::default()).unwrap();
+    let model = c.model.expect("checks");
+    let id = model.find_var("HOME_REF").unwrap();
+    let env = model.concrete_envs().next().unwrap();
+    assert_eq!(
+        env.value(id).map(|r| &r.value),
+        Some(&envdef::model::Value::Str("${HOME}".into()))
+    );
+    // No .env quoting carries `${` for every reader: compile says so (E0403), and `import`
+    // reports it right away rather than at the first compile.
+    let (sources, diagnostics) = import::verify("d.envdef", &d.source);
+    let _ = sources;
+    assert!(diagnostics
+        .iter()
+        .any(|x| x.code == Code::UnportableDotenvValue));
+}
