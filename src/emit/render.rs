@@ -140,7 +140,7 @@ impl UserTemplates {
                 per_emit.push(Some(index));
                 continue;
             }
-            let source = match std::fs::read_to_string(&path) {
+            let source = match read_template(&path) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(
@@ -793,6 +793,29 @@ fn json_to_hcl(value: &serde_json::Value) -> String {
             format!("{{ {} }}", parts.join(", "))
         }
     }
+}
+
+/// Reads a user template, at most [`crate::source::MAX_SOURCE_BYTES`] of it: a template
+/// named `/dev/zero` (or any endless stream) would otherwise be read until memory ran out.
+fn read_template(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let limit = crate::source::MAX_SOURCE_BYTES;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "the template is more than {limit} bytes; envdef reads templates of at most {limit} bytes"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 #[cfg(test)]
