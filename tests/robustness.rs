@@ -16,4 +16,5 @@ mod robustness {
 
     mod hostile;
     mod limits;
+    mod output;
 }

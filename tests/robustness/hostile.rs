@@ -499,3 +499,30 @@ fn a_50_mb_source_made_of_declarations_is_refused_quickly() {
         .expect_code(2)
         .within(Duration::from_secs(5));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_template_that_never_ends_is_refused_at_the_size_limit() {
+    // Regression: `template = "/dev/zero"` read the device until memory ran out (the
+    // template read had no bound at all).
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let dir = with_file(
+        "main.envdef",
+        "var A: int = 1\nenv e {}\nemit dotenv to \"x.env\" { template = \"/dev/zero\" }\n",
+    );
+    let run = envdef_with(
+        dir.path(),
+        &["compile", "main.envdef"],
+        &Opts {
+            deadline: Duration::from_secs(30),
+            ..Opts::default()
+        },
+    );
+    run.expect_code(1)
+        .expect_diagnostic("E0407")
+        .stderr_contains("/dev/zero")
+        .stderr_contains("at most");
+    assert!(!dir.path().join("x.env").exists());
+}
