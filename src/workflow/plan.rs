@@ -72,6 +72,15 @@ pub fn plan<'a>(root: &Path, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'
             on_disk,
         });
     }
+    // `a.env` and `a.env/x` cannot both exist; say so before anything is written.
+    for artifact in artifacts {
+        if let Some(file) = artifact.path.ancestors().skip(1).find(|a| seen.contains(a)) {
+            return Err(WorkflowError::NotADirectory {
+                path: display_path(root, file),
+                artifact: display_path(root, &artifact.path),
+            });
+        }
+    }
     Ok(Plan {
         root: root.to_path_buf(),
         files,

@@ -274,6 +274,44 @@ fn a_file_in_the_way_of_a_directory_fails_cleanly_and_changes_nothing() {
 }
 
 #[test]
+fn directories_created_for_a_failed_write_are_removed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("new/out");
+    // Planned while nothing exists; then a file appears where a directory is needed.
+    let arts = [artifact("ok/deep/a.env", "x"), artifact("blocked/x", "y")];
+    let p = plan(&root, &arts).unwrap();
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("blocked"), "in the way").unwrap();
+    let err = write(&p).unwrap_err();
+    assert!(matches!(err, WorkflowError::NotADirectory { .. }), "{err}");
+    assert_eq!(
+        tree(dir.path()),
+        ["new/out/blocked"],
+        "ok/deep is gone, no temp file"
+    );
+    assert!(!root.join("ok").exists());
+}
+
+#[test]
+fn an_artifact_under_another_artifact_is_refused_by_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = plan(
+        dir.path(),
+        &[artifact("a.env", "x"), artifact("a.env/x", "y")],
+    )
+    .unwrap_err();
+    assert!(matches!(err, WorkflowError::NotADirectory { .. }), "{err}");
+}
+
+#[test]
+fn a_long_file_name_still_gets_a_temp_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "n".repeat(250);
+    compile(dir.path(), &[artifact(&name, "x")]).unwrap();
+    assert_eq!(tree(dir.path()), [name]);
+}
+
+#[test]
 fn a_directory_where_an_artifact_goes_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("a.env")).unwrap();

@@ -116,8 +116,16 @@ fn create_dirs(
                 artifact: display_path(root, artifact),
             });
         }
-        std::fs::create_dir_all(root)
-            .map_err(|err| WorkflowError::io("create directory", root, err))?;
+        // One level at a time, recording each, so a failure can remove them again.
+        let missing: Vec<&Path> = root
+            .ancestors()
+            .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+            .collect();
+        for dir in missing.into_iter().rev() {
+            std::fs::create_dir(dir)
+                .map_err(|err| WorkflowError::io("create directory", dir, err))?;
+            created.push(dir.to_path_buf());
+        }
     }
     let mut dir = root.to_path_buf();
     for component in parent_rel.components() {
@@ -160,7 +168,9 @@ fn write_temp(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let prefix = format!(".{name}.");
+    // Short enough that the temp name stays under NAME_MAX even for a 255-byte name.
+    let short: String = name.chars().take(32).collect();
+    let prefix = format!(".{short}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".envdef-tmp");
     #[cfg(unix)]
