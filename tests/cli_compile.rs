@@ -501,3 +501,44 @@ fn check_transcripts_for_every_kind_of_drift() {
     support::golden("check_drift.json", &json.stdout);
     assert_eq!(json.stderr, "");
 }
+
+#[test]
+fn quiet_verbose_and_colour_follow_the_conventions() {
+    let dir = project(SRC);
+    let quiet = envdef(dir.path(), &["compile", "-q"]);
+    expect_code(&quiet, 0);
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
+
+    let verbose = envdef(
+        dir.path(),
+        &["compile", "-v", "--env", "local", "--target", "tfvars"],
+    );
+    expect_code(&verbose, 0);
+    assert!(
+        verbose.stdout.starts_with(
+            "unchanged infra/local.auto.tfvars\nskipped api/.env.local (not selected)\n"
+        ),
+        "{}",
+        verbose.stdout
+    );
+
+    let quiet_check = envdef(dir.path(), &["compile", "--check", "-q"]);
+    expect_code(&quiet_check, 0);
+    assert_eq!(
+        (quiet_check.stdout.as_str(), quiet_check.stderr.as_str()),
+        ("", "")
+    );
+
+    let target = dir.path().join("infra/local.auto.tfvars");
+    std::fs::write(&target, read(&target) + "extra = 1\n").unwrap();
+    // NO_COLOR is set by the harness; `--color always` overrides it.
+    let coloured = envdef(dir.path(), &["compile", "--check", "--color", "always"]);
+    expect_code(&coloured, 1);
+    assert!(
+        coloured.stdout.contains("\x1b[31m-extra = 1\x1b[0m\n"),
+        "{:?}",
+        coloured.stdout
+    );
+    let plain = envdef(dir.path(), &["compile", "--check"]);
+    assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
+}
