@@ -428,7 +428,7 @@ impl<'a> Printer<'a> {
                 ServiceMember::Secret(sd) => self.item(&Item::Secret(sd.clone()), &inner),
                 ServiceMember::Uses(u) => {
                     let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
-                    self.simple(u.span, &inner, format!("uses {}", names.join(", ")));
+                    self.simple(u.span, &inner, uses_text(&inner, &names));
                 }
             }
         }
@@ -514,6 +514,36 @@ impl<'a> Printer<'a> {
         self.out.push('}');
         self.end_line(end);
     }
+}
+
+/// `uses A, B, C`, wrapped before `MAX_INLINE` columns with continuation lines under the
+/// first name. A continuation line never starts with a declaration keyword, which the
+/// parser would read as the start of a new declaration.
+fn uses_text(indent: &str, names: &[&str]) -> String {
+    const KEYWORDS: &[&str] = &[
+        "project", "import", "type", "var", "secret", "flag", "service", "uses", "abstract", "env",
+        "assert", "emit",
+    ];
+    let cont = format!("\n{indent}     ");
+    let mut out = String::from("uses ");
+    let mut col = indent.len() + out.len();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+            col += 1;
+            // Room for " NAME," on this line?
+            if col + 1 + name.len() + 1 > MAX_INLINE && !KEYWORDS.contains(name) {
+                out.push_str(&cont);
+                col = indent.len() + 5;
+            } else {
+                out.push(' ');
+                col += 1;
+            }
+        }
+        out.push_str(name);
+        col += name.len();
+    }
+    out
 }
 
 fn member_start(m: &ServiceMember) -> u32 {
@@ -691,6 +721,16 @@ mod tests {
     fn an_end_of_line_comment_stays_with_the_last_member_on_its_line() {
         let out = fmt("env e { A = 1, B = 2  # about B\n}\n");
         assert_eq!(out, "env e {\n  A = 1\n  B = 2  # about B\n}\n");
+    }
+
+    #[test]
+    fn long_uses_lists_wrap() {
+        let names: Vec<String> = (0..30).map(|i| format!("VARIABLE_{i:02}")).collect();
+        let src = format!("service api {{ uses {} }}\n", names.join(", "));
+        let out = fmt(&src);
+        assert!(out.lines().all(|l| l.len() <= MAX_INLINE), "{out}");
+        assert!(out.contains(",\n       VARIABLE_"), "{out}");
+        assert_eq!(fmt(&out), out);
     }
 
     #[test]
