@@ -17,7 +17,7 @@ pub struct ListArgs {
     /// The root source file (default: the only `*.envdef` in the current directory).
     #[arg(conflicts_with = "file_flag")]
     pub file: Option<PathBuf>,
-    /// The root source file, as `--file` like `diff` and `explain` take it.
+    /// The same as FILE (every command that reads a source accepts `-f`).
     #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
     pub file_flag: Option<PathBuf>,
 }
