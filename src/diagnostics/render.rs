@@ -188,7 +188,8 @@ impl Report {
             Severity::Warning => miette::Severity::Warning,
         };
         let mut report = Report {
-            code: d.code.as_str().to_string(),
+            // `error[E0204]`, as rustc prints it: the severity stays readable without colour.
+            code: format!("{}[{}]", d.severity.as_str(), d.code.as_str()),
             severity,
             message: elide(&d.message),
             help,
