@@ -140,3 +140,57 @@ fn unknown_environment_variable_and_service() {
     expect_code(&target, 2);
     golden("unknown_target.json", &target.stdout);
 }
+
+#[test]
+fn diff_reports_values_set_in_one_environment_only_and_repeated_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        r#"project app
+var MODE: string = "a"
+var HOOK: url?
+env one {
+  MODE = "b"
+  HOOK = "https://hooks.example/one"
+}
+env two {
+  MODE = "b"
+}
+"#,
+    )
+    .unwrap();
+    let r = envdef(dir.path(), &["diff", "one", "two"]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "MODE  (same value, set separately)\n\
+         \x20 - one  \"b\"  (one at app.envdef:5)\n\
+         \x20 + two  \"b\"  (two at app.envdef:9)\n\
+         HOOK\n\
+         \x20 - one  \"https://hooks.example/one\"  (one at app.envdef:6)\n\
+         \x20 + two  (unset)\n\
+         2 variables differ\n"
+    );
+    let wide = envdef_with(dir.path(), &["diff", "one", "two"], &[("COLUMNS", "120")]);
+    assert_eq!(
+        wide.stdout,
+        "VARIABLE  one                          two\n\
+         MODE      \"b\"                          \"b\"\n\
+         \x20         one at app.envdef:5          two at app.envdef:9  (same value, set separately)\n\
+         HOOK      \"https://hooks.example/one\"  (unset)\n\
+         \x20         one at app.envdef:6\n\
+         2 variables differ\n"
+    );
+    let json = envdef(dir.path(), &["diff", "one", "two", "--format", "json"]);
+    let kinds: Vec<String> = json
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["source_differs", "only_a"]);
+}

@@ -249,20 +249,25 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
         for (row, c) in rows.iter().zip(&cells) {
             let w_value = c[1].chars().count().max(c[2].chars().count());
             let _ = writeln!(out, "{}{}", paint.bold(&c[0]), note(row.kind));
-            let (left, right) = colour(
-                row.kind,
-                format!("- {}  {}", pad(&args.env_a, w_env), pad(&c[1], w_value)),
-                format!("+ {}  {}", pad(&args.env_b, w_env), pad(&c[2], w_value)),
-            );
-            let paren = |o: &str| {
-                if o.is_empty() {
-                    String::new()
+            // The value is padded only when an origin follows, so no line ends in spaces.
+            let side = |sign: &str, env: &str, value: &str, origin: &str| {
+                if origin.is_empty() {
+                    (
+                        format!("{sign} {}  {value}", pad(env, w_env)),
+                        String::new(),
+                    )
                 } else {
-                    format!("({o})")
+                    (
+                        format!("{sign} {}  {}", pad(env, w_env), pad(value, w_value)),
+                        format!("  {}", paint.dim(&format!("({origin})"))),
+                    )
                 }
             };
-            let _ = writeln!(out, "  {left}  {}", paint.dim(&paren(&c[3])).trim_end());
-            let _ = writeln!(out, "  {right}  {}", paint.dim(&paren(&c[4])).trim_end());
+            let (a, a_origin) = side("-", &args.env_a, &c[1], &c[3]);
+            let (b, b_origin) = side("+", &args.env_b, &c[2], &c[4]);
+            let (left, right) = colour(row.kind, a, b);
+            let _ = writeln!(out, "  {left}{a_origin}");
+            let _ = writeln!(out, "  {right}{b_origin}");
         }
     }
     if !ui.quiet {
