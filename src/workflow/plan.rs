@@ -89,19 +89,34 @@ pub fn plan<'a>(root: &Path, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'
 
 fn compare(root: &Path, rel: &Path, contents: &str) -> WorkflowResult<(FileState, Option<String>)> {
     let full = root.join(rel);
+    // Stat first: reading a FIFO or device that happens to sit at an artifact's path would
+    // block or never end.
+    match std::fs::metadata(&full) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(WorkflowError::IsADirectory {
+                path: display_path(root, rel),
+            })
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(WorkflowError::io(
+                "replace",
+                display_path(root, rel),
+                io::Error::other("not a regular file"),
+            ))
+        }
+        Ok(_) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok((FileState::New, None)),
+        // A file where a directory is expected on the way there: writing will fail with a
+        // clear message; for the plan the artifact simply does not exist yet.
+        Err(err) if is_not_a_directory(&err) => return Ok((FileState::New, None)),
+        Err(err) => return Err(WorkflowError::io("read", display_path(root, rel), err)),
+    }
     match std::fs::read(&full) {
         Ok(bytes) if bytes == contents.as_bytes() => Ok((FileState::Unchanged, None)),
         Ok(bytes) => Ok((
             FileState::Changed,
             Some(String::from_utf8_lossy(&bytes).into_owned()),
         )),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok((FileState::New, None)),
-        // A file where a directory is expected on the way there: writing will fail with a
-        // clear message; for the plan the artifact simply does not exist yet.
-        Err(err) if is_not_a_directory(&err) => Ok((FileState::New, None)),
-        Err(_) if full.is_dir() => Err(WorkflowError::IsADirectory {
-            path: display_path(root, rel),
-        }),
         Err(err) => Err(WorkflowError::io("read", display_path(root, rel), err)),
     }
 }

@@ -391,3 +391,17 @@ fn header_matching_is_limited_to_the_first_lines() {
     assert!(any.matches(format!("// {HEADER_MARKER}\n").as_bytes()));
     assert!(!any.matches(format!("1\n2\n3\n4\n5\n# {HEADER_MARKER}\n").as_bytes()));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_an_artifact_path_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("a.env");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("FIXME: mkfifo unavailable; test skipped");
+        return;
+    }
+    let err = plan(dir.path(), &[artifact("a.env", "x")]).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
