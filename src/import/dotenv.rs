@@ -8,9 +8,11 @@
 //!   `[A-Za-z0-9_.-]+`. Blank lines and `#` lines are skipped.
 //! - Unquoted values run to the end of the line; a `#` preceded by whitespace starts a
 //!   comment; the value is trimmed. No escapes.
-//! - `"…"`: may span lines; escapes `\n \r \t \\ \" \' \$` and `` \` `` are decoded, any other
-//!   backslash stays as written.
-//! - `'…'`: may span lines; only `\'` and `\\` are escapes. `` `…` ``: may span lines; literal.
+//! - `"…"`: may span lines; escapes `\n \r \t \\ \" \$` are decoded, any other backslash
+//!   stays as written.
+//! - `'…'`: may span lines; only `\'` is an escape (`\\` stays two backslashes). `` `…` ``:
+//!   may span lines; literal (Node dotenv's backtick quoting, which compose lacks).
+//! - `$$` is a literal `$` wherever expansion happens.
 //! - After a closing quote only whitespace and a `#` comment may follow.
 //! - `${NAME}` and `$NAME` expand in unquoted and double-quoted values, with the compose
 //!   modifiers `${NAME:-default}`, `${NAME-default}`, `${NAME:+alt}`, `${NAME+alt}`,
@@ -409,7 +411,7 @@ impl Reader {
             match c {
                 '"' => break,
                 '\\' => match self.peek() {
-                    Some(e @ ('n' | 'r' | 't' | '\\' | '"' | '\'' | '$' | '`')) => {
+                    Some(e @ ('n' | 'r' | 't' | '\\' | '"' | '$')) => {
                         self.bump();
                         let decoded = match e {
                             'n' => '\n',
@@ -437,9 +439,16 @@ impl Reader {
             };
             match c {
                 '\'' => return Ok(out),
-                '\\' if matches!(self.peek(), Some('\'' | '\\')) => {
-                    out.push(self.bump().unwrap_or('\\'));
-                }
+                // compose: a backslash takes the next character with it (so `\\'` ends
+                // the value), and only `\'` is decoded.
+                '\\' => match self.bump() {
+                    Some('\'') => out.push('\''),
+                    Some(next) => {
+                        out.push('\\');
+                        out.push(next);
+                    }
+                    None => out.push('\\'),
+                },
                 c => out.push(c),
             }
         }
@@ -479,6 +488,11 @@ impl Reader {
                 continue;
             }
             match body.get(i + 1).copied() {
+                // compose: `$$` is a literal `$`.
+                Some(('$', false)) => {
+                    text.push('$');
+                    i += 2;
+                }
                 Some(('{', false)) => {
                     let Some(close) = matching_brace(body, i + 2) else {
                         return Err(format!("`${{` on line {line} is never closed with `}}`"));
@@ -675,8 +689,11 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(one(r#"A="a\nb\t\"c\\ \$HOME \q""#), "a\nb\t\"c\\ $HOME \\q");
-        assert_eq!(one(r"A='a\nb \'c\\'"), "a\\nb 'c\\");
+        assert_eq!(
+            one(r#"A="a\nb\t\"c\\ \$HOME \q \'""#),
+            "a\nb\t\"c\\ $HOME \\q \\'"
+        );
+        assert_eq!(one(r"A='a\nb \'c\\'"), "a\\nb 'c\\\\");
         assert_eq!(one(r"A=`a\nb`"), "a\\nb");
         assert_eq!(one(r"A=a\nb"), "a\\nb");
     }
@@ -717,7 +734,7 @@ mod tests {
         );
         assert_eq!(e[2].value, "${H}");
         assert_eq!(e[3].value, "dflt");
-        assert_eq!(e[4].value, "$db");
+        assert_eq!(e[4].value, "$H");
     }
 
     #[test]
