@@ -59,7 +59,14 @@ pub fn human(diagnostic: &Diagnostic, sources: &SourceMap, style: HumanStyle) ->
     out
 }
 
+/// Diagnostics rendered in human form per run; the rest are counted in the summary. A
+/// garbage file can yield a diagnostic per line, and miette's cost per report grows with
+/// the offset into the file, so 50,000 of them took minutes; no one reads past the first
+/// screens anyway.
+pub const MAX_RENDERED_DIAGNOSTICS: usize = 200;
+
 /// Human reports for many diagnostics followed by a summary line ("2 errors, 1 warning").
+/// At most [`MAX_RENDERED_DIAGNOSTICS`] are rendered; the summary counts all.
 pub fn human_all<'a>(
     diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     sources: &SourceMap,
@@ -67,13 +74,24 @@ pub fn human_all<'a>(
 ) -> String {
     let mut out = String::new();
     let (mut errors, mut warnings) = (0, 0);
+    let mut hidden = 0;
     for d in diagnostics {
         match d.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
         }
+        if errors + warnings > MAX_RENDERED_DIAGNOSTICS {
+            hidden += 1;
+            continue;
+        }
         out.push_str(&human(d, sources, style));
         out.push('\n');
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "… {hidden} more not shown (`--format json` lists every diagnostic)\n"
+        );
     }
     if errors + warnings > 0 {
         let _ = writeln!(out, "{}", summary(errors, warnings));
