@@ -585,3 +585,26 @@ fn a_million_declarations_on_one_line_do_not_hang() {
         .expect_code(0)
         .within(Duration::from_secs(60));
 }
+
+// ── number of diagnostics ───────────────────────────────────────────────────────────────
+
+#[test]
+fn fifty_thousand_diagnostics_render_quickly() {
+    // Regression: every line of a garbage file is a diagnostic, and rendering 50,000 of
+    // them in human form took minutes (quadratic in miette); JSON lists them all.
+    let n = 50_000;
+    let text: String = (0..n).map(|i| format!("vra X{i}: int = 1\n")).collect();
+    let run = check_source(&text);
+    run.expect_code(1)
+        .within(Duration::from_secs(60))
+        .stderr_contains("more not shown")
+        .stderr_contains(&format!("{n} errors emitted"));
+    let shown = run.stderr.matches("E0104").count();
+    assert!(
+        shown <= envdef::diagnostics::render::MAX_RENDERED_DIAGNOSTICS,
+        "{shown} rendered"
+    );
+    let json = check_source_json(&text);
+    json.expect_code(1).within(Duration::from_secs(60));
+    assert_eq!(json.stdout.lines().count(), n);
+}
