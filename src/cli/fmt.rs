@@ -96,25 +96,29 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
     Status::Ok
 }
 
-/// Writes `contents` to `path` atomically: a temp file in the same directory, renamed over
-/// the target, so a reader (or a crash) never sees half a file.
+/// Writes `contents` to `path` through the workflow layer (the only code that writes
+/// files): a temp file in the same directory renamed over the target, so a reader (or a
+/// crash) never sees half a file; the file's permissions are kept.
 pub fn write_atomic(path: &Path, contents: &str) -> Result<(), String> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let (root, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) if !p.as_os_str().is_empty() => (p.to_path_buf(), n),
+        (_, Some(n)) => (PathBuf::from("."), n),
+        _ => {
+            return Err(format!(
+                "cannot write `{}`: not a file name",
+                path.display()
+            ))
+        }
     };
-    let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
-    let mut temp = tempfile::Builder::new()
-        .prefix(".envdef-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    temp.write_all(contents.as_bytes()).map_err(fail)?;
-    // Keep the permissions of the file being replaced.
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(temp.path(), meta.permissions());
-    }
-    temp.persist(path).map_err(|e| fail(e.error))?;
+    let artifact = crate::emit::Artifact {
+        path: PathBuf::from(name),
+        contents: contents.to_string(),
+        target: "source".to_string(),
+        env: String::new(),
+        service: None,
+    };
+    let artifacts = [artifact];
+    let plan = crate::workflow::plan(&root, &artifacts).map_err(|e| e.to_string())?;
+    crate::workflow::write(&plan).map_err(|e| e.to_string())?;
     Ok(())
 }

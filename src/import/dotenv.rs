@@ -302,7 +302,7 @@ impl Reader {
             }
             None | Some('\n') => {
                 return Err(format!(
-                    "`{key}` has no `=`; write `{key}=` for an empty value"
+                    "`{key}` has no `=` (compose would take its value from the host environment, which a draft cannot see); write `{key}=VALUE`"
                 ));
             }
             Some(c) => {
