@@ -530,3 +530,30 @@ fn cli_check_rewrite_and_syntax_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read `missing.envdef`"), "{stderr}");
 }
+
+// ── literals: what `import` and `fmt` write reads back exactly ─────────────────────────
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any text, written with `fmt::literal::string`, parses back to exactly that text
+    /// (`$`, `${`, `\`, quotes, control and invisible characters, any Unicode), and the
+    /// declaration holding it is already formatted.
+    #[test]
+    fn string_literals_read_back_exactly(text in "(?s).{0,40}|[$\\\\\"{}\\n\\r\\t\u{0}\u{7f}\u{200b}\u{feff}a]{0,20}") {
+        let source = format!("var X: string = {}\n", envdef::fmt::literal::string(&text));
+        let loader = envdef::source::MemoryLoader::new()
+            .with("s.envdef", format!("{source}env e {{}}\n"));
+        let c = envdef::check_file(&loader, Path::new("s.envdef"), CheckOptions::default())
+            .unwrap();
+        let model = c.model.unwrap_or_else(|| panic!("{source}: {:#?}", c.diagnostics));
+        let id = model.find_var("X").unwrap();
+        let env = model.concrete_envs().next().unwrap();
+        proptest::prop_assert_eq!(
+            env.value(id).map(|r| r.value.clone()),
+            Some(envdef::model::Value::Str(text.clone()))
+        );
+        let formatted = format(&source).unwrap();
+        proptest::prop_assert_eq!(formatted, source);
+    }
+}
