@@ -382,6 +382,18 @@ fn interpolation_of_earlier_keys_is_kept() {
 }
 
 #[test]
+fn interpolation_follows_renamed_keys() {
+    // A renamed key (`lower` → `LOWER`) is interpolated under its new name.
+    let files = [("a.env", "lower=x\nL2=${lower}-y\n")];
+    let d = assert_round_trip(&files, None);
+    assert!(
+        d.source.contains("var L2: string = \"${LOWER}-y\""),
+        "{}",
+        d.source
+    );
+}
+
+#[test]
 fn odd_keys_and_types() {
     let files = [(
         "odd.env",

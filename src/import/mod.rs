@@ -286,6 +286,7 @@ impl<'a> Drafter<'a> {
                 .iter()
                 .map(|m| m.get(key.as_str()).copied())
                 .collect();
+            self.var_of.insert(key.clone(), self.keys.len());
             self.keys.push(Key {
                 key,
                 var,
