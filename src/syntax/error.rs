@@ -5,7 +5,7 @@
 //! spot in the declaration (`expected `=`, a doc string or `{` after the type of
 //! `API_URL``), and a `help:` for the usual mistakes (`:` for `=`, a missing type, an
 //! unquoted string, a misspelt keyword). The named punctuation rules of the grammar
-//! (`var_colon`, `assign_eq`, ...) tell us where in a declaration parsing stopped.
+//! (`var_colon`, `attr_eq`, ...) tell us where in a declaration parsing stopped.
 
 use pest::error::{ErrorVariant, InputLocation};
 
@@ -107,7 +107,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         R::number => "a number",
         R::bool_lit => "`true` or `false`",
         R::var_colon => "`:`",
-        R::var_eq | R::type_eq | R::flag_eq | R::attr_eq | R::assign_eq => "`=`",
+        R::var_eq | R::type_eq | R::flag_eq | R::attr_eq => "`=`",
         R::optional => "`?`",
         R::union_bar => "`|`",
         R::list_open | R::list | R::expr_list => "`[`",
@@ -308,7 +308,8 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         .primary(at, "expected `:`")
         .help(format!("declare a variable as `var {prev_text}: TYPE`"));
     }
-    if has(Rule::assign_eq) {
+    // After an assignment's target the grammar tries a silent `=` and then `from`.
+    if kind == Some(DeclKind::Env) && has(Rule::kw_from) && !has(Rule::string) {
         let env = if kind == Some(DeclKind::Env) {
             format!(" in environment `{decl_name}`")
         } else {
@@ -420,7 +421,7 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         d = d.help(format!("attributes are written `{prev_text} = VALUE`"));
         return d;
     }
-    if has(Rule::value) && !has(Rule::expr) {
+    if has(Rule::number) && has(Rule::bool_lit) && !has(Rule::expr) {
         let after = if prev_text.is_empty() {
             String::new()
         } else {

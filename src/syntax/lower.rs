@@ -24,6 +24,14 @@ pub(crate) struct Lower<'d> {
 
 type P<'i> = Pair<'i, Rule>;
 
+/// Whether a pair is one of the grammar's (silent) `value` alternatives.
+fn is_value(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::string | Rule::number | Rule::bool_lit | Rule::list
+    )
+}
+
 impl Lower<'_> {
     fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
@@ -122,6 +130,7 @@ impl Lower<'_> {
         let mut default = None;
         let mut doc = None;
         let mut attrs = Vec::new();
+        let mut after_eq = false;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
@@ -130,7 +139,11 @@ impl Lower<'_> {
                     optional = q.is_some();
                     ty = Some(t);
                 }
-                Rule::value => default = Some(self.value(p)),
+                Rule::var_eq => after_eq = true,
+                r if after_eq && is_value(r) => {
+                    default = Some(self.value(p));
+                    after_eq = false;
+                }
                 Rule::string => doc = Some(self.string(p)),
                 Rule::attr_block => attrs = self.attr_block(p),
                 _ => {}
@@ -185,7 +198,7 @@ impl Lower<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
-                Rule::value => default = Some(self.value(p)),
+                r if default.is_none() && is_value(r) => default = Some(self.value(p)),
                 Rule::string => doc = Some(self.string(p)),
                 Rule::attr_block => attrs = self.attr_block(p),
                 _ => {}
@@ -214,7 +227,7 @@ impl Lower<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => key = Some(self.ident(p)),
-                Rule::value => value = Some(self.value(p)),
+                r if is_value(r) => value = Some(self.value(p)),
                 _ => {}
             }
         }
@@ -283,11 +296,15 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let mut target = None;
         let mut rhs = None;
+        let mut secret_ref = false;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::assign_target => target = Some(self.assign_target(p)),
-                Rule::value => rhs = Some(AssignRhs::Value(self.value(p))),
-                Rule::string => rhs = Some(AssignRhs::SecretRef(self.string(p))),
+                Rule::kw_from => secret_ref = true,
+                Rule::string if secret_ref => {
+                    rhs = Some(AssignRhs::SecretRef(self.string(p)));
+                }
+                r if is_value(r) => rhs = Some(AssignRhs::Value(self.value(p))),
                 _ => {}
             }
         }
@@ -298,13 +315,35 @@ impl Lower<'_> {
         }
     }
 
-    /// `assign_target` and `var_ref`: `NAME` or `svc.NAME`.
+    /// `assign_target` and `var_ref`: `NAME` or `svc.NAME`, one atomic token split at the
+    /// dot here.
     fn assign_target(&mut self, pair: P<'_>) -> AssignTarget {
         let span = self.span(&pair);
-        let mut parts: Vec<Ident> = pair.into_inner().map(|p| self.ident(p)).collect();
-        let name = parts.pop().expect("grammar: a target has a name");
+        let text = pair.as_str();
+        let at = span.start as usize;
+        let ident = |a: usize, b: usize| Ident {
+            text: text[a..b].to_string(),
+            span: Span::new(self.file, at + a, at + b),
+        };
+        let (service, name) = match text.find('.') {
+            Some(dot) => (Some(ident(0, dot)), ident(dot + 1, text.len())),
+            None => (None, ident(0, text.len())),
+        };
+        if service.is_none() && name.text.contains('-') {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnexpectedInput,
+                    format!("`{}` is not a valid variable name", name.text),
+                )
+                .primary(name.span, "`-` is not allowed in variable names")
+                .help(format!(
+                    "write `{}`; only environment and service names may contain `-`",
+                    name.text.replace('-', "_")
+                )),
+            );
+        }
         AssignTarget {
-            service: parts.pop(),
+            service,
             name,
             span,
         }
@@ -455,8 +494,8 @@ impl Lower<'_> {
 
     // ── values ─────────────────────────────────────────────────────────────────────────
 
-    fn value(&mut self, pair: P<'_>) -> Value {
-        let inner = pair.into_inner().next().expect("grammar: a value");
+    /// A `string`, `number`, `bool_lit` or `list` pair (the grammar's silent `value`).
+    fn value(&mut self, inner: P<'_>) -> Value {
         match inner.as_rule() {
             Rule::string => {
                 let s = self.string(inner);
@@ -476,7 +515,7 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let items = pair
             .into_inner()
-            .filter(|p| p.as_rule() == Rule::value)
+            .filter(|p| is_value(p.as_rule()))
             .map(|p| self.value(p))
             .collect();
         Value {
