@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use proptest::strategy::Strategy;
+
 use envdef::diagnostics::Code;
 use envdef::emit::{self, Artifact, EmitOptions};
 use envdef::import::{self, dotenv, Draft, Input, Options};
@@ -590,4 +592,90 @@ fn a_literal_dollar_brace_never_becomes_interpolation() {
     assert!(diagnostics
         .iter()
         .any(|x| x.code == Code::UnportableDotenvValue));
+}
+
+// ── generated inputs ────────────────────────────────────────────────────────────────────
+
+/// One dotenv line for `key` holding `value`, in a quoting style that can carry it.
+fn dotenv_line(key: &str, value: &str, style: u8) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@,+".contains(c));
+    match style % 3 {
+        0 if plain => format!("{key}={value}"),
+        1 if !value.contains(['\'', '\\']) => format!("{key}='{value}'"),
+        _ => {
+            let mut out = format!("{key}=\"");
+            for c in value.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '$' => out.push_str("\\$"),
+                    '\n' => out.push_str("\\n"),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Any set of files drafts into a source that checks without a single diagnostic, and
+    /// compiles back to every value (unless the dotenv emitter refuses an unportable value,
+    /// which `verify` then reports).
+    #[test]
+    fn any_files_draft_into_a_source_that_checks(
+        files in proptest::collection::vec(
+            proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "PORT", "API_URL", "LOG_LEVEL", "TIMEOUT", "RATIO", "DEBUG", "NAME",
+                        "DB_PASSWORD", "lower_key", "FEATURE_BETA", "EMPTY",
+                    ]),
+                    proptest::prop_oneof![
+                        proptest::sample::select(vec![
+                            "8080", "80", "0", "-1", "007", "true", "false", "True", "0.5",
+                            "1.50", "30s", "1h30m", "60s", "debug", "info", "warn", "",
+                            "https://a.example/x", "postgres://u:pw@db/app", "plain text",
+                        ]).prop_map(String::from),
+                        "[ -~]{0,12}",
+                    ],
+                    0u8..3,
+                ),
+                1..8,
+            ),
+            1..4,
+        )
+    ) {
+        let texts: Vec<String> = files
+            .iter()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|(k, v, style)| dotenv_line(k, v, *style) + "\n")
+                    .collect()
+            })
+            .collect();
+        let named: Vec<(String, String)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!(".env.e{i}"), t.clone()))
+            .collect();
+        let refs: Vec<(&str, &str)> = named.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let d = draft(&refs, None);
+        let (artifacts, diagnostics) = compile(&d);
+        assert_no_secret_leaks(&refs, &d, &artifacts);
+        if diagnostics.is_empty() {
+            assert_round_trip(&refs, None);
+        } else {
+            for diag in diagnostics.iter() {
+                proptest::prop_assert_eq!(diag.code, Code::UnportableDotenvValue, "{:#?}", diag);
+            }
+        }
+    }
 }
