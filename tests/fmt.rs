@@ -557,3 +557,83 @@ proptest::proptest! {
         proptest::prop_assert_eq!(formatted, source);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Token soup: whatever parses formats idempotently, keeps its comments and parses
+    /// again; whatever does not parse is refused. Nothing panics.
+    #[test]
+    fn token_soup_never_breaks_fmt(tokens in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "var", "X", "Y:", ":", "int", "string?", "=", "1", "-2", "0.5", "30s", "{", "}",
+            "env", "e", "abstract", "extends", "# c\n", "\n", "\"s$$\"", "\"${X}\"", "[", "]",
+            ",", "assert", "==", "&&", "||", "(", ")", "!", "in", "service", "api", "uses",
+            "flag", "f", "true", "secret", "from", "emit", "to", "dotenv", "type", "T", "|",
+            "1..=5", "matching", "/a\\/b/", "when", "project", "api.X", "doc", "list<int>",
+        ]),
+        0..40,
+    )) {
+        let text = tokens.join(" ");
+        match format(&text) {
+            None => proptest::prop_assert!(!parses(&text)),
+            Some(once) => {
+                proptest::prop_assert!(parses(&once), "formatted output does not parse:\n{}\n---\n{}", text, once);
+                let twice = format(&once).unwrap();
+                proptest::prop_assert_eq!(&twice, &once, "not idempotent on:\n{}", text);
+                proptest::prop_assert_eq!(comment_texts(&once), comment_texts(&text));
+            }
+        }
+    }
+}
+
+/// Valid declarations with newlines and comments dropped between random tokens — also at
+/// the top level, where the parser may then reject the input: whatever parses must format
+/// idempotently, keep its comments and mean the same.
+#[test]
+fn comments_and_newlines_anywhere() {
+    const DECLS: &[&str] = &[
+        "project p",
+        "type T = int in 1..=5",
+        "var X : T ? = 3 \"doc\" { example = \"4\" , deprecated = \"no\" }",
+        "var Y : list < string > = [ \"a\" , \"b\" , ] { separator = \";\" }",
+        "var U : \"a\" | \"b\" = \"a\"",
+        "secret S from \"vault://{env}/s\" \"doc\"",
+        "flag f = false \"doc\"",
+        "service api { var P : int = 1 secret K uses X , Y , f }",
+        "env base { X = 1 , Y = [ ] }",
+        "env e extends base { X = 2 api.P = 3 S from \"file://x\" K from \"k\" f = true }",
+        "assert ! ( X == 1 ) || Y == [ ] && env in [ \"e\" , \"base\" ] when env != \"x\" \"m\"",
+        "emit dotenv to \"out/{env}.env\" { header = \"h\" }",
+    ];
+    let mut parsed = 0;
+    for seed in 1..=2000u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut text = String::new();
+        for decl in DECLS {
+            if rng.below(4) == 0 {
+                continue;
+            }
+            for token in decl.split(' ') {
+                text.push_str(token);
+                text.push_str(match rng.below(8) {
+                    0 => " # c\n",
+                    1 => "\n",
+                    2 => "\n\n",
+                    _ => " ",
+                });
+            }
+            text.push('\n');
+        }
+        if !parses(&text) {
+            assert!(format(&text).is_none());
+            continue;
+        }
+        parsed += 1;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("c.envdef");
+        std::fs::write(&path, &text).unwrap();
+        assert!(assert_fmt_properties(tmp.path(), &path), "seed {seed}");
+    }
+    assert!(parsed >= 80, "only {parsed} of 2000 inputs parsed");
+}
