@@ -49,13 +49,9 @@ pub(crate) fn string_into(value: &str, out: &mut String) {
     out.push('"');
 }
 
-/// A typed HCL value; `None` for a secret (never written).
-pub(crate) fn value(value: &Value, format: &ValueFormat) -> Option<String> {
-    let mut out = String::new();
-    value_into(value, format, &mut out).then_some(out)
-}
-
-fn value_into(value: &Value, format: &ValueFormat, out: &mut String) -> bool {
+/// Appends a typed HCL value; `false` (and a partial write) only for a secret, which the
+/// callers never pass.
+pub(crate) fn value_into(value: &Value, format: &ValueFormat, out: &mut String) -> bool {
     match value {
         Value::Secret { .. } => return false,
         Value::Str(s) => string_into(s, out),

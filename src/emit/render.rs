@@ -43,6 +43,7 @@ fn registry() -> Handlebars<'static> {
     hb.register_helper("hcl", Box::new(helper_hcl));
     hb.register_helper("json", Box::new(helper_json));
     hb.register_helper("compose_escape", Box::new(helper_compose_escape));
+    hb.register_helper("block", Box::new(helper_block));
     hb
 }
 
@@ -255,36 +256,23 @@ fn render_job(
         Template::Builtin(target) => {
             let mut errors = Vec::new();
             let rendered = match target {
-                Builtin::Dotenv => builtins().render(
-                    target.name(),
-                    &Block {
-                        header,
-                        body: dotenv_body(model, prepared, job, &mut errors),
-                    },
-                ),
-                Builtin::Tfvars => builtins().render(
-                    target.name(),
-                    &Block {
-                        header,
-                        body: tfvars_body(model, job, &mut errors),
-                    },
-                ),
-                Builtin::VariablesTf => builtins().render(
-                    target.name(),
-                    &Block {
-                        header,
-                        body: variables_tf_body(model, job),
-                    },
-                ),
-                Builtin::Compose => builtins().render(
-                    target.name(),
-                    &Block {
-                        header,
-                        body: compose_body(model, job, &mut errors),
-                    },
-                ),
+                Builtin::Dotenv => {
+                    let body = dotenv_body(model, prepared, job, &mut errors);
+                    render_builtin(target, &header, body)
+                }
+                Builtin::Tfvars => {
+                    let body = tfvars_body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
+                }
+                Builtin::VariablesTf => {
+                    render_builtin(target, &header, variables_tf_body(model, job))
+                }
+                Builtin::Compose => {
+                    let body = compose_body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
+                }
                 Builtin::Kubernetes => match kubernetes_data(model, header, job, &mut errors) {
-                    Some(data) => builtins().render(target.name(), &data),
+                    Some((data, block)) => render_builtin(target, &data, block),
                     None => Ok(String::new()),
                 },
             };
@@ -320,12 +308,41 @@ fn template_error(job: &Job<'_>, e: &RenderError) -> Diagnostic {
     .help("in strict mode every field a template names must exist; see docs/targets.md for the data shape")
 }
 
-/// Data of the one-block built-ins (dotenv, tfvars, variables_tf, compose).
-#[derive(Serialize)]
-struct Block<'a> {
-    #[serde(flatten)]
-    header: Header<'a>,
-    body: String,
+thread_local! {
+    /// The value block of the artifact this thread is rendering (most of its bytes),
+    /// handed to the `block` helper directly instead of through the JSON template data.
+    static BLOCK: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Renders a built-in template whose `{{block}}` is `block`, into a buffer sized for it.
+fn render_builtin<T: Serialize>(
+    target: Builtin,
+    data: &T,
+    block: String,
+) -> Result<String, RenderError> {
+    let mut out = Vec::with_capacity(block.len() + 1024);
+    BLOCK.with(|b| *b.borrow_mut() = Some(block));
+    let result = builtins().render_to_write(target.name(), data, &mut out);
+    BLOCK.with(|b| b.borrow_mut().take());
+    result?;
+    String::from_utf8(out).map_err(|e| RenderErrorReason::Utf8Error(e).into())
+}
+
+/// `{{block}}`: writes the artifact's value block built in Rust (built-in templates only).
+fn helper_block(
+    _: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    match BLOCK.with(|b| b.borrow_mut().take()) {
+        Some(block) => Ok(out.write(&block)?),
+        None => Err(RenderErrorReason::Other(
+            "`{{block}}` is only available once, in envdef's built-in templates".into(),
+        )
+        .into()),
+    }
 }
 
 // ── value diagnostics ──────────────────────────────────────────────────────────────────
@@ -499,7 +516,10 @@ fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> St
     let Some(env) = job.env else {
         return String::new();
     };
-    let mut lines: Vec<(&str, String)> = Vec::new();
+    // Two passes: which variables are written (and the widest name, for `terraform fmt`
+    // alignment), then the lines straight into the output.
+    let mut written: Vec<(&VarDef, &Value)> = Vec::new();
+    let mut width = 0;
     for (id, var) in tf_vars(model, job) {
         if var.is_secret() {
             continue;
@@ -511,12 +531,20 @@ fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> St
                 continue;
             }
         }
-        if let Some(v) = hcl::value(&res.value, &var.format) {
-            lines.push((&var.tfvars_name, v));
-        }
+        width = width.max(var.tfvars_name.len());
+        written.push((var, &res.value));
     }
-    let mut out = String::with_capacity(lines.len() * 48);
-    hcl::aligned(&lines, "", &mut out);
+    let mut out = String::with_capacity(written.len() * (width + 32));
+    for (var, value) in written {
+        out.push_str(&var.tfvars_name);
+        // Terraform identifiers are ASCII, so bytes are columns.
+        for _ in var.tfvars_name.len()..width {
+            out.push(' ');
+        }
+        out.push_str(" = ");
+        hcl::value_into(value, &var.format, &mut out);
+        out.push('\n');
+    }
     out
 }
 
@@ -591,7 +619,6 @@ struct KubeData<'a> {
     secret_name: String,
     namespace: Option<String>,
     labels: String,
-    data: String,
     secret_store: String,
     secret_store_kind: String,
     refresh_interval: String,
@@ -610,7 +637,7 @@ fn kubernetes_data<'a>(
     header: Header<'a>,
     job: &Job<'_>,
     errors: &mut Vec<Diagnostic>,
-) -> Option<KubeData<'a>> {
+) -> Option<(KubeData<'a>, String)> {
     let (Some(env), Some(service)) = (job.env, job.service) else {
         return None;
     };
@@ -671,18 +698,20 @@ fn kubernetes_data<'a>(
         option_str(job.emit, key, Some(&env.name), Some(&service.name))
             .unwrap_or_else(|| default.to_string())
     };
-    Some(KubeData {
-        header,
-        config_name: format!("{}-config", service.name),
-        secret_name: format!("{}-secrets", service.name),
-        namespace,
-        labels,
+    Some((
+        KubeData {
+            header,
+            config_name: format!("{}-config", service.name),
+            secret_name: format!("{}-secrets", service.name),
+            namespace,
+            labels,
+            secret_store: opt("secret_store", "envdef"),
+            secret_store_kind: opt("secret_store_kind", "ClusterSecretStore"),
+            refresh_interval: opt("refresh_interval", "1h"),
+            secrets,
+        },
         data,
-        secret_store: opt("secret_store", "envdef"),
-        secret_store_kind: opt("secret_store_kind", "ClusterSecretStore"),
-        refresh_interval: opt("refresh_interval", "1h"),
-        secrets,
-    })
+    ))
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────
