@@ -287,7 +287,11 @@ fn plan<'m>(
                         errors.push(
                             Diagnostic::error(
                                 Code::EmitPathOutsideRoot,
-                                format!("emit path `{}` expands to `{path}`, which {reason}", emit.path),
+                                format!(
+                                    "emit path `{}` expands to `{}`, which {reason}",
+                                    emit.path.escape_debug(),
+                                    path.escape_debug()
+                                ),
                             )
                             .primary(emit.span, "this emit")
                             .help("emit paths are relative to the output directory and may not contain `..`, empty segments or a leading `/`"),

@@ -301,7 +301,11 @@ fn template_error(job: &Job<'_>, e: &RenderError) -> Diagnostic {
             "the `{}` template failed for environment `{env}`{}: {}{at}",
             job.emit.target,
             job.service.map(|s| format!(", service `{}`", s.name)).unwrap_or_default(),
-            e.reason()
+            match e.reason() {
+                RenderErrorReason::MissingVariable(Some(field)) =>
+                    format!("the template reads `{field}`, which the data does not have"),
+                other => other.to_string(),
+            }
         ),
     )
     .primary(job.emit.span, "this emit")
