@@ -80,7 +80,30 @@ pub fn check_file(
                 error,
             }
         })?;
-    let model = check::check(&program, &sources, &mut diagnostics);
+    // A half-parsed program only yields noise in later phases (a literal replaced by a
+    // placeholder after its error, a declaration dropped after a syntax error, and every
+    // use of it "unknown"). So when the syntax is broken, report the syntax errors and the
+    // import problems only, and do not check (Go and just do the same).
+    let syntax_broken = diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.code.as_str().starts_with("E01"));
+    let model = if syntax_broken {
+        let mut kept = Diagnostics::new();
+        for d in diagnostics.into_iter().filter(|d| {
+            d.code.as_str().starts_with("E00")
+                || d.code.as_str().starts_with("E01")
+                || matches!(
+                    d.code,
+                    Code::ImportUnreadable | Code::ImportCycle | Code::ImportLimit
+                )
+        }) {
+            kept.push(d);
+        }
+        diagnostics = kept;
+        None
+    } else {
+        check::check(&program, &sources, &mut diagnostics)
+    };
     if options.deny_warnings {
         diagnostics.deny_warnings();
     }

@@ -450,10 +450,12 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
     if has(Rule::kw_to) {
         return Diagnostic::error(
             Code::UnexpectedInput,
-            msg_found(format!("expected `to` and an output path after `emit {decl_name}`")),
+            msg_found(format!(
+                "expected `to` and an output path after `emit {decl_name}`"
+            )),
         )
         .primary(at, "expected `to`")
-        .help(format!("write `emit {decl_name} to \"PATH\"`, e.g. `emit dotenv to \"{{service}}/.env.{{env}}\"`"));
+        .help(format!("write `emit {decl_name} to \"PATH\"`"));
     }
     if (has(Rule::ident) || has(Rule::name)) && prev.is_some_and(|p| is_keyword(p.text)) {
         let what = match prev_text {
@@ -473,15 +475,12 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
     }
     if has(Rule::string) && prev.is_some_and(|p| matches!(p.text, "import" | "to" | "from")) {
         let what = match prev_text {
-            "import" => "the path to import, as a string",
-            "to" => "the output path, as a string",
-            _ => "a secret reference, as a string",
+            "import" => "the path to import as a string",
+            "to" => "the output path as a string",
+            _ => "a secret reference as a string",
         };
-        let mut d = Diagnostic::error(
-            Code::UnexpectedInput,
-            msg_found(format!("expected {what} after `{prev_text}`")),
-        )
-        .primary(at, "expected a string");
+        let mut d = Diagnostic::error(Code::UnexpectedInput, msg_found(format!("expected {what}")))
+            .primary(at, "expected a string");
         if found.is_some() && !found_text.starts_with('"') {
             d = d.help(format!("quote it: `\"{found_text}\"`"));
         }
@@ -512,7 +511,10 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         }
         return d;
     }
-    if has(Rule::block_close) && kind == Some(DeclKind::Service) && has(Rule::uses_decl) {
+    if has(Rule::block_close)
+        && kind == Some(DeclKind::Service)
+        && (has(Rule::uses_decl) || has(Rule::kw_uses))
+    {
         let mut d = Diagnostic::error(
             Code::UnexpectedInput,
             msg_found(format!(
@@ -538,6 +540,29 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
 
     // ── anything else: what could come here, in words ─────────────────────────────────
     let ends_here = has(Rule::EOI);
+    if ends_here
+        && matches!(
+            kind,
+            Some(DeclKind::Var | DeclKind::Secret | DeclKind::Flag)
+        )
+        && found.is_some()
+    {
+        let mut d = Diagnostic::error(
+            Code::UnexpectedInput,
+            format!(
+                "unexpected {found_desc} after the `{}` declaration of `{decl_name}`",
+                kind_word(kind.unwrap_or(DeclKind::Var))
+            ),
+        )
+        .primary(at, "expected a doc string, `{` or the next declaration");
+        d = d.help_opt(keyword_help().or_else(|| {
+            Some(
+                "a doc string is quoted, and each declaration starts with a keyword such as `var`, `env` or `emit`"
+                    .to_string(),
+            )
+        }));
+        return d;
+    }
     expected.retain(|e| *e != "the end of the declaration");
     let mut what = join_or(&expected);
     if ends_here {

@@ -214,7 +214,7 @@ fn unknown_declaration(file: FileId, text: &str, word_start: usize, word_end: us
         )
         .primary(span, "assignment outside an environment")
         .help(format!(
-            "values are assigned inside an environment: `env NAME {{ {word} = ... }}`; a default goes in the declaration: `var {word}: TYPE = ...`"
+            "assign it inside an environment (`env local {{ {word} = ... }}`) or give its declaration a default"
         )),
         Some(b':') => Diagnostic::error(
             Code::ExpectedDeclaration,

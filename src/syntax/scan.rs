@@ -131,6 +131,10 @@ struct Scanner<'a> {
     after_list: bool,
     /// The previous token was `abstract` at top level (so `env` continues the chunk).
     after_abstract: bool,
+    /// The previous token can end a declaration (a name, a literal, a closing bracket, `?`);
+    /// after `var`, `:`, `=`, `,` ... the declaration is unfinished, so a word at the start
+    /// of the next line continues it rather than starting an unknown declaration.
+    prev_can_end: bool,
 }
 
 /// Scans the whole file.
@@ -146,6 +150,7 @@ pub(crate) fn scan(file: FileId, text: &str) -> Scan {
         at_line_start: true,
         after_list: false,
         after_abstract: false,
+        prev_can_end: true,
     };
     s.run();
     s.out
@@ -240,6 +245,12 @@ impl Scanner<'_> {
                 }
             }
             self.last_token_end = self.pos;
+            self.prev_can_end = match b {
+                b'"' | b'/' | b')' | b']' | b'}' | b'>' | b'?' => true,
+                b if b.is_ascii_digit() => true,
+                b if is_word_start(b) => !is_continuation_word(&self.text[start..self.pos]),
+                _ => false,
+            };
         }
         if let Some(open) = self.stack.last().copied() {
             let end = self.text.len();
@@ -306,7 +317,7 @@ impl Scanner<'_> {
                 self.after_abstract = word == b"abstract";
                 return;
             }
-            if line_start && self.looks_like_unknown_declaration(end) {
+            if line_start && self.prev_can_end && self.looks_like_unknown_declaration(end) {
                 self.start_chunk(
                     start,
                     ChunkKind::Unknown {
@@ -330,7 +341,7 @@ impl Scanner<'_> {
                         == Some(ChunkKind::Decl(DeclKind::Service));
                 if !service_member {
                     let at = self.last_token_end;
-                    self.unclosed(at, "expected before this declaration");
+                    self.unclosed(at, "expected here, before the next declaration");
                     self.start_chunk(start, ChunkKind::Decl(kind));
                     self.after_abstract = word == b"abstract";
                     return;
@@ -485,6 +496,9 @@ impl Scanner<'_> {
                 self.span(top.at, top.at + 1),
                 format!("this `{}` is still open", top.byte as char),
             );
+            // Take it as the closer of the innermost bracket (the likely intent), so the
+            // same mistake is not reported again as an unclosed bracket.
+            self.stack.pop();
             self.poison(d);
         }
     }
@@ -546,6 +560,16 @@ impl Scanner<'_> {
             self.out.chunks.push(c);
         }
     }
+}
+
+/// Keywords after which a declaration must go on.
+fn is_continuation_word(word: &[u8]) -> bool {
+    DeclKind::from_keyword(word).is_some()
+        || OPERATOR_WORDS.contains(&word)
+        || matches!(
+            word,
+            b"extends" | b"to" | b"from" | b"matching" | b"len" | b"list" | b"uses"
+        )
 }
 
 /// Offset of the next `\n` at or after `from` (or the end of the text).
