@@ -284,10 +284,16 @@ fn prepare(
             ok
         }
         ExprKind::Unary { operand, .. } => prepare(operand, program, regexes, p, diagnostics),
-        ExprKind::Binary { lhs, rhs, .. } => {
+        ExprKind::Binary { op, lhs, rhs } => {
             let a = prepare(lhs, program, regexes, p, diagnostics);
             let b = prepare(rhs, program, regexes, p, diagnostics);
-            a && b
+            let names_ok = match op {
+                BinaryOp::Eq | BinaryOp::Ne | BinaryOp::In => {
+                    known_names(lhs, rhs, program, diagnostics)
+                }
+                _ => true,
+            };
+            a && b && names_ok
         }
         ExprKind::Matches { lhs, regex } => {
             let ok = prepare(lhs, program, regexes, p, diagnostics);
@@ -305,6 +311,64 @@ fn prepare(
             ok
         }
     }
+}
+
+/// `env == "prodution"` can never hold: a misspelt name silently disables a rule, so
+/// every string compared with `env` or `service` must name a declared one.
+fn known_names(
+    lhs: &ast::Expr,
+    rhs: &ast::Expr,
+    program: &Program,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    let (builtin, other) = match (&lhs.kind, &rhs.kind) {
+        (ExprKind::Env | ExprKind::Service, _) => (lhs, rhs),
+        (_, ExprKind::Env | ExprKind::Service) => (rhs, lhs),
+        _ => return true,
+    };
+    let is_env = matches!(builtin.kind, ExprKind::Env);
+    let literals: Vec<&ast::Expr> = match &other.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![other],
+    };
+    let mut ok = true;
+    for lit in literals {
+        let ExprKind::Literal(ast::Value {
+            kind: ast::ValueKind::Str(s),
+            ..
+        }) = &lit.kind
+        else {
+            continue;
+        };
+        let Some(name) = s.as_plain() else { continue };
+        let known: Vec<&str> = if is_env {
+            program.envs.keys().map(String::as_str).collect()
+        } else if program.services.is_empty() {
+            // The implicit service is named after the project, or `app`.
+            vec![program.project.as_ref().map_or("app", |p| p.text.as_str())]
+        } else {
+            program.services.keys().map(String::as_str).collect()
+        };
+        if known.contains(&name.as_str()) {
+            continue;
+        }
+        ok = false;
+        let what = if is_env { "environment" } else { "service" };
+        let help = crate::resolve::suggest::did_you_mean(&name, known.iter().copied())
+            .unwrap_or_else(|| format!("declared {what}s: {}", known.join(", ")));
+        diagnostics.push(
+            Diagnostic::error(
+                Code::UnknownEnvironment,
+                format!(
+                    "assertion compares `{}` with unknown {what} `{name}`",
+                    if is_env { "env" } else { "service" }
+                ),
+            )
+            .primary(lit.span, format!("no {what} of this name"))
+            .help(help),
+        );
+    }
+    ok
 }
 
 struct Ctx<'a> {

@@ -106,6 +106,9 @@ codes! {
     ReservedName = "E0212", "a declaration uses a reserved name";
     /// An `extends` chain longer than `MAX_EXTENDS_DEPTH`.
     ExtendsTooDeep = "E0213", "an `extends` chain is too long";
+    /// An assert compares `env` with a name that is not an environment (so the rule could
+    /// never apply there), or `service` with a name that is not a service.
+    UnknownEnvironment = "E0214", "an assert names an unknown environment or service";
 
     // ── E03xx: check ────────────────────────────────────────────────────────────────────
     /// A `matching /re/` pattern that does not compile (or is too big).
