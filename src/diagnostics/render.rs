@@ -5,13 +5,15 @@
 //! reports, each with its own source (kdl-rs does the same).
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 use super::{Diagnostic, Label, Severity};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// How human output looks.
 #[derive(Debug, Clone, Copy)]
@@ -115,14 +117,14 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 
 /// One miette report: the labels of one file plus related reports for the other files.
 #[derive(Debug)]
-struct Report {
+struct Report<'s> {
     code: String,
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Windowed<'s>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
+    related: Vec<Report<'s>>,
 }
 
 /// Labels drawn per diagnostic. A cycle through 10,000 environments would otherwise draw
@@ -137,8 +139,8 @@ const MAX_SNIPPET_LINE: usize = 1000;
 /// Longest message, help or note text rendered, in bytes (the middle is elided).
 const MAX_RENDERED_TEXT: usize = 4000;
 
-impl Report {
-    fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
+impl<'s> Report<'s> {
+    fn build(d: &Diagnostic, sources: &'s SourceMap) -> Report<'s> {
         let primary_file = d.primary_span().map(|s| s.file);
         // Primary labels first, then secondaries, at most MAX_RENDERED_LABELS in all.
         let mut shown: Vec<&Label> = d.labels.iter().filter(|l| l.primary).collect();
@@ -290,9 +292,64 @@ fn elide(text: &str) -> String {
     )
 }
 
-fn named(sources: &SourceMap, file: FileId) -> NamedSource<Arc<str>> {
-    let f = sources.get(file);
-    NamedSource::new(f.name.clone(), f.text.clone()).with_language("envdef")
+fn named(sources: &SourceMap, file: FileId) -> Windowed<'_> {
+    Windowed {
+        file: sources.get(file),
+    }
+}
+
+/// A source file as miette reads it, but windowed. miette's own `SourceCode` for `str`
+/// walks the text from its first byte to every span it shows, so each report on a big
+/// file cost time proportional to the offset (200 errors at the end of a 16 MB file took
+/// minutes). This finds the window — the span's line and the context lines above it —
+/// directly, lets miette lay out only that window, and shifts the result back into file
+/// coordinates, so what is drawn is exactly what miette would draw on the whole text.
+#[derive(Debug)]
+struct Windowed<'s> {
+    file: &'s SourceFile,
+}
+
+impl miette::SourceCode for Windowed<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.file.text;
+        let bytes = text.as_bytes();
+        let offset = span.offset().min(text.len());
+        let line_start = |at: usize| {
+            bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+        };
+        // One line more than the context: miette looks one byte before an empty span to
+        // decide where it ends, and the window must not cut that byte off.
+        let mut start = line_start(offset);
+        for _ in 0..=context_lines_before {
+            if start == 0 {
+                break;
+            }
+            start = line_start(start - 1);
+        }
+        // `start` is a line start, so this is a binary search and no column counting.
+        let first_line = self.file.line_col(start).line - 1;
+        let window: &'a str = &text[start..];
+        let local = SourceSpan::new((offset - start).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let contents = MietteSpanContents::new_named(
+            self.file.name.clone(),
+            inner.data(),
+            SourceSpan::new((start + inner.span().offset()).into(), inner.span().len()),
+            first_line + inner.line(),
+            inner.column(),
+            first_line + inner.line_count(),
+        )
+        .with_language("envdef");
+        Ok(Box::new(contents))
+    }
 }
 
 fn labels_in(labels: &[Label], file: Option<FileId>, sources: &SourceMap) -> Vec<LabeledSpan> {
@@ -327,15 +384,15 @@ fn clamp(span: Span, sources: &SourceMap) -> miette::SourceSpan {
     (start, end - start).into()
 }
 
-impl std::fmt::Display for Report {
+impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn std::fmt::Display>)
     }
@@ -445,4 +502,44 @@ pub fn json(d: &Diagnostic, sources: &SourceMap) -> String {
         notes: &d.notes,
     };
     serde_json::to_string(&value).expect("diagnostic JSON is always serialisable")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miette::SourceCode;
+
+    /// The windowed source reads exactly what miette's own `str` source reads, for every
+    /// span and context size (line breaks `\n` and `\r\n`).
+    #[test]
+    fn windowed_reads_match_miettes_whole_text_reads() {
+        let texts = [
+            "",
+            "a",
+            "one\ntwo\nthree\n",
+            "x\r\ny\r\n\r\nz",
+            "\n\n\nend",
+            "é€😀\nß\n",
+            "var A: int = 1\nenv e {\n  A = 2\n}\n\nassert A > 0\n",
+        ];
+        for text in texts {
+            let file = SourceFile::new("f".into(), "f".into(), text.to_string());
+            let windowed = Windowed { file: &file };
+            for start in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                for end in (start..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                    for context in 0..3 {
+                        let span = SourceSpan::new(start.into(), end - start);
+                        let a = text.read_span(&span, context, context).unwrap();
+                        let b = windowed.read_span(&span, context, context).unwrap();
+                        let what = format!("{text:?} {start}..{end} context {context}");
+                        assert_eq!(a.data(), b.data(), "{what}");
+                        assert_eq!(a.span(), b.span(), "{what}");
+                        assert_eq!(a.line(), b.line(), "{what}");
+                        assert_eq!(a.column(), b.column(), "{what}");
+                        assert_eq!(a.line_count(), b.line_count(), "{what}");
+                    }
+                }
+            }
+        }
+    }
 }
