@@ -14,6 +14,7 @@
 mod robustness {
     pub mod support;
 
+    mod fuzz_regressions;
     mod hostile;
     mod limits;
     mod output;

@@ -608,3 +608,19 @@ fn fifty_thousand_diagnostics_render_quickly() {
     json.expect_code(1).within(Duration::from_secs(60));
     assert_eq!(json.stdout.lines().count(), n);
 }
+
+#[test]
+fn diagnostics_at_the_end_of_a_big_file_render_quickly() {
+    // Regression: miette located every span by walking the text from its first byte, so
+    // 300 errors at the end of a 16 MB file took minutes to render.
+    let mut text = format!("# {}\n", "p".repeat(98)).repeat(150_000);
+    for i in 0..300 {
+        text.push_str(&format!("vra X{i}: int = 1\n"));
+    }
+    assert!(text.len() as u64 <= envdef::source::MAX_SOURCE_BYTES);
+    let run = check_source(&text);
+    run.expect_code(1)
+        .within(Duration::from_secs(30))
+        .stderr_contains("300 errors emitted")
+        .stderr_contains(":150001:");
+}

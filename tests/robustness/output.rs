@@ -269,3 +269,31 @@ fn compile_check_on_a_broken_tree_writes_nothing() {
     assert!(matches!(run.code, Some(1 | 2)), "{run:?}");
     assert_eq!(artifacts(dir.path()), before);
 }
+
+#[test]
+fn names_and_paths_too_long_for_the_file_system_are_exit_2() {
+    // A 300-byte file name (most file systems stop at 255) and a 6,000-byte path.
+    for (source, what) in [
+        (
+            format!(
+                "var A: int = 1\nenv {} {{}}\nemit dotenv to \"{{env}}.env\"\n",
+                "e".repeat(300)
+            ),
+            "File name too long",
+        ),
+        (
+            format!(
+                "var A: int = 1\nenv e {{}}\nemit dotenv to \"{}/x.env\"\n",
+                vec!["d"; 3000].join("/")
+            ),
+            "too long",
+        ),
+    ] {
+        let dir = temp();
+        std::fs::write(dir.path().join("main.envdef"), &source).unwrap();
+        let run = envdef(dir.path(), &["compile", "main.envdef"]);
+        run.expect_code(2);
+        assert!(run.stderr.contains(what), "{}", run.stderr);
+        assert_eq!(files(dir.path()), ["main.envdef"], "nothing left behind");
+    }
+}
