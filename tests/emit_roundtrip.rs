@@ -307,12 +307,31 @@ fn emit_one(value: &str, targets: &[&str]) -> Result<Vec<Artifact>, Vec<&'static
     }
 }
 
+/// python-dotenv's `\$\{[^}:]*(:-[^}]*)?\}`, written independently of the emitter.
+fn python_dotenv_expands(v: &str) -> bool {
+    let chars: Vec<char> = v.chars().collect();
+    (0..chars.len()).any(|i| {
+        if chars.get(i..i + 2) != Some(&['$', '{']) {
+            return false;
+        }
+        let mut j = i + 2;
+        while j < chars.len() && chars[j] != '}' && chars[j] != ':' {
+            j += 1;
+        }
+        match chars.get(j) {
+            Some('}') => true,
+            Some(':') => chars.get(j + 1) == Some(&'-') && chars[j + 2..].contains(&'}'),
+            _ => false,
+        }
+    })
+}
+
 /// Mirrors docs/targets.md: the values .env cannot carry portably.
 fn dotenv_must_reject(v: &str) -> bool {
     let has_single = v.contains('\'');
     v.contains('\0')
         || v.contains('\r')
-        || v.contains("${")
+        || python_dotenv_expands(v)
         || (!has_single && (v.contains("\\\\") || v.ends_with('\\')))
         || (has_single && v.contains(['"', '\\', '$', '`']))
 }

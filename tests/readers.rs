@@ -579,3 +579,139 @@ fn kubernetes_manifests_validate() {
         );
     }
 }
+
+// ── refusals are justified ─────────────────────────────────────────────────────────────
+
+/// What each reader makes of `X=<line>` in each file: `None` when it fails or has no `X`.
+fn read_x_everywhere(r: &Readers, files: &[PathBuf]) -> Vec<[Option<String>; 4]> {
+    let python: Vec<Option<String>> = serde_json::from_str(&run_cmd(
+        Command::new(r.bin("python"))
+            .arg("-c")
+            .arg(
+                "import json, sys\nfrom dotenv import dotenv_values\nout = []\n\
+                 for p in sys.argv[1:]:\n    try:\n        out.append(dotenv_values(p).get('X'))\n    except Exception:\n        out.append(None)\n\
+                 print(json.dumps(out))",
+            )
+            .args(files)
+            .env_clear(),
+    ))
+    .unwrap();
+    let node: Vec<Option<String>> = serde_json::from_str(&run_cmd(
+        Command::new("node")
+            .arg("-e")
+            .arg(
+                "const d = require('dotenv'); const fs = require('fs');\n\
+                 const out = process.argv.slice(1).map(p => { try { const v = d.parse(fs.readFileSync(p)).X; return v === undefined ? null : v; } catch (e) { return null; } });\n\
+                 process.stdout.write(JSON.stringify(out));",
+            )
+            .args(files)
+            .env("NODE_PATH", r.root.join("node/node_modules")),
+    ))
+    .unwrap();
+    let mut script = String::new();
+    for f in files {
+        script.push_str(&format!(
+            "( set -a; . '{}' && printf 'ok%s\\0' \"$X\" ) 2>/dev/null || printf 'err\\0'\n",
+            f.display()
+        ));
+    }
+    let sh_out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let sh: Vec<Option<String>> = String::from_utf8_lossy(&sh_out.stdout)
+        .split('\0')
+        .take(files.len())
+        .map(|s| s.strip_prefix("ok").map(str::to_string))
+        .collect();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let dotenvy = std::fs::read(f).ok().and_then(|bytes| {
+                dotenvy::from_read_iter(bytes.as_slice())
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()
+                    .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "X").map(|(_, v)| v))
+            });
+            [
+                python[i].clone(),
+                node[i].clone(),
+                sh.get(i).cloned().flatten(),
+                dotenvy,
+            ]
+        })
+        .collect()
+}
+
+/// Every value envdef refuses for .env (E0403) really has no encoding — bare, single- or
+/// double-quoted — that python-dotenv, Node dotenv, sh, dotenvy and compose all read back
+/// exactly: the rules refuse nothing that could have been written.
+#[test]
+fn every_refused_dotenv_value_breaks_some_reader_in_every_quoting() {
+    let Some(r) = readers() else { return };
+    let portable = dotenv_portable(corpus());
+    let refused: Vec<String> = corpus()
+        .into_iter()
+        .filter(|v| !portable.contains(v))
+        .collect();
+    assert!(refused.len() > 20, "only {} refused values", refused.len());
+    let dir = tempfile::tempdir().unwrap();
+    let encodings: [(&str, fn(&str) -> String); 3] = [
+        ("bare", |v| v.to_string()),
+        ("single", |v| format!("'{v}'")),
+        ("double", |v| format!("\"{v}\"")),
+    ];
+    let mut files = Vec::new();
+    for (e, (name, encode)) in encodings.iter().enumerate() {
+        for (i, v) in refused.iter().enumerate() {
+            let path = dir.path().join(format!("{name}-{i}.env"));
+            std::fs::write(&path, format!("X={}\nAFTER=1\n", encode(v))).unwrap();
+            files.push((e, i, path));
+        }
+    }
+    let paths: Vec<PathBuf> = files.iter().map(|(_, _, p)| p.clone()).collect();
+    let results = read_x_everywhere(&r, &paths);
+    let mut survivors = Vec::new();
+    for ((e, i, path), readings) in files.iter().zip(&results) {
+        let value = &refused[*i];
+        if readings
+            .iter()
+            .any(|got| got.as_deref() != Some(value.as_str()))
+        {
+            continue;
+        }
+        // The four agree: only compose can still break this encoding.
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            format!(
+                "services:\n  x:\n    image: busybox\n    env_file: [{}]\n",
+                path.file_name().unwrap().to_string_lossy()
+            ),
+        )
+        .unwrap();
+        let out = Command::new(r.compose())
+            .current_dir(dir.path())
+            .env_clear()
+            .args(["-f", "compose.yaml", "config", "--format", "json"])
+            .output()
+            .unwrap();
+        let compose = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|j| {
+                j["services"]["x"]["environment"]["X"]
+                    .as_str()
+                    .map(|s| s.replace("$$", "$"))
+            });
+        if out.status.success() && compose.as_deref() == Some(value.as_str()) {
+            survivors.push(format!("{value:?} written {}", encodings[*e].0));
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "values envdef refuses that every reader reads back exactly in some quoting: {survivors:#?}"
+    );
+}

@@ -11,7 +11,8 @@
 //!    escapes and `$`, so the value must hold no `"`, `\`, `$` or backtick.
 //!
 //! Rejected everywhere: NUL (no environment can hold it), CR (Node turns it into LF),
-//! and `${` (python-dotenv expands it in every quoting style).
+//! and `${…}` (python-dotenv expands it in every quoting style; a `${` with no closing `}`
+//! is literal to it).
 
 use std::borrow::Cow;
 
@@ -29,8 +30,8 @@ pub(crate) fn quote(value: &str) -> Result<Cow<'_, str>, Unportable> {
     if value.contains('\r') {
         return Err("contains a carriage return, which Node dotenv reads as a newline");
     }
-    if value.contains("${") {
-        return Err("contains `${`, which python-dotenv expands in every quoting style");
+    if python_dotenv_expands(value) {
+        return Err("contains `${…}`, which python-dotenv expands in every quoting style");
     }
     if !value.contains('\'') {
         if value.contains("\\\\") {
@@ -64,6 +65,27 @@ pub(crate) fn quote(value: &str) -> Result<Cow<'_, str>, Unportable> {
     out.push_str(value);
     out.push('"');
     Ok(Cow::Owned(out))
+}
+
+/// Whether python-dotenv's interpolation pattern `\$\{[^}:]*(:-[^}]*)?\}` matches anywhere:
+/// a `${` with a closing `}` and no `:` before it (unless the `:` starts `:-`). A `${`
+/// without one is read back literally, so only this shape is refused.
+pub(crate) fn python_dotenv_expands(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut from = 0;
+    while let Some(found) = value[from..].find("${") {
+        let start = from + found + 2;
+        let rest = &bytes[start..];
+        match rest.iter().position(|&b| b == b'}' || b == b':') {
+            Some(i) if rest[i] == b'}' => return true,
+            Some(i) if rest.get(i + 1) == Some(&b'-') && rest[i + 2..].contains(&b'}') => {
+                return true
+            }
+            _ => {}
+        }
+        from = start - 1;
+    }
+    false
 }
 
 /// Bytes no reader interprets when unquoted (the empty value is bare too).
@@ -129,5 +151,12 @@ mod tests {
         ] {
             assert!(quote(bad).is_err(), "{bad:?}");
         }
+        // python-dotenv only expands `${…}` with a closing brace.
+        assert_eq!(quote("cost ${").unwrap(), "'cost ${'");
+        assert_eq!(quote("${a:b}").unwrap(), "'${a:b}'");
+        assert!(quote("${a:-b}").is_err());
+        assert!(quote("${a:-b").is_ok());
+        assert!(quote("${${x}").is_err());
+        assert!(quote("${:${x}").is_err());
     }
 }
