@@ -67,7 +67,9 @@ fn lex(text: &str, start: usize, end: usize) -> Vec<Tok<'_>> {
                 && (b[i].is_ascii_alphanumeric()
                     || b[i] == b'_'
                     || b[i] == b'-'
-                    || b[i] == b'.' && i + 1 < end && b[i + 1] != b'.')
+                    || b[i] == b'.'
+                        && i + 1 < end
+                        && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_'))
             {
                 i += 1;
             }
@@ -354,7 +356,7 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         .primary(at, "expected a number")
         .help("a range needs both bounds: `1..=10` (inclusive) or `1..10` (half-open)");
     }
-    if has(Rule::range_lit) {
+    if has(Rule::range_lit) || (prev_text == "in" && has(Rule::number) && !has(Rule::expr)) {
         return Diagnostic::error(
             Code::MalformedRange,
             msg_found(format!("expected a range after `{prev_text}`")),
@@ -421,6 +423,16 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         d = d.help(format!("attributes are written `{prev_text} = VALUE`"));
         return d;
     }
+    if found_text == "==" && kind == Some(DeclKind::Env) {
+        return Diagnostic::error(
+            Code::UnexpectedInput,
+            format!("expected `=` after `{prev_text}` in environment `{decl_name}`, found `==`"),
+        )
+        .primary(at, "`==` compares")
+        .help(format!(
+            "an assignment uses a single `=`: `{prev_text} = ...`; `==` is for asserts"
+        ));
+    }
     if has(Rule::number) && has(Rule::bool_lit) && !has(Rule::expr) {
         let after = if prev_text.is_empty() {
             String::new()
@@ -432,7 +444,13 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
             msg_found(format!("expected a value{after}")),
         )
         .primary(at, "expected a value");
-        if is_word(found_text) && found.is_some() {
+        if found_text == "."
+            && found_idx
+                .and_then(|i| tokens.get(i + 1))
+                .is_some_and(|t| t.text.bytes().all(|b| b.is_ascii_digit()))
+        {
+            d = d.help("a float has digits on both sides of `.`: write `0.5`, not `.5`");
+        } else if is_word(found_text) && found.is_some() {
             d = d.help(format!("a string value is quoted: `\"{found_text}\"`"));
         } else {
             d = d.help("a value is a string `\"...\"`, a number, a duration like `30s`, `true`/`false` or a list `[...]`");
@@ -550,11 +568,17 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         let mut d = Diagnostic::error(
             Code::UnexpectedInput,
             format!(
-                "unexpected {found_desc} after the `{}` declaration of `{decl_name}`",
+                "unexpected {} after the `{}` declaration of `{decl_name}`",
+                found_desc.trim_start_matches("the "),
                 kind_word(kind.unwrap_or(DeclKind::Var))
             ),
         )
         .primary(at, "expected a doc string, `{` or the next declaration");
+        if found_text == "." && prev_text.bytes().last().is_some_and(|b| b.is_ascii_digit()) {
+            return d.help(format!(
+                "a float has digits on both sides of `.`: `{prev_text}.0`"
+            ));
+        }
         d = d.help_opt(keyword_help().or_else(|| {
             Some(
                 "a doc string is quoted, and each declaration starts with a keyword such as `var`, `env` or `emit`"
@@ -580,7 +604,10 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         _ => String::new(),
     };
     let message = if what.is_empty() {
-        format!("unexpected {found_desc}{context}")
+        format!(
+            "unexpected {}{context}",
+            found_desc.trim_start_matches("the ")
+        )
     } else {
         format!("expected {what}{context}, found {found_desc}")
     };

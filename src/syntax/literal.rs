@@ -235,6 +235,20 @@ pub(crate) fn number(file: FileId, raw: &str, at: usize) -> Result<ValueKind, Di
         .primary(span, "not a decimal number")
         .help("write the number in decimal"));
     }
+    if let Some(d) = fractional_duration(raw, body, span) {
+        return Err(d);
+    }
+    let mant_end = body
+        .find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.'))
+        .unwrap_or(body.len());
+    if matches!(&body[mant_end..], "e" | "E" | "e+" | "e-" | "E+" | "E-") {
+        return Err(Diagnostic::error(
+            Code::InvalidNumber,
+            format!("`{raw}` is not a number: the exponent has no digits"),
+        )
+        .primary(span, "incomplete exponent")
+        .help(format!("write the exponent's digits, e.g. `{}3`", raw)));
+    }
     let d = duration(file, body, body_at)?;
     if negative {
         return Err(Diagnostic::error(
@@ -448,4 +462,46 @@ fn duration(file: FileId, body: &str, at: usize) -> Result<DurationLit, Diagnost
         parts.push((n, rank));
     }
     Ok(DurationLit { millis: total })
+}
+
+/// `1.5h`: durations have no fractions; suggest the exact whole-unit spelling.
+fn fractional_duration(raw: &str, body: &str, span: Span) -> Option<Diagnostic> {
+    let unit_start = body.find(|c: char| c.is_ascii_alphabetic())?;
+    let (num, unit) = body.split_at(unit_start);
+    if !num.contains('.') {
+        return None;
+    }
+    let mut d = Diagnostic::error(
+        Code::InvalidDuration,
+        format!("invalid duration `{raw}`: a duration has no fractions"),
+    )
+    .primary(span, "fractional duration");
+    let per = UNITS.iter().find(|(u, _)| *u == unit).map(|(_, ms)| *ms);
+    let value: Option<f64> = num.replace('_', "").parse().ok();
+    if let (Some(per), Some(value)) = (per, value) {
+        let millis = value * per as f64;
+        if millis.fract() == 0.0 && millis >= 1.0 && millis < 1e15 {
+            d = d.help(format!(
+                "use smaller units: `{}`",
+                canonical_duration(millis as u64)
+            ));
+            return Some(d);
+        }
+    }
+    Some(d.help("use whole numbers of smaller units, e.g. `1h30m` or `1500ms`"))
+}
+
+/// The canonical, largest-first spelling of a duration (`5400000` ms → `1h30m`).
+pub(crate) fn canonical_duration(mut millis: u64) -> String {
+    if millis == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    for (unit, per) in UNITS {
+        if millis >= *per {
+            out.push_str(&format!("{}{unit}", millis / per));
+            millis %= per;
+        }
+    }
+    out
 }
