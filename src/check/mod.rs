@@ -331,7 +331,7 @@ fn warnings(
         }
     }
     // W0301: a shared declaration no service uses (only meaningful with explicit services).
-    if !program.services.is_empty() {
+    if !program.services.is_empty() && program.unresolved_uses == 0 {
         let mut used = vec![false; program.vars.len()];
         for svc in program.services.values() {
             for (id, _) in &svc.uses {

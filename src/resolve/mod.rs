@@ -49,6 +49,9 @@ pub struct Program {
     pub env_order: Vec<usize>,
     pub asserts: Vec<ast::AssertDecl>,
     pub emits: Vec<ast::EmitDecl>,
+    /// `uses` names that did not resolve (reported); "unused variable" warnings would be
+    /// unreliable noise next to them.
+    pub unresolved_uses: usize,
 }
 
 /// One variable, secret or flag.
@@ -215,13 +218,19 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
         env_order: Vec::new(),
         asserts: Vec::new(),
         emits: Vec::new(),
+        unresolved_uses: 0,
     };
     let mut env_decls = Vec::new();
     let mut service_members = Vec::new();
     for item in items {
         match item {
             ast::Item::Project(p) => match &program.project {
-                Some(first) => diagnostics.push(duplicate("project", &p.name, first.span)),
+                Some(first) => diagnostics.push(
+                    Diagnostic::error(Code::DuplicateDeclaration, "the project is named twice")
+                        .primary(p.name.span, "named again here")
+                        .secondary(first.span, "first named here")
+                        .help("a fleet has one `project` name; keep it in the root file"),
+                ),
                 None => program.project = Some(p.name),
             },
             ast::Item::Import(_) => {}
@@ -292,10 +301,18 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
     program
 }
 
+/// `what` is the kind of declaration; `{}` in it is replaced by the quoted name
+/// (`variable {} of service `api``), else the name follows it.
 fn duplicate(what: &str, name: &ast::Ident, first: Span) -> Diagnostic {
+    let quoted = format!("`{}`", name.text);
+    let subject = if what.contains("{}") {
+        what.replace("{}", &quoted)
+    } else {
+        format!("{what} {quoted}")
+    };
     Diagnostic::error(
         Code::DuplicateDeclaration,
-        format!("{what} `{}` is declared twice", name.text),
+        format!("{subject} is declared twice"),
     )
     .primary(name.span, "declared again here")
     .secondary(first, "first declared here")
@@ -357,7 +374,7 @@ fn declare_var(
     if let Some(first) = program.vars.get(&qualified) {
         let what = if owner.is_some() {
             format!(
-                "{} of service `{}`",
+                "{} {{}} of service `{}`",
                 decl.kind_word(),
                 program.services[owner.unwrap_or(0)].name.text
             )
@@ -456,7 +473,21 @@ fn bind_assignments(
                                 .iter()
                                 .map(|id| program.var(*id).name.text.as_str())
                                 .collect();
-                            suggest::did_you_mean(&target.name.text, own)
+                            suggest::did_you_mean(&target.name.text, own).or_else(|| {
+                                // The name may belong to another service.
+                                program
+                                    .vars
+                                    .iter()
+                                    .find(|(_, v)| {
+                                        v.owner.is_some() && v.name.text == target.name.text
+                                    })
+                                    .map(|(q, _)| {
+                                        format!(
+                                            "`{}` is declared in another service; write `{q}`",
+                                            target.name.text
+                                        )
+                                    })
+                            })
                         };
                         diagnostics.push(
                             Diagnostic::error(
