@@ -408,7 +408,8 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
     } else {
         "envdef compile"
     };
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "error: {} artifact{} not current ({}); run `{fix}` and commit the result",
         problems.len(),
         if problems.len() == 1 { " is" } else { "s are" },

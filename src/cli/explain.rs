@@ -63,7 +63,7 @@ fn explain(ui: &Ui, args: ExplainArgs) -> Result<Status, Status> {
         env,
     };
     if ui.is_json() {
-        println!("{}", explanation.json(var));
+        let _ = writeln!(std::io::stdout(), "{}", explanation.json(var));
     } else {
         let text = explanation.human(var, Paint(ui.color_stdout));
         let _ = std::io::stdout().lock().write_all(text.as_bytes());

@@ -16,7 +16,8 @@ use crate::FsLoader;
 #[derive(Debug, Args)]
 pub struct FmtArgs {
     /// Source files (default: the only `*.envdef` in the current directory). Imports are
-    /// not followed; name every file to format.
+    /// not followed; name every file to format. `-` reads stdin and writes the formatted
+    /// text to stdout (for editors).
     pub files: Vec<PathBuf>,
     /// Write nothing; print a diff and exit 1 if a file is not formatted.
     #[arg(long)]
@@ -35,6 +36,9 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Status {
     } else {
         args.files
     };
+    if files.len() == 1 && files[0] == Path::new("-") {
+        return stdin(ui, args.check);
+    }
     let mut status = Status::Ok;
     let mut worse = |s: Status| {
         status = match (status, s) {
@@ -47,6 +51,51 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Status {
         worse(one(ui, path, args.check));
     }
     status
+}
+
+/// `envdef fmt -`: stdin → stdout (nothing on stdout when it does not parse).
+fn stdin(ui: &Ui, check: bool) -> Status {
+    use std::io::{Read, Write};
+    let mut bytes = Vec::new();
+    if let Err(err) = std::io::stdin().read_to_end(&mut bytes) {
+        ui.tool_error(&format!("cannot read stdin: {err}"));
+        return Status::ToolError;
+    }
+    let text = match crate::source::decode_source(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            ui.tool_error(&format!("stdin: {err}"));
+            return Status::ToolError;
+        }
+    };
+    let mut sources = SourceMap::new();
+    let id = sources.add(SourceFile::new(
+        PathBuf::from("<stdin>"),
+        "<stdin>".to_string(),
+        text.clone(),
+    ));
+    match crate::fmt::format(id, &text) {
+        Ok(formatted) if check => {
+            if formatted == text {
+                Status::Ok
+            } else {
+                let diff = similar::TextDiff::from_lines(&text, &formatted)
+                    .unified_diff()
+                    .header("<stdin>", "<stdin> (formatted)")
+                    .to_string();
+                print!("{diff}");
+                Status::Failed
+            }
+        }
+        Ok(formatted) => {
+            let _ = std::io::stdout().lock().write_all(formatted.as_bytes());
+            Status::Ok
+        }
+        Err(diagnostics) => {
+            ui.diagnostics(&diagnostics, &sources);
+            Status::Failed
+        }
+    }
 }
 
 fn one(ui: &Ui, path: &Path, check: bool) -> Status {
@@ -84,7 +133,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
             .context_radius(3)
             .header(&name, &format!("{name} (formatted)"))
             .to_string();
-        print!("{diff}");
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
         ui.status(&format!("{name}: not formatted"));
         return Status::Failed;
     }

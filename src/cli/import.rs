@@ -91,7 +91,7 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     }
     match &args.output {
         None => {
-            print!("{}", draft.source);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), draft.source.as_bytes());
         }
         Some(out) => {
             if out.exists() && !args.force {
@@ -139,8 +139,11 @@ fn warn(ui: &Ui, message: &str) {
             "help": null,
             "notes": [],
         });
-        eprintln!("{value}");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{value}\n").as_bytes());
     } else {
-        eprintln!("warning: {message}");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("warning: {message}\n").as_bytes(),
+        );
     }
 }

@@ -95,16 +95,19 @@ impl Ui {
                     "help": null,
                     "notes": [],
                 });
-                println!("{value}");
+                // Never `println!`: it panics when stdout is closed or full.
+                let _ = writeln!(std::io::stdout(), "{value}");
             }
-            Format::Human => eprintln!("error: {message}"),
+            Format::Human => {
+                let _ = writeln!(std::io::stderr(), "error: {message}");
+            }
         }
     }
 
     /// A progress or summary line for humans (suppressed by `--quiet` and in JSON mode).
     pub fn status(&self, message: &str) {
         if !self.quiet && !self.is_json() {
-            eprintln!("{message}");
+            let _ = writeln!(std::io::stderr(), "{message}");
         }
     }
 }
