@@ -297,3 +297,44 @@ fn names_and_paths_too_long_for_the_file_system_are_exit_2() {
         assert_eq!(files(dir.path()), ["main.envdef"], "nothing left behind");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_full_or_closed_stdout_or_stderr_never_panics() {
+    // Regression: `eprintln!`/`println!` panic when the stream cannot be written, so
+    // `envdef check missing.envdef 2>/dev/full` exited 101 with a panic instead of 2.
+    let dir = compiled_project();
+    std::fs::write(dir.path().join("bad.envdef"), "var A: int = \"x\"\n").unwrap();
+    for (args, code) in [
+        ("check missing.envdef", 2),
+        ("check --format json missing.envdef", 2),
+        ("check bad.envdef", 1),
+        ("check --format json bad.envdef", 1),
+        ("compile shop.envdef", 0),
+        ("compile --check shop.envdef", 0),
+    ] {
+        for redirect in [
+            "2>/dev/full",
+            ">/dev/full",
+            ">&-",
+            "2>&-",
+            ">/dev/full 2>&1",
+        ] {
+            if redirect.contains("/dev/full") && !Path::new("/dev/full").exists() {
+                continue;
+            }
+            let mut cmd = Command::new("sh");
+            cmd.arg("-c")
+                .arg(format!("\"$0\" {args} {redirect}"))
+                .arg(super::support::bin());
+            let run = run_command(cmd, dir.path(), Duration::from_secs(30));
+            assert_eq!(
+                run.code,
+                Some(code),
+                "envdef {args} {redirect}: exit {:?}\n{}",
+                run.code,
+                run.stderr
+            );
+        }
+    }
+}
