@@ -526,6 +526,26 @@ fn cli_check_rewrite_and_syntax_errors() {
         broken
     );
 
+    // `-`: stdin → stdout, for editors.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(messy.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), formatted);
+
     let (code, _, stderr) = envdef(dir.path(), &["fmt", "missing.envdef"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read `missing.envdef`"), "{stderr}");
