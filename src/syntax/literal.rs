@@ -480,7 +480,7 @@ fn fractional_duration(raw: &str, body: &str, span: Span) -> Option<Diagnostic> 
     let value: Option<f64> = num.replace('_', "").parse().ok();
     if let (Some(per), Some(value)) = (per, value) {
         let millis = value * per as f64;
-        if millis.fract() == 0.0 && millis >= 1.0 && millis < 1e15 {
+        if millis.fract() == 0.0 && (1.0..1e15).contains(&millis) {
             d = d.help(format!(
                 "use smaller units: `{}`",
                 canonical_duration(millis as u64)
