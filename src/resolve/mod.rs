@@ -400,7 +400,13 @@ fn bind_uses(
     diagnostics: &mut Diagnostics,
 ) {
     for name in uses.names {
-        match program.lookup(&name.text, Some(svc)) {
+        // `uses` names shared declarations; a service's own variables are its anyway, so
+        // naming one there is accepted as a no-op (and a shared one of the same name is
+        // still the shared one, which makes the two collide visibly in E0321).
+        let found = program
+            .lookup(&name.text, None)
+            .or_else(|| program.lookup(&name.text, Some(svc)));
+        match found {
             Some(id) => {
                 let entry = &mut program.services[svc];
                 let already = entry.own.contains(&id) || entry.uses.iter().any(|(u, _)| *u == id);
