@@ -542,3 +542,36 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
     let plain = envdef(dir.path(), &["compile", "--check"]);
     assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
 }
+
+/// The hooks in `.pre-commit-hooks.yaml` run commands this binary accepts, and
+/// `envdef-check` passes on a freshly compiled project and fails on a hand edit.
+#[test]
+fn pre_commit_hooks_run_real_commands() {
+    let text = read(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"));
+    let hooks: Vec<serde_yaml::Value> = serde_yaml::from_str(&text).unwrap();
+    let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["envdef-check", "envdef-fmt-check"]);
+    let dir = project(SRC);
+    expect_code(&envdef(dir.path(), &["compile", "-q"]), 0);
+    for hook in &hooks {
+        let entry: Vec<&str> = hook["entry"].as_str().unwrap().split_whitespace().collect();
+        assert_eq!(entry[0], "envdef");
+        let mut args = entry[1..].to_vec();
+        if hook["pass_filenames"].as_bool() != Some(false) {
+            args.push(SRC);
+        }
+        let run = envdef(dir.path(), &args);
+        // 0 or 1 are verdicts; 2 would mean the hook's command line is wrong.
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {}", run.stderr);
+    }
+    let check: Vec<&str> = hooks[0]["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .collect();
+    expect_code(&envdef(dir.path(), &check), 0);
+    let target = dir.path().join("api/.env.local");
+    std::fs::write(&target, read(&target) + "EXTRA=1\n").unwrap();
+    expect_code(&envdef(dir.path(), &check), 1);
+}
