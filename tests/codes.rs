@@ -91,12 +91,20 @@ fn golden_texts() -> Vec<(PathBuf, String)> {
     out
 }
 
+/// Codes that never reach a diagnostic object. E0001: an unreadable root file is a tool
+/// failure (`error: cannot read ...`, exit 2, `"code": null` in JSON), tested in
+/// `tests/robustness/hostile.rs`; unreadable imports are E0201.
+const NOT_RENDERED: &[&str] = &["E0001"];
+
 #[test]
 fn every_code_appears_in_a_golden() {
     let goldens = golden_texts();
     let mut missing = Vec::new();
     for code in Code::ALL {
         let s = code.as_str();
+        if NOT_RENDERED.contains(&s) {
+            continue;
+        }
         // As printed by the human renderer (`E0201`) or in JSON (`"code":"E0201"`).
         if !goldens.iter().any(|(_, text)| text.contains(s)) {
             missing.push(format!("{s} ({})", code.summary()));
