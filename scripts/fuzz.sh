@@ -58,7 +58,13 @@ echo "seeds: $(ls "$seeds" | wc -l) files in $seeds" >&2
 cd fuzz
 # No sanitizer: envdef forbids unsafe code, so ASan would only slow the search down;
 # debug assertions and overflow checks stay on.
-cargo fuzz build -s none -a
+# Build once, then run the binaries directly: `cargo fuzz run` would rebuild whenever the
+# tree changes under a long campaign.
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+  cargo fuzz build -s none -a
+fi
+triple=$(rustc -vV | sed -n 's/^host: //p')
+bin_dir="${CARGO_TARGET_DIR:-target}/$triple/release"
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
@@ -66,7 +72,8 @@ for t in "${targets[@]}"; do
   # -timeout: an input running longer than 10 s is a hang; -rss_limit_mb: memory blow-ups
   # are crashes; -max_len: room for real files, small enough to stay fast.
   # shellcheck disable=SC2086
-  if ! cargo fuzz run -s none -a "$t" "corpus/$t" "$root/$seeds" -- \
+  if ! "$bin_dir/$t" "corpus/$t" "$root/$seeds" \
+      -artifact_prefix="artifacts/$t/" \
       -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
       -dict=envdef.dict -print_final_stats=1 ${FUZZ_ARGS:-} 2>&1 | tee "fuzz-$t.log"; then
     status=1
