@@ -309,7 +309,10 @@ fn template_error(job: &Job<'_>, e: &RenderError) -> Diagnostic {
         ),
     )
     .primary(job.emit.span, "this emit")
-    .help("in strict mode every field a template names must exist; see docs/targets.md for the data shape")
+    .help_opt(matches!(e.reason(), RenderErrorReason::MissingVariable(_)).then(|| {
+        "in strict mode every field a template names must exist; see docs/targets.md for the data shape"
+            .to_string()
+    }))
 }
 
 thread_local! {
