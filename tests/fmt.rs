@@ -627,7 +627,7 @@ fn comments_and_newlines_anywhere() {
         "emit dotenv to \"out/{env}.env\" { header = \"h\" }",
     ];
     let mut parsed = 0;
-    for seed in 1..=2000u64 {
+    for seed in 1..=800u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let mut text = String::new();
         for decl in DECLS {
@@ -655,5 +655,5 @@ fn comments_and_newlines_anywhere() {
         std::fs::write(&path, &text).unwrap();
         assert!(assert_fmt_properties(tmp.path(), &path), "seed {seed}");
     }
-    assert!(parsed >= 80, "only {parsed} of 2000 inputs parsed");
+    assert!(parsed >= 30, "only {parsed} of 800 inputs parsed");
 }
