@@ -8,7 +8,7 @@
 //! Also home of the helpers `diff`, `explain` and `list` share (loading the model, errors
 //! about names given on the command line).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -207,8 +207,10 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         (args.envs.is_empty() || a.env.is_empty() || args.envs.contains(&a.env))
             && (args.targets.is_empty() || args.targets.contains(&a.target))
     };
+    // Every produced path, selected or not: what is not among them is an orphan.
+    let produced: HashSet<PathBuf> = artifacts.iter().map(|a| a.path.clone()).collect();
     let (chosen, skipped): (Vec<Artifact>, Vec<Artifact>) =
-        artifacts.iter().cloned().partition(|a| selected(a));
+        artifacts.into_iter().partition(|a| selected(a));
     let root = output_root(&loaded.path, args.out.as_deref());
     let matcher = HeaderMatcher {
         marker: HEADER_MARKER.to_string(),
@@ -216,7 +218,6 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned()),
     };
-    let produced: HashSet<PathBuf> = artifacts.iter().map(|a| a.path.clone()).collect();
 
     let io = |err: workflow::WorkflowError| {
         ui.tool_error(&err.to_string());
@@ -335,12 +336,12 @@ fn report_compile(
 
 fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Status {
     let mut out = std::io::stdout().lock();
-    let artifact_of = |rel: &Path| {
-        plan.files
-            .iter()
-            .find(|f| f.artifact.path == rel)
-            .map(|f| f.artifact)
-    };
+    let by_path: HashMap<&Path, &Artifact> = plan
+        .files
+        .iter()
+        .map(|f| (f.artifact.path.as_path(), f.artifact))
+        .collect();
+    let artifact_of = |rel: &Path| by_path.get(rel).copied();
     if ui.is_json() {
         for p in problems {
             let a = artifact_of(&p.path);
