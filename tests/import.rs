@@ -376,6 +376,19 @@ fn interpolation_of_earlier_keys_is_kept() {
         "{}",
         d.source
     );
+    // All but one share a template: it goes into `base`, interpolated per environment.
+    let files = [
+        ("a.env", "HOST=a.example\nURL=https://${HOST}/v1\n"),
+        ("b.env", "HOST=b.example\nURL=https://${HOST}/v1\n"),
+        ("c.env", "HOST=c.example\nURL=https://${HOST}/v2\n"),
+    ];
+    let d3 = assert_round_trip(&files, None);
+    assert!(
+        d3.source
+            .contains("abstract env base {\n  URL = \"https://${HOST}/v1\"\n}"),
+        "{}",
+        d3.source
+    );
     assert!(
         d.source.contains("var PLAIN: string = \"${HOST}-x\""),
         "{}",

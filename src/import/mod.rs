@@ -459,7 +459,9 @@ impl<'a> Drafter<'a> {
                         .iter()
                         .filter(|t| t.as_ref() == Some(candidate))
                         .count();
-                    if matching == n - 1 && !has_var(candidate) {
+                    // Interpolation is late-bound: `${HOST}` in `base` takes each
+                    // environment's own HOST.
+                    if matching == n - 1 {
                         let odd = templates
                             .iter()
                             .position(|t| t.as_ref() != Some(candidate))
@@ -708,10 +710,6 @@ fn flag_name(key: &Key<'_>, referenced: &HashSet<&str>) -> Option<String> {
         .all(|e| e.is_some_and(|e| e.value == "true" || e.value == "false"));
     (well_formed && all_bool && !referenced.contains(key.key.as_str()))
         .then(|| rest.to_ascii_lowercase())
-}
-
-fn has_var(t: &Template) -> bool {
-    t.iter().any(|p| matches!(p, TPart::Var(_)))
 }
 
 fn type_source(ty: &Inferred, optional: bool) -> String {
