@@ -13,6 +13,7 @@
 //! their chunks on several threads; the result is identical to a sequential parse.
 
 mod error;
+mod fast;
 mod literal;
 mod lower;
 mod parser;
@@ -135,7 +136,17 @@ fn parse_chunks(
             continue;
         }
         let rule = match chunk.kind {
-            ChunkKind::Decl(kind) => item_rule(kind),
+            ChunkKind::Decl(kind) => {
+                // Hand-written fast path for the bulk declarations (var, secret, flag,
+                // service, env); anything it does not fully accept goes to pest, which
+                // also produces every diagnostic (see fast.rs).
+                let src = &text[chunk.start..chunk.end];
+                if let Some(item) = fast::item(file, chunk.start, kind, src) {
+                    items.push(item);
+                    continue;
+                }
+                item_rule(kind)
+            }
             ChunkKind::Unknown {
                 word_start,
                 word_end,
