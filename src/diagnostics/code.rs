@@ -197,6 +197,10 @@ codes! {
     UnknownSelection = "E0409", "a selected environment or target does not exist";
     /// A duration cannot be written exactly as a number in the requested `unit`.
     InexactDurationUnit = "E0410", "a duration is not exact in the requested unit";
+    /// More artifacts than `emit::MAX_ARTIFACTS`, or more bytes in all of them than
+    /// `emit::MAX_OUTPUT_BYTES` (a small source can name a million service × environment
+    /// pairs).
+    TooMuchOutput = "E0411", "the emit lines would write too many artifacts or too much output";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare

@@ -192,6 +192,40 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
     let source = source_label(model);
     let prepared = Prepared::new(model);
     let prepared = &prepared;
+    // Bytes rendered so far, across threads: past MAX_OUTPUT_BYTES the remaining jobs
+    // are refused instead of rendered, so memory stays bounded.
+    let used = std::sync::atomic::AtomicUsize::new(0);
+    let used = &used;
+    let render_job = |model: &Model,
+                      prepared: &Prepared,
+                      source: &str,
+                      job: &Job<'_>,
+                      user: &UserTemplates|
+     -> JobResult {
+        use std::sync::atomic::Ordering;
+        if used.load(Ordering::Relaxed) > super::MAX_OUTPUT_BYTES {
+            return Err(vec![Diagnostic::error(
+                Code::TooMuchOutput,
+                format!(
+                    "the artifacts would hold more than {} MiB",
+                    super::MAX_OUTPUT_BYTES >> 20
+                ),
+            )
+            .primary(
+                job.emit.span,
+                "this emit's artifacts exceed the output budget",
+            )
+            .help(
+                "emit fewer environment × service combinations, or smaller values",
+            )]);
+        }
+        let result = render_job(model, prepared, source, job, user);
+        if let Ok(contents) = &result {
+            used.fetch_add(contents.len(), Ordering::Relaxed);
+        }
+        result
+    };
+    let render_job = &render_job;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
