@@ -624,3 +624,53 @@ fn diagnostics_at_the_end_of_a_big_file_render_quickly() {
         .stderr_contains("300 errors emitted")
         .stderr_contains(":150001:");
 }
+
+// ── output size ─────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn too_many_artifacts_are_refused_before_planning_them_all() {
+    // 10 KB of source, 120,000 artifacts asked for (400 services × 300 environments).
+    let mut text = String::from("var A: int = 1\n");
+    for i in 0..400 {
+        text.push_str(&format!("service s{i} {{ uses A }}\n"));
+    }
+    for i in 0..300 {
+        text.push_str(&format!("env e{i} {{}}\n"));
+    }
+    text.push_str("emit dotenv to \"{service}/{env}.env\"\n");
+    let dir = with_source(&text);
+    let run = envdef(dir.path(), &["compile", "main.envdef"]);
+    run.expect_code(1)
+        .within(Duration::from_secs(30))
+        .expect_diagnostic("E0411")
+        .stderr_contains(&format!(
+            "more than {} artifacts",
+            envdef::emit::MAX_ARTIFACTS
+        ));
+    assert_eq!(
+        super::support::files(dir.path()),
+        ["main.envdef"],
+        "nothing written"
+    );
+    super::support::golden("too_many_artifacts.stderr", &run.stderr);
+}
+
+#[test]
+fn too_much_output_is_refused_within_the_memory_cap() {
+    // A 15 MiB value inherited by 20 environments: 300 MiB of .env files.
+    let mut text = format!("var A: string = \"{}\"\n", "x".repeat(15 << 20));
+    for i in 0..20 {
+        text.push_str(&format!("env e{i} {{}}\n"));
+    }
+    text.push_str("emit dotenv to \"{env}.env\"\n");
+    let dir = with_source(&text);
+    let run = envdef(dir.path(), &["compile", "main.envdef"]);
+    run.expect_code(1)
+        .within(Duration::from_secs(60))
+        .expect_diagnostic("E0411")
+        .stderr_contains(&format!(
+            "more than {} MiB",
+            envdef::emit::MAX_OUTPUT_BYTES >> 20
+        ));
+    assert_eq!(super::support::files(dir.path()), ["main.envdef"]);
+}

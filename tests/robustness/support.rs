@@ -315,3 +315,26 @@ pub fn permission_opts() -> Option<Opts> {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Compares `actual` with the golden `tests/robustness/golden/<name>` (temp paths are
+/// not in it: runs use relative file names); `ENVDEF_BLESS=1` rewrites it.
+pub fn golden(name: &str, actual: &str) {
+    let path = repo().join("tests/robustness/golden").join(name);
+    if std::env::var_os("ENVDEF_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden {} (run with ENVDEF_BLESS=1 to create it)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs (ENVDEF_BLESS=1 to update)",
+        path.display()
+    );
+}
