@@ -335,11 +335,20 @@ impl Scanner<'_> {
         // rest of the file still parses.
         if line_start {
             if let Some(kind) = self.is_declaration_keyword(word, end) {
-                let service_member = matches!(kind, DeclKind::Var | DeclKind::Secret)
-                    && self.stack.len() == 1
-                    && self.current.as_ref().map(|c| c.kind)
-                        == Some(ChunkKind::Decl(DeclKind::Service));
-                if !service_member {
+                let in_service = self.current.as_ref().map(|c| c.kind)
+                    == Some(ChunkKind::Decl(DeclKind::Service))
+                    && self.stack.first().is_some_and(|o| o.byte == b'{');
+                let member = matches!(kind, DeclKind::Var | DeclKind::Secret);
+                if in_service && member && self.stack.len() > 1 {
+                    // A member's `{ attrs }` (or a list) left open inside a service: close
+                    // back to the service's own block and stay in the service.
+                    let at = self.last_token_end;
+                    let service_block = self.stack.remove(0);
+                    self.unclosed(at, "expected here, before the next member");
+                    self.stack.push(service_block);
+                    return;
+                }
+                if !(in_service && member) {
                     let at = self.last_token_end;
                     self.unclosed(at, "expected here, before the next declaration");
                     self.start_chunk(start, ChunkKind::Decl(kind));
