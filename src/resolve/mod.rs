@@ -399,6 +399,13 @@ fn bind_uses(
     uses: ast::UsesDecl,
     diagnostics: &mut Diagnostics,
 ) {
+    // What the service already reads, so a long `uses` list stays linear.
+    let mut seen: std::collections::HashSet<VarId> = program.services[svc]
+        .own
+        .iter()
+        .copied()
+        .chain(program.services[svc].uses.iter().map(|(id, _)| *id))
+        .collect();
     for name in uses.names {
         // `uses` names shared declarations; a service's own variables are its anyway, so
         // naming one there is accepted as a no-op (and a shared one of the same name is
@@ -408,10 +415,8 @@ fn bind_uses(
             .or_else(|| program.lookup(&name.text, Some(svc)));
         match found {
             Some(id) => {
-                let entry = &mut program.services[svc];
-                let already = entry.own.contains(&id) || entry.uses.iter().any(|(u, _)| *u == id);
-                if !already {
-                    entry.uses.push((id, name.span));
+                if seen.insert(id) {
+                    program.services[svc].uses.push((id, name.span));
                 }
             }
             None => {
