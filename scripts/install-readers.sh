@@ -21,6 +21,13 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     exit 0
 fi
 
+for tool in python3 node npm; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "install-readers: \`$tool\` is not on PATH; install it (Debian: python3-venv, nodejs, npm)" >&2
+        exit 2
+    fi
+done
+
 mkdir -p "$READERS"
 if [ ! -x "$READERS/venv/bin/python" ]; then
     python3 -m venv "$READERS/venv"

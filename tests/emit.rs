@@ -474,3 +474,24 @@ fn secret_values_never_reach_user_templates() {
         "vault://kv/acme/production/db#password"
     );
 }
+
+#[test]
+fn the_template_option_names_a_template_for_one_emit_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("env-list.hbs");
+    std::fs::write(&template, "{{#each vars}}{{key}}\n{{/each}}").unwrap();
+    let mut model = fleet();
+    model.emits = vec![Emit {
+        target: "keys".into(),
+        path: "keys/{service}.{env}.txt".into(),
+        options: [("template".to_string(), s(template.to_str().unwrap()))]
+            .into_iter()
+            .collect(),
+        span: Default::default(),
+    }];
+    let artifacts = run_ok(&model);
+    assert_eq!(
+        artifact(&artifacts, "keys/worker.staging.txt").contents,
+        "API_URL\nREQUEST_TIMEOUT\nDB_PASSWORD\n"
+    );
+}
