@@ -43,6 +43,22 @@ const PARALLEL_THRESHOLD: usize = 256 * 1024;
 /// Parses one file. Never panics; syntax errors become diagnostics and parsing recovers at
 /// the next declaration.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::File {
+    let threads = if text.len() >= PARALLEL_THRESHOLD {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    } else {
+        1
+    };
+    parse_with_threads(file, text, diagnostics, threads)
+}
+
+/// [`parse`] on at most `threads` threads (1: sequential). The result does not depend on
+/// `threads`; tests compare the two.
+fn parse_with_threads(
+    file: FileId,
+    text: &str,
+    diagnostics: &mut Diagnostics,
+    threads: usize,
+) -> ast::File {
     let scanned = scan::scan(file, text);
     let comments = scanned
         .comments
@@ -55,11 +71,6 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> ast::Fi
     let mut diags = scanned.diagnostics;
     let chunks = &scanned.chunks;
 
-    let threads = if text.len() >= PARALLEL_THRESHOLD {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-    } else {
-        1
-    };
     let mut results: Vec<(Vec<ast::Item>, Vec<Diagnostic>)> = Vec::new();
     if threads > 1 && chunks.len() > threads {
         // Contiguous slices of roughly equal byte size keep the output order trivial.

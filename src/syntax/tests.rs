@@ -1,7 +1,7 @@
 //! Unit tests for lowering details: escapes, numbers, durations, spans, recovery.
 //! Every test goes through [`parse_ok`] / [`parse_err`], so an API change touches one place.
 
-use super::parse;
+use super::{parse, parse_with_threads};
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostics};
 use crate::source::FileId;
@@ -532,4 +532,55 @@ fn mutations_never_panic_and_spans_stay_in_bounds() {
             assert!(ok(item.span()), "{item:?}");
         }
     }
+}
+
+#[test]
+fn parallel_parse_equals_sequential_parse() {
+    // Every construct, good and bad, repeated past the parallel threshold.
+    let mut text = String::new();
+    let good = include_str!("../../examples/fleet/fleet.envdef");
+    let bad = "var A int\nenv x { A: 1 }\nvar B: duration = 5m1h\nvra C: int\n";
+    while text.len() < 2 * super::PARALLEL_THRESHOLD {
+        text.push_str(good);
+        text.push_str(bad);
+    }
+    let mut d1 = Diagnostics::new();
+    let seq = parse_with_threads(FileId(3), &text, &mut d1, 1);
+    let mut d4 = Diagnostics::new();
+    let par = parse_with_threads(FileId(3), &text, &mut d4, 4);
+    assert_eq!(seq, par);
+    assert_eq!(d1.into_vec(), d4.into_vec());
+}
+
+#[test]
+fn spans_point_at_what_they_name() {
+    let src = "env e {\n  api.PORT = 80\n  A = \"\\t${B}\"\n}\nassert (X == 1) && !Y \"m\"";
+    let f = parse_ok(src);
+    let Item::Env(e) = &f.items[0] else { panic!() };
+    let t = &e.assignments[0].target;
+    assert_eq!(&src[t.span.range()], "api.PORT");
+    assert_eq!(&src[t.service.as_ref().unwrap().span.range()], "api");
+    assert_eq!(&src[t.name.span.range()], "PORT");
+    assert_eq!(&src[e.assignments[0].span.range()], "api.PORT = 80");
+    let AssignRhs::Value(v) = &e.assignments[1].rhs else {
+        panic!()
+    };
+    let ValueKind::Str(s) = &v.kind else { panic!() };
+    assert_eq!(&src[s.span.range()], "\"\\t${B}\"");
+    match &s.parts[..] {
+        [StrPart::Text(t), StrPart::Interp(b)] => {
+            assert_eq!(t, "\t");
+            assert_eq!(&src[b.span.range()], "B");
+        }
+        other => panic!("{other:?}"),
+    }
+    let Item::Assert(a) = &f.items[1] else {
+        panic!()
+    };
+    let ExprKind::Binary { lhs, rhs, .. } = &a.condition.kind else {
+        panic!()
+    };
+    assert_eq!(&src[lhs.span.range()], "(X == 1)");
+    assert_eq!(&src[rhs.span.range()], "!Y");
+    assert_eq!(&src[a.condition.span.range()], "(X == 1) && !Y");
 }
