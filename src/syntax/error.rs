@@ -533,6 +533,19 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         && kind == Some(DeclKind::Service)
         && (has(Rule::uses_decl) || has(Rule::kw_uses))
     {
+        let missing_comma = has(Rule::comma) && is_word(found_text) && is_word(prev_text);
+        if missing_comma && keyword_help().is_none() {
+            return Diagnostic::error(
+                Code::UnexpectedInput,
+                msg_found(format!(
+                    "expected `,` between the names in `uses`, after `{prev_text}`"
+                )),
+            )
+            .primary(at, "expected `,` before this name")
+            .help(format!(
+                "separate the names with `,`: `{prev_text}, {found_text}`"
+            ));
+        }
         let mut d = Diagnostic::error(
             Code::UnexpectedInput,
             msg_found(format!(
