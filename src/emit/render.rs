@@ -302,13 +302,15 @@ fn render_job(
                     render_builtin(target, &header, variables_tf_body(model, job))
                 }
                 Builtin::Compose => {
-                    let body = compose_body(model, job, &mut errors);
+                    let body = compose_body(model, prepared, job, &mut errors);
                     render_builtin(target, &header, body)
                 }
-                Builtin::Kubernetes => match kubernetes_data(model, header, job, &mut errors) {
-                    Some((data, block)) => render_builtin(target, &data, block),
-                    None => Ok(String::new()),
-                },
+                Builtin::Kubernetes => {
+                    match kubernetes_data(model, prepared, header, job, &mut errors) {
+                        Some((data, block)) => render_builtin(target, &data, block),
+                        None => Ok(String::new()),
+                    }
+                }
             };
             if !errors.is_empty() {
                 return Err(errors);
@@ -444,6 +446,8 @@ fn text_error(
 /// instead of once per artifact.
 pub(crate) struct Prepared {
     doc_lines: Vec<Option<String>>,
+    /// Each variable's key as a quoted YAML scalar (`"PORT"`), for compose and ConfigMaps.
+    yaml_keys: Vec<String>,
 }
 
 impl Prepared {
@@ -457,6 +461,11 @@ impl Prepared {
                         .as_ref()
                         .map(|d| format!("# {}\n", text::comment_text(d)))
                 })
+                .collect(),
+            yaml_keys: model
+                .vars
+                .iter()
+                .map(|v| yaml::quote(&v.emit_name))
                 .collect(),
         }
     }
@@ -602,7 +611,12 @@ fn variables_tf_body(model: &Model, job: &Job<'_>) -> String {
 
 // ── compose ────────────────────────────────────────────────────────────────────────────
 
-fn compose_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
+fn compose_body(
+    model: &Model,
+    prepared: &Prepared,
+    job: &Job<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
     let Some(env) = job.env else {
         return String::new();
     };
@@ -638,7 +652,7 @@ fn compose_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> S
                 any = true;
             }
             out.push_str("      ");
-            yaml::quote_into(&var.emit_name, &mut out);
+            out.push_str(&prepared.yaml_keys[id.index()]);
             out.push_str(": ");
             yaml::quote_into(&value, &mut out);
             out.push('\n');
@@ -675,6 +689,7 @@ struct KubeSecret {
 
 fn kubernetes_data<'a>(
     model: &Model,
+    prepared: &Prepared,
     header: Header<'a>,
     job: &Job<'_>,
     errors: &mut Vec<Diagnostic>,
@@ -719,7 +734,7 @@ fn kubernetes_data<'a>(
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
                 data.push_str("  ");
-                yaml::quote_into(&var.emit_name, &mut data);
+                data.push_str(&prepared.yaml_keys[id.index()]);
                 data.push_str(": ");
                 yaml::quote_into(&t, &mut data);
                 data.push('\n');
