@@ -338,3 +338,44 @@ fn a_full_or_closed_stdout_or_stderr_never_panics() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_never_lead_a_write_outside_the_output_root() {
+    let outer = temp();
+    let dir = super::support::temp();
+    std::fs::copy(
+        repo().join("tests/robustness/fixtures").join(SRC),
+        dir.path().join(SRC),
+    )
+    .unwrap();
+    std::fs::write(outer.path().join("target.txt"), "mine\n").unwrap();
+    // A directory of the output tree that is a symlink to somewhere else: refused.
+    std::os::unix::fs::symlink(outer.path(), dir.path().join("k8s")).unwrap();
+    let run = envdef(dir.path(), &["compile", SRC]);
+    run.expect_code(2).stderr_contains("k8s");
+    assert_eq!(
+        files(outer.path()),
+        ["target.txt"],
+        "nothing written outside"
+    );
+    std::fs::remove_file(dir.path().join("k8s")).unwrap();
+    // An artifact that is a symlink to a file outside: the link is replaced, the file
+    // it pointed at is untouched.
+    std::os::unix::fs::symlink(
+        outer.path().join("target.txt"),
+        dir.path().join("compose.local.yaml"),
+    )
+    .unwrap();
+    envdef(dir.path(), &["compile", SRC]).expect_code(0);
+    assert_eq!(
+        std::fs::read_to_string(outer.path().join("target.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        !std::fs::symlink_metadata(dir.path().join("compose.local.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
