@@ -49,7 +49,10 @@ fn lex(text: &str, start: usize, end: usize) -> Vec<Tok<'_>> {
             continue;
         }
         let s = i;
-        if c == b'"' || c == b'/' {
+        let after_regex_keyword = out
+            .last()
+            .is_some_and(|t: &Tok<'_>| t.text == "matching" || t.text == "matches");
+        if c == b'"' || c == b'/' && after_regex_keyword {
             i += 1;
             while i < end && b[i] != c && b[i] != b'\n' {
                 if b[i] == b'\\' {
@@ -497,10 +500,27 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
             "to" => "the output path as a string",
             _ => "a secret reference as a string",
         };
-        let mut d = Diagnostic::error(Code::UnexpectedInput, msg_found(format!("expected {what}")))
-            .primary(at, "expected a string");
-        if found.is_some() && !found_text.starts_with('"') {
-            d = d.help(format!("quote it: `\"{found_text}\"`"));
+        // An unquoted path or reference runs to the next blank (`out/.env`, `vault://x`).
+        let bare = found.map(|t| {
+            let rest = &cx.text[t.start..chunk.end];
+            let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            (t.start, &rest[..len])
+        });
+        let at = match bare {
+            Some((start, b)) if !b.starts_with('"') => span(start, start + b.len()),
+            _ => at,
+        };
+        let found_desc = match bare {
+            Some((_, b)) if !b.starts_with('"') => format!("`{b}`"),
+            _ => found_desc.clone(),
+        };
+        let mut d = Diagnostic::error(
+            Code::UnexpectedInput,
+            format!("expected {what}, found {found_desc}"),
+        )
+        .primary(at, "expected a string");
+        if let Some((_, b)) = bare.filter(|(_, b)| !b.starts_with('"')) {
+            d = d.help(format!("quote it: `\"{b}\"`"));
         }
         return d;
     }

@@ -131,6 +131,9 @@ struct Scanner<'a> {
     after_list: bool,
     /// The previous token was `abstract` at top level (so `env` continues the chunk).
     after_abstract: bool,
+    /// The previous token was `matching` or `matches`: only there does `/` open a regex
+    /// (elsewhere it is a stray character, e.g. in an unquoted path, and pest reports it).
+    after_regex_keyword: bool,
     /// The previous token can end a declaration (a name, a literal, a closing bracket, `?`);
     /// after `var`, `:`, `=`, `,` ... the declaration is unfinished, so a word at the start
     /// of the next line continues it rather than starting an unknown declaration.
@@ -150,6 +153,7 @@ pub(crate) fn scan(file: FileId, text: &str) -> Scan {
         at_line_start: true,
         after_list: false,
         after_abstract: false,
+        after_regex_keyword: false,
         prev_can_end: true,
     };
     s.run();
@@ -194,9 +198,10 @@ impl Scanner<'_> {
             self.at_line_start = false;
             let was_after_list = std::mem::take(&mut self.after_list);
             let was_after_abstract = std::mem::take(&mut self.after_abstract);
+            let was_after_regex_keyword = std::mem::take(&mut self.after_regex_keyword);
             match b {
                 b'"' => self.quoted(b'"'),
-                b'/' => self.quoted(b'/'),
+                b'/' if was_after_regex_keyword => self.quoted(b'/'),
                 b'(' | b'[' | b'{' => {
                     self.ensure_chunk(start);
                     self.open(b, start);
@@ -306,6 +311,9 @@ impl Scanner<'_> {
         let word = &self.text[start..end];
         if word == b"list" {
             self.after_list = true;
+        }
+        if word == b"matching" || word == b"matches" {
+            self.after_regex_keyword = true;
         }
         if self.stack.is_empty() {
             if word == b"env" && after_abstract {
