@@ -453,8 +453,13 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
                 .is_some_and(|t| t.text.bytes().all(|b| b.is_ascii_digit()))
         {
             d = d.help("a float has digits on both sides of `.`: write `0.5`, not `.5`");
-        } else if is_word(found_text) && found.is_some() {
-            d = d.help(format!("a string value is quoted: `\"{found_text}\"`"));
+        } else if let Some(t) = found.filter(|_| is_word(found_text)) {
+            // Quote the whole bare run (`https://x.com`), not just its first word.
+            let rest = &cx.text[t.start..chunk.end];
+            let bare = &rest[..rest
+                .find(|c: char| c.is_whitespace() || c == ',' || c == '}' || c == ']')
+                .unwrap_or(rest.len())];
+            d = d.help(format!("a string value is quoted: `\"{bare}\"`"));
         } else {
             d = d.help("a value is a string `\"...\"`, a number, a duration like `30s`, `true`/`false` or a list `[...]`");
         }
