@@ -483,7 +483,10 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         .primary(at, "expected `to`")
         .help(format!("write `emit {decl_name} to \"PATH\"`"));
     }
-    if (has(Rule::ident) || has(Rule::name)) && prev.is_some_and(|p| is_keyword(p.text)) {
+    // (An empty expected set here comes from a negative lookahead: `env extends ...`.)
+    if (has(Rule::ident) || has(Rule::name) || positives.is_empty())
+        && prev.is_some_and(|p| is_keyword(p.text))
+    {
         let what = match prev_text {
             "env" | "extends" => "an environment name",
             "service" => "a service name",
@@ -651,7 +654,7 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
     };
     let mut d = Diagnostic::error(Code::UnexpectedInput, message).primary(
         at,
-        if ends_here {
+        if ends_here || expected.is_empty() {
             "unexpected here".to_string()
         } else {
             format!("expected {}", join_or(&expected))

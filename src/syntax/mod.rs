@@ -244,6 +244,12 @@ fn unknown_declaration(file: FileId, text: &str, word_start: usize, word_end: us
         )
         .primary(span, "missing `var`")
         .help(format!("declare a variable with `var`: `var {word}: ...`")),
+        _ if word == "uses" => Diagnostic::error(
+            Code::UnknownKeyword,
+            "`uses` outside a service".to_string(),
+        )
+        .primary(span, "not a top-level declaration")
+        .help("`uses` lists the shared names a service reads; put it inside `service NAME { ... }`"),
         _ => {
             let lower = word.to_ascii_lowercase();
             let nearest = scan::DECL_KEYWORDS
