@@ -202,6 +202,7 @@ pub fn load_program(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Program, LoadError> {
+    suggest::reset_budget();
     let items = imports::load_all(loader, root, sources, diagnostics)?;
     Ok(build(root.display().to_string(), items, diagnostics))
 }

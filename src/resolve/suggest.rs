@@ -2,6 +2,41 @@
 //!
 //! Shared by resolve and check. Uses `strsim`'s Jaro–Winkler (good at typos and
 //! transpositions in short identifiers) with a floor, so unrelated names are never offered.
+//!
+//! Each suggestion compares the name with every candidate, so a file with thousands of
+//! misspelt names over thousands of declarations would be quadratic. A per-compilation
+//! budget of comparisons bounds that: once it is spent, errors come without suggestions.
+//! The budget lives in a thread-local because one compilation runs on one thread and the
+//! suggestion sites are scattered through both phases; [`reset_budget`] starts a
+//! compilation.
+
+use std::cell::Cell;
+
+/// Candidate comparisons one compilation may spend on suggestions (about a second of work
+/// at worst).
+pub const SUGGESTION_BUDGET: u64 = 500_000;
+
+thread_local! {
+    static BUDGET: Cell<u64> = const { Cell::new(SUGGESTION_BUDGET) };
+}
+
+/// Gives the current thread's next compilation a full budget.
+pub(crate) fn reset_budget() {
+    BUDGET.with(|b| b.set(SUGGESTION_BUDGET));
+}
+
+/// Takes one comparison from the budget; false when it is spent.
+fn spend() -> bool {
+    BUDGET.with(|b| {
+        let left = b.get();
+        if left == 0 {
+            false
+        } else {
+            b.set(left - 1);
+            true
+        }
+    })
+}
 
 /// The candidate closest to `name`, if any is close enough to be a plausible typo.
 pub(crate) fn closest<'a>(
@@ -14,13 +49,22 @@ pub(crate) fn closest<'a>(
         if candidate == name {
             continue;
         }
-        // Case-insensitive so `api_url` finds `API_URL`. Jaro–Winkler ranks; a small edit
-        // distance also qualifies, since Jaro–Winkler undervalues transpositions in very
-        // short names (`dve` → `dev`).
+        // Names whose lengths differ a lot are never close (a prefix like `prod` for
+        // `production` still is): skip them without spending the budget.
+        let (a, b) = (lower.len(), candidate.len());
+        if a.abs_diff(b) > a.max(b) / 2 + 2 {
+            continue;
+        }
+        if !spend() {
+            return None;
+        }
+        // Case-insensitive so `api_url` finds `API_URL`. Jaro–Winkler ranks; for short
+        // names a small edit distance (with transpositions) also qualifies, since
+        // Jaro–Winkler undervalues swaps in very short names (`dve` → `dev`).
         let cand_lower = candidate.to_ascii_lowercase();
         let score = strsim::jaro_winkler(&lower, &cand_lower);
-        let edits = strsim::damerau_levenshtein(&lower, &cand_lower);
-        let close = score >= 0.8 || edits <= (lower.chars().count() / 3).max(1);
+        let close = score >= 0.8
+            || (a <= 12 && strsim::osa_distance(&lower, &cand_lower) <= (a / 3).max(1));
         if close && best.map_or(true, |(b, _)| score > b) {
             best = Some((score, candidate));
         }
@@ -42,6 +86,7 @@ mod tests {
 
     #[test]
     fn finds_typos_but_not_unrelated_names() {
+        reset_budget();
         let names = ["API_URL", "DATABASE_URL", "LOG_LEVEL"];
         assert_eq!(closest("API_ULR", names), Some("API_URL"));
         assert_eq!(closest("api_url", names), Some("API_URL"));
