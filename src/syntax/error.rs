@@ -293,6 +293,11 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
     let msg_found = |what: String| format!("{what}, found {found_desc}");
 
     // ── the usual mistakes, most specific first ───────────────────────────────────────
+    if kind == Some(DeclKind::Assert) && prev_text == "==" && found_text == "=" {
+        return Diagnostic::error(Code::UnexpectedInput, "`===` is not an operator")
+            .primary(at, "one `=` too many")
+            .help("compare with `==`");
+    }
     if has(Rule::var_colon) {
         if found_text == "=" {
             return Diagnostic::error(
@@ -595,6 +600,67 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         )
         .primary(at, "expected `key = value` or `}`")
         .help("attributes are `key = value`, separated by commas or line breaks");
+    }
+
+    // ── assert expressions: name the operator the user probably meant ─────────────────
+    if kind == Some(DeclKind::Assert) && found.is_some() && (has(Rule::cmp_op) || has(Rule::EOI)) {
+        let next_char = cx.text[found.map_or(0, |t| t.end)..].chars().next();
+        let (message, label, help): (String, &str, Option<String>) = match found_text {
+            "=" if next_char == Some('~') => (
+                "`=~` is not an operator".to_string(),
+                "not an operator",
+                Some("match a regex with `matches`: `NAME matches /re/`".to_string()),
+            ),
+            "=" => (
+                "expected `==` to compare, found `=`".to_string(),
+                "a single `=` assigns",
+                Some("compare with `==`: `NAME == VALUE`".to_string()),
+            ),
+            _ if prev_text == "not" && is_word(found_text) => (
+                "`not` is not an operator".to_string(),
+                "after `not`",
+                Some(format!("negate with `!`: `!{found_text}`")),
+            ),
+            "and" | "or" | "not" => {
+                let op = match found_text {
+                    "and" => "&&",
+                    "or" => "||",
+                    _ => "!",
+                };
+                (
+                    format!("`{found_text}` is not an operator"),
+                    "not an operator",
+                    Some(format!("write `{op}`")),
+                )
+            }
+            "when" if prev_text.starts_with('"') => (
+                "the message of an assert goes last".to_string(),
+                "`when` after the message",
+                Some("write `assert CONDITION when CONDITION \"message\"`".to_string()),
+            ),
+            _ => (
+                msg_found(format!(
+                    "unexpected input in the assert after `{prev_text}`"
+                )),
+                "expected an operator, `when` or the message",
+                None,
+            ),
+        };
+        // `not A`: point at the `not`, which is the mistake.
+        let at = match prev {
+            Some(p) if p.text == "not" && label == "after `not`" => span(p.start, p.end),
+            _ => at,
+        };
+        let label = if label == "after `not`" {
+            "not an operator"
+        } else {
+            label
+        };
+        let mut d = Diagnostic::error(Code::UnexpectedInput, message).primary(at, label);
+        d = d.help_opt(help.or_else(keyword_help).or_else(|| {
+            Some("operators are `==` `!=` `<` `<=` `>` `>=` `in` `starts_with` `ends_with` `matches` `&&` `||` `!`; then optionally `when CONDITION` and a message string".to_string())
+        }));
+        return d;
     }
 
     // ── anything else: what could come here, in words ─────────────────────────────────
