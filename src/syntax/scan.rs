@@ -257,10 +257,10 @@ impl Scanner<'_> {
                 _ => false,
             };
         }
-        if let Some(open) = self.stack.last().copied() {
-            let end = self.text.len();
+        if !self.stack.is_empty() {
+            // Point just after the last token, not at trailing blank lines.
+            let end = self.last_token_end;
             self.unclosed(end, "expected here, at the end of the file");
-            let _ = open;
         }
         self.finish_chunk();
     }
