@@ -236,31 +236,46 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
             .map(|job| render_job(model, prepared, &source, job, user))
             .collect();
     }
-    let chunk = jobs.len().div_ceil(threads);
+    // Jobs differ in size by 100× (a per-environment compose file against one service's
+    // .env), so threads take the next job from a shared counter instead of fixed chunks;
+    // results are put back in job order, so output never depends on scheduling.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
+    let source = &source;
+    let mut results: Vec<Option<JobResult>> = Vec::with_capacity(jobs.len());
+    results.resize_with(jobs.len(), || None);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| {
-                let source = &source;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|job| render_job(model, prepared, source, job, user))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        done.push((i, render_job(model, prepared, source, job, user)));
+                    }
+                    done
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(vec![Diagnostic::error(
-                        Code::TemplateFailed,
-                        "internal error: a render thread panicked",
-                    )])]
-                })
+        for handle in handles {
+            // A panicking thread leaves its jobs empty; they become errors below.
+            for (i, result) in handle.join().unwrap_or_default() {
+                results[i] = Some(result);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(vec![Diagnostic::error(
+                    Code::TemplateFailed,
+                    "internal error: a render thread panicked",
+                )])
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// The source file's name for headers: the file name only, so output does not depend on
