@@ -30,6 +30,11 @@ use crate::source::SourceMap;
 use attrs::VarMeta;
 use types::{TyInfo, TypeTable};
 
+/// Most values (environments × variables, abstract environments included) one
+/// compilation computes: 250 times the 10,000 × 20 fleet the design targets, about half a
+/// gigabyte of model.
+pub const MAX_VALUES: usize = 5_000_000;
+
 /// What the checker knows about one variable, by [`VarId`].
 #[derive(Debug)]
 pub(crate) struct VarInfo {
@@ -75,6 +80,27 @@ pub fn check(
         })
         .collect();
     let mut regexes = std::mem::take(&mut types.regexes);
+    let cells = program.env_order.len().saturating_mul(program.vars.len());
+    if cells > MAX_VALUES {
+        // Every environment holds a value slot per variable; past this the model alone
+        // would take gigabytes, so refuse before allocating rather than run out of memory.
+        let last = program.env_order.last().map(|&i| &program.envs[i]);
+        let mut d = Diagnostic::error(
+            Code::TooManyValues,
+            format!(
+                "{} environments × {} variables = {cells} values; envdef computes at most {MAX_VALUES}",
+                program.env_order.len(),
+                program.vars.len()
+            ),
+        )
+        .help("split the fleet into several sources, or use fewer environments");
+        if let Some(env) = last {
+            d = d.primary(env.name.span, "one environment too many");
+        }
+        diagnostics.push(d);
+        emits::lower_emits(&program.emits, diagnostics);
+        return None;
+    }
     let computed = envs::evaluate(program, &infos, &regexes, diagnostics);
     let optional: Vec<bool> = infos.iter().map(|i| i.optional).collect();
     asserts::check_asserts(

@@ -160,6 +160,8 @@ codes! {
     NotASecret = "E0323", "a reference is given to a variable that is not a secret";
     /// A known `emit` option with a value of the wrong type or naming an unknown env/service.
     InvalidEmitOption = "E0324", "invalid emit option";
+    /// Environments × variables past `check::MAX_VALUES` (E0325 was never released).
+    TooManyValues = "E0326", "too many values to compute";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.
