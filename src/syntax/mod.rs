@@ -229,7 +229,18 @@ fn next_byte(text: &str, from: usize) -> Option<u8> {
 fn unknown_declaration(file: FileId, text: &str, word_start: usize, word_end: usize) -> Diagnostic {
     let word = &text[word_start..word_end];
     let span = Span::new(file, word_start, word_end);
-    match next_byte(text, word_end) {
+    // `svc.NAME = ...`: the whole target is what was assigned.
+    let (word, span) = if text.as_bytes().get(word_end) == Some(&b'.') {
+        let rest = &text[word_end + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let end = word_end + 1 + len;
+        (&text[word_start..end], Span::new(file, word_start, end))
+    } else {
+        (word, span)
+    };
+    match next_byte(text, span.end as usize) {
         Some(b'=') => Diagnostic::error(
             Code::ExpectedDeclaration,
             format!("expected a declaration, found the assignment `{word} = ...`"),

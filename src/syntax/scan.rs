@@ -391,6 +391,12 @@ impl Scanner<'_> {
             }
             b'=' => self.text.get(next + 1) != Some(&b'='),
             b':' => true,
+            // `svc.NAME = ...` outside an environment.
+            b'.' if next == end && self.text.get(next + 1).copied().is_some_and(is_word_start) => {
+                let after = self.word_end(next + 1);
+                self.peek_significant(after)
+                    .is_some_and(|i| self.text[i] == b'=' && self.text.get(i + 1) != Some(&b'='))
+            }
             _ => false,
         }
     }
