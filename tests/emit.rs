@@ -495,3 +495,41 @@ fn the_template_option_names_a_template_for_one_emit_line() {
         "API_URL\nREQUEST_TIMEOUT\nDB_PASSWORD\n"
     );
 }
+
+#[test]
+fn paths_that_collide_on_case_insensitive_or_nested_file_systems() {
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("V", TypeKind::String);
+    b.service("api", &[v]);
+    b.env("prod", vec![(v, s("1"))]);
+    b.env("Prod", vec![(v, s("2"))]);
+    b.emit("tfvars", "{env}.tfvars", &[]);
+    let (artifacts, d) = run(&b.model);
+    assert!(artifacts.is_empty());
+    assert_eq!(codes(&d), ["E0402"]);
+    assert!(d
+        .iter()
+        .next()
+        .unwrap()
+        .message
+        .contains("differ only in case"));
+
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("V", TypeKind::String);
+    b.service("api", &[v]);
+    b.env("prod", vec![(v, s("1"))]);
+    b.emit("tfvars", "out/{env}", &[]);
+    b.emit("compose", "out/{env}/compose.yaml", &[]);
+    let (artifacts, d) = run(&b.model);
+    assert!(artifacts.is_empty());
+    assert_eq!(codes(&d), ["E0402"]);
+    assert!(
+        d.iter()
+            .next()
+            .unwrap()
+            .message
+            .contains("needs it to be a directory"),
+        "{}",
+        d.iter().next().unwrap().message
+    );
+}

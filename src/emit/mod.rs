@@ -332,39 +332,85 @@ fn plan<'m>(
         }
     }
 
-    // Two jobs, one path: report each path once, with both emit lines.
-    let mut first: HashMap<&str, usize> = HashMap::new();
+    check_collisions(&jobs, errors);
+    jobs
+}
+
+/// Two jobs on one path, on paths that differ only in case (one file on macOS and Windows),
+/// or a file where another artifact needs a directory: each reported once.
+fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<String, usize> = HashMap::with_capacity(jobs.len());
     let mut reported = std::collections::HashSet::new();
     for (i, job) in jobs.iter().enumerate() {
-        if let Some(&j) = first.get(job.path.as_str()) {
-            if reported.insert(job.path.as_str()) {
-                let other = &jobs[j];
-                let mut d = Diagnostic::error(
-                    Code::ArtifactPathCollision,
-                    format!("two artifacts would be written to `{}`", job.path),
-                )
-                .primary(job.emit.span, "this emit writes it");
-                if !std::ptr::eq(other.emit, job.emit) {
-                    d = d.secondary(other.emit.span, "and so does this one");
-                }
-                let help = if other.env.map(|e| &e.name) != job.env.map(|e| &e.name)
-                    && !job.emit.path.contains("{env}")
-                {
-                    "add `{env}` to the path so each environment gets its own file"
-                } else if other.service.map(|s| &s.name) != job.service.map(|s| &s.name)
-                    && !job.emit.path.contains("{service}")
-                {
-                    "add `{service}` to the path so each service gets its own file"
-                } else {
-                    "give the emit lines different paths"
-                };
-                errors.push(d.help(help));
-            }
+        let key = job.path.to_lowercase();
+        let Some(&j) = first.get(&key) else {
+            first.insert(key, i);
+            continue;
+        };
+        if !reported.insert(key) {
+            continue;
+        }
+        let other = &jobs[j];
+        let (message, help) = if other.path == job.path {
+            let help = if other.env.map(|e| &e.name) != job.env.map(|e| &e.name)
+                && !job.emit.path.contains("{env}")
+            {
+                "add `{env}` to the path so each environment gets its own file"
+            } else if other.service.map(|s| &s.name) != job.service.map(|s| &s.name)
+                && !job.emit.path.contains("{service}")
+            {
+                "add `{service}` to the path so each service gets its own file"
+            } else {
+                "give the emit lines different paths"
+            };
+            (
+                format!("two artifacts would be written to `{}`", job.path),
+                help,
+            )
         } else {
-            first.insert(job.path.as_str(), i);
+            (
+                format!(
+                    "`{}` and `{}` differ only in case: on case-insensitive file systems (macOS, Windows) one would overwrite the other",
+                    other.path, job.path
+                ),
+                "give the environments, services or emit paths names that differ in more than case",
+            )
+        };
+        let mut d = Diagnostic::error(Code::ArtifactPathCollision, message)
+            .primary(job.emit.span, "this emit writes it");
+        if !std::ptr::eq(other.emit, job.emit) {
+            d = d.secondary(other.emit.span, "and so does this one");
+        }
+        errors.push(d.help(help));
+    }
+
+    // A path that another artifact needs as a directory (`a` and `a/b`).
+    let mut dirs: HashMap<String, usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let lower = job.path.to_lowercase();
+        for (at, _) in lower.match_indices('/') {
+            dirs.entry(lower[..at].to_string()).or_insert(i);
         }
     }
-    jobs
+    for job in jobs {
+        if let Some(&i) = dirs.get(&job.path.to_lowercase()) {
+            let other = &jobs[i];
+            let mut d = Diagnostic::error(
+                Code::ArtifactPathCollision,
+                format!(
+                    "`{}` would be a file, but `{}` needs it to be a directory",
+                    job.path, other.path
+                ),
+            )
+            .primary(job.emit.span, "this emit writes the file");
+            if !std::ptr::eq(other.emit, job.emit) {
+                d = d.secondary(other.emit.span, "this one writes below it");
+            }
+            errors.push(
+                d.help("give the emit lines paths that do not nest inside each other's files"),
+            );
+        }
+    }
 }
 
 /// `{env}` and `{service}` in an emit path or option string.
