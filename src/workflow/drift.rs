@@ -48,7 +48,13 @@ pub struct Problem {
     pub diff: Option<String>,
     /// For a stale file: the first line (1-based, on disk) that differs, for CI annotations.
     pub line: Option<usize>,
+    /// For a stale file: why the diff may look empty (`the file on disk has CRLF line
+    /// endings, envdef writes LF`), since a diff shows no line endings.
+    pub note: Option<&'static str>,
 }
+
+/// A stale file edited on Windows: every line differs, invisibly.
+const CRLF_NOTE: &str = "the file on disk has CRLF line endings, envdef writes LF";
 
 /// The problems of a plan (missing and stale files, in plan order) followed by `orphans`
 /// (relative paths, as [`super::find_orphans`] returns them).
@@ -65,6 +71,7 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
                 display: display_path(root, rel),
                 diff: None,
                 line: None,
+                note: None,
             }),
             FileState::Changed => {
                 let old = file.on_disk.as_deref().unwrap_or("");
@@ -75,6 +82,8 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
                     display: display_path(root, rel),
                     diff: Some(diff),
                     line: Some(line),
+                    note: (old.contains("\r\n") && !file.artifact.contents.contains("\r\n"))
+                        .then_some(CRLF_NOTE),
                 });
             }
         }
@@ -85,6 +94,7 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
         display: display_path(root, rel),
         diff: None,
         line: None,
+        note: None,
     }));
     problems
 }
