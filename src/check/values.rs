@@ -131,7 +131,11 @@ fn check_base(value: &RawValue, ty: &TyInfo, regexes: &Regexes) -> CheckResult<V
             }
             Ok(Value::List(out))
         }
-        (kind, raw) => Err(mismatch(value, ty, mismatch_help(kind, raw))),
+        (kind, raw) => {
+            let help = mismatch_help(kind, raw)
+                .unwrap_or_else(|| format!("write {} literal", article(&ty.display())));
+            Err(mismatch(value, ty, Some(help)))
+        }
     }
 }
 
@@ -233,7 +237,10 @@ fn check_refinement(
                 value_label: format!("{len} {unit}"),
                 type_span: span,
                 type_label: format!("length must be in {range}"),
-                help: None,
+                help: Some(format!(
+                    "use a value with {} {unit}",
+                    describe_len(*lo, *hi, *inclusive)
+                )),
             }))
         }
         Refinement::Matching { pattern } => {
@@ -255,9 +262,22 @@ fn check_refinement(
                 value_label: "does not match".to_string(),
                 type_span: span,
                 type_label: format!("must match {}", regex_text(pattern)),
-                help: None,
+                help: Some(
+                    "change the value so the pattern finds a match in it (anchor the pattern with `^...$` to match the whole value)"
+                        .to_string(),
+                ),
             }))
         }
+    }
+}
+
+/// "between 1 and 8", "at least 2", for `len` help lines.
+fn describe_len(lo: u64, hi: u64, inclusive: bool) -> String {
+    let hi_incl = if inclusive { hi } else { hi.saturating_sub(1) };
+    if lo == hi_incl {
+        format!("exactly {lo}")
+    } else {
+        format!("{lo} to {hi_incl}")
     }
 }
 
