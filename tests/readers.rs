@@ -660,7 +660,8 @@ fn every_refused_dotenv_value_breaks_some_reader_in_every_quoting() {
         .collect();
     assert!(refused.len() > 20, "only {} refused values", refused.len());
     let dir = tempfile::tempdir().unwrap();
-    let encodings: [(&str, fn(&str) -> String); 3] = [
+    type Encoding = (&'static str, fn(&str) -> String);
+    let encodings: [Encoding; 3] = [
         ("bare", |v| v.to_string()),
         ("single", |v| format!("'{v}'")),
         ("double", |v| format!("\"{v}\"")),
