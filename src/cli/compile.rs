@@ -162,7 +162,10 @@ pub fn run(ui: &Ui, args: CompileArgs) -> Status {
 }
 
 fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
-    let mut loaded = load(ui, args.file.clone().or(args.file_flag.clone()))?;
+    // Never freed: the process exits right after, and freeing a big model value by value
+    // costs as much as a tenth of a large compile (docs/performance.md).
+    let mut loaded =
+        std::mem::ManuallyDrop::new(load(ui, args.file.clone().or(args.file_flag.clone()))?);
     for env in &args.envs {
         check_env(ui, &loaded, env, true)?;
     }
