@@ -70,7 +70,9 @@ fn every_code_is_documented_in_errors_md() {
 /// Expected-output files under `tests/` (not inputs, not Rust sources).
 fn golden_texts() -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
@@ -79,7 +81,10 @@ fn golden_texts() -> Vec<(PathBuf, String)> {
                 continue;
             }
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if matches!(ext, "stderr" | "stdout" | "json" | "txtar" | "out" | "expected") {
+            if matches!(
+                ext,
+                "stderr" | "stdout" | "json" | "txtar" | "out" | "expected"
+            ) {
                 if let Ok(text) = std::fs::read_to_string(&path) {
                     out.push((path, text));
                 }
@@ -128,7 +133,9 @@ fn front_end_examples_produce_their_code() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for (code, body) in sections(&doc) {
-        let front_end = ["E01", "E02", "E03", "W03"].iter().any(|p| code.starts_with(p));
+        let front_end = ["E01", "E02", "E03", "W03"]
+            .iter()
+            .any(|p| code.starts_with(p));
         if !front_end || NOT_SINGLE_FILE.contains(&code.as_str()) {
             continue;
         }

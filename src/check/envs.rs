@@ -740,7 +740,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                     match values::check(&raw, ty, self.regexes) {
                         Ok(value) => {
                             let template = match &v.kind {
-                                ast::ValueKind::Str(s) => Some(s.to_template()),
+                                ast::ValueKind::Str(s) => Some(written_template(s)),
                                 _ => None,
                             };
                             (value, template)
@@ -880,4 +880,22 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             Value::List(_) | Value::Secret { .. } => None,
         }
     }
+}
+
+/// A string's template as written for [`Origin::template`]: a literal `$` stays `$$`, so
+/// `explain` (which expands it step by step) never takes a literal `$${X}` for an
+/// interpolation, and what it shows is what the source says.
+fn written_template(s: &ast::StrLit) -> String {
+    let mut out = String::new();
+    for part in &s.parts {
+        match part {
+            ast::StrPart::Text(t) => out.push_str(&t.replace('$', "$$")),
+            ast::StrPart::Interp(name) => {
+                out.push_str("${");
+                out.push_str(&name.text);
+                out.push('}');
+            }
+        }
+    }
+    out
 }
