@@ -115,7 +115,7 @@ pub fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
-/// One miette report: the labels of one file plus related reports for the other files.
+/// One miette report: every label, in whichever files they are, drawn from one [`Windowed`].
 #[derive(Debug)]
 struct Report<'s> {
     code: String,
@@ -141,7 +141,6 @@ const MAX_RENDERED_TEXT: usize = 4000;
 
 impl<'s> Report<'s> {
     fn build(d: &Diagnostic, sources: &'s SourceMap) -> Report<'s> {
-        let primary_file = d.primary_span().map(|s| s.file);
         // Primary labels first, then secondaries, at most MAX_RENDERED_LABELS in all.
         let mut shown: Vec<&Label> = d.labels.iter().filter(|l| l.primary).collect();
         shown.extend(d.labels.iter().filter(|l| !l.primary));
@@ -196,42 +195,49 @@ impl<'s> Report<'s> {
                 None => notes,
             });
         }
-        let shown_in = |file: Option<FileId>| -> Vec<Label> {
-            if file.is_some_and(|f| too_long.contains(&f)) {
-                return Vec::new();
-            }
-            shown.iter().map(|l| (*l).clone()).collect()
+        // Every file with labels goes into one multi-file source, so labels in an imported
+        // file are drawn in the same report under their own `╭─[file:line:col]` header
+        // (instead of a detached "related" report).
+        let drawn_files: Vec<FileId> = files
+            .iter()
+            .copied()
+            .filter(|f| !too_long.contains(f))
+            .collect();
+        let source = (!drawn_files.is_empty()).then(|| Windowed::new(sources, &drawn_files));
+        let labels = match &source {
+            Some(source) => shown
+                .iter()
+                .filter(|l| drawn_files.contains(&l.span.file))
+                .map(|l| {
+                    let local = clamp(l.span, sources);
+                    let span = SourceSpan::new(
+                        (source.base_of(l.span.file) + local.offset()).into(),
+                        local.len(),
+                    );
+                    let text = (!l.message.is_empty()).then(|| l.message.clone());
+                    if l.primary {
+                        LabeledSpan::new_primary_with_span(text, span)
+                    } else {
+                        LabeledSpan::new_with_span(text, span)
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
         };
-        let source_of = |file: FileId| (!too_long.contains(&file)).then(|| named(sources, file));
         let severity = match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let mut report = Report {
+        Report {
             // `error[E0204]`, as rustc prints it: the severity stays readable without colour.
             code: format!("{}[{}]", d.severity.as_str(), d.code.as_str()),
             severity,
             message: elide(&d.message),
             help,
-            source: primary_file.and_then(source_of),
-            labels: labels_in(&shown_in(primary_file), primary_file, sources),
+            source,
+            labels,
             related: Vec::new(),
-        };
-        for file in files.into_iter().filter(|f| Some(*f) != primary_file) {
-            if too_long.contains(&file) {
-                continue;
-            }
-            report.related.push(Report {
-                code: String::new(),
-                severity: miette::Severity::Advice,
-                message: format!("in {}", sources.get(file).name),
-                help: None,
-                source: source_of(file),
-                labels: labels_in(&shown_in(Some(file)), Some(file), sources),
-                related: Vec::new(),
-            });
         }
-        report
     }
 }
 
@@ -292,21 +298,41 @@ fn elide(text: &str) -> String {
     )
 }
 
-fn named(sources: &SourceMap, file: FileId) -> Windowed<'_> {
-    Windowed {
-        file: sources.get(file),
-    }
-}
-
-/// A source file as miette reads it, but windowed. miette's own `SourceCode` for `str`
-/// walks the text from its first byte to every span it shows, so each report on a big
-/// file cost time proportional to the offset (200 errors at the end of a 16 MB file took
-/// minutes). This finds the window — the span's line and the context lines above it —
-/// directly, lets miette lay out only that window, and shifts the result back into file
-/// coordinates, so what is drawn is exactly what miette would draw on the whole text.
+/// The source files of one report as miette reads them: laid end to end in one offset space
+/// (each file at its own base, with a gap so contexts of two files never merge), and
+/// windowed. miette's own `SourceCode` for `str` walks the text from its first byte to every
+/// span it shows, so each report on a big file cost time proportional to the offset (200
+/// errors at the end of a 16 MB file took minutes). This finds the window — the span's line
+/// and the context lines above it — directly, lets miette lay out only that window, and
+/// shifts the result back, so what is drawn is exactly what miette would draw on the whole
+/// text, under the right file's name.
 #[derive(Debug)]
 struct Windowed<'s> {
-    file: &'s SourceFile,
+    /// Each file with the offset its first byte has in the report.
+    files: Vec<(FileId, &'s SourceFile, usize)>,
+}
+
+impl<'s> Windowed<'s> {
+    fn new(sources: &'s SourceMap, files: &[FileId]) -> Windowed<'s> {
+        let mut base = 0;
+        let files = files
+            .iter()
+            .map(|&id| {
+                let file = sources.get(id);
+                let entry = (id, file, base);
+                base += file.text.len() + 1;
+                entry
+            })
+            .collect();
+        Windowed { files }
+    }
+
+    fn base_of(&self, id: FileId) -> usize {
+        self.files
+            .iter()
+            .find(|(f, _, _)| *f == id)
+            .map_or(0, |(_, _, base)| *base)
+    }
 }
 
 impl miette::SourceCode for Windowed<'_> {
@@ -316,7 +342,15 @@ impl miette::SourceCode for Windowed<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text: &'a str = &self.file.text;
+        // The file whose range holds the span (the last one starting at or before it).
+        let (_, file, base) = *self
+            .files
+            .iter()
+            .rev()
+            .find(|(_, _, base)| *base <= span.offset())
+            .ok_or(MietteError::OutOfBounds)?;
+        let text: &'a str = &file.text;
+        let span = &SourceSpan::new((span.offset() - base).into(), span.len());
         let bytes = text.as_bytes();
         let offset = span.offset().min(text.len());
         let line_start = |at: usize| {
@@ -335,14 +369,17 @@ impl miette::SourceCode for Windowed<'_> {
             start = line_start(start - 1);
         }
         // `start` is a line start, so this is a binary search and no column counting.
-        let first_line = self.file.line_col(start).line - 1;
+        let first_line = file.line_col(start).line - 1;
         let window: &'a str = &text[start..];
         let local = SourceSpan::new((offset - start).into(), span.len());
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
         let contents = MietteSpanContents::new_named(
-            self.file.name.clone(),
+            file.name.clone(),
             inner.data(),
-            SourceSpan::new((start + inner.span().offset()).into(), inner.span().len()),
+            SourceSpan::new(
+                (base + start + inner.span().offset()).into(),
+                inner.span().len(),
+            ),
             first_line + inner.line(),
             inner.column(),
             first_line + inner.line_count(),
@@ -350,22 +387,6 @@ impl miette::SourceCode for Windowed<'_> {
         .with_language("envdef");
         Ok(Box::new(contents))
     }
-}
-
-fn labels_in(labels: &[Label], file: Option<FileId>, sources: &SourceMap) -> Vec<LabeledSpan> {
-    labels
-        .iter()
-        .filter(|l| Some(l.span.file) == file)
-        .map(|l| {
-            let span = clamp(l.span, sources);
-            let text = (!l.message.is_empty()).then(|| l.message.clone());
-            if l.primary {
-                LabeledSpan::new_primary_with_span(text, span)
-            } else {
-                LabeledSpan::new_with_span(text, span)
-            }
-        })
-        .collect()
 }
 
 /// Keeps a span inside its file and on char boundaries so a bad span can never make
