@@ -1,4 +1,4 @@
-//! .env quoting: one encoding per value that python-dotenv, Node dotenv, dotenvy, docker
+//! The `dotenv` target, and .env quoting: one encoding per value that python-dotenv, Node dotenv, dotenvy, docker
 //! compose `env_file` and POSIX `set -a; . ./file` all read back byte-identically, or a
 //! reason why none exists (see `docs/targets.md` and `/work/shared/READERS.md`).
 //!
@@ -15,6 +15,12 @@
 //! is literal to it).
 
 use std::borrow::Cow;
+use std::fmt::Write;
+
+use super::render::{services_of, text_error, value_error, Prepared};
+use super::{text, Job};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::Model;
 
 /// Why a value cannot be written portably (completes "the value ...").
 pub(crate) type Unportable = &'static str;
@@ -116,6 +122,70 @@ pub(crate) fn sh_quote(value: &str) -> String {
         }
     }
     out.push('\'');
+    out
+}
+
+/// The `KEY=value` lines of one artifact (keys were validated by `names::check`).
+pub(super) fn body(
+    model: &Model,
+    prepared: &Prepared,
+    job: &Job<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    let Some(env) = job.env else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for service in services_of(model, job) {
+        out.reserve(service.vars.len() * 48);
+        for &id in &service.vars {
+            let Some(res) = env.value(id) else { continue };
+            let var = model.var(id);
+            if let Some(doc) = &prepared.doc_lines[id.index()] {
+                out.push_str(doc);
+            }
+            if let Some(reference) = res.value.secret_reference(&service.name) {
+                let _ = writeln!(
+                    out,
+                    "# {}: secret, not written here (reference: {})",
+                    var.emit_name,
+                    text::comment_text(&reference)
+                );
+                continue;
+            }
+            let text = match text::value_text(&res.value, &var.format) {
+                Ok(Some(t)) => t,
+                Ok(None) => continue,
+                Err(e) => {
+                    errors.push(text_error(e, var, env, res, job));
+                    continue;
+                }
+            };
+            match quote(&text) {
+                Ok(quoted) => {
+                    out.push_str(&var.emit_name);
+                    out.push('=');
+                    out.push_str(&quoted);
+                    out.push('\n');
+                }
+                Err(reason) => errors.push(
+                    value_error(
+                        Code::UnportableDotenvValue,
+                        format!(
+                            "`{}` in environment `{}` has no .env encoding that every reader reads back the same: the value {reason}",
+                            var.qualified_name(),
+                            env.name
+                        ),
+                        var,
+                        res,
+                        job,
+                    )
+                    .note("checked against python-dotenv, Node dotenv, dotenvy, docker compose env_file and `set -a; . ./file` (docs/targets.md)")
+                    .help("change the value, or do not emit this variable to .env (a custom template can write it for one reader)"),
+                ),
+            }
+        }
+    }
     out
 }
 

@@ -17,12 +17,16 @@
 //! The only input read here is the user's template files (`--templates DIR`, the emit
 //! option `template`), which are part of the compile's input like the source itself.
 
+mod compose;
 mod data;
 pub(crate) mod dotenv;
 pub(crate) mod hcl;
+mod helpers;
+mod kubernetes;
 mod names;
 mod render;
 pub(crate) mod text;
+mod tfvars;
 pub(crate) mod yaml;
 
 use std::collections::HashMap;
@@ -31,7 +35,7 @@ use std::path::PathBuf;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Emit, Env, Model, Service, Value};
 
-pub use render::TEMPLATE_HELPERS;
+pub use helpers::TEMPLATE_HELPERS;
 
 /// Appears in the header line of every built-in artifact; `compile --prune` recognises
 /// envdef's own files by it.

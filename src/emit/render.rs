@@ -1,6 +1,7 @@
 //! Rendering jobs: the handlebars registries (built-ins once per process, user templates once
-//! per call), the format helpers available to every template, and the built-in targets'
-//! value blocks written in Rust from the typed model.
+//! per call), the parallel render loop, and what the per-target modules share (the
+//! per-call [`Prepared`] data, value diagnostics). The value blocks themselves are written
+//! by the target modules (`dotenv`, `tfvars`, `compose`, `kubernetes`).
 
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -13,36 +14,22 @@ use serde::Serialize;
 
 use super::data::{self, Header};
 use super::text::{self, TextError};
-use super::{dotenv, hcl, option_str, yaml, Builtin, EmitOptions, Job, Template};
+use super::{
+    compose, dotenv, helpers, kubernetes, tfvars, yaml, Builtin, EmitOptions, Job, Template,
+};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Emit, Env, Model, Resolved, Service, Value, VarDef, VarId};
-
-/// The helpers every template can call, with what they do (for `docs/targets.md`).
-pub const TEMPLATE_HELPERS: &[(&str, &str)] = &[
-    (
-        "dotenv",
-        "a value quoted for .env files (fails on values with no portable encoding)",
-    ),
-    ("sh", "a value in POSIX single quotes"),
-    ("yaml", "a JSON-style double-quoted YAML scalar"),
-    (
-        "hcl",
-        "an HCL literal (strings escaped, numbers/bools/lists typed)",
-    ),
-    ("json", "any value as compact JSON"),
-    ("compose_escape", "`$` doubled to `$$` for compose files"),
-];
+use crate::model::{Emit, Env, Model, Resolved, Service, Value, VarDef};
 
 fn registry() -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("dotenv", Box::new(helper_dotenv));
-    hb.register_helper("sh", Box::new(helper_sh));
-    hb.register_helper("yaml", Box::new(helper_yaml));
-    hb.register_helper("hcl", Box::new(helper_hcl));
-    hb.register_helper("json", Box::new(helper_json));
-    hb.register_helper("compose_escape", Box::new(helper_compose_escape));
+    hb.register_helper("dotenv", Box::new(helpers::helper_dotenv));
+    hb.register_helper("sh", Box::new(helpers::helper_sh));
+    hb.register_helper("yaml", Box::new(helpers::helper_yaml));
+    hb.register_helper("hcl", Box::new(helpers::helper_hcl));
+    hb.register_helper("json", Box::new(helpers::helper_json));
+    hb.register_helper("compose_escape", Box::new(helpers::helper_compose_escape));
     hb.register_helper("block", Box::new(helper_block));
     hb
 }
@@ -306,22 +293,22 @@ fn render_job(
             let mut errors = Vec::new();
             let rendered = match target {
                 Builtin::Dotenv => {
-                    let body = dotenv_body(model, prepared, job, &mut errors);
+                    let body = dotenv::body(model, prepared, job, &mut errors);
                     render_builtin(target, &header, body)
                 }
                 Builtin::Tfvars => {
-                    let body = tfvars_body(model, job, &mut errors);
+                    let body = tfvars::tfvars_body(model, job, &mut errors);
                     render_builtin(target, &header, body)
                 }
                 Builtin::VariablesTf => {
-                    render_builtin(target, &header, variables_tf_body(model, job))
+                    render_builtin(target, &header, tfvars::variables_tf_body(model, job))
                 }
                 Builtin::Compose => {
-                    let body = compose_body(model, prepared, job, &mut errors);
+                    let body = compose::body(model, prepared, job, &mut errors);
                     render_builtin(target, &header, body)
                 }
                 Builtin::Kubernetes => {
-                    match kubernetes_data(model, prepared, header, job, &mut errors) {
+                    match kubernetes::data(model, prepared, header, job, &mut errors) {
                         Some((data, block)) => render_builtin(target, &data, block),
                         None => Ok(String::new()),
                     }
@@ -405,7 +392,7 @@ fn helper_block(
 
 // ── value diagnostics ──────────────────────────────────────────────────────────────────
 
-fn value_error(
+pub(super) fn value_error(
     code: Code,
     message: String,
     var: &VarDef,
@@ -422,7 +409,7 @@ fn value_error(
     )
 }
 
-fn text_error(
+pub(super) fn text_error(
     err: TextError,
     var: &VarDef,
     env: &Env,
@@ -460,9 +447,9 @@ fn text_error(
 /// Per-call data shared by every job: each variable's `# doc` comment line, built once
 /// instead of once per artifact.
 pub(crate) struct Prepared {
-    doc_lines: Vec<Option<String>>,
+    pub(super) doc_lines: Vec<Option<String>>,
     /// Each variable's key as a quoted YAML scalar (`"PORT"`), for compose and ConfigMaps.
-    yaml_keys: Vec<String>,
+    pub(super) yaml_keys: Vec<String>,
 }
 
 impl Prepared {
@@ -487,411 +474,10 @@ impl Prepared {
 }
 
 /// The services an artifact covers: its own, or every service for per-environment ones.
-fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
+pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
     match job.service {
         Some(s) => vec![s],
         None => model.services.values().collect(),
-    }
-}
-
-// Keys and names were validated once per service by `names::check` before rendering, so
-// the loops below only format values.
-
-// ── dotenv ─────────────────────────────────────────────────────────────────────────────
-
-fn dotenv_body(
-    model: &Model,
-    prepared: &Prepared,
-    job: &Job<'_>,
-    errors: &mut Vec<Diagnostic>,
-) -> String {
-    let Some(env) = job.env else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for service in services_of(model, job) {
-        out.reserve(service.vars.len() * 48);
-        for &id in &service.vars {
-            let Some(res) = env.value(id) else { continue };
-            let var = model.var(id);
-            if let Some(doc) = &prepared.doc_lines[id.index()] {
-                out.push_str(doc);
-            }
-            if let Some(reference) = res.value.secret_reference(&service.name) {
-                let _ = writeln!(
-                    out,
-                    "# {}: secret, not written here (reference: {})",
-                    var.emit_name,
-                    text::comment_text(&reference)
-                );
-                continue;
-            }
-            let text = match text::value_text(&res.value, &var.format) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
-                Err(e) => {
-                    errors.push(text_error(e, var, env, res, job));
-                    continue;
-                }
-            };
-            match dotenv::quote(&text) {
-                Ok(quoted) => {
-                    out.push_str(&var.emit_name);
-                    out.push('=');
-                    out.push_str(&quoted);
-                    out.push('\n');
-                }
-                Err(reason) => errors.push(
-                    value_error(
-                        Code::UnportableDotenvValue,
-                        format!(
-                            "`{}` in environment `{}` has no .env encoding that every reader reads back the same: the value {reason}",
-                            var.qualified_name(),
-                            env.name
-                        ),
-                        var,
-                        res,
-                        job,
-                    )
-                    .note("checked against python-dotenv, Node dotenv, dotenvy, docker compose env_file and `set -a; . ./file` (docs/targets.md)")
-                    .help("change the value, or do not emit this variable to .env (a custom template can write it for one reader)"),
-                ),
-            }
-        }
-    }
-    out
-}
-
-// ── tfvars / variables.tf ──────────────────────────────────────────────────────────────
-
-/// The variables of a Terraform artifact: all of the model's, or one service's.
-fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
-    match job.service {
-        Some(svc) => svc.vars.iter().map(|id| (*id, model.var(*id))).collect(),
-        None => model
-            .vars
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (VarId(i as u32), v))
-            .collect(),
-    }
-}
-
-fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
-    let Some(env) = job.env else {
-        return String::new();
-    };
-    // Two passes: which variables are written (and the widest name, for `terraform fmt`
-    // alignment), then the lines straight into the output.
-    let mut written: Vec<(&VarDef, &Value)> = Vec::new();
-    let mut width = 0;
-    for (id, var) in tf_vars(model, job) {
-        if var.is_secret() {
-            continue;
-        }
-        let Some(res) = env.value(id) else { continue };
-        if let (Value::Duration(ms), Some(unit)) = (&res.value, var.format.duration_unit) {
-            if let Err(e) = text::duration_in_unit(*ms, unit) {
-                errors.push(text_error(e, var, env, res, job));
-                continue;
-            }
-        }
-        width = width.max(var.tfvars_name.len());
-        written.push((var, &res.value));
-    }
-    let mut out = String::with_capacity(written.len() * (width + 32));
-    for (var, value) in written {
-        out.push_str(&var.tfvars_name);
-        // Terraform identifiers are ASCII, so bytes are columns.
-        for _ in var.tfvars_name.len()..width {
-            out.push(' ');
-        }
-        out.push_str(" = ");
-        hcl::value_into(value, &var.format, &mut out);
-        out.push('\n');
-    }
-    out
-}
-
-fn variables_tf_body(model: &Model, job: &Job<'_>) -> String {
-    let mut out = String::new();
-    for (_, var) in tf_vars(model, job) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        hcl::variable_block(var, &mut out);
-    }
-    out
-}
-
-// ── compose ────────────────────────────────────────────────────────────────────────────
-
-fn compose_body(
-    model: &Model,
-    prepared: &Prepared,
-    job: &Job<'_>,
-    errors: &mut Vec<Diagnostic>,
-) -> String {
-    let Some(env) = job.env else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for service in services_of(model, job) {
-        out.reserve(service.vars.len() * 48);
-        out.push_str("  ");
-        yaml::quote_into(&service.name, &mut out);
-        out.push_str(":\n    environment:");
-        let mut any = false;
-        for &id in &service.vars {
-            let Some(res) = env.value(id) else { continue };
-            let var = model.var(id);
-            let value = if matches!(res.value, Value::Secret { .. }) {
-                // Compose reads the secret from the host at run time and refuses to start
-                // without it; the key is a portable name, so this needs no escaping.
-                std::borrow::Cow::Owned(format!("${{{0}:?{0} must be set}}", var.emit_name))
-            } else {
-                match text::value_text(&res.value, &var.format) {
-                    Ok(Some(t)) => match yaml::compose_escape(&t) {
-                        std::borrow::Cow::Borrowed(_) => t,
-                        std::borrow::Cow::Owned(escaped) => std::borrow::Cow::Owned(escaped),
-                    },
-                    Ok(None) => continue,
-                    Err(e) => {
-                        errors.push(text_error(e, var, env, res, job));
-                        continue;
-                    }
-                }
-            };
-            if !any {
-                out.push('\n');
-                any = true;
-            }
-            out.push_str("      ");
-            out.push_str(&prepared.yaml_keys[id.index()]);
-            out.push_str(": ");
-            yaml::quote_into(&value, &mut out);
-            out.push('\n');
-        }
-        if !any {
-            out.push_str(" {}\n");
-        }
-    }
-    out
-}
-
-// ── kubernetes ─────────────────────────────────────────────────────────────────────────
-
-#[derive(Serialize)]
-struct KubeData<'a> {
-    #[serde(flatten)]
-    header: Header<'a>,
-    config_name: String,
-    secret_name: String,
-    namespace: Option<String>,
-    labels: String,
-    secret_store: String,
-    secret_store_kind: String,
-    refresh_interval: String,
-    secrets: Vec<KubeSecret>,
-}
-
-#[derive(Serialize)]
-struct KubeSecret {
-    key: String,
-    remote_key: String,
-    property: Option<String>,
-}
-
-fn kubernetes_data<'a>(
-    model: &Model,
-    prepared: &Prepared,
-    header: Header<'a>,
-    job: &Job<'_>,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<(KubeData<'a>, String)> {
-    let (Some(env), Some(service)) = (job.env, job.service) else {
-        return None;
-    };
-    let namespace = option_str(job.emit, "namespace", Some(&env.name), Some(&service.name));
-    if let Some(ns) = &namespace {
-        if !yaml::is_dns1123_label(ns) {
-            errors.push(super::names::dns_error("namespace", ns, job.emit));
-        }
-    }
-    let mut labels = String::new();
-    for (k, v) in [
-        ("app.kubernetes.io/name", service.name.as_str()),
-        ("app.kubernetes.io/part-of", model.project.as_str()),
-        ("app.kubernetes.io/managed-by", "envdef"),
-    ] {
-        let _ = writeln!(labels, "    {k}: {}", yaml::quote(v));
-    }
-
-    let mut data = String::new();
-    let mut secrets = Vec::new();
-    data.reserve(service.vars.len() * 48);
-    for &id in &service.vars {
-        let Some(res) = env.value(id) else { continue };
-        let var = model.var(id);
-        if let Some(reference) = res.value.secret_reference(&service.name) {
-            let (remote_key, property) = match reference.split_once('#') {
-                Some((k, p)) if !p.is_empty() => (k.to_string(), Some(p.to_string())),
-                Some((k, _)) => (k.to_string(), None),
-                None => (reference.clone(), None),
-            };
-            secrets.push(KubeSecret {
-                key: var.emit_name.clone(),
-                remote_key,
-                property,
-            });
-            continue;
-        }
-        match text::value_text(&res.value, &var.format) {
-            Ok(Some(t)) => {
-                data.push_str("  ");
-                data.push_str(&prepared.yaml_keys[id.index()]);
-                data.push_str(": ");
-                yaml::quote_into(&t, &mut data);
-                data.push('\n');
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(text_error(e, var, env, res, job)),
-        }
-    }
-    // The template puts the line breaks after these blocks.
-    let data = if data.is_empty() {
-        "data: {}".to_string()
-    } else {
-        format!("data:\n{}", data.trim_end_matches('\n'))
-    };
-    let labels = labels.trim_end_matches('\n').to_string();
-    let opt = |key: &str, default: &str| {
-        option_str(job.emit, key, Some(&env.name), Some(&service.name))
-            .unwrap_or_else(|| default.to_string())
-    };
-    Some((
-        KubeData {
-            header,
-            config_name: format!("{}-config", service.name),
-            secret_name: format!("{}-secrets", service.name),
-            namespace,
-            labels,
-            secret_store: opt("secret_store", "envdef"),
-            secret_store_kind: opt("secret_store_kind", "ClusterSecretStore"),
-            refresh_interval: opt("refresh_interval", "1h"),
-            secrets,
-        },
-        data,
-    ))
-}
-
-// ── helpers ────────────────────────────────────────────────────────────────────────────
-
-/// The first parameter as text: strings as they are, other JSON values in their JSON form.
-fn param_text(h: &Helper<'_>, name: &'static str) -> Result<String, RenderError> {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?
-        .value();
-    Ok(match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
-
-fn helper_dotenv(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let text = param_text(h, "dotenv")?;
-    match dotenv::quote(&text) {
-        Ok(q) => Ok(out.write(&q)?),
-        Err(reason) => Err(RenderErrorReason::Other(format!(
-            "the value {text:?} has no portable .env encoding: it {reason}"
-        ))
-        .into()),
-    }
-}
-
-fn helper_sh(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    Ok(out.write(&dotenv::sh_quote(&param_text(h, "sh")?))?)
-}
-
-fn helper_yaml(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    Ok(out.write(&yaml::quote(&param_text(h, "yaml")?))?)
-}
-
-fn helper_compose_escape(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    Ok(out.write(&yaml::compose_escape(&param_text(h, "compose_escape")?))?)
-}
-
-fn helper_json(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("json", 0))?
-        .value();
-    Ok(out.write(&value.to_string())?)
-}
-
-fn helper_hcl(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("hcl", 0))?
-        .value();
-    Ok(out.write(&json_to_hcl(value))?)
-}
-
-fn json_to_hcl(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "null".into(),
-        serde_json::Value::Bool(b) => b.to_string(),
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => hcl::string(s),
-        serde_json::Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(json_to_hcl).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        serde_json::Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{} = {}", hcl::string(k), json_to_hcl(v)))
-                .collect();
-            format!("{{ {} }}", parts.join(", "))
-        }
     }
 }
 

@@ -1,0 +1,118 @@
+//! The `kubernetes` target: per service and environment a `ConfigMap` with every non-secret
+//! value as a quoted string, and an `ExternalSecret` (external-secrets.io/v1beta1) pointing
+//! at the references of its secrets; never a `Secret`. The template holds the manifest's
+//! shape; this module builds its data and the ConfigMap's `data:` block.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::data::Header;
+use super::render::{text_error, Prepared};
+use super::{option_str, text, yaml, Job};
+use crate::diagnostics::Diagnostic;
+use crate::model::Model;
+
+#[derive(Serialize)]
+pub(super) struct KubeData<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    config_name: String,
+    secret_name: String,
+    namespace: Option<String>,
+    labels: String,
+    secret_store: String,
+    secret_store_kind: String,
+    refresh_interval: String,
+    secrets: Vec<KubeSecret>,
+}
+
+#[derive(Serialize)]
+struct KubeSecret {
+    key: String,
+    remote_key: String,
+    property: Option<String>,
+}
+
+pub(super) fn data<'a>(
+    model: &Model,
+    prepared: &Prepared,
+    header: Header<'a>,
+    job: &Job<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(KubeData<'a>, String)> {
+    let (Some(env), Some(service)) = (job.env, job.service) else {
+        return None;
+    };
+    let namespace = option_str(job.emit, "namespace", Some(&env.name), Some(&service.name));
+    if let Some(ns) = &namespace {
+        if !yaml::is_dns1123_label(ns) {
+            errors.push(super::names::dns_error("namespace", ns, job.emit));
+        }
+    }
+    let mut labels = String::new();
+    for (k, v) in [
+        ("app.kubernetes.io/name", service.name.as_str()),
+        ("app.kubernetes.io/part-of", model.project.as_str()),
+        ("app.kubernetes.io/managed-by", "envdef"),
+    ] {
+        let _ = writeln!(labels, "    {k}: {}", yaml::quote(v));
+    }
+
+    let mut data = String::new();
+    let mut secrets = Vec::new();
+    data.reserve(service.vars.len() * 48);
+    for &id in &service.vars {
+        let Some(res) = env.value(id) else { continue };
+        let var = model.var(id);
+        if let Some(reference) = res.value.secret_reference(&service.name) {
+            let (remote_key, property) = match reference.split_once('#') {
+                Some((k, p)) if !p.is_empty() => (k.to_string(), Some(p.to_string())),
+                Some((k, _)) => (k.to_string(), None),
+                None => (reference.clone(), None),
+            };
+            secrets.push(KubeSecret {
+                key: var.emit_name.clone(),
+                remote_key,
+                property,
+            });
+            continue;
+        }
+        match text::value_text(&res.value, &var.format) {
+            Ok(Some(t)) => {
+                data.push_str("  ");
+                data.push_str(&prepared.yaml_keys[id.index()]);
+                data.push_str(": ");
+                yaml::quote_into(&t, &mut data);
+                data.push('\n');
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(text_error(e, var, env, res, job)),
+        }
+    }
+    // The template puts the line breaks after these blocks.
+    let data = if data.is_empty() {
+        "data: {}".to_string()
+    } else {
+        format!("data:\n{}", data.trim_end_matches('\n'))
+    };
+    let labels = labels.trim_end_matches('\n').to_string();
+    let opt = |key: &str, default: &str| {
+        option_str(job.emit, key, Some(&env.name), Some(&service.name))
+            .unwrap_or_else(|| default.to_string())
+    };
+    Some((
+        KubeData {
+            header,
+            config_name: format!("{}-config", service.name),
+            secret_name: format!("{}-secrets", service.name),
+            namespace,
+            labels,
+            secret_store: opt("secret_store", "envdef"),
+            secret_store_kind: opt("secret_store_kind", "ClusterSecretStore"),
+            refresh_interval: opt("refresh_interval", "1h"),
+            secrets,
+        },
+        data,
+    ))
+}
