@@ -195,8 +195,8 @@ env two {
     assert_eq!(kinds, ["source_differs", "only_a"]);
 }
 
-/// FIXME: `Origin.template` holds `$$` already decoded to `$`, so the template line shows
-/// `$5`, and a literal `$${X}` in a source would read as an interpolation here.
+/// The template line shows the template as written: `$$` stays `$$` (it once showed `$5`,
+/// and a literal `$${X}` read as an interpolation), and a literal `$${X}` is no step.
 #[test]
 fn explain_expands_nested_interpolations_step_by_step() {
     let dir = tempfile::tempdir().unwrap();
@@ -205,7 +205,7 @@ fn explain_expands_nested_interpolations_step_by_step() {
         r#"project app
 var HOST: string = "example.com"
 var BASE: url = "https://${HOST}"
-var API: url = "${BASE}/api/${env}?cost=$$5"
+var API: url = "${BASE}/api/${env}?cost=$$5&q=$${X}"
 env prod {
   HOST = "prod.example.com"
 }
@@ -216,17 +216,17 @@ env prod {
     expect_code(&r, 0);
     assert_eq!(
         r.stdout,
-        "API in prod = \"https://prod.example.com/api/prod?cost=$5\"\n\
-         \n  declared  app.envdef:4  var API: url = \"${BASE}/api/${env}?cost=$$5\"\n  \
+        "API in prod = \"https://prod.example.com/api/prod?cost=$5&q=${X}\"\n\
+         \n  declared  app.envdef:4  var API: url = \"${BASE}/api/${env}?cost=$$5&q=$${X}\"\n  \
          type      url\n  \
          chain     prod\n            \
          prod: not set here\n  \
-         default   used at app.envdef:4  var API: url = \"${BASE}/api/${env}?cost=$$5\"\n  \
-         template  \"${BASE}/api/${env}?cost=$5\"\n            \
+         default   used at app.envdef:4  var API: url = \"${BASE}/api/${env}?cost=$$5&q=$${X}\"\n  \
+         template  \"${BASE}/api/${env}?cost=$$5&q=$${X}\"\n            \
          ${BASE} = \"https://prod.example.com\"  (default at app.envdef:3)\n              \
          from \"https://${HOST}\"\n              \
          ${HOST} = \"prod.example.com\"  (prod at app.envdef:6)\n            \
          ${env} = \"prod\"  (built-in)\n            \
-         = \"https://prod.example.com/api/prod?cost=$5\"\n"
+         = \"https://prod.example.com/api/prod?cost=$5&q=${X}\"\n"
     );
 }
