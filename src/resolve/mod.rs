@@ -292,8 +292,21 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
             ast::Item::Emit(e) => program.emits.push(e),
         }
     }
+    // What each service already reads, built once per service (not once per `uses` line,
+    // which was quadratic for services with many `uses` lines).
+    let mut reads: Vec<Option<std::collections::HashSet<VarId>>> =
+        (0..program.services.len()).map(|_| None).collect();
     for (svc, uses) in service_members {
-        bind_uses(&mut program, svc, uses, diagnostics);
+        let seen = reads[svc].get_or_insert_with(|| {
+            let service = &program.services[svc];
+            service
+                .own
+                .iter()
+                .copied()
+                .chain(service.uses.iter().map(|(id, _)| *id))
+                .collect()
+        });
+        bind_uses(&mut program, svc, uses, seen, diagnostics);
     }
     for (env_idx, decl) in env_decls.into_iter().enumerate() {
         bind_assignments(&mut program, env_idx, decl, diagnostics);
@@ -394,19 +407,15 @@ fn declare_var(
         .insert(qualified, VarEntry { name, owner, decl });
 }
 
+/// `seen`: what the service already reads (its own variables and earlier `uses`), so long
+/// and many `uses` lists stay linear.
 fn bind_uses(
     program: &mut Program,
     svc: usize,
     uses: ast::UsesDecl,
+    seen: &mut std::collections::HashSet<VarId>,
     diagnostics: &mut Diagnostics,
 ) {
-    // What the service already reads, so a long `uses` list stays linear.
-    let mut seen: std::collections::HashSet<VarId> = program.services[svc]
-        .own
-        .iter()
-        .copied()
-        .chain(program.services[svc].uses.iter().map(|(id, _)| *id))
-        .collect();
     for name in uses.names {
         // `uses` names shared declarations; a service's own variables are its anyway, so
         // naming one there is accepted as a no-op (and a shared one of the same name is
