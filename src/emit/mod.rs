@@ -7,12 +7,18 @@
 //!
 //! How: every `emit` line is expanded into jobs (one per environment, and per service for
 //! per-service targets or paths with `{service}`); paths are validated and checked for
-//! collisions before anything renders. Each job renders through a handlebars template
-//! (built-ins embedded and compiled once per process; user templates compiled once per
-//! call). Built-in templates hold the shape of the file; the value blocks (the part that
-//! grows with the number of variables) are written in Rust straight from the typed model,
-//! with each format's quoting in [`dotenv`], [`hcl`] and [`yaml`]. Jobs render in parallel;
-//! results are collected in job order, so output never depends on scheduling.
+//! collisions, and keys and names are validated once per service (`names`), before anything
+//! renders. Each job renders through a handlebars template (built-ins embedded and compiled
+//! once per process; user templates once per call; `render`). Built-in templates hold the
+//! shape of the file; the value block (the part that grows with the number of variables) is
+//! written in Rust straight from the typed model by the target's module (`dotenv`,
+//! `tfvars`, `compose`, `kubernetes`) with the format's quoting (`dotenv`, `hcl`, `yaml`;
+//! the text form of values in `text`) and handed to the template's `{{block}}` helper. User
+//! templates get the model as data (`data`) and the quoting helpers (`helpers`). Jobs render
+//! in parallel; results are collected in job order, so output never depends on scheduling.
+//!
+//! Invariants: `emit` never reads `ast`; a secret's value does not exist in the model, and no
+//! target writes anything for a secret but its reference; any E04xx error means no artifacts.
 //!
 //! The only input read here is the user's template files (`--templates DIR`, the emit
 //! option `template`), which are part of the compile's input like the source itself.
