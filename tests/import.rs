@@ -692,3 +692,49 @@ proptest::proptest! {
         }
     }
 }
+
+/// Q1 regression: a warning about an undefined `${NAME}` in an unquoted value named the
+/// line after it (the reader had already consumed the newline).
+#[test]
+fn undefined_reference_warnings_name_the_right_line() {
+    let d = draft(
+        &[(
+            ".env",
+            "A=${B}x\nB=1\nC=x # ${D}\nE=${UNDEF} # c\nF=\"${G}\"\n",
+        )],
+        None,
+    );
+    let refs: Vec<&String> = d
+        .warnings
+        .iter()
+        .filter(|w| w.contains("is not defined above"))
+        .collect();
+    assert_eq!(refs.len(), 3, "{:?}", d.warnings);
+    assert!(refs[0].starts_with(".env:1: `B`"), "{}", refs[0]);
+    assert!(refs[1].starts_with(".env:4: `UNDEF`"), "{}", refs[1]);
+    assert!(refs[2].starts_with(".env:5: `G`"), "{}", refs[2]);
+}
+
+/// Q1 regression: a file that is not dotenv at all (a compose YAML given by mistake) listed
+/// every one of its hundreds of lines as an error. The first ones are enough, with a count
+/// of the rest and a hint.
+#[test]
+fn cli_a_file_that_is_not_dotenv_gets_a_short_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml: String = (0..300)
+        .map(|i| format!("services:\n  svc{i}:\n    image: x\n"))
+        .collect();
+    std::fs::write(dir.path().join("docker-compose.yml"), yaml).unwrap();
+    let (code, stdout, stderr) = envdef(dir.path(), &["import", "docker-compose.yml"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.starts_with("error: docker-compose.yml:1: expected `=` after `services`"),
+        "{stderr}"
+    );
+    assert!(stderr.lines().count() <= 25, "{stderr}");
+    assert!(
+        stderr.contains("error: 880 more malformed lines not shown"),
+        "{stderr}"
+    );
+}

@@ -28,6 +28,8 @@ pub struct ImportArgs {
     pub force: bool,
 }
 
+/// Malformed lines listed before the rest are only counted.
+const MAX_ERRORS_SHOWN: usize = 20;
 pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     let mut inputs = Vec::new();
     let mut failed = false;
@@ -66,8 +68,16 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     let draft = match import::draft(&inputs, &options) {
         Ok(draft) => draft,
         Err(err) => {
-            for message in &err.messages {
+            // Every bad line of a real dotenv file is worth seeing; hundreds of them mean
+            // the file is something else (a compose YAML given by mistake).
+            for message in err.messages.iter().take(MAX_ERRORS_SHOWN) {
                 ui.tool_error(message);
+            }
+            let hidden = err.messages.len().saturating_sub(MAX_ERRORS_SHOWN);
+            if hidden > 0 {
+                ui.tool_error(&format!(
+                    "{hidden} more malformed lines not shown; is every file a dotenv file (`KEY=VALUE` lines)?"
+                ));
             }
             return Status::ToolError;
         }

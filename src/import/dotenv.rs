@@ -376,6 +376,8 @@ impl Reader {
     }
 
     fn unquoted(&mut self) -> Result<(Vec<Part>, Option<String>), String> {
+        // Before the loop consumes the newline: warnings name the value's own line.
+        let line = self.line;
         let mut raw: Vec<char> = Vec::new();
         let mut comment = None;
         while let Some(c) = self.peek() {
@@ -394,7 +396,7 @@ impl Reader {
         }
         let text: String = raw.into_iter().collect();
         let text = text.trim();
-        let parts = self.expand(text, self.line)?;
+        let parts = self.expand(text, line)?;
         Ok((parts, comment))
     }
 
