@@ -657,3 +657,30 @@ fn comments_and_newlines_anywhere() {
     }
     assert!(parsed >= 30, "only {parsed} of 800 inputs parsed");
 }
+
+/// Q1 regression: a read-only file was replaced anyway (the atomic rename needs only the
+/// directory to be writable). It is left alone, exit 2, and the other files still format.
+#[test]
+fn cli_a_read_only_file_is_not_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro.envdef");
+    let rw = dir.path().join("rw.envdef");
+    let messy = "var   PORT :int=8080\n";
+    std::fs::write(&ro, messy).unwrap();
+    std::fs::write(&rw, messy).unwrap();
+    let mut perms = std::fs::metadata(&ro).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&ro, perms).unwrap();
+    let (code, _, stderr) = envdef(dir.path(), &["fmt", "ro.envdef", "rw.envdef"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`ro.envdef` is read-only"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), messy);
+    assert_eq!(
+        std::fs::read_to_string(&rw).unwrap(),
+        "var PORT: int = 8080\n"
+    );
+    // `--check` only reads, so a read-only file is fine there.
+    let (code, stdout, _) = envdef(dir.path(), &["fmt", "--check", "ro.envdef"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("+var PORT: int = 8080"), "{stdout}");
+}

@@ -137,6 +137,14 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         ui.status(&format!("{name}: not formatted"));
         return Status::Failed;
     }
+    // The rename would replace a read-only file as easily as any other (the directory is
+    // what it needs); someone made it read-only to keep it as it is, so do not.
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        ui.tool_error(&format!(
+            "`{name}` is read-only, so it was not rewritten; make it writable to format it"
+        ));
+        return Status::ToolError;
+    }
     if let Err(message) = write_atomic(path, &formatted) {
         ui.tool_error(&message);
         return Status::ToolError;

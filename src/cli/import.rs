@@ -30,6 +30,7 @@ pub struct ImportArgs {
 
 /// Malformed lines listed before the rest are only counted.
 const MAX_ERRORS_SHOWN: usize = 20;
+
 pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     let mut inputs = Vec::new();
     let mut failed = false;
