@@ -544,8 +544,9 @@ mod tests {
             "var A: int = 1\nenv e {\n  A = 2\n}\n\nassert A > 0\n",
         ];
         for text in texts {
-            let file = SourceFile::new("f".into(), "f".into(), text.to_string());
-            let windowed = Windowed { file: &file };
+            let mut sources = SourceMap::new();
+            let id = sources.add(SourceFile::new("f".into(), "f".into(), text.to_string()));
+            let windowed = Windowed::new(&sources, &[id]);
             for start in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
                 for end in (start..=text.len()).filter(|&i| text.is_char_boundary(i)) {
                     for context in 0..3 {
