@@ -169,8 +169,15 @@ impl SourceMap {
 pub enum LoadError {
     NotFound,
     IsDirectory,
-    TooLarge { size: u64, limit: u64 },
-    NotUtf8 { offset: usize },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    NotUtf8 {
+        offset: usize,
+    },
+    /// An import names a device, pipe or socket (see [`Loader::load_import`]).
+    NotRegularFile,
     Io(std::io::Error),
 }
 
@@ -191,6 +198,10 @@ impl fmt::Display for LoadError {
             LoadError::NotUtf8 { offset } => {
                 write!(f, "not valid UTF-8 (first invalid byte at offset {offset})")
             }
+            LoadError::NotRegularFile => write!(
+                f,
+                "not a regular file (a device, pipe or socket cannot be imported)"
+            ),
             LoadError::Io(err) => write!(f, "{err}"),
         }
     }
@@ -203,6 +214,14 @@ pub trait Loader {
     /// symlink cycles are caught).
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError>;
     fn load(&self, path: &Path) -> Result<String, LoadError>;
+
+    /// Loads an imported file. The root file may be a pipe (`envdef check <(generate)`),
+    /// but an import of a FIFO nobody writes to would block forever, and `/dev/stdin`
+    /// would wait on the terminal or swallow an editor's protocol stream: the file system
+    /// loader refuses imports that are not regular files.
+    fn load_import(&self, path: &Path) -> Result<String, LoadError> {
+        self.load(path)
+    }
 }
 
 /// The real file system.
@@ -241,6 +260,14 @@ impl Loader for FsLoader {
             });
         }
         decode_source(bytes)
+    }
+
+    fn load_import(&self, path: &Path) -> Result<String, LoadError> {
+        let meta = std::fs::metadata(path).map_err(io_to_load_error)?;
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(LoadError::NotRegularFile);
+        }
+        self.load(path)
     }
 }
 

@@ -158,7 +158,7 @@ impl Ctx<'_> {
             );
             return;
         }
-        let text = match self.loader.load(&canonical) {
+        let text = match self.loader.load_import(&canonical) {
             Ok(text) => text,
             Err(err) => return self.unreadable(at, &display, &err),
         };
