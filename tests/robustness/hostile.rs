@@ -2,6 +2,7 @@
 //! clear "cannot read" (exit 2) — never a panic, a hang or a wrong location.
 
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use super::support::{
@@ -525,4 +526,33 @@ fn a_template_that_never_ends_is_refused_at_the_size_limit() {
         .stderr_contains("/dev/zero")
         .stderr_contains("at most");
     assert!(!dir.path().join("x.env").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_import_of_a_pipe_or_device_is_refused_not_waited_on() {
+    // Regression: `import "x.envdef"` where x is a FIFO with no writer blocked forever,
+    // and `import "/dev/stdin"` waited for the terminal (or ate an editor's protocol
+    // stream). Imports must be regular files; the root FILE may still be a pipe.
+    let dir = with_file(
+        "main.envdef",
+        "import \"fifo.envdef\"\nimport \"/dev/stdin\"\nimport \"/dev/null\"\nvar A: int = 1\n",
+    );
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("fifo.envdef"))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    // stdin stays open (a pipe nobody writes to), as in an editor or a terminal.
+    let mut cmd = Command::new(super::support::bin());
+    cmd.args(["check", "main.envdef"]);
+    let run = super::support::run_command_stdin(
+        cmd,
+        dir.path(),
+        Duration::from_secs(20),
+        std::process::Stdio::piped(),
+    );
+    run.expect_code(1).expect_diagnostic("E0201");
+    assert_eq!(run.stderr.matches("E0201").count(), 3, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
 }

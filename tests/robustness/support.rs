@@ -153,14 +153,20 @@ pub fn envdef_with(dir: &Path, args: &[&str], opts: &Opts) -> Run {
 
 /// Runs a prepared command in `dir` with a deadline; a run past it is killed and fails
 /// the test as a hang.
-pub fn run_command(mut cmd: Command, dir: &Path, deadline: Duration) -> Run {
+pub fn run_command(cmd: Command, dir: &Path, deadline: Duration) -> Run {
+    run_command_stdin(cmd, dir, deadline, Stdio::null())
+}
+
+/// [`run_command`] with the given stdin (e.g. `Stdio::piped()`: a pipe that stays open and
+/// silent, like an editor's or a terminal's).
+pub fn run_command_stdin(mut cmd: Command, dir: &Path, deadline: Duration, stdin: Stdio) -> Run {
     let start = Instant::now();
     let mut child = cmd
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
         .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
