@@ -481,11 +481,17 @@ pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Servic
     }
 }
 
-/// Reads a user template, at most [`crate::source::MAX_SOURCE_BYTES`] of it: a template
-/// named `/dev/zero` (or any endless stream) would otherwise be read until memory ran out.
+/// Reads a user template: a regular file of at most [`crate::source::MAX_SOURCE_BYTES`]. A
+/// template named `/dev/zero` would otherwise be read until memory ran out, and a FIFO
+/// would block forever.
 fn read_template(path: &std::path::Path) -> Result<String, String> {
     use std::io::Read as _;
     let limit = crate::source::MAX_SOURCE_BYTES;
+    // A FIFO would block the open until someone writes to it; a device never ends.
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".to_string());
+    }
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
