@@ -524,8 +524,21 @@ fn a_template_that_never_ends_is_refused_at_the_size_limit() {
     run.expect_code(1)
         .expect_diagnostic("E0407")
         .stderr_contains("/dev/zero")
-        .stderr_contains("at most");
+        .stderr_contains("not a regular file");
     assert!(!dir.path().join("x.env").exists());
+    // A regular file past the size limit (sparse, so the test writes nothing).
+    let big = std::fs::File::create(dir.path().join("big.hbs")).unwrap();
+    big.set_len(envdef::source::MAX_SOURCE_BYTES + 1).unwrap();
+    write(
+        dir.path(),
+        "main.envdef",
+        "var A: int = 1\nenv e {}\nemit dotenv to \"x.env\" { template = \"big.hbs\" }\n",
+    );
+    envdef(dir.path(), &["compile", "main.envdef"])
+        .expect_code(1)
+        .within(Duration::from_secs(30))
+        .expect_diagnostic("E0407")
+        .stderr_contains("at most");
 }
 
 #[cfg(unix)]
@@ -555,4 +568,29 @@ fn an_import_of_a_pipe_or_device_is_refused_not_waited_on() {
     run.expect_code(1).expect_diagnostic("E0201");
     assert_eq!(run.stderr.matches("E0201").count(), 3, "{}", run.stderr);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_template_that_is_a_fifo_is_refused_not_waited_on() {
+    let dir = with_file(
+        "main.envdef",
+        "var A: int = 1\nenv e {}\nemit dotenv to \"x.env\" { template = \"t.hbs\" }\n",
+    );
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("t.hbs"))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    let run = envdef_with(
+        dir.path(),
+        &["compile", "main.envdef"],
+        &Opts {
+            deadline: Duration::from_secs(20),
+            ..Opts::default()
+        },
+    );
+    run.expect_code(1)
+        .expect_diagnostic("E0407")
+        .stderr_contains("t.hbs");
 }
