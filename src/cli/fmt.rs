@@ -68,34 +68,45 @@ fn stdin(ui: &Ui, check: bool) -> Status {
             return Status::ToolError;
         }
     };
+    let Some(formatted) = format_or_report(ui, Path::new("<stdin>"), "<stdin>", &text) else {
+        return Status::Failed;
+    };
+    if !check {
+        let _ = std::io::stdout().lock().write_all(formatted.as_bytes());
+        return Status::Ok;
+    }
+    if formatted == text {
+        return Status::Ok;
+    }
+    print!("{}", check_diff("<stdin>", &text, &formatted));
+    Status::Failed
+}
+
+/// Formats `text` (the file `path`, shown as `name`). With syntax errors: prints the
+/// diagnostics and returns `None`.
+fn format_or_report(ui: &Ui, path: &Path, name: &str, text: &str) -> Option<String> {
     let mut sources = SourceMap::new();
     let id = sources.add(SourceFile::new(
-        PathBuf::from("<stdin>"),
-        "<stdin>".to_string(),
-        text.clone(),
+        path.to_path_buf(),
+        name.to_string(),
+        text.to_string(),
     ));
-    match crate::fmt::format(id, &text) {
-        Ok(formatted) if check => {
-            if formatted == text {
-                Status::Ok
-            } else {
-                let diff = similar::TextDiff::from_lines(&text, &formatted)
-                    .unified_diff()
-                    .header("<stdin>", "<stdin> (formatted)")
-                    .to_string();
-                print!("{diff}");
-                Status::Failed
-            }
-        }
-        Ok(formatted) => {
-            let _ = std::io::stdout().lock().write_all(formatted.as_bytes());
-            Status::Ok
-        }
+    match crate::fmt::format(id, text) {
+        Ok(formatted) => Some(formatted),
         Err(diagnostics) => {
             ui.diagnostics(&diagnostics, &sources);
-            Status::Failed
+            None
         }
     }
+}
+
+/// `--check`'s unified diff from the file as it is to the file formatted.
+fn check_diff(name: &str, text: &str, formatted: &str) -> String {
+    similar::TextDiff::from_lines(text, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, &format!("{name} (formatted)"))
+        .to_string()
 }
 
 fn one(ui: &Ui, path: &Path, check: bool) -> Status {
@@ -107,19 +118,9 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
             return Status::ToolError;
         }
     };
-    let mut sources = SourceMap::new();
-    let id = sources.add(SourceFile::new(
-        path.to_path_buf(),
-        name.clone(),
-        text.clone(),
-    ));
-    let formatted = match crate::fmt::format(id, &text) {
-        Ok(f) => f,
-        Err(diagnostics) => {
-            ui.diagnostics(&diagnostics, &sources);
-            ui.status(&format!("{name}: not formatted (syntax errors)"));
-            return Status::Failed;
-        }
+    let Some(formatted) = format_or_report(ui, path, &name, &text) else {
+        ui.status(&format!("{name}: not formatted (syntax errors)"));
+        return Status::Failed;
     };
     if formatted == text {
         if ui.verbose {
@@ -128,11 +129,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         return Status::Ok;
     }
     if check {
-        let diff = similar::TextDiff::from_lines(&text, &formatted)
-            .unified_diff()
-            .context_radius(3)
-            .header(&name, &format!("{name} (formatted)"))
-            .to_string();
+        let diff = check_diff(&name, &text, &formatted);
         let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
         ui.status(&format!("{name}: not formatted"));
         return Status::Failed;
