@@ -26,6 +26,17 @@ pub(super) fn body(
         for &id in &service.vars {
             let Some(res) = env.value(id) else { continue };
             let var = model.var(id);
+            // Ints, floats and bools need neither `$$` nor escaping: write them directly.
+            let mark = out.len();
+            out.push_str(if any { "      " } else { "\n      " });
+            out.push_str(&prepared.yaml_keys[id.index()]);
+            out.push_str(": \"");
+            if text::push_plain_scalar(&res.value, &mut out) {
+                out.push_str("\"\n");
+                any = true;
+                continue;
+            }
+            out.truncate(mark);
             let value = if matches!(res.value, Value::Secret { .. }) {
                 // Compose reads the secret from the host at run time and refuses to start
                 // without it; the key is a portable name, so this needs no escaping.

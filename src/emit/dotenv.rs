@@ -153,6 +153,14 @@ pub(super) fn body(
                 );
                 continue;
             }
+            let mark = out.len();
+            out.push_str(&var.emit_name);
+            out.push('=');
+            if text::push_plain_scalar(&res.value, &mut out) {
+                out.push('\n');
+                continue;
+            }
+            out.truncate(mark);
             let text = match text::value_text(&res.value, &var.format) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue,

@@ -78,6 +78,15 @@ pub(super) fn data<'a>(
             });
             continue;
         }
+        let mark = data.len();
+        data.push_str("  ");
+        data.push_str(&prepared.yaml_keys[id.index()]);
+        data.push_str(": \"");
+        if text::push_plain_scalar(&res.value, &mut data) {
+            data.push_str("\"\n");
+            continue;
+        }
+        data.truncate(mark);
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
                 data.push_str("  ");
