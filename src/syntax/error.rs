@@ -293,6 +293,42 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
     let msg_found = |what: String| format!("{what}, found {found_desc}");
 
     // ── the usual mistakes, most specific first ───────────────────────────────────────
+    // `secret S = "..."`, `secret S: string`, `secret S "doc" from "..."` (top level or in
+    // a service): a secret has neither a value nor a type, only a reference, right after
+    // its name. The generic "expected a doc string" would not say so.
+    let secret_name = found_idx.and_then(|i| {
+        let j = tokens[..i].iter().rposition(|t| t.text == "secret")?;
+        let after = &tokens[j + 1..i];
+        let name = after.first()?;
+        let simple = after.len() == 1 || after.len() == 2 && after[1].text.starts_with('"');
+        (simple && is_word(name.text)).then_some(name.text)
+    });
+    if let Some(name) = secret_name {
+        let reference = format!("`secret {name} from \"vault://path#key\"`");
+        let fix = match found_text {
+            "=" => Some((
+                "a secret cannot be given a value".to_string(),
+                "a secret has no value in the source",
+                format!("give where to fetch it instead: {reference}; the value itself never goes into a source file"),
+            )),
+            ":" => Some((
+                "a secret has no type".to_string(),
+                "no type here",
+                format!("a secret is always a string fetched at run time; declare it as {reference}"),
+            )),
+            "from" if prev_text.starts_with('"') => Some((
+                "the reference of a secret goes before its doc string".to_string(),
+                "`from` after the doc string",
+                format!("write `secret {name} from \"REF\" \"doc\"`"),
+            )),
+            _ => None,
+        };
+        if let Some((message, label, help)) = fix {
+            return Diagnostic::error(Code::UnexpectedInput, message)
+                .primary(at, label)
+                .help(help);
+        }
+    }
     if kind == Some(DeclKind::Assert) && prev_text == "==" && found_text == "=" {
         return Diagnostic::error(Code::UnexpectedInput, "`===` is not an operator")
             .primary(at, "one `=` too many")

@@ -447,13 +447,67 @@ impl Scanner<'_> {
                 format!("the line ends here without a closing {closer}"),
             );
         }
-        d = d.help(if quote == b'"' {
-            "add the closing `\"` on the same line; a string cannot span lines (write `\\n` for a line break)"
+        // `A = abc"`: nothing follows the quote on its line and a word is glued to its
+        // left, so it is more likely the closing quote of a string whose opening quote is
+        // missing than the start of a new one.
+        let glued = start
+            .checked_sub(1)
+            .map(|p| self.text[p])
+            .is_some_and(|b| !b.is_ascii_whitespace() && !b"=[(,:{".contains(&b));
+        let missing_opener = quote == b'"'
+            && glued
+            && self.text[start + 1..end]
+                .iter()
+                .all(u8::is_ascii_whitespace);
+        if missing_opener {
+            let line_start = self.text[..start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let word_start = self.text[line_start..start]
+                .iter()
+                .rposition(|&b| b.is_ascii_whitespace() || b"=[(,:{".contains(&b))
+                .map_or(line_start, |p| line_start + p + 1);
+            let word = String::from_utf8_lossy(&self.text[word_start..start]);
+            d = d.help(format!(
+                "if this quote ends the text `{word}`, add the opening quote too: `\"{word}\"`"
+            ));
         } else {
-            "add the closing `/` on the same line; write `\\/` for a slash inside the regex"
-        });
+            d = d.help(if quote == b'"' {
+                "add the closing `\"` on the same line; a string cannot span lines (write `\\n` for a line break)"
+            } else {
+                "add the closing `/` on the same line; write `\\/` for a slash inside the regex"
+            });
+        }
         self.poison(d);
         self.pos = i;
+        self.close_swallowed(start + 1, end);
+    }
+
+    /// `env e { A = "x }`: the unterminated string swallowed the `}` the user meant to
+    /// close the block with. Take such a closer as closing its bracket, so the one mistake
+    /// is not reported a second time as an unclosed `{`. Only closers that no opener inside
+    /// the string accounts for, and only when the next line does not itself start with
+    /// the same closer (then that one is the real one).
+    fn close_swallowed(&mut self, from: usize, to: usize) {
+        let mut depth = 0usize;
+        let mut closers = Vec::new();
+        for &b in &self.text[from..to] {
+            match b {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' if depth > 0 => depth -= 1,
+                b')' | b']' | b'}' => closers.push(b),
+                _ => {}
+            }
+        }
+        let next = self.peek_significant(to).map(|n| self.text[n]);
+        for b in closers {
+            let Some(top) = self.stack.last() else { break };
+            if closer_of(top.byte) != b || next == Some(b) {
+                break;
+            }
+            self.stack.pop();
+        }
     }
 
     fn open(&mut self, byte: u8, at: usize) {
