@@ -80,9 +80,12 @@ impl HeaderMatcher {
         else {
             return false;
         };
-        // `: environment …`, or the end of the line, perhaps after a comment closer.
-        after.starts_with(':')
-            || (!after.starts_with('.') && !after.chars().any(char::is_alphanumeric))
+        // The name ends there (`: environment …`, `; do not edit`, ` -->`, the end of the
+        // line), not inside a longer one (`fleet.envdef.bak`, `fleet.envdef-old`).
+        after
+            .chars()
+            .next()
+            .map_or(true, |c| c.is_whitespace() || matches!(c, ':' | ';' | ','))
     }
 
     fn file_matches(&self, path: &Path) -> std::io::Result<bool> {
