@@ -19,7 +19,13 @@ use crate::source::Span;
 pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
     match target {
         "dotenv" | "tfvars" | "variables_tf" | "compose" => Some(&["template"]),
-        "kubernetes" => Some(&["template", "namespace"]),
+        "kubernetes" => Some(&[
+            "template",
+            "namespace",
+            "secret_store",
+            "secret_store_kind",
+            "refresh_interval",
+        ]),
         _ => None,
     }
 }
