@@ -430,7 +430,21 @@ fn bind_uses(
                 }
             }
             None => {
-                let help = program.unknown_name_help(&name.text);
+                // Another service's own variable cannot be used (`uses api.A` is not
+                // syntax), so "write `api.A`" would send the user into a syntax error.
+                let owner = program
+                    .vars
+                    .values()
+                    .find(|v| v.name.text == name.text)
+                    .and_then(|v| v.owner);
+                let help = match owner {
+                    Some(owner) => Some(format!(
+                        "`{}` is service `{}`'s own variable, which no other service can use; declare it at the top level (a shared variable) and `uses` it from both services",
+                        name.text,
+                        program.services[owner].name.text
+                    )),
+                    None => program.unknown_name_help(&name.text),
+                };
                 diagnostics.push(
                     Diagnostic::error(
                         Code::UnknownVariable,
@@ -439,7 +453,14 @@ fn bind_uses(
                             program.services[svc].name.text, name.text
                         ),
                     )
-                    .primary(name.span, "not declared")
+                    .primary(
+                        name.span,
+                        if owner.is_some() {
+                            "not a shared variable"
+                        } else {
+                            "not declared"
+                        },
+                    )
                     .help_opt(help),
                 );
             }

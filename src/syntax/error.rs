@@ -602,6 +602,20 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         && kind == Some(DeclKind::Service)
         && (has(Rule::uses_decl) || has(Rule::kw_uses))
     {
+        // `uses api.A`: the lexer glues `api.A` into one token; it is not a missing comma.
+        if let Some((svc, var)) = found_text
+            .split_once('.')
+            .filter(|(s, v)| is_word(s) && is_word(v))
+        {
+            return Diagnostic::error(
+                Code::UnexpectedInput,
+                format!("`uses` names shared declarations, not `{svc}.{var}`"),
+            )
+            .primary(at, "another service's own variable")
+            .help(format!(
+                "a service's own variable belongs to that service alone; to share `{var}`, declare it at the top level and write `uses {var}` in each service that reads it"
+            ));
+        }
         let missing_comma = has(Rule::comma) && is_word(found_text) && is_word(prev_text);
         if missing_comma && keyword_help().is_none() {
             return Diagnostic::error(
