@@ -62,7 +62,9 @@ cleanup() { [ "$KEEP" = 1 ] && echo "bench.sh: kept $WORK" >&2 || rm -rf "$WORK"
 trap cleanup EXIT
 RESULTS="$WORK/results.md"
 
-# median wall time in ms of a command (array args), `runs` runs; $PREP runs before each.
+# "WALL CPU": median wall time and mean user+system CPU time in ms of a command, `runs`
+# runs; the prepare command runs before each. CPU time is what to compare when the machine
+# is busy: waiting for a core inflates wall time but not CPU time.
 median_ms() { # $1 = runs, $2 = prepare command ('' for none), rest = command
   local runs="$1" prep="$2"; shift 2
   if [ "$HAVE_HYPERFINE" = 1 ]; then
@@ -70,17 +72,17 @@ median_ms() { # $1 = runs, $2 = prepare command ('' for none), rest = command
     local args=(-N --style none --runs "$runs" --warmup 1 --export-csv "$csv")
     [ -n "$prep" ] && args+=(--prepare "$prep")
     # -N (no shell): the command is split on spaces; our paths have none.
-    hyperfine "${args[@]}" "$*" >/dev/null 2>&1 || { echo "FAILED"; return; }
-    awk -F, 'NR == 2 { printf "%.1f", $4 * 1000 }' "$csv"
+    hyperfine "${args[@]}" "$*" >/dev/null 2>&1 || { echo "FAILED FAILED"; return; }
+    awk -F, 'NR == 2 { printf "%.1f %.1f", $4 * 1000, ($5 + $6) * 1000 }' "$csv"
   else
     local times=() i start end
-    "$@" >/dev/null 2>&1 || { echo "FAILED"; return; }
+    "$@" >/dev/null 2>&1 || { echo "FAILED FAILED"; return; }
     for ((i = 0; i < runs; i++)); do
       [ -n "$prep" ] && bash -c "$prep"
       start=$(date +%s%N); "$@" >/dev/null 2>&1; end=$(date +%s%N)
       times+=($(( (end - start) / 1000 )))
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f n/a", a[int((NR + 1) / 2)] / 1000 }'
   fi
 }
 
@@ -121,12 +123,12 @@ SIZES=(
 # 1. The bundled example, the editor-on-save case.
 FLEET=examples/fleet/fleet.envdef
 if [ -f "$FLEET" ]; then
-  t=$(median_ms "${RUNS:-100}" "" "$ENVDEF" check "$FLEET")
+  read -r t tc <<<"$(median_ms "${RUNS:-100}" "" "$ENVDEF" check "$FLEET")"
   m=$(peak_mib "" "$ENVDEF" check "$FLEET")
   {
     echo "## \`envdef check $FLEET\` (goal < 5 ms)"
     echo
-    echo "median ${t} ms, peak ${m} MiB"
+    echo "median ${t} ms wall (${tc} ms CPU), peak ${m} MiB"
     echo
   } | tee -a "$RESULTS"
 fi
@@ -135,10 +137,10 @@ fi
 {
   echo "## Whole process (medians; compile writes into an empty directory)"
   echo
-  echo "| vars | services | envs | depth | source MB | check ms | check MiB | compile ms | compile MiB | artifacts | output MB |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| vars | services | envs | depth | source MB | check ms | check CPU ms | check MiB | compile ms | compile CPU ms | compile MiB | artifacts | output MB |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee -a "$RESULTS"
-declare -A CHECK_MS COMPILE_MS BYTES
+declare -A CHECK_MS COMPILE_MS CHECK_CPU COMPILE_CPU BYTES
 STAGE_LINES=()
 for size in "${SIZES[@]}"; do
   read -r V S E D F R <<<"$size"
@@ -160,25 +162,29 @@ for size in "${SIZES[@]}"; do
     head -40 "$WORK/compile-$V.log" >&2
     exit 1
   fi
-  CHECK_MS[$V]=$(median_ms "$R" "" "$ENVDEF" check "$root")
+  read -r c ccpu <<<"$(median_ms "$R" "" "$ENVDEF" check "$root")"
+  CHECK_MS[$V]=$c
+  CHECK_CPU[$V]=$ccpu
   cm=$(peak_mib "" "$ENVDEF" check "$root")
-  COMPILE_MS[$V]=$(median_ms "$R" "rm -rf $out" "$ENVDEF" compile "$root" --out "$out")
+  read -r k kcpu <<<"$(median_ms "$R" "rm -rf $out" "$ENVDEF" compile "$root" --out "$out")"
+  COMPILE_MS[$V]=$k
+  COMPILE_CPU[$V]=$kcpu
   pm=$(peak_mib "rm -rf $out" "$ENVDEF" compile "$root" --out "$out")
   n_files=$(find "$out" -type f 2>/dev/null | wc -l)
   out_bytes=$(find "$out" -type f -exec cat {} + 2>/dev/null | wc -c)
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
     "$V" "$S" "$E" "$D" "$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')" \
-    "${CHECK_MS[$V]}" "$cm" "${COMPILE_MS[$V]}" "$pm" "$n_files" \
+    "${CHECK_MS[$V]}" "$ccpu" "$cm" "${COMPILE_MS[$V]}" "$kcpu" "$pm" "$n_files" \
     "$(awk -v b="$out_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')" | tee -a "$RESULTS"
   rm -rf "$out"
-  line=$("$STAGES" "$root" --runs 3 --out "$WORK/stages" | sed -n 's/^STAGES //p')
+  line=$("$STAGES" "$root" --runs $((R < 5 ? R : 5)) --out "$WORK/stages" | sed -n 's/^STAGES //p')
   STAGE_LINES+=("$V $line")
 done
 
 # 3. Per stage (in process).
 {
   echo
-  echo "## Per stage, in process (\`examples/bench_stages.rs\`, medians of 3, ms)"
+  echo "## Per stage, in process (\`examples/bench_stages.rs\`, medians of up to 5 runs, ms)"
   echo
   echo "| vars | parse | resolve | check | render | write | parse+resolve+check MB/s |"
   echo "|---:|---:|---:|---:|---:|---:|---:|"
@@ -198,27 +204,30 @@ done
   echo
   echo "## Scaling (time factor per 10x source bytes; goal <= 12 from 1,000 to 100,000 vars)"
   echo
-  echo "| from → to vars | bytes ×| check ×/10× | compile ×/10× |"
-  echo "|---|---:|---:|---:|"
+  echo "| from → to vars | bytes × | check ×/10× | compile ×/10× | check CPU ×/10× | compile CPU ×/10× |"
+  echo "|---|---:|---:|---:|---:|---:|"
 } | tee -a "$RESULTS"
+# (t2/t1)^(1 / log10(b2/b1)) for wall and CPU time of check and compile.
+scaling() { # $1 = from vars, $2 = to vars, $3 = label
+  awk -v b1="${BYTES[$1]}" -v b2="${BYTES[$2]}" -v label="$3" \
+      -v c1="${CHECK_MS[$1]}" -v c2="${CHECK_MS[$2]}" -v k1="${COMPILE_MS[$1]}" -v k2="${COMPILE_MS[$2]}" \
+      -v cc1="${CHECK_CPU[$1]}" -v cc2="${CHECK_CPU[$2]}" -v kc1="${COMPILE_CPU[$1]}" -v kc2="${COMPILE_CPU[$2]}" '
+    function f(a, b) { return (a > 0 && b > 0) ? sprintf("%.1f", exp(e * log(b / a))) : "n/a" }
+    BEGIN {
+      e = log(10) / log(b2 / b1)
+      printf "| %s | %.1f | %s | %s | %s | %s |\n", label, b2 / b1, f(c1, c2), f(k1, k2), f(cc1, cc2), f(kc1, kc2)
+    }' | tee -a "$RESULTS"
+}
 prev=""
 for size in "${SIZES[@]}"; do
   read -r V _ <<<"$size"
   if [ -n "$prev" ]; then
-    awk -v b1="${BYTES[$prev]}" -v b2="${BYTES[$V]}" -v c1="${CHECK_MS[$prev]}" -v c2="${CHECK_MS[$V]}" \
-        -v k1="${COMPILE_MS[$prev]}" -v k2="${COMPILE_MS[$V]}" -v from="$prev" -v to="$V" 'BEGIN {
-      e = log(10) / log(b2 / b1)
-      printf "| %s → %s | %.1f | %.1f | %.1f |\n", from, to, b2 / b1, exp(e * log(c2 / c1)), exp(e * log(k2 / k1))
-    }' | tee -a "$RESULTS"
+    scaling "$prev" "$V" "$prev → $V"
   fi
   prev="$V"
 done
 if [ -n "${BYTES[100000]:-}" ]; then
-  awk -v b1="${BYTES[1000]}" -v b2="${BYTES[100000]}" -v c1="${CHECK_MS[1000]}" -v c2="${CHECK_MS[100000]}" \
-      -v k1="${COMPILE_MS[1000]}" -v k2="${COMPILE_MS[100000]}" 'BEGIN {
-    e = log(10) / log(b2 / b1)
-    printf "| 1000 → 100000 (overall) | %.1f | %.1f | %.1f |\n", b2 / b1, exp(e * log(c2 / c1)), exp(e * log(k2 / k1))
-  }' | tee -a "$RESULTS"
+  scaling 1000 100000 "1000 → 100000 (overall)"
 fi
 [ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
 exit 0
