@@ -533,3 +533,56 @@ fn paths_that_collide_on_case_insensitive_or_nested_file_systems() {
         d.iter().next().unwrap().message
     );
 }
+
+/// External Secrets providers want the provider's own path (`kv/acme/prod/db` for Vault, a
+/// secret name for AWS, …), not envdef's reference URL: the `scheme://` is stripped, the
+/// `#fragment` becomes `property`, and a reference without a scheme is kept as it is.
+#[test]
+fn external_secret_remote_ref_is_the_provider_path() {
+    let mut b = ModelBuilder::new("acme");
+    let a = b.secret("A");
+    let c = b.secret("C");
+    let d = b.secret("D");
+    let e = b.secret("E");
+    b.service("api", &[a, c, d, e]);
+    b.env(
+        "prod",
+        vec![
+            (a, secret_ref("vault://kv/acme/prod/db#password")),
+            (c, secret_ref("aws-sm://prod/stripe")),
+            (
+                d,
+                secret_ref("arn:aws:secretsmanager:eu-west-1:1:secret:x#k"),
+            ),
+            (e, secret_ref("gcp+sm://projects/p/secrets/s#")),
+        ],
+    );
+    b.emit_all();
+    let artifacts = run_ok(&b.build());
+    let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
+    assert!(
+        k8s.contains(
+            "    - secretKey: \"A\"\n      remoteRef:\n        key: \"kv/acme/prod/db\"\n        property: \"password\"\n"
+        ),
+        "{k8s}"
+    );
+    assert!(
+        k8s.contains(
+            "    - secretKey: \"C\"\n      remoteRef:\n        key: \"prod/stripe\"\n    - "
+        ),
+        "{k8s}"
+    );
+    assert!(
+        k8s.contains(
+            "        key: \"arn:aws:secretsmanager:eu-west-1:1:secret:x\"\n        property: \"k\"\n"
+        ),
+        "{k8s}"
+    );
+    assert!(
+        k8s.contains(
+            "    - secretKey: \"E\"\n      remoteRef:\n        key: \"projects/p/secrets/s\"\n"
+        ),
+        "{k8s}"
+    );
+    assert!(!k8s.contains("://"), "{k8s}");
+}

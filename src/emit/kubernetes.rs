@@ -66,11 +66,7 @@ pub(super) fn data<'a>(
         let Some(res) = env.value(id) else { continue };
         let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
-            let (remote_key, property) = match reference.split_once('#') {
-                Some((k, p)) if !p.is_empty() => (k.to_string(), Some(p.to_string())),
-                Some((k, _)) => (k.to_string(), None),
-                None => (reference.clone(), None),
-            };
+            let (remote_key, property) = remote_ref(&reference);
             secrets.push(KubeSecret {
                 key: var.emit_name.clone(),
                 remote_key,
@@ -124,4 +120,27 @@ pub(super) fn data<'a>(
         },
         data,
     ))
+}
+
+/// Maps an envdef reference to an External Secrets `remoteRef`: providers want their own path
+/// (`kv/acme/prod/db` for Vault, a secret name or ARN for AWS), so a leading `scheme://` is
+/// dropped and a `#fragment` becomes `property` (an empty fragment is none). A reference
+/// without `://` (an ARN, a bare name) is kept as the key.
+fn remote_ref(reference: &str) -> (String, Option<String>) {
+    let (key, property) = match reference.split_once('#') {
+        Some((k, p)) => (k, (!p.is_empty()).then(|| p.to_string())),
+        None => (reference, None),
+    };
+    let key = match key.split_once("://") {
+        Some((scheme, rest)) if is_scheme(scheme) => rest,
+        _ => key,
+    };
+    (key.to_string(), property)
+}
+
+/// RFC 3986 scheme: a letter, then letters, digits, `+`, `-`, `.`.
+fn is_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
