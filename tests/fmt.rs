@@ -684,3 +684,16 @@ fn cli_a_read_only_file_is_not_rewritten() {
     assert_eq!(code, 1);
     assert!(stdout.contains("+var PORT: int = 8080"), "{stdout}");
 }
+
+/// Q1 regression: comments inside a list were all moved above the declaration, away from
+/// the items they describe. A list with comments is written one item per line instead.
+#[test]
+fn comments_inside_a_list_stay_with_their_items() {
+    let text = "var ORIGINS: list<url> = [ # who may call us\n  \"https://a.example\", # marketing\n  # the admin UI\n  \"https://b.example\"\n] # end\n\nenv prod {\n  PORT = 1\n  ORIGINS = [\"https://c.example\", # prod only\n  \"https://d.example\"]\n}\n";
+    let formatted = format(text).unwrap();
+    assert_eq!(
+        formatted,
+        "var ORIGINS: list<url> = [\n  # who may call us\n  \"https://a.example\",  # marketing\n  # the admin UI\n  \"https://b.example\",\n]  # end\n\nenv prod {\n  PORT    = 1\n  ORIGINS = [\n    \"https://c.example\",  # prod only\n    \"https://d.example\",\n  ]\n}\n"
+    );
+    assert_eq!(format(&formatted).unwrap(), formatted);
+}

@@ -19,9 +19,10 @@
 //!   precedence needs.
 //!
 //! Every comment is kept: an end-of-line comment stays at the end of its line (two spaces,
-//! `#`), an own-line comment stays before the declaration or member it preceded. A comment
-//! in the middle of a declaration that is printed on one line moves to its own line just
-//! above it. Trailing whitespace in comments is removed.
+//! `#`), an own-line comment stays before the declaration or member it preceded. A list
+//! (a variable's default or an environment's value) with comments between its brackets is
+//! written one item per line, each comment next to its item. Any other comment in the
+//! middle of a declaration that is printed on one line moves to its own line just above it. Trailing whitespace in comments is removed.
 //!
 //! Invariants (tested over every UI case, every example and generated inputs): formatting
 //! is idempotent, and the checked model of the formatted file equals the original's.
@@ -322,7 +323,73 @@ impl<'a> Printer<'a> {
         self.end_line(end);
     }
 
+    /// Whether a list value has comments between its brackets (and none between its `]`
+    /// and `until`, which would have no place): it is then written one item per line, so
+    /// each comment stays next to its item.
+    fn list_with_comments<'v>(&self, v: &'v Value, until: u32) -> Option<&'v [Value]> {
+        let ValueKind::List(items) = &v.kind else {
+            return None;
+        };
+        let idx = self
+            .comments
+            .partition_point(|c| c.span.start < v.span.start);
+        let inside = self
+            .comments
+            .get(idx)
+            .is_some_and(|c| c.span.end <= v.span.end);
+        let after = self.comments[idx..]
+            .iter()
+            .find(|c| c.span.start >= v.span.end)
+            .is_some_and(|c| c.span.start < until);
+        (inside && !after).then_some(items.as_slice())
+    }
+
+    /// Writes `{indent}{open}[\n` and one item per line with its comments, up to the `]`,
+    /// which the caller writes (`{indent}]…`).
+    fn multiline_list(&mut self, open: &str, items: &[Value], list_end: u32, indent: &str) {
+        self.out.push_str(indent);
+        self.out.push_str(open);
+        self.out.push_str("[\n");
+        self.block_start = true;
+        let inner = format!("{indent}  ");
+        for item in items {
+            self.blank_if_gap(self.next_line(item.span.start));
+            self.lead(item.span.start, &inner);
+            self.flush_before(item.span.end, &inner);
+            self.out.push_str(&inner);
+            self.out.push_str(&value(item));
+            self.out.push(',');
+            self.end_line(item.span.end);
+        }
+        self.flush_before(list_end.saturating_sub(1), &inner);
+    }
+
     fn var(&mut self, v: &VarDecl, indent: &str) {
+        if let Some(d) = &v.default {
+            let until = match v.attrs.first() {
+                Some(first) => self.brace_after(
+                    v.doc.as_ref().map_or(d.span.end, |doc| doc.span.end),
+                    first.span.start,
+                ),
+                None => self.end(v.span),
+            };
+            if let Some(items) = self.list_with_comments(d, until) {
+                self.flush_before(d.span.start, indent);
+                let open = format!(
+                    "var {}: {} = ",
+                    v.name.text,
+                    type_expr_opt(&v.ty, v.optional)
+                );
+                self.multiline_list(&open, items, d.span.end, indent);
+                let mut head = String::from("]");
+                if let Some(doc) = &v.doc {
+                    head.push(' ');
+                    head.push_str(&string(doc));
+                }
+                let head_end = v.doc.as_ref().map_or(d.span.end, |doc| doc.span.end);
+                return self.with_attrs(v.span, head_end, indent, head, &v.attrs);
+            }
+        }
         let mut head = format!("var {}: {}", v.name.text, type_expr_opt(&v.ty, v.optional));
         if let Some(d) = &v.default {
             head.push_str(" = ");
@@ -473,6 +540,17 @@ impl<'a> Printer<'a> {
         for a in &e.assignments {
             self.blank_if_gap(self.next_line(a.span.start));
             self.lead(a.span.start, &inner);
+            if let AssignRhs::Value(v) = &a.rhs {
+                if let Some(items) = self.list_with_comments(v, a.span.end) {
+                    self.flush_before(v.span.start, &inner);
+                    let open = format!("{:<width$} = ", target(a));
+                    self.multiline_list(&open, items, v.span.end, &inner);
+                    self.out.push_str(&inner);
+                    self.out.push(']');
+                    self.end_line(a.span.end);
+                    continue;
+                }
+            }
             self.flush_before(a.span.end, &inner);
             let rhs = match &a.rhs {
                 AssignRhs::Value(v) => format!("= {}", value(v)),
