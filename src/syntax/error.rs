@@ -536,12 +536,22 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
             "type" => "the type's name",
             _ => "a name",
         };
+        // `flag emit = true`, `env var {}`: the scanner took the keyword for the start of
+        // the next declaration. Say that the word is reserved; the generic help about
+        // letters and digits would leave the user puzzled, since `emit` is made of letters.
+        let help = match (found, cx.next_word) {
+            (None, Some(w)) if on_same_line(cx.text, at.start as usize) => format!(
+                "`{w}` starts a declaration, so it cannot be a name; choose another (e.g. `{w}_{}`)",
+                if prev_text == "flag" { "enabled" } else { "name" }
+            ),
+            _ => "names start with a letter or `_` and contain letters, digits and `_`".to_string(),
+        };
         return Diagnostic::error(
             Code::UnexpectedInput,
             msg_found(format!("expected {what} after `{prev_text}`")),
         )
         .primary(at, "expected a name")
-        .help("names start with a letter or `_` and contain letters, digits and `_`");
+        .help(help);
     }
     if has(Rule::string) && prev.is_some_and(|p| matches!(p.text, "import" | "to" | "from")) {
         let what = match prev_text {
@@ -782,6 +792,16 @@ pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) 
         d = d.help("each declaration starts with a keyword such as `var`, `env` or `emit`");
     }
     d
+}
+
+/// Whether no line break lies between `a` and the next significant text after `a`
+/// (i.e. the next declaration's keyword sits on the same line as `a`).
+fn on_same_line(text: &str, a: usize) -> bool {
+    let rest = &text[a.min(text.len())..];
+    let next = rest
+        .find(|c: char| !c.is_whitespace())
+        .unwrap_or(rest.len());
+    !rest[..next].contains('\n')
 }
 
 fn is_word(s: &str) -> bool {

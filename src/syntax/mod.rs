@@ -181,6 +181,10 @@ fn parse_chunks(
                 };
                 items.push(lower.item(pair));
             }
+            Err(_) if follows_bare_keyword(text, chunks, idx) => {
+                // `flag emit = true`: the previous chunk (`flag`) already reported that
+                // `emit` cannot be a name; this chunk's own error would only repeat it.
+            }
             Err(err) => {
                 let next_word = chunks.get(idx + 1).map(|n| {
                     let s = &text[n.start..n.end];
@@ -199,6 +203,28 @@ fn parse_chunks(
         }
     }
     (items, diags)
+}
+
+/// Whether chunk `idx` starts on the line where the previous chunk ended with nothing but
+/// a declaration keyword and the keyword that wants a name after it (`flag`, `env`,
+/// `abstract env`, `env NAME extends`): the word starting chunk `idx` was meant as that
+/// name.
+fn follows_bare_keyword(text: &str, chunks: &[Chunk], idx: usize) -> bool {
+    let Some(prev) = idx.checked_sub(1).map(|i| &chunks[i]) else {
+        return false;
+    };
+    let start = chunks[idx].start;
+    if prev.end > start || text[prev.end..start].contains('\n') {
+        return false;
+    }
+    let words: Vec<&str> = text[prev.start..prev.end].split_whitespace().collect();
+    words.len() <= 3
+        && words.last().is_some_and(|w| {
+            matches!(
+                *w,
+                "project" | "type" | "var" | "secret" | "flag" | "service" | "env" | "extends"
+            )
+        })
 }
 
 fn item_rule(kind: DeclKind) -> Rule {
