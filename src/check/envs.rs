@@ -889,7 +889,10 @@ fn written_template(s: &ast::StrLit) -> String {
     let mut out = String::new();
     for part in &s.parts {
         match part {
-            ast::StrPart::Text(t) => out.push_str(&t.replace('$', "$$")),
+            // `replace` allocates even when there is nothing to replace; this runs for
+            // every interpolated value in every environment.
+            ast::StrPart::Text(t) if t.contains('$') => out.push_str(&t.replace('$', "$$")),
+            ast::StrPart::Text(t) => out.push_str(t),
             ast::StrPart::Interp(name) => {
                 out.push_str("${");
                 out.push_str(&name.text);
