@@ -651,7 +651,14 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 self.env_name,
                 names.join(" → ")
             ))
-            .help("break the cycle: one of these variables must be given a literal value");
+            .help(if cycle.len() == 1 {
+                format!(
+                    "a value cannot contain its own `${{{0}}}`: write that part out, or move it into another variable",
+                    names[0]
+                )
+            } else {
+                "break the cycle: one of these variables must be given a literal value".to_string()
+            });
         self.push(d);
     }
 
