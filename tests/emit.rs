@@ -586,3 +586,44 @@ fn external_secret_remote_ref_is_the_provider_path() {
     );
     assert!(!k8s.contains("://"), "{k8s}");
 }
+
+/// Terraform normalizes every string to NFC (cty does), so a value with a decomposed
+/// accent would arrive changed: refused with E0412 in tfvars, in a list too; .env, compose
+/// and Kubernetes carry it byte for byte.
+#[test]
+fn tfvars_refuses_strings_terraform_would_normalize() {
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("NAME", TypeKind::String);
+    let l = b.var(
+        "NAMES",
+        TypeKind::List {
+            element: Box::new(ty(TypeKind::String)),
+        },
+    );
+    b.service("api", &[v, l]);
+    b.env(
+        "prod",
+        vec![
+            (v, s("Jose\u{301}")),
+            (l, Value::List(vec![s("ok"), s("Ame\u{301}lie")])),
+        ],
+    );
+    b.emit("tfvars", "{env}.tfvars", &[]);
+    let (artifacts, d) = run(&b.build());
+    assert!(artifacts.is_empty());
+    assert_eq!(codes(&d), ["E0412", "E0412"]);
+    // Composed text is fine.
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("NAME", TypeKind::String);
+    b.service("api", &[v]);
+    b.env("prod", vec![(v, s("Jos\u{e9} \u{1F600}"))]);
+    b.emit("tfvars", "{env}.tfvars", &[]);
+    b.emit("dotenv", "{env}.env", &[]);
+    run_ok(&b.build());
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("NAME", TypeKind::String);
+    b.service("api", &[v]);
+    b.env("prod", vec![(v, s("Jose\u{301}"))]);
+    b.emit("dotenv", "{env}.env", &[]);
+    run_ok(&b.build());
+}

@@ -234,8 +234,29 @@ fn no_artifact_ever_gives_a_secret_a_value() {
                     .find(|d| d["kind"] == "ExternalSecret")
                     .expect("ExternalSecret");
                 assert_eq!(es["apiVersion"], "external-secrets.io/v1beta1");
-                for item in es["spec"]["data"].as_sequence().unwrap() {
-                    assert!(item["remoteRef"]["key"].as_str().unwrap().contains("://"));
+                // Only the references, as provider paths (scheme stripped, `#` → property).
+                let refs: Vec<(&str, Option<&str>)> = es["spec"]["data"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|item| {
+                        (
+                            item["remoteRef"]["key"].as_str().unwrap(),
+                            item["remoteRef"]["property"].as_str(),
+                        )
+                    })
+                    .collect();
+                for r in &refs {
+                    assert!(
+                        [
+                            ("kv/api/db", Some("password")),
+                            ("kv/worker/db", Some("password")),
+                            ("prod/api-token", None),
+                        ]
+                        .contains(r),
+                        "{r:?} in {}",
+                        a.path.display()
+                    );
                 }
             }
             "tfvars" => {
@@ -267,7 +288,7 @@ fn no_artifact_ever_gives_a_secret_a_value() {
     // The shared secret's `{service}` expands per service in the ExternalSecret.
     let worker = artifact(&artifacts, "k8s/production/worker.yaml");
     assert!(
-        worker.contents.contains("\"vault://kv/worker/db\""),
+        worker.contents.contains("key: \"kv/worker/db\""),
         "{}",
         worker.contents
     );

@@ -881,3 +881,34 @@ fn golden_fleet_passes_the_real_readers() {
         );
     }
 }
+
+/// E0412 is justified: Terraform normalizes every string to NFC, whatever the escaping, so
+/// `e` + U+0301 cannot reach it unchanged (written as UTF-8 or as a `\u` escape).
+#[test]
+fn terraform_normalizes_strings_to_nfc() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "variable \"a\" {}\nvariable \"b\" {}\noutput \"all\" {\n  value = [var.a, var.b]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("x.auto.tfvars"),
+        "a = \"Jose\u{301}\"\nb = \"Jose\\u0301\"\n",
+    )
+    .unwrap();
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    tf(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let out: serde_json::Value = serde_json::from_str(&tf(&["output", "-json", "all"])).unwrap();
+    assert_eq!(out, serde_json::json!(["Jos\u{e9}", "Jos\u{e9}"]));
+}

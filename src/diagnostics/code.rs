@@ -203,6 +203,9 @@ codes! {
     /// `emit::MAX_OUTPUT_BYTES` (a small source can name a million service × environment
     /// pairs).
     TooMuchOutput = "E0411", "the emit lines would write too many artifacts or too much output";
+    /// A tfvars string is not in Unicode NFC: Terraform (cty) normalizes every string, so the
+    /// value would arrive changed.
+    TfvarsNotNfc = "E0412", "Terraform would change this string by Unicode normalization";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare

@@ -2,10 +2,12 @@
 //! `terraform fmt` wants, and one `variable` block per variable (HCL details in [`super::hcl`]).
 //! Secrets are never written to tfvars; names were validated by `names::check`.
 
-use super::render::text_error;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use super::render::{text_error, value_error};
 use super::{hcl, text, Job};
-use crate::diagnostics::Diagnostic;
-use crate::model::{Model, Value, VarDef, VarId};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Env, Model, Resolved, Value, VarDef, VarId};
 
 /// The variables of a Terraform artifact: all of the model's, or one service's.
 fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
@@ -39,6 +41,10 @@ pub(super) fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnos
                 continue;
             }
         }
+        if let Some(bad) = not_nfc(&res.value) {
+            errors.push(not_nfc_error(bad, var, env, res, job));
+            continue;
+        }
         width = width.max(var.tfvars_name.len());
         written.push((var, &res.value));
     }
@@ -65,4 +71,39 @@ pub(super) fn variables_tf_body(model: &Model, job: &Job<'_>) -> String {
         hcl::variable_block(var, &mut out);
     }
     out
+}
+
+/// The first string in `value` that is not in NFC. Terraform's strings (cty) are always NFC:
+/// `"e\u{301}"` would arrive as `"\u{e9}"`, so such a value cannot be carried unchanged.
+fn not_nfc(value: &Value) -> Option<&str> {
+    match value {
+        Value::Str(s) => {
+            // ASCII (almost every value) is NFC without a look at the tables.
+            let nfc = s.is_ascii()
+                || match is_nfc_quick(s.chars()) {
+                    IsNormalized::Yes => true,
+                    IsNormalized::No => false,
+                    IsNormalized::Maybe => s.nfc().eq(s.chars()),
+                };
+            (!nfc).then_some(s.as_str())
+        }
+        Value::List(items) => items.iter().find_map(not_nfc),
+        _ => None,
+    }
+}
+
+fn not_nfc_error(bad: &str, var: &VarDef, env: &Env, res: &Resolved, job: &Job<'_>) -> Diagnostic {
+    let composed: String = bad.nfc().collect();
+    value_error(
+        Code::TfvarsNotNfc,
+        format!(
+            "`{}` in environment `{}` has the string {bad:?}, which Terraform would read as {composed:?}: it normalizes every string to Unicode NFC",
+            var.qualified_name(),
+            env.name
+        ),
+        var,
+        res,
+        job,
+    )
+    .help("write the composed form (NFC) in the source, or do not emit this variable to tfvars")
 }
