@@ -7,11 +7,11 @@
 //! never with `NO_COLOR` set.
 
 mod check;
-mod fmt;
-mod import;
 mod compile;
 mod diff;
 mod explain;
+mod fmt;
+mod import;
 mod list;
 mod show;
 mod ui;
