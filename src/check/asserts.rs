@@ -95,6 +95,8 @@ struct Prepared<'p> {
     /// Resolved variables by the span of the name in the expression.
     vars: HashMap<Span, VarId>,
     per_service: bool,
+    /// Members of each variable's string-union type (`None`: not a union), by `VarId`.
+    unions: &'p [Option<Vec<String>>],
 }
 
 pub(crate) fn check_asserts(
@@ -102,6 +104,7 @@ pub(crate) fn check_asserts(
     sources: &SourceMap,
     values: &[Vec<Option<Resolved>>],
     optional: &[bool],
+    unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
     diagnostics: &mut Diagnostics,
 ) {
@@ -111,6 +114,7 @@ pub(crate) fn check_asserts(
             decl,
             vars: HashMap::new(),
             per_service: false,
+            unions,
         };
         let mut ok = prepare(&decl.condition, program, regexes, &mut p, diagnostics);
         if let Some(when) = &decl.when {
@@ -290,6 +294,7 @@ fn prepare(
             let names_ok = match op {
                 BinaryOp::Eq | BinaryOp::Ne | BinaryOp::In => {
                     known_names(lhs, rhs, program, diagnostics)
+                        && (!(a && b) || known_members(lhs, rhs, p, diagnostics))
                 }
                 _ => true,
             };
@@ -365,6 +370,80 @@ fn known_names(
                 ),
             )
             .primary(lit.span, format!("no {what} of this name"))
+            .help(help),
+        );
+    }
+    ok
+}
+
+/// `LOG_LEVEL != "dbug"` always holds and `LOG_LEVEL == "dbug"` never does when
+/// `LOG_LEVEL` is `"debug" | "info"`: like a misspelt environment name, a string that is
+/// not a member of the variable's union silently disables the rule.
+fn known_members(
+    lhs: &ast::Expr,
+    rhs: &ast::Expr,
+    p: &Prepared<'_>,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    fn members_of<'e>(
+        e: &'e ast::Expr,
+        p: &'e Prepared<'_>,
+    ) -> Option<(&'e Vec<String>, &'e ast::AssignTarget)> {
+        match &e.kind {
+            ExprKind::Var(target) => p
+                .vars
+                .get(&target.span)
+                .and_then(|id| p.unions.get(id.index()))
+                .and_then(Option::as_ref)
+                .map(|m| (m, target)),
+            _ => None,
+        }
+    }
+    let (members, target, other) = match (members_of(lhs, p), members_of(rhs, p)) {
+        (Some((m, t)), _) => (m, t, rhs),
+        (None, Some((m, t))) => (m, t, lhs),
+        (None, None) => return true,
+    };
+    let literals: Vec<&ast::Expr> = match &other.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => vec![other],
+    };
+    let mut ok = true;
+    for lit in literals {
+        let ExprKind::Literal(ast::Value {
+            kind: ast::ValueKind::Str(s),
+            ..
+        }) = &lit.kind
+        else {
+            continue;
+        };
+        let Some(text) = s.as_plain() else { continue };
+        if members.contains(&text) {
+            continue;
+        }
+        ok = false;
+        let help = match crate::resolve::suggest::closest(&text, members.iter().map(String::as_str))
+        {
+            Some(c) => format!("did you mean `\"{c}\"`?"),
+            None => format!(
+                "allowed: {}",
+                members
+                    .iter()
+                    .map(|m| format!("\"{m}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                Code::NotEnumMember,
+                format!(
+                    "assertion compares `{}` with `\"{}\"`, which is not one of its values",
+                    target.name.text,
+                    clip(&text)
+                ),
+            )
+            .primary(lit.span, "not a member of the variable's type")
             .help(help),
         );
     }

@@ -103,11 +103,19 @@ pub fn check(
     }
     let computed = envs::evaluate(program, &infos, &regexes, diagnostics);
     let optional: Vec<bool> = infos.iter().map(|i| i.optional).collect();
+    let unions: Vec<Option<Vec<String>>> = infos
+        .iter()
+        .map(|i| match i.ty.as_ref().map(|t| &t.ty.kind) {
+            Some(TypeKind::Enum { members }) => Some(members.clone()),
+            _ => None,
+        })
+        .collect();
     asserts::check_asserts(
         program,
         sources,
         &computed.values,
         &optional,
+        &unions,
         &mut regexes,
         diagnostics,
     );
