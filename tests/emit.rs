@@ -627,3 +627,45 @@ fn tfvars_refuses_strings_terraform_would_normalize() {
     b.emit("dotenv", "{env}.env", &[]);
     run_ok(&b.build());
 }
+
+/// The ExternalSecret options must be what the operator accepts: a store name is a DNS-1123
+/// subdomain, its kind `SecretStore` or `ClusterSecretStore` (the CRD's enum), and the
+/// refresh interval a Go duration; anything else is E0405 rather than a manifest the API
+/// server or the operator rejects.
+#[test]
+fn external_secret_options_are_validated() {
+    for (key, bad) in [
+        ("secret_store", "Vault {env}"),
+        ("secret_store_kind", "Secretstore"),
+        ("refresh_interval", "soon"),
+        ("refresh_interval", "1d"),
+    ] {
+        let mut b = ModelBuilder::new("acme");
+        let v = b.secret("DB");
+        b.service("api", &[v]);
+        b.env("prod", vec![(v, secret_ref("vault://kv/db#pw"))]);
+        b.emit("kubernetes", "k8s/{env}/{service}.yaml", &[(key, bad)]);
+        let (artifacts, d) = run(&b.build());
+        assert!(artifacts.is_empty(), "{key} = {bad}");
+        assert_eq!(codes(&d), ["E0405"], "{key} = {bad}");
+    }
+    let mut b = ModelBuilder::new("acme");
+    let v = b.secret("DB");
+    b.service("api", &[v]);
+    b.env("prod", vec![(v, secret_ref("vault://kv/db#pw"))]);
+    b.emit(
+        "kubernetes",
+        "k8s/{env}/{service}.yaml",
+        &[
+            ("secret_store", "vault.{env}"),
+            ("secret_store_kind", "SecretStore"),
+            ("refresh_interval", "1h30m0.5s"),
+        ],
+    );
+    let artifacts = run_ok(&b.build());
+    let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
+    assert!(
+        k8s.contains("    name: \"vault.prod\"\n    kind: \"SecretStore\"\n"),
+        "{k8s}"
+    );
+}

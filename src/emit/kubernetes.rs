@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::data::Header;
 use super::render::{text_error, Prepared};
 use super::{option_str, text, yaml, Job};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Model;
 
 #[derive(Serialize)]
@@ -106,6 +106,36 @@ pub(super) fn data<'a>(
         option_str(job.emit, key, Some(&env.name), Some(&service.name))
             .unwrap_or_else(|| default.to_string())
     };
+    let secret_store = opt("secret_store", "envdef");
+    let secret_store_kind = opt("secret_store_kind", "ClusterSecretStore");
+    let refresh_interval = opt("refresh_interval", "1h");
+    if !is_dns1123_subdomain(&secret_store) {
+        errors.push(option_error(
+            "secret_store",
+            &secret_store,
+            "a store's name is a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, at most 253 characters",
+            job,
+        ));
+    }
+    if !matches!(
+        secret_store_kind.as_str(),
+        "SecretStore" | "ClusterSecretStore"
+    ) {
+        errors.push(option_error(
+            "secret_store_kind",
+            &secret_store_kind,
+            "use `SecretStore` or `ClusterSecretStore`",
+            job,
+        ));
+    }
+    if !is_go_duration(&refresh_interval) {
+        errors.push(option_error(
+            "refresh_interval",
+            &refresh_interval,
+            "the operator reads a Go duration such as `1h`, `30m` or `1h30m` (units ns, us, ms, s, m, h)",
+            job,
+        ));
+    }
     Some((
         KubeData {
             header,
@@ -113,9 +143,9 @@ pub(super) fn data<'a>(
             secret_name: format!("{}-secrets", service.name),
             namespace,
             labels,
-            secret_store: opt("secret_store", "envdef"),
-            secret_store_kind: opt("secret_store_kind", "ClusterSecretStore"),
-            refresh_interval: opt("refresh_interval", "1h"),
+            secret_store,
+            secret_store_kind,
+            refresh_interval,
             secrets,
         },
         data,
@@ -143,4 +173,58 @@ fn is_scheme(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// A Kubernetes object name (DNS-1123 subdomain), as a store's name must be.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && !s.is_empty()
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+/// What Go's `time.ParseDuration` accepts (unsigned): `0`, or numbers with units
+/// `ns us µs ms s m h`, such as `1h30m` or `1.5s`.
+fn is_go_duration(s: &str) -> bool {
+    if s == "0" {
+        return true;
+    }
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let Some(unit) = ["ns", "us", "\u{b5}s", "ms", "s", "m", "h"]
+            .into_iter()
+            .filter(|u| rest.starts_with(u))
+            .max_by_key(|u| u.len())
+        else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
+}
+
+fn option_error(key: &str, value: &str, help: &str, job: &Job<'_>) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidTargetName,
+        format!("the `kubernetes` option `{key}` is {value:?}, which the External Secrets Operator does not accept"),
+    )
+    .primary(job.emit.span, "written by this emit")
+    .help(help.to_string())
 }
