@@ -208,6 +208,57 @@ pub enum Value {
     },
 }
 
+/// Canonical duration text, largest unit first, zero parts omitted: `1h30m`, `1s500ms`,
+/// `2d`, `0s`. The one formatter every stage uses (messages, fmt, emitters, CLI), so a
+/// duration reads the same everywhere.
+pub fn format_duration(millis: u64) -> String {
+    if millis == 0 {
+        return "0s".to_string();
+    }
+    const UNITS: [(u64, &str); 5] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+        (1, "ms"),
+    ];
+    let mut rest = millis;
+    let mut out = String::new();
+    for (size, suffix) in UNITS {
+        let n = rest / size;
+        if n > 0 {
+            out.push_str(&n.to_string());
+            out.push_str(suffix);
+            rest %= size;
+        }
+    }
+    out
+}
+
+impl Type {
+    /// The type as a user would write it: its name if it has one (`Port`), else its
+    /// structure (`list<url>`, `"a" | "b"`), without refinements.
+    pub fn display_name(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        match &self.kind {
+            TypeKind::String => "string".into(),
+            TypeKind::Int => "int".into(),
+            TypeKind::Float => "float".into(),
+            TypeKind::Bool => "bool".into(),
+            TypeKind::Url => "url".into(),
+            TypeKind::Duration => "duration".into(),
+            TypeKind::Enum { members } => members
+                .iter()
+                .map(|m| format!("{m:?}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            TypeKind::List { element } => format!("list<{}>", element.display_name()),
+        }
+    }
+}
+
 impl Value {
     /// A secret's reference for one service (`{service}` expanded).
     pub fn secret_reference(&self, service: &str) -> Option<String> {
@@ -279,4 +330,18 @@ pub struct Emit {
     /// Options in the order written (`namespace = "acme-{env}"`).
     pub options: IndexMap<String, Value>,
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_duration;
+
+    #[test]
+    fn durations_are_canonical() {
+        assert_eq!(format_duration(5_400_000), "1h30m");
+        assert_eq!(format_duration(250), "250ms");
+        assert_eq!(format_duration(172_800_000), "2d");
+        assert_eq!(format_duration(1_500), "1s500ms");
+        assert_eq!(format_duration(0), "0s");
+    }
 }

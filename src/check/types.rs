@@ -37,7 +37,7 @@ pub(crate) struct TyInfo {
 impl TyInfo {
     /// How the type is named in messages: `Port`, `int`, `list<url>`, `"a" | "b"`.
     pub fn display(&self) -> String {
-        display_type(&self.ty)
+        self.ty.display_name()
     }
 
     pub fn simple(kind: TypeKind, span: Span) -> TyInfo {
@@ -52,26 +52,6 @@ impl TyInfo {
             refinement_spans: Vec::new(),
             element: None,
         }
-    }
-}
-
-pub(crate) fn display_type(ty: &Type) -> String {
-    if let Some(name) = &ty.name {
-        return name.clone();
-    }
-    match &ty.kind {
-        TypeKind::String => "string".into(),
-        TypeKind::Int => "int".into(),
-        TypeKind::Float => "float".into(),
-        TypeKind::Bool => "bool".into(),
-        TypeKind::Url => "url".into(),
-        TypeKind::Duration => "duration".into(),
-        TypeKind::Enum { members } => members
-            .iter()
-            .map(|m| format!("{m:?}"))
-            .collect::<Vec<_>>()
-            .join(" | "),
-        TypeKind::List { element } => format!("list<{}>", display_type(element)),
     }
 }
 
@@ -406,11 +386,12 @@ fn kind_phrase(kind: &TypeKind) -> String {
         TypeKind::List { .. } => "a list".to_string(),
         other => format!(
             "`{}`",
-            display_type(&Type {
+            Type {
                 kind: other.clone(),
                 refinements: Vec::new(),
                 name: None
-            })
+            }
+            .display_name()
         ),
     }
 }

@@ -6,6 +6,7 @@
 //! often) an error is reported.
 
 use crate::diagnostics::Code;
+pub use crate::model::format_duration;
 use crate::model::{Number, Refinement, TypeKind, Value};
 use crate::resolve::suggest;
 use crate::source::Span;
@@ -403,42 +404,9 @@ pub(crate) fn clip(s: &str) -> String {
     }
 }
 
-/// Canonical duration text, largest unit first: `1h30m`, `250ms`, `2d`, `0s`.
-pub fn format_duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    let mut rest = ms;
-    for (unit, size) in [
-        ("d", 86_400_000u64),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-        ("ms", 1),
-    ] {
-        let n = rest / size;
-        if n > 0 {
-            out.push_str(&n.to_string());
-            out.push_str(unit);
-            rest -= n * size;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_are_canonical() {
-        assert_eq!(format_duration(5_400_000), "1h30m");
-        assert_eq!(format_duration(250), "250ms");
-        assert_eq!(format_duration(172_800_000), "2d");
-        assert_eq!(format_duration(1_500), "1s500ms");
-        assert_eq!(format_duration(0), "0s");
-    }
 
     #[test]
     fn urls() {

@@ -14,7 +14,7 @@ pub(super) fn value(v: &Value, service: Option<&str>) -> String {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => float(*f),
         Value::Bool(b) => b.to_string(),
-        Value::Duration(ms) => duration(*ms),
+        Value::Duration(ms) => crate::model::format_duration(*ms),
         Value::List(items) => {
             let items: Vec<String> = items.iter().map(|i| value(i, service)).collect();
             format!("[{}]", items.join(", "))
@@ -33,7 +33,7 @@ pub(super) fn value_json(v: &Value, service: Option<&str>) -> Json {
         Value::Int(i) => json!(i),
         Value::Float(f) => json!(f),
         Value::Bool(b) => json!(b),
-        Value::Duration(ms) => json!(duration(*ms)),
+        Value::Duration(ms) => json!(crate::model::format_duration(*ms)),
         Value::List(items) => Json::Array(items.iter().map(|i| value_json(i, service)).collect()),
         Value::Secret { reference } => json!({ "secret": reference_for(reference, service) }),
     }
@@ -72,28 +72,6 @@ fn float(f: f64) -> String {
     } else {
         format!("{s}.0")
     }
-}
-
-/// Canonical duration, largest unit first (`1h30m`, `250ms`, `0s`).
-pub(super) fn duration(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    let mut rest = ms;
-    for (unit, size) in [
-        ("d", 86_400_000u64),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-        ("ms", 1),
-    ] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
 }
 
 /// A type as written: its name if it has one, else its structure and refinements.

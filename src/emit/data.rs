@@ -6,9 +6,10 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::text::{self, duration_canonical};
+use super::text;
 use super::{expand, Job, HEADER_MARKER};
-use crate::model::{Model, Service, TypeKind, Value, VarDef, VarKind};
+use crate::model::format_duration;
+use crate::model::{Model, Service, Value, VarDef, VarKind};
 
 /// Fields every template gets.
 #[derive(Serialize)]
@@ -173,7 +174,7 @@ fn var_data<'a>(var: &'a VarDef, value: Option<&'a Value>, service: Option<&str>
         kind: var.kind,
         key: &var.emit_name,
         tfvars_name: &var.tfvars_name,
-        ty: type_name(&var.ty),
+        ty: var.ty.display_name(),
         optional: var.optional,
         doc: var.doc.as_deref(),
         secret: var.is_secret(),
@@ -206,32 +207,11 @@ fn typed(value: &Value, var: Option<&VarDef>) -> serde_json::Value {
                     .parse::<serde_json::Number>()
                     .map(J::Number)
                     .unwrap_or(J::Null),
-                Err(_) => J::String(duration_canonical(*ms)),
+                Err(_) => J::String(format_duration(*ms)),
             },
-            None => J::String(duration_canonical(*ms)),
+            None => J::String(format_duration(*ms)),
         },
         Value::List(items) => J::Array(items.iter().map(|v| typed(v, var)).collect()),
         Value::Secret { .. } => J::Null,
-    }
-}
-
-/// The type as a user would write it.
-pub(crate) fn type_name(ty: &crate::model::Type) -> String {
-    if let Some(name) = &ty.name {
-        return name.clone();
-    }
-    match &ty.kind {
-        TypeKind::String => "string".into(),
-        TypeKind::Int => "int".into(),
-        TypeKind::Float => "float".into(),
-        TypeKind::Bool => "bool".into(),
-        TypeKind::Url => "url".into(),
-        TypeKind::Duration => "duration".into(),
-        TypeKind::Enum { members } => members
-            .iter()
-            .map(|m| format!("{m:?}"))
-            .collect::<Vec<_>>()
-            .join(" | "),
-        TypeKind::List { element } => format!("list<{}>", type_name(element)),
     }
 }

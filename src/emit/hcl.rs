@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::emit::text::{duration_canonical, duration_in_unit, float_text};
+use crate::emit::text::{duration_in_unit, float_text};
+use crate::model::format_duration;
 use crate::model::{Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
 
 /// An HCL quoted string.
@@ -64,9 +65,9 @@ pub(crate) fn value_into(value: &Value, format: &ValueFormat, out: &mut String) 
             // The emitter checks exactness before; fall back to the canonical string.
             Some(unit) => match duration_in_unit(*ms, unit) {
                 Ok(n) => out.push_str(&n),
-                Err(_) => string_into(&duration_canonical(*ms), out),
+                Err(_) => string_into(&format_duration(*ms), out),
             },
-            None => string_into(&duration_canonical(*ms), out),
+            None => string_into(&format_duration(*ms), out),
         },
         Value::List(items) => {
             out.push('[');

@@ -434,7 +434,7 @@ pub(super) fn text_error(
             format!(
                 "the duration `{name}` in environment `{}` ({}) is not an exact number of `{unit}`",
                 env.name,
-                text::duration_canonical(millis)
+                crate::model::format_duration(millis)
             ),
             var,
             res,

@@ -99,9 +99,9 @@ fn list_json(items: &[Value], format: &ValueFormat, out: &mut String) -> Result<
         match item {
             Value::Str(s) => out.push_str(&serde_json::Value::String(s.clone()).to_string()),
             Value::List(inner) => list_json(inner, format, out)?,
-            Value::Duration(ms) if format.duration_unit.is_none() => {
-                out.push_str(&serde_json::Value::String(duration_canonical(*ms)).to_string())
-            }
+            Value::Duration(ms) if format.duration_unit.is_none() => out.push_str(
+                &serde_json::Value::String(crate::model::format_duration(*ms)).to_string(),
+            ),
             other => out.push_str(&scalar_text(other, format)?),
         }
     }
@@ -123,33 +123,9 @@ pub(crate) fn float_text(f: f64) -> String {
 /// A duration in the variable's unit when it has one, else canonical.
 pub(crate) fn duration_text(millis: u64, unit: Option<DurationUnit>) -> Result<String, TextError> {
     match unit {
-        None => Ok(duration_canonical(millis)),
+        None => Ok(crate::model::format_duration(millis)),
         Some(unit) => duration_in_unit(millis, unit),
     }
-}
-
-/// `1h30m`, `250ms`, `2d`, `0s`: largest unit first, zero parts omitted.
-pub(crate) fn duration_canonical(mut millis: u64) -> String {
-    if millis == 0 {
-        return "0s".to_string();
-    }
-    const UNITS: [(u64, &str); 5] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1_000, "s"),
-        (1, "ms"),
-    ];
-    let mut out = String::new();
-    for (size, suffix) in UNITS {
-        let n = millis / size;
-        if n > 0 {
-            out.push_str(&n.to_string());
-            out.push_str(suffix);
-            millis %= size;
-        }
-    }
-    out
 }
 
 fn unit_info(unit: DurationUnit) -> (u64, &'static str) {
@@ -217,11 +193,6 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration_canonical(5_400_000), "1h30m");
-        assert_eq!(duration_canonical(250), "250ms");
-        assert_eq!(duration_canonical(2 * 86_400_000), "2d");
-        assert_eq!(duration_canonical(0), "0s");
-        assert_eq!(duration_canonical(1_500), "1s500ms");
         assert_eq!(duration_in_unit(1_500, DurationUnit::S).unwrap(), "1.5");
         assert_eq!(duration_in_unit(1, DurationUnit::S).unwrap(), "0.001");
         assert_eq!(duration_in_unit(90_000, DurationUnit::M).unwrap(), "1.5");

@@ -87,23 +87,8 @@ const UNITS: &[(&str, u64)] = &[
     ("ms", 1),
 ];
 
-/// Canonical duration text, largest unit first: `1h30m`, `1s500ms`, `0s`.
-pub fn duration(millis: u64) -> String {
-    if millis == 0 {
-        return "0s".to_string();
-    }
-    let mut rest = millis;
-    let mut out = String::new();
-    for (unit, size) in UNITS {
-        let n = rest / size;
-        if n > 0 {
-            out.push_str(&n.to_string());
-            out.push_str(unit);
-            rest %= size;
-        }
-    }
-    out
-}
+/// Canonical duration text (the model's one formatter).
+pub use crate::model::format_duration as duration;
 
 /// Parses `1h30m`-style text (units `d h m s ms`, each at most once, descending) to
 /// milliseconds; `None` if it is not a duration or overflows.
