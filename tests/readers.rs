@@ -615,9 +615,12 @@ fn read_x_everywhere(r: &Readers, files: &[PathBuf]) -> Vec<[Option<String>; 4]>
             f.display()
         ));
     }
+    // The files are deliberately mis-quoted, so sourcing one may run a redirection
+    // (`a>0`) or a command: run the shell inside their temp directory, never the repo.
     let sh_out = Command::new("sh")
         .arg("-c")
         .arg(&script)
+        .current_dir(files[0].parent().expect("reader files live in a temp dir"))
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .output()
