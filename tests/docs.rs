@@ -1,4 +1,4 @@
-//! The examples in `docs/language.md` are tests, so the reference cannot drift from the
+//! The examples in `docs/language.md` (and the README's tour) are tests, so the reference cannot drift from the
 //! implementation.
 //!
 //! Every fenced block whose info string is `envdef` is a whole source: it must check with
@@ -62,13 +62,25 @@ fn envdef_blocks(doc: &str) -> Vec<Block> {
 
 #[test]
 fn language_reference_examples_check() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md");
-    let doc = std::fs::read_to_string(&path).expect("docs/language.md is readable");
+    check_doc("docs/language.md", 3);
+}
+
+/// The README's tour is the first source a new user copies: it must check clean too.
+#[test]
+fn readme_tour_checks() {
+    check_doc("README.md", 1);
+}
+
+/// Checks every ```` ```envdef ```` block of the document at `rel` (relative to the crate),
+/// which must hold at least `min_whole` whole sources.
+fn check_doc(rel: &str, min_whole: usize) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
     let blocks = envdef_blocks(&doc);
     let whole = blocks.iter().filter(|b| !b.fragment).count();
     assert!(
-        whole >= 3,
-        "docs/language.md has only {whole} whole ```envdef examples"
+        whole >= min_whole,
+        "{rel} has only {whole} whole ```envdef examples"
     );
     let mut failures = Vec::new();
     for block in &blocks {
@@ -76,7 +88,7 @@ fn language_reference_examples_check() {
         let parsed = envdef::syntax::parse(FileId(0), &block.text, &mut syntax);
         if syntax.iter().any(|d| d.is_error()) {
             failures.push(format!(
-                "block at line {} does not parse: {:?}",
+                "{rel}: block at line {} does not parse: {:?}",
                 block.line,
                 syntax.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
             ));
@@ -100,7 +112,7 @@ fn language_reference_examples_check() {
         .expect("the example loads");
         if !compilation.diagnostics.is_empty() {
             failures.push(format!(
-                "block at line {} is not clean:\n{}",
+                "{rel}: block at line {} is not clean:\n{}",
                 block.line,
                 render::human_all(
                     &compilation.diagnostics,
