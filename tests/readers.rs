@@ -188,50 +188,20 @@ const PIECES: &[&str] = &[
 
 /// Hand-picked hostile values plus deterministic pseudo-random concatenations of pieces.
 fn corpus() -> Vec<String> {
-    let mut values: Vec<String> = [
-        "",
-        " ",
-        "yes",
-        "~",
-        "0123",
-        "1e3",
-        "a b",
-        " lead",
-        "trail ",
-        "#hash",
-        "x #y",
-        "multi\nline",
-        "tab\there",
-        "pa$$word",
-        "$HOME",
-        "$(id)",
-        "it's",
-        "say \"hi\"",
-        "C:\\dir",
-        "%{x}",
-        "😀",
-        "\u{2028}",
-        "- item",
-        "{a: 1}",
-        "=",
-        "a=b",
-        "'",
-        "\"",
-        "\\",
-        "${HOME}",
-        "\r\n",
-        "a\\nb",
-        "'quoted'",
-        "\"dq\"",
-        "x'y",
-        "`cmd`",
-        "$$",
-        "\n\nblank lines\n\n",
-        "\u{feff}bom",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut values: Vec<String> = emit_support::HOSTILE_VALUES
+        .iter()
+        .chain(&[
+            "a\\nb",
+            "'quoted'",
+            "\"dq\"",
+            "x'y",
+            "`cmd`",
+            "$$",
+            "\n\nblank lines\n\n",
+            "\u{feff}bom",
+        ])
+        .map(|s| s.to_string())
+        .collect();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         state ^= state << 13;

@@ -247,3 +247,39 @@ pub fn fleet() -> Model {
     b.emit_all();
     b.build()
 }
+
+/// Hand-picked hostile values every emitter must carry exactly or refuse: YAML words,
+/// shell and dotenv metacharacters, quotes, backslashes, line breaks, unicode.
+pub const HOSTILE_VALUES: &[&str] = &[
+    "",
+    " ",
+    "yes",
+    "~",
+    "0123",
+    "1e3",
+    "a b",
+    " lead",
+    "trail ",
+    "#hash",
+    "x #y",
+    "multi\nline",
+    "tab\there",
+    "pa$$word",
+    "$HOME",
+    "$(id)",
+    "it's",
+    "say \"hi\"",
+    "C:\\dir",
+    "%{x}",
+    "😀",
+    "\u{2028}",
+    "- item",
+    "{a: 1}",
+    "=",
+    "a=b",
+    "'",
+    "\"",
+    "\\",
+    "${HOME}",
+    "\r\n",
+];
