@@ -119,3 +119,37 @@ pub fn check_file(
         diagnostics,
     })
 }
+
+/// Runs every validation `compile` would run on the artifacts (paths, collisions, keys,
+/// names, each value's encoding in each target, templates), without writing anything, and
+/// adds what it finds to `compilation`. `envdef check` calls this so that a source it
+/// passes is one `compile` accepts (I/O on the output directory aside): editors and
+/// pre-commit hooks run `check`, not `compile`. On an error the model is dropped, as for
+/// any other error.
+///
+/// `templates_dir` is `--templates DIR`: a custom target is only known with its templates.
+pub fn check_emits(
+    compilation: &mut Compilation,
+    templates_dir: Option<&Path>,
+    options: CheckOptions,
+) {
+    let Some(model) = &compilation.model else {
+        return;
+    };
+    let emit_options = emit::EmitOptions {
+        templates_dir: templates_dir.map(Path::to_path_buf),
+        ..emit::EmitOptions::default()
+    };
+    let mut emitted = Diagnostics::new();
+    // The artifacts themselves are dropped: rendering is the only exact way to find every
+    // value a target cannot carry (the quoting rules live in the renderers).
+    drop(emit::emit(model, &emit_options, &mut emitted));
+    if options.deny_warnings {
+        emitted.deny_warnings();
+    }
+    compilation.diagnostics.extend(emitted);
+    compilation.diagnostics.sort();
+    if compilation.diagnostics.has_errors() {
+        compilation.model = None;
+    }
+}

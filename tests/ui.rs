@@ -2,7 +2,8 @@
 //!
 //! Every `tests/ui/**/<case>.envdef` is one case, and so is every directory holding a
 //! `main.envdef` (a multi-file case: `main.envdef` is the root, the other files are its
-//! imports). A case is checked with [`envdef::check_file`]; its diagnostics, rendered as
+//! imports). A case is checked with [`envdef::check_file`] and [`envdef::check_emits`],
+//! as `envdef check` does; its diagnostics, rendered as
 //! the CLI renders them (`HumanStyle::plain()`, 80 columns, no colour) and as JSON lines,
 //! must equal the sibling `<case>.stderr` and `<case>.json`. No `.stderr` means the case
 //! must check clean: no errors and no warnings.
@@ -125,8 +126,10 @@ fn layout(case: &Path) -> (PathBuf, PathBuf, PathBuf) {
 fn run_case(case: &Path) -> Result<(), Failed> {
     let (root, base, stem) = layout(case);
     let loader = CaseLoader { base };
-    let compilation = envdef::check_file(&loader, &root, CheckOptions::default())
+    let mut compilation = envdef::check_file(&loader, &root, CheckOptions::default())
         .map_err(|e| format!("the case could not be loaded: {e}"))?;
+    // As `envdef check` does: the emit-stage validations too.
+    envdef::check_emits(&mut compilation, None, CheckOptions::default());
     let diagnostics = &compilation.diagnostics;
     let human = render::human_all(diagnostics, &compilation.sources, HumanStyle::plain());
     let mut json = String::new();

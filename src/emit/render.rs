@@ -100,13 +100,24 @@ impl UserTemplates {
                 .filter(|p| p.is_file());
             let Some(path) = explicit.or(from_dir) else {
                 if super::Builtin::from_name(&emit.target).is_none() {
-                    let help = match &options.templates_dir {
-                        Some(dir) => format!(
+                    // A near miss of a built-in is a typo far more often than a custom
+                    // target whose template is missing.
+                    let typo = crate::resolve::suggest::did_you_mean(
+                        &emit.target,
+                        super::BUILTIN_TARGETS.iter().copied(),
+                    );
+                    let help = match (typo, &options.templates_dir) {
+                        (Some(typo), _) => format!(
+                            "{typo} (a custom target `{}` needs a template: `--templates DIR` with `{}.hbs` in it, or `template = \"path\"`)",
+                            emit.target,
+                            emit.target
+                        ),
+                        (None, Some(dir)) => format!(
                             "add `{}` or use one of the built-in targets: {}",
                             dir.join(format!("{}.hbs", emit.target)).display(),
                             super::BUILTIN_TARGETS.join(", ")
                         ),
-                        None => format!(
+                        (None, None) => format!(
                             "built-in targets: {}; for a custom target pass `--templates DIR` with `{}.hbs` in it, or set `template = \"path\"`",
                             super::BUILTIN_TARGETS.join(", "),
                             emit.target
