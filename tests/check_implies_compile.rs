@@ -73,5 +73,8 @@ fn check_clean_sources_compile() {
         broken.join("\n")
     );
     // Both kinds must be present, or the implication was never exercised.
-    assert!(clean > 20 && refused > 20, "{clean} clean, {refused} refused");
+    assert!(
+        clean > 20 && refused > 20,
+        "{clean} clean, {refused} refused"
+    );
 }

@@ -110,6 +110,9 @@ pub(crate) struct EnvValues {
     pub values: Vec<Vec<Option<Resolved>>>,
     /// Per environment, per assignment: whether the assignment was usable (for warnings).
     pub assignment_ok: Vec<Vec<bool>>,
+    /// Per variable, the variables its default or any assignment interpolates with
+    /// `${…}` (W0301: a variable read only through another's template is still used).
+    pub interpolates: Vec<Vec<VarId>>,
 }
 
 pub(crate) fn evaluate(
@@ -152,6 +155,14 @@ pub(crate) fn evaluate(
     }
     for site in &mut sites {
         prepare(site, program, infos, regexes, diagnostics);
+    }
+    let mut interpolates: Vec<Vec<VarId>> = vec![Vec::new(); n_vars];
+    for site in &sites {
+        for (dep, _) in &site.deps {
+            if let Dep::Var(dep) = dep {
+                interpolates[site.var.index()].push(*dep);
+            }
+        }
     }
     let assignment_ok = assign_sites
         .iter()
@@ -200,6 +211,7 @@ pub(crate) fn evaluate(
     EnvValues {
         values,
         assignment_ok,
+        interpolates,
     }
 }
 
@@ -227,21 +239,26 @@ fn redundant_overrides(
             if !from.ok || !same_source(site.src, from.src) {
                 continue;
             }
-            let parent_name = &program.envs[parent].name.text;
-            let origin = match from.env {
-                Some(e) => format!("set in `{}`", program.envs[e].name.text),
-                None => "the default".to_string(),
+            // The message and the label name the same origin: the environment that sets
+            // the inherited value, or the declaration's default.
+            let name = program.qualified(a.var);
+            let (message, label) = match from.env {
+                Some(e) => {
+                    let from_env = &program.envs[e].name.text;
+                    (
+                        format!("`{name}` is set to the value it already inherits from `{from_env}`"),
+                        format!("inherited value, set in `{from_env}`"),
+                    )
+                }
+                None => (
+                    format!("`{name}` is set to its default, which it already inherits"),
+                    "the default, declared here".to_string(),
+                ),
             };
             diagnostics.push(
-                Diagnostic::warning(
-                    Code::RedundantOverride,
-                    format!(
-                        "`{}` is set to the value it already inherits from `{parent_name}`",
-                        program.qualified(a.var)
-                    ),
-                )
+                Diagnostic::warning(Code::RedundantOverride, message)
                 .primary(a.span, "same value as inherited")
-                .secondary(from.span, format!("inherited value ({origin})"))
+                .secondary(from.span, label)
                 .help("delete this line; the value is inherited"),
             );
         }

@@ -365,11 +365,32 @@ fn warnings(
         }
     }
     // W0301: a shared declaration no service uses (only meaningful with explicit services).
+    // A variable is used when a service `uses` it, or when a used variable's value
+    // interpolates it (`DATABASE_URL = "postgres://${DB_HOST}/app"` reads DB_HOST).
     if !program.services.is_empty() && program.unresolved_uses == 0 {
         let mut used = vec![false; program.vars.len()];
+        let mut todo: Vec<VarId> = Vec::new();
         for svc in program.services.values() {
             for (id, _) in &svc.uses {
-                used[id.index()] = true;
+                if !used[id.index()] {
+                    used[id.index()] = true;
+                    todo.push(*id);
+                }
+            }
+        }
+        // Service-owned variables are used by their service even without `uses`.
+        for (i, entry) in program.vars.values().enumerate() {
+            if entry.owner.is_some() && !used[i] {
+                used[i] = true;
+                todo.push(VarId(i as u32));
+            }
+        }
+        while let Some(id) = todo.pop() {
+            for dep in &computed.interpolates[id.index()] {
+                if !used[dep.index()] {
+                    used[dep.index()] = true;
+                    todo.push(*dep);
+                }
             }
         }
         for (i, entry) in program.vars.values().enumerate() {

@@ -36,7 +36,11 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
         }
     };
     // What `compile` would refuse, `check` refuses too.
-    crate::check_emits(&mut compilation, args.templates.as_deref(), ui.check_options);
+    crate::check_emits(
+        &mut compilation,
+        args.templates.as_deref(),
+        ui.check_options,
+    );
     ui.diagnostics(&compilation.diagnostics, &compilation.sources);
     if compilation.diagnostics.has_errors() {
         Status::Failed

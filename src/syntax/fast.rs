@@ -619,6 +619,11 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.skip();
+        // The grammar's `!kw_extends`: `env extends {}` is a missing name, which pest
+        // reports; the fast path must not read `extends` as the name.
+        if self.keyword("extends") {
+            return None;
+        }
         let name = self.name()?;
         self.skip();
         let parent = if self.keyword("extends") {
