@@ -246,7 +246,9 @@ fn redundant_overrides(
                 Some(e) => {
                     let from_env = &program.envs[e].name.text;
                     (
-                        format!("`{name}` is set to the value it already inherits from `{from_env}`"),
+                        format!(
+                            "`{name}` is set to the value it already inherits from `{from_env}`"
+                        ),
                         format!("inherited value, set in `{from_env}`"),
                     )
                 }
@@ -257,9 +259,9 @@ fn redundant_overrides(
             };
             diagnostics.push(
                 Diagnostic::warning(Code::RedundantOverride, message)
-                .primary(a.span, "same value as inherited")
-                .secondary(from.span, label)
-                .help("delete this line; the value is inherited"),
+                    .primary(a.span, "same value as inherited")
+                    .secondary(from.span, label)
+                    .help("delete this line; the value is inherited"),
             );
         }
     }
