@@ -23,6 +23,7 @@ pub mod emit;
 pub mod fmt;
 pub mod import;
 pub mod model;
+pub mod query;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
@@ -45,6 +46,9 @@ pub struct CheckOptions {
 #[derive(Debug)]
 pub struct Compilation {
     pub sources: SourceMap,
+    /// Every declaration by name, as far as resolution got (also when there are errors:
+    /// what [`query::symbols`] and [`query::complete`] read).
+    pub program: resolve::Program,
     /// Present only when there are no errors.
     pub model: Option<Model>,
     /// In source order.
@@ -115,6 +119,7 @@ pub fn check_file(
     };
     Ok(Compilation {
         sources,
+        program,
         model,
         diagnostics,
     })

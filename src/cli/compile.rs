@@ -1,10 +1,7 @@
 //! `envdef compile [FILE] [--env E]… [--target T]… [--out DIR] [--templates DIR]
 //! [--check | --prune]`: write the artifacts the `emit` lines ask for, or (`--check`) report
-//! how the files on disk differ from them.
-//!
-//! Every artifact is always emitted, even with `--env`/`--target`: the selection only
-//! decides what is written or checked, while the full set is what tells an orphan (no
-//! `emit` produces it) from an artifact of an environment that was merely not selected.
+//! how the files on disk differ from them. Selection, output root, orphan matching and
+//! drift wording come from [`crate::query::artifacts`].
 //! Also home of the helpers `diff`, `explain` and `list` share (loading the model, errors
 //! about names given on the command line).
 
@@ -17,11 +14,12 @@ use serde_json::json;
 
 use super::show::Paint;
 use super::{find_source, Status, Ui};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::emit::{self, Artifact, EmitOptions, HEADER_MARKER};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::emit::{self, Artifact, EmitOptions};
 use crate::model::Model;
+use crate::query::artifacts::{self, Selected, Selection};
 use crate::source::SourceMap;
-use crate::workflow::{self, HeaderMatcher, Problem, ProblemKind};
+use crate::workflow::{self, Problem};
 use crate::FsLoader;
 
 #[derive(Debug, Args)]
@@ -87,72 +85,11 @@ pub(super) fn load(ui: &Ui, file: Option<PathBuf>) -> Result<Loaded, Status> {
     }
 }
 
-/// A name given on the command line that the source does not know (exit 2, like any
-/// usage error), with the closest known name and the full list.
-pub(super) fn unknown_name(
-    ui: &Ui,
-    sources: &SourceMap,
-    code: Code,
-    what: &str,
-    name: &str,
-    known: &[&str],
-) -> Status {
-    let mut diagnostic = Diagnostic::error(code, format!("unknown {what} `{name}`")).help_opt(
-        crate::resolve::suggest::did_you_mean(name, known.iter().copied()),
-    );
-    diagnostic = if known.is_empty() {
-        diagnostic.note(format!("the source declares no {what}s"))
-    } else {
-        diagnostic.note(format!("known {what}s: {}", known.join(", ")))
-    };
-    ui.diagnostics([&diagnostic], sources);
+/// A name given on the command line that the source does not know: the query's
+/// diagnostic, exit 2 like any usage error.
+pub(super) fn bad_name(ui: &Ui, loaded: &Loaded, diagnostic: Diagnostic) -> Status {
+    ui.diagnostics([&diagnostic], &loaded.sources);
     Status::ToolError
-}
-
-/// Checks an environment name; `concrete` refuses abstract ones (they are never emitted).
-pub(super) fn check_env(
-    ui: &Ui,
-    loaded: &Loaded,
-    name: &str,
-    concrete: bool,
-) -> Result<(), Status> {
-    match loaded.model.envs.get(name) {
-        Some(env) if concrete && env.is_abstract => {
-            let names: Vec<&str> = loaded
-                .model
-                .concrete_envs()
-                .map(|e| e.name.as_str())
-                .collect();
-            let diagnostic = Diagnostic::error(
-                Code::UnknownEnvironmentArg,
-                format!(
-                    "environment `{name}` is abstract; abstract environments are never emitted"
-                ),
-            )
-            .primary(env.span, "declared abstract here")
-            .note(format!("concrete environments: {}", names.join(", ")));
-            ui.diagnostics([&diagnostic], &loaded.sources);
-            Err(Status::ToolError)
-        }
-        Some(_) => Ok(()),
-        None => {
-            let names: Vec<&str> = loaded
-                .model
-                .envs
-                .values()
-                .filter(|e| !concrete || !e.is_abstract)
-                .map(|e| e.name.as_str())
-                .collect();
-            Err(unknown_name(
-                ui,
-                &loaded.sources,
-                Code::UnknownEnvironmentArg,
-                "environment",
-                name,
-                &names,
-            ))
-        }
-    }
 }
 
 pub fn run(ui: &Ui, args: CompileArgs) -> Status {
@@ -166,27 +103,14 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     // costs as much as a tenth of a large compile (docs/performance.md).
     let mut loaded =
         std::mem::ManuallyDrop::new(load(ui, args.file.clone().or(args.file_flag.clone()))?);
-    for env in &args.envs {
-        check_env(ui, &loaded, env, true)?;
-    }
-    let mut targets: Vec<&str> = Vec::new();
-    for e in &loaded.model.emits {
-        if !targets.contains(&e.target.as_str()) {
-            targets.push(&e.target);
-        }
-    }
-    for target in &args.targets {
-        if !targets.contains(&target.as_str()) {
-            return Err(unknown_name(
-                ui,
-                &loaded.sources,
-                Code::UnknownTargetArg,
-                "target",
-                target,
-                &targets,
-            ));
-        }
-    }
+    let selection = Selection {
+        envs: args.envs.clone(),
+        services: Vec::new(),
+        targets: args.targets.clone(),
+    };
+    selection
+        .validate(&loaded.model)
+        .map_err(|d| bad_name(ui, &loaded, d))?;
 
     let options = EmitOptions {
         envs: Vec::new(),
@@ -206,21 +130,13 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         return Ok(Status::Failed);
     }
 
-    let selected = |a: &Artifact| {
-        (args.envs.is_empty() || a.env.is_empty() || args.envs.contains(&a.env))
-            && (args.targets.is_empty() || args.targets.contains(&a.target))
-    };
-    // Every produced path, selected or not: what is not among them is an orphan.
-    let produced: HashSet<PathBuf> = artifacts.iter().map(|a| a.path.clone()).collect();
-    let (chosen, skipped): (Vec<Artifact>, Vec<Artifact>) =
-        artifacts.into_iter().partition(|a| selected(a));
-    let root = output_root(&loaded.path, args.out.as_deref());
-    let matcher = HeaderMatcher {
-        marker: HEADER_MARKER.to_string(),
-        source: Path::new(&loaded.model.source_name)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned()),
-    };
+    let Selected {
+        chosen,
+        skipped,
+        produced,
+    } = artifacts::select(artifacts, &selection);
+    let root = artifacts::output_root(&loaded.path, args.out.as_deref());
+    let matcher = artifacts::header_matcher(&loaded.model);
 
     let io = |err: workflow::WorkflowError| {
         ui.tool_error(&err.to_string());
@@ -241,17 +157,6 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     };
     report_compile(ui, &root, &chosen, &skipped, &summary, &removed);
     Ok(Status::Ok)
-}
-
-/// `--out`, else the directory holding the source file.
-fn output_root(source: &Path, out: Option<&Path>) -> PathBuf {
-    match out {
-        Some(out) => out.to_path_buf(),
-        None => match source.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-    }
 }
 
 fn report_compile(
@@ -350,11 +255,12 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
             let a = artifact_of(&p.path);
             // Diagnostic-shaped (code, severity, message, file, line) so the same CI
             // annotation step handles these and source diagnostics alike.
+            let d = artifacts::drift_diagnostic(p);
             let value = json!({
-                "code": problem_code(p.kind).as_str(),
+                "code": d.code.as_str(),
                 "severity": "error",
                 "kind": p.kind.as_str(),
-                "message": problem_message(p),
+                "message": d.message,
                 "file": p.display,
                 "line": p.line.unwrap_or(1),
                 "column": 1,
@@ -363,7 +269,7 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
                 "env": a.map(|a| &a.env),
                 "service": a.and_then(|a| a.service.as_ref()),
                 "diff": p.diff,
-                "help": problem_help(p.kind),
+                "help": d.help,
             });
             let _ = writeln!(out, "{value}");
         }
@@ -387,7 +293,7 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
             "{} {}: {}",
             paint.red(&format!("{:<7}", p.kind.as_str())),
             p.display.display(),
-            problem_message(p)
+            artifacts::drift_diagnostic(p).message
         );
     }
     drop(out);
@@ -395,62 +301,10 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
         ui.status(&format!("all {} artifacts are current", plan.files.len()));
         return Status::Ok;
     }
-    let count = |k: ProblemKind| problems.iter().filter(|p| p.kind == k).count();
-    let mut kinds = Vec::new();
-    for (kind, word) in [
-        (ProblemKind::Missing, "missing"),
-        (ProblemKind::Stale, "stale"),
-        (ProblemKind::Orphan, "orphaned"),
-    ] {
-        let n = count(kind);
-        if n > 0 {
-            kinds.push(format!("{n} {word}"));
-        }
+    if let Some(summary) = artifacts::drift_summary(problems) {
+        let _ = writeln!(std::io::stderr(), "error: {summary}");
     }
-    let fix = if count(ProblemKind::Orphan) > 0 {
-        "envdef compile --prune"
-    } else {
-        "envdef compile"
-    };
-    let _ = writeln!(
-        std::io::stderr(),
-        "error: {} artifact{} not current ({}); run `{fix}` and commit the result",
-        problems.len(),
-        if problems.len() == 1 { " is" } else { "s are" },
-        kinds.join(", ")
-    );
     Status::Failed
-}
-
-fn problem_code(kind: ProblemKind) -> Code {
-    match kind {
-        ProblemKind::Missing => Code::ArtifactMissing,
-        ProblemKind::Stale => Code::ArtifactStale,
-        ProblemKind::Orphan => Code::ArtifactOrphaned,
-    }
-}
-
-fn problem_message(p: &Problem) -> String {
-    match p.kind {
-        ProblemKind::Missing => "not on disk; the source produces it".to_string(),
-        ProblemKind::Stale => format!(
-            "differs from what the source produces (first difference at line {}{}{})",
-            p.line.unwrap_or(1),
-            if p.note.is_some() { ": " } else { "" },
-            p.note.unwrap_or("")
-        ),
-        ProblemKind::Orphan => {
-            "generated by envdef, but no `emit` line produces it any more".to_string()
-        }
-    }
-}
-
-fn problem_help(kind: ProblemKind) -> &'static str {
-    match kind {
-        ProblemKind::Missing => "run `envdef compile` to write it",
-        ProblemKind::Stale => "edit the .envdef source instead, then run `envdef compile`",
-        ProblemKind::Orphan => "run `envdef compile --prune` to delete it",
-    }
 }
 
 fn colour_diff(diff: &str, paint: Paint) -> String {

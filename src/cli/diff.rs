@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::compile::{check_env, load, unknown_name, Loaded};
+use super::compile::{bad_name, load, Loaded};
 use super::show::{self, Paint};
 use super::{Status, Ui};
-use crate::diagnostics::Code;
-use crate::model::{Resolved, VarId};
+use crate::model::Resolved;
+use crate::query::{self, names, DiffKind, DiffRow};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -28,37 +28,6 @@ pub struct DiffArgs {
     pub file: Option<PathBuf>,
 }
 
-/// How the two sides of one variable differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Different values.
-    Differs,
-    /// Set in the first environment only.
-    OnlyA,
-    /// Set in the second environment only.
-    OnlyB,
-    /// The same value, but set by different lines (an override that repeats a value).
-    SourceDiffers,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Differs => "differs",
-            Kind::OnlyA => "only_a",
-            Kind::OnlyB => "only_b",
-            Kind::SourceDiffers => "source_differs",
-        }
-    }
-}
-
-struct Row<'m> {
-    var: VarId,
-    kind: Kind,
-    a: Option<&'m Resolved>,
-    b: Option<&'m Resolved>,
-}
-
 pub fn run(ui: &Ui, args: DiffArgs) -> Status {
     match diff(ui, args) {
         Ok(status) | Err(status) => status,
@@ -68,43 +37,15 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Status {
 fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
     let loaded = load(ui, args.file.clone())?;
     ui.diagnostics(&loaded.diagnostics, &loaded.sources);
-    check_env(ui, &loaded, &args.env_a, false)?;
-    check_env(ui, &loaded, &args.env_b, false)?;
     let model = &loaded.model;
-    let vars: Vec<VarId> = match &args.service {
-        Some(name) => match model.services.get(name) {
-            Some(service) => service.vars.clone(),
-            None => {
-                let names: Vec<&str> = model.services.keys().map(String::as_str).collect();
-                return Err(unknown_name(
-                    ui,
-                    &loaded.sources,
-                    Code::UnknownServiceArg,
-                    "service",
-                    name,
-                    &names,
-                ));
-            }
-        },
-        None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
+    let bad = |d| bad_name(ui, &loaded, d);
+    let env_a = names::env(model, &args.env_a, false).map_err(bad)?;
+    let env_b = names::env(model, &args.env_b, false).map_err(bad)?;
+    let service = match &args.service {
+        Some(name) => Some(names::service(model, name).map_err(bad)?),
+        None => None,
     };
-    let env_a = &model.envs[args.env_a.as_str()];
-    let env_b = &model.envs[args.env_b.as_str()];
-    let rows: Vec<Row<'_>> = vars
-        .into_iter()
-        .filter_map(|var| {
-            let (a, b) = (env_a.value(var), env_b.value(var));
-            let kind = match (a, b) {
-                (None, None) => return None,
-                (Some(_), None) => Kind::OnlyA,
-                (None, Some(_)) => Kind::OnlyB,
-                (Some(x), Some(y)) if x.value != y.value => Kind::Differs,
-                (Some(x), Some(y)) if x.origin.span != y.origin.span => Kind::SourceDiffers,
-                _ => return None,
-            };
-            Some(Row { var, kind, a, b })
-        })
-        .collect();
+    let rows = query::diff(model, env_a, env_b, service);
     if ui.is_json() {
         print_json(&loaded, &args, &rows);
     } else {
@@ -113,7 +54,7 @@ fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
     Ok(Status::Ok)
 }
 
-fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
+fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     let service = args.service.as_deref();
     let side = |env: &str, r: Option<&Resolved>| match r {
         Some(r) => json!({
@@ -148,7 +89,7 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
+fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     let service = args.service.as_deref();
     let paint = Paint(ui.color_stdout);
     let value = |r: Option<&Resolved>| {
@@ -208,14 +149,14 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[Row<'_>]) {
         .max()
         .unwrap_or(0);
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    let colour = |kind: Kind, a: String, b: String| match kind {
-        Kind::OnlyA => (paint.red(&a), paint.dim(&b)),
-        Kind::OnlyB => (paint.dim(&a), paint.green(&b)),
-        Kind::Differs => (paint.red(&a), paint.green(&b)),
-        Kind::SourceDiffers => (a, b),
+    let colour = |kind: DiffKind, a: String, b: String| match kind {
+        DiffKind::OnlyA => (paint.red(&a), paint.dim(&b)),
+        DiffKind::OnlyB => (paint.dim(&a), paint.green(&b)),
+        DiffKind::Differs => (paint.red(&a), paint.green(&b)),
+        DiffKind::SourceDiffers => (a, b),
     };
-    let note = |kind: Kind| {
-        if kind == Kind::SourceDiffers {
+    let note = |kind: DiffKind| {
+        if kind == DiffKind::SourceDiffers {
             NOTE
         } else {
             ""

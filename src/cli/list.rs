@@ -11,6 +11,7 @@ use serde_json::json;
 use super::compile::{load, Loaded};
 use super::show::{self, Paint};
 use super::{Status, Ui};
+use crate::query::{self, ServiceListing};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -37,9 +38,9 @@ pub fn run(ui: &Ui, args: ListArgs) -> Status {
 }
 
 fn print_json(loaded: &Loaded) {
-    let model = &loaded.model;
+    let listing = query::list(&loaded.model);
     let mut out = std::io::stdout().lock();
-    for env in model.envs.values() {
+    for env in &listing.envs {
         let value = json!({
             "kind": "environment",
             "name": env.name,
@@ -50,12 +51,8 @@ fn print_json(loaded: &Loaded) {
         });
         let _ = writeln!(out, "{value}");
     }
-    for service in model.services.values() {
-        let vars: Vec<String> = service
-            .vars
-            .iter()
-            .map(|&id| model.var(id).qualified_name())
-            .collect();
+    for ServiceListing { service, vars } in &listing.services {
+        let vars: Vec<String> = vars.iter().map(|v| v.qualified_name()).collect();
         let value = json!({
             "kind": "service",
             "name": service.name,
@@ -64,7 +61,7 @@ fn print_json(loaded: &Loaded) {
         });
         let _ = writeln!(out, "{value}");
     }
-    for var in &model.vars {
+    for var in listing.vars {
         let value = json!({
             "kind": "variable",
             "name": var.qualified_name(),
@@ -83,19 +80,19 @@ fn print_json(loaded: &Loaded) {
 }
 
 fn print_human(loaded: &Loaded, paint: Paint) {
-    let model = &loaded.model;
+    let listing = query::list(&loaded.model);
     let mut text = String::new();
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
 
     text.push_str(&paint.bold("environments"));
     text.push('\n');
-    let w = model
+    let w = listing
         .envs
-        .keys()
-        .map(|k| k.chars().count())
+        .iter()
+        .map(|e| e.name.chars().count())
         .max()
         .unwrap_or(0);
-    for env in model.envs.values() {
+    for env in &listing.envs {
         let mut notes = Vec::new();
         if let Some(parent) = &env.parent {
             notes.push(format!("extends {parent}"));
@@ -110,18 +107,14 @@ fn print_human(loaded: &Loaded, paint: Paint) {
     text.push('\n');
     text.push_str(&paint.bold("services"));
     text.push('\n');
-    let w = model
+    let w = listing
         .services
-        .keys()
-        .map(|k| k.chars().count())
+        .iter()
+        .map(|s| s.service.name.chars().count())
         .max()
         .unwrap_or(0);
-    for service in model.services.values() {
-        let vars: Vec<String> = service
-            .vars
-            .iter()
-            .map(|&id| model.var(id).name.clone())
-            .collect();
+    for ServiceListing { service, vars } in &listing.services {
+        let vars: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
         let implicit = if service.implicit { " (implicit)" } else { "" };
         text.push_str(&format!(
             "  {}{implicit}  {}\n",
@@ -133,7 +126,7 @@ fn print_human(loaded: &Loaded, paint: Paint) {
     text.push('\n');
     text.push_str(&paint.bold("variables"));
     text.push('\n');
-    let rows: Vec<(String, String, String)> = model
+    let rows: Vec<(String, String, String)> = listing
         .vars
         .iter()
         .map(|v| {

@@ -71,22 +71,22 @@ pub(crate) fn string(file: FileId, raw: &str, at: usize) -> Result<StrLit, Diagn
                 }
                 i = esc_end;
             }
-            b'$' => match bytes.get(i + 1) {
-                Some(b'$') => {
+            b'$' => match dollar(inner, i) {
+                Dollar::Doubled => {
                     text.push('$');
                     i += 2;
                 }
-                Some(b'{') => {
-                    let Some(close) = inner[i + 2..].find('}') else {
-                        return Err(Diagnostic::error(
-                            Code::MalformedInterpolation,
-                            "unterminated interpolation `${` in a string",
-                        )
-                        .primary(sp(i, i + 2), "this `${` is never closed")
-                        .help("close it with `}`, or write `$${` for a literal `${`"));
-                    };
+                Dollar::Unclosed => {
+                    return Err(Diagnostic::error(
+                        Code::MalformedInterpolation,
+                        "unterminated interpolation `${` in a string",
+                    )
+                    .primary(sp(i, i + 2), "this `${` is never closed")
+                    .help("close it with `}`, or write `$${` for a literal `${`"));
+                }
+                Dollar::Interp { close } => {
                     let name_start = i + 2;
-                    let name_end = name_start + close;
+                    let name_end = close;
                     let name = &inner[name_start..name_end];
                     if !is_ident(name) {
                         let what = if name.is_empty() {
@@ -111,7 +111,7 @@ pub(crate) fn string(file: FileId, raw: &str, at: usize) -> Result<StrLit, Diagn
                     i = name_end + 1;
                 }
                 // A `$` before anything else is just a dollar sign.
-                _ => {
+                Dollar::Plain => {
                     text.push('$');
                     i += 1;
                 }
@@ -128,6 +128,63 @@ pub(crate) fn string(file: FileId, raw: &str, at: usize) -> Result<StrLit, Diagn
         parts.push(StrPart::Text(text));
     }
     Ok(StrLit { parts, span })
+}
+
+/// What the `$` at byte `i` of a string's text starts. The one place that knows the
+/// interpolation syntax: the decoder above and [`interpolations`] both ask it.
+enum Dollar {
+    /// `$$`: a literal `$`.
+    Doubled,
+    /// `${…}` closed by the `}` at byte `close`.
+    Interp { close: usize },
+    /// `${` with no `}` after it.
+    Unclosed,
+    /// A `$` before anything else: just a dollar sign.
+    Plain,
+}
+
+fn dollar(text: &str, i: usize) -> Dollar {
+    match text.as_bytes().get(i + 1) {
+        Some(b'$') => Dollar::Doubled,
+        Some(b'{') => match text[i + 2..].find('}') {
+            Some(n) => Dollar::Interp { close: i + 2 + n },
+            None => Dollar::Unclosed,
+        },
+        _ => Dollar::Plain,
+    }
+}
+
+/// One `${NAME}` in a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interpolation<'a> {
+    /// The name between the braces (`API_URL`, or the built-ins `env` and `service`).
+    pub name: &'a str,
+    /// Byte range of the whole `${NAME}` in the template.
+    pub range: std::ops::Range<usize>,
+}
+
+/// Every `${NAME}` of a template in the model's form ([`crate::model::Origin::template`]:
+/// escapes decoded, a literal `$` written `$$`), in order. `$$` is skipped; text after an
+/// unclosed `${` has no interpolations.
+pub fn interpolations(template: &str) -> Vec<Interpolation<'_>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(n) = template[from..].find('$') {
+        let at = from + n;
+        match dollar(template, at) {
+            Dollar::Doubled => from = at + 2,
+            Dollar::Plain => from = at + 1,
+            Dollar::Unclosed => break,
+            Dollar::Interp { close } => {
+                found.push(Interpolation {
+                    name: &template[at + 2..close],
+                    range: at..close + 1,
+                });
+                from = close + 1;
+            }
+        }
+    }
+    found
 }
 
 /// `\u{HEX}` starting at the backslash at `i`; returns the char and the offset after `}`.

@@ -28,6 +28,7 @@ use crate::ast;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
+pub use literal::{interpolations, Interpolation};
 use parser::{EnvdefParser, Rule};
 use scan::{Chunk, ChunkKind, DeclKind};
 

@@ -1,0 +1,162 @@
+//! `explain`: a value and its provenance: the environments consulted (the environment, its
+//! parent, …), the line that set the value (or the declaration's default), and each
+//! `${NAME}` of an interpolated string expanded step by step. Also [`values`]: a variable
+//! in every environment (what an editor shows on hover).
+
+use crate::model::{Env, Model, Resolved, VarDef, VarId};
+
+/// Nested interpolations are followed this deep (the checker already rejects cycles; this
+/// only bounds the answer).
+pub const MAX_DEPTH: usize = 8;
+
+/// Where one variable's value in one environment came from.
+#[derive(Debug, Clone)]
+pub struct Explanation<'m> {
+    pub env: &'m Env,
+    pub var: VarId,
+    pub def: &'m VarDef,
+    /// `None`: unset (an optional variable, or nothing set it in an abstract environment).
+    pub resolved: Option<&'m Resolved>,
+    /// The environments consulted, from `env` up to the one that set the value (the whole
+    /// chain when none did).
+    pub chain: Vec<ChainLink<'m>>,
+    /// The value is the declaration's default (no environment set it).
+    pub default_used: bool,
+    /// The string template the value was interpolated from, as written.
+    pub template: Option<&'m str>,
+    /// Each `${…}` of [`Explanation::template`], in order.
+    pub steps: Vec<Step<'m>>,
+}
+
+/// One environment of an `extends` chain.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainLink<'m> {
+    pub env: &'m str,
+    pub is_abstract: bool,
+    /// This environment's assignment set the value.
+    pub sets: bool,
+}
+
+/// One `${NAME}` of a template, resolved in the environment.
+#[derive(Debug, Clone)]
+pub struct Step<'m> {
+    /// As written: `${API_URL}`.
+    pub written: String,
+    pub kind: StepKind<'m>,
+    /// When the referenced value was itself interpolated (and [`MAX_DEPTH`] allows): its
+    /// template's steps.
+    pub nested: Option<Vec<Step<'m>>>,
+}
+
+/// What a `${NAME}` refers to.
+#[derive(Debug, Clone)]
+pub enum StepKind<'m> {
+    /// `${env}` or `${service}`, with the text it expands to (`{service}` in a shared
+    /// variable, where no single service applies).
+    Builtin(String),
+    /// A declared variable and its value here (`None`: unset).
+    Var {
+        id: VarId,
+        resolved: Option<&'m Resolved>,
+    },
+    /// A name that is not declared (only in a template the checker did not see).
+    Unknown,
+}
+
+/// Explains `var` in `env`.
+pub fn explain<'m>(model: &'m Model, env: &'m Env, var: VarId) -> Explanation<'m> {
+    let def = model.var(var);
+    let resolved = env.value(var);
+    let setter = resolved.and_then(|r| r.origin.env.as_deref());
+    let mut chain = Vec::new();
+    for name in &env.chain {
+        let sets = Some(name.as_str()) == setter;
+        chain.push(ChainLink {
+            env: name,
+            is_abstract: model.envs.get(name).is_some_and(|e| e.is_abstract),
+            sets,
+        });
+        if sets {
+            break;
+        }
+    }
+    let template = resolved.and_then(|r| r.origin.template.as_deref());
+    Explanation {
+        env,
+        var,
+        def,
+        resolved,
+        chain,
+        default_used: resolved.is_some_and(|r| r.origin.env.is_none()),
+        template,
+        steps: template.map_or_else(Vec::new, |t| steps(model, env, def, t, 1)),
+    }
+}
+
+/// Every `${…}` of `template` (the value of `owner`), resolved in `env`.
+fn steps<'m>(
+    model: &'m Model,
+    env: &'m Env,
+    owner: &VarDef,
+    template: &str,
+    depth: usize,
+) -> Vec<Step<'m>> {
+    crate::syntax::interpolations(template)
+        .into_iter()
+        .map(|interp| {
+            let name = interp.name;
+            let builtin = match name {
+                "env" => Some(env.name.clone()),
+                "service" => Some(owner.owner.clone().unwrap_or_else(|| "{service}".into())),
+                _ => None,
+            };
+            let (kind, nested) = match builtin {
+                Some(text) => (StepKind::Builtin(text), None),
+                None => {
+                    // Inside a service's own variable, a bare name may mean a sibling.
+                    let id = owner
+                        .owner
+                        .as_ref()
+                        .and_then(|svc| model.find_var(&format!("{svc}.{name}")))
+                        .or_else(|| model.find_var(name));
+                    match id {
+                        None => (StepKind::Unknown, None),
+                        Some(id) => {
+                            let resolved = env.value(id);
+                            let nested = resolved
+                                .and_then(|r| r.origin.template.as_deref())
+                                .filter(|_| depth < MAX_DEPTH)
+                                .map(|t| steps(model, env, model.var(id), t, depth + 1));
+                            (StepKind::Var { id, resolved }, nested)
+                        }
+                    }
+                }
+            };
+            Step {
+                written: format!("${{{name}}}"),
+                kind,
+                nested,
+            }
+        })
+        .collect()
+}
+
+/// One environment's value of a variable.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvValue<'m> {
+    pub env: &'m Env,
+    /// The value and who set it (`None`: unset here).
+    pub resolved: Option<&'m Resolved>,
+}
+
+/// `var` in every environment (abstract ones included), in declaration order.
+pub fn values(model: &Model, var: VarId) -> Vec<EnvValue<'_>> {
+    model
+        .envs
+        .values()
+        .map(|env| EnvValue {
+            env,
+            resolved: env.value(var),
+        })
+        .collect()
+}

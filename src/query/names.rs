@@ -1,0 +1,103 @@
+//! Names a user gave (on the command line, in an editor command) looked up in the model.
+//! An unknown name is an error [`Diagnostic`] with a stable code, the closest known name as
+//! `help:` and the known names as a note.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Env, Model, Service, VarDef, VarId};
+
+/// A diagnostic for a name the source does not know: `unknown {what} `{name}``, with the
+/// closest of `known` as help and all of them as a note.
+pub fn unknown_name(code: Code, what: &str, name: &str, known: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::error(code, format!("unknown {what} `{name}`")).help_opt(
+        crate::resolve::suggest::did_you_mean(name, known.iter().copied()),
+    );
+    if known.is_empty() {
+        diagnostic.note(format!("the source declares no {what}s"))
+    } else {
+        diagnostic.note(format!("known {what}s: {}", known.join(", ")))
+    }
+}
+
+/// The environment called `name`. With `concrete`, an abstract one is refused too (they are
+/// never emitted). Errors are [`Code::UnknownEnvironmentArg`].
+pub fn env<'m>(model: &'m Model, name: &str, concrete: bool) -> Result<&'m Env, Diagnostic> {
+    match model.envs.get(name) {
+        Some(env) if concrete && env.is_abstract => {
+            let names: Vec<&str> = model.concrete_envs().map(|e| e.name.as_str()).collect();
+            Err(Diagnostic::error(
+                Code::UnknownEnvironmentArg,
+                format!(
+                    "environment `{name}` is abstract; abstract environments are never emitted"
+                ),
+            )
+            .primary(env.span, "declared abstract here")
+            .note(format!("concrete environments: {}", names.join(", "))))
+        }
+        Some(env) => Ok(env),
+        None => {
+            let names: Vec<&str> = model
+                .envs
+                .values()
+                .filter(|e| !concrete || !e.is_abstract)
+                .map(|e| e.name.as_str())
+                .collect();
+            Err(unknown_name(
+                Code::UnknownEnvironmentArg,
+                "environment",
+                name,
+                &names,
+            ))
+        }
+    }
+}
+
+/// The service called `name` ([`Code::UnknownServiceArg`] if there is none).
+pub fn service<'m>(model: &'m Model, name: &str) -> Result<&'m Service, Diagnostic> {
+    model.services.get(name).ok_or_else(|| {
+        let names: Vec<&str> = model.services.keys().map(String::as_str).collect();
+        unknown_name(Code::UnknownServiceArg, "service", name, &names)
+    })
+}
+
+/// A variable by the name a user would type: `NAME` or `svc.NAME`; else a flag or variable
+/// by its emitted key (`FEATURE_NEW_CHECKOUT`), or a service's variable by its bare name,
+/// when exactly one matches. Errors are [`Code::UnknownVariableArg`].
+pub fn variable(model: &Model, name: &str) -> Result<VarId, Diagnostic> {
+    if let Some(id) = model.find_var(name) {
+        return Ok(id);
+    }
+    let unique = |pred: &dyn Fn(&VarDef) -> bool| {
+        let mut hits = model.vars.iter().enumerate().filter(|(_, v)| pred(v));
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => Some(VarId(i as u32)),
+            _ => None,
+        }
+    };
+    unique(&|v| v.emit_name == name)
+        .or_else(|| unique(&|v| v.name == name))
+        .ok_or_else(|| {
+            let names: Vec<String> = model.vars.iter().map(VarDef::qualified_name).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            unknown_name(Code::UnknownVariableArg, "variable", name, &names)
+        })
+}
+
+/// The targets the source's `emit` lines name, each once, in the order first written.
+pub fn targets(model: &Model) -> Vec<&str> {
+    let mut targets: Vec<&str> = Vec::new();
+    for e in &model.emits {
+        if !targets.contains(&e.target.as_str()) {
+            targets.push(&e.target);
+        }
+    }
+    targets
+}
+
+/// `name` if an `emit` line uses that target ([`Code::UnknownTargetArg`] if none does).
+pub fn target<'m>(model: &'m Model, name: &str) -> Result<&'m str, Diagnostic> {
+    let known = targets(model);
+    match known.iter().find(|t| **t == name) {
+        Some(t) => Ok(t),
+        None => Err(unknown_name(Code::UnknownTargetArg, "target", name, &known)),
+    }
+}
