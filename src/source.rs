@@ -330,6 +330,84 @@ impl Loader for MemoryLoader {
     }
 }
 
+/// In-memory buffers laid over another loader (the file system): an editor's unsaved
+/// buffers, or `envdef check -`'s stdin under `--stdin-filename`. A path with a buffer
+/// reads the buffer, whether or not a file exists there; every other path reads through.
+/// Imports of a buffer resolve relative to its path, like those of the file it stands for.
+#[derive(Debug, Clone)]
+pub struct OverlayLoader<L> {
+    base: L,
+    buffers: std::collections::HashMap<PathBuf, String>,
+}
+
+impl<L: Loader> OverlayLoader<L> {
+    pub fn new(base: L) -> OverlayLoader<L> {
+        OverlayLoader {
+            base,
+            buffers: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Lays `text` over `path` (replacing an earlier buffer there).
+    pub fn insert(&mut self, path: &Path, text: String) {
+        let key = self.key(path);
+        self.buffers.insert(key, text);
+    }
+
+    /// Removes the buffer over `path`; the file on disk shows again.
+    pub fn remove(&mut self, path: &Path) {
+        let key = self.key(path);
+        self.buffers.remove(&key);
+    }
+
+    /// The identity of `path`: the base loader's canonical path when the file exists;
+    /// for a buffer with no file yet (a new, unsaved file), its canonical directory joined
+    /// with its name, else the path normalised lexically.
+    fn key(&self, path: &Path) -> PathBuf {
+        if let Ok(canonical) = self.base.canonicalize(path) {
+            return canonical;
+        }
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path))
+        };
+        let normal = normalize(&absolute);
+        match (normal.parent(), normal.file_name()) {
+            (Some(dir), Some(name)) => match self.base.canonicalize(dir) {
+                Ok(dir) => dir.join(name),
+                Err(_) => normal,
+            },
+            _ => normal,
+        }
+    }
+}
+
+impl<L: Loader> Loader for OverlayLoader<L> {
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError> {
+        let key = self.key(path);
+        if self.buffers.contains_key(&key) {
+            Ok(key)
+        } else {
+            self.base.canonicalize(path)
+        }
+    }
+
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        match self.buffers.get(&self.key(path)) {
+            Some(text) => Ok(text.clone()),
+            None => self.base.load(path),
+        }
+    }
+
+    fn load_import(&self, path: &Path) -> Result<String, LoadError> {
+        match self.buffers.get(&self.key(path)) {
+            Some(text) => Ok(text.clone()),
+            None => self.base.load_import(path),
+        }
+    }
+}
+
 /// Lexical normalisation (`a/./b/../c` → `a/c`) for in-memory paths.
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

@@ -1,34 +1,61 @@
 //! `envdef check [FILE] [--templates DIR]`: parse, resolve, type-check and run every
 //! validation `compile` runs on the artifacts (nothing is written); diagnostics only.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{find_source, Status, Ui};
+use crate::source::{decode_source, OverlayLoader, MAX_SOURCE_BYTES};
 use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The root source file (default: the only `*.envdef` in the current directory).
+    /// `-` reads the source from stdin (an editor's unsaved buffer).
     pub file: Option<PathBuf>,
     /// A directory whose `<target>.hbs` templates override or add targets (as for
     /// `compile`: a custom target is checked against its template).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// With `-`: the path the buffer stands for. Diagnostics name it, and its imports
+    /// resolve relative to it (default: `<stdin>` in the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 pub fn run(ui: &Ui, args: CheckArgs) -> Status {
-    let path = match find_source(args.file) {
-        Ok(path) => path,
-        Err(message) => {
-            ui.tool_error(&message);
-            return Status::ToolError;
+    let mut loader = OverlayLoader::new(FsLoader);
+    let path = if args.file.as_deref() == Some(Path::new("-")) {
+        let path = args
+            .stdin_filename
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        match read_stdin() {
+            Ok(text) => loader.insert(&path, text),
+            Err(message) => {
+                ui.tool_error(&message);
+                return Status::ToolError;
+            }
+        }
+        path
+    } else if args.stdin_filename.is_some() {
+        ui.tool_error(
+            "usage: `--stdin-filename` names the buffer read by `envdef check -`; pass `-` as FILE",
+        );
+        return Status::ToolError;
+    } else {
+        match find_source(args.file) {
+            Ok(path) => path,
+            Err(message) => {
+                ui.tool_error(&message);
+                return Status::ToolError;
+            }
         }
     };
     // Never freed: the process exits right after, and freeing a big model value by value
     // was 11% of `check` on a 10,000-variable fleet (docs/performance.md).
-    let mut compilation = match crate::check_file(&FsLoader, &path, ui.check_options) {
+    let mut compilation = match crate::check_file(&loader, &path, ui.check_options) {
         Ok(c) => std::mem::ManuallyDrop::new(c),
         Err(err) => {
             ui.tool_error(&err.to_string());
@@ -47,4 +74,20 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// The whole of stdin as source text (same size limit and decoding as a file).
+fn read_stdin() -> Result<String, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot read stdin: {err}"))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "cannot read stdin: more than {MAX_SOURCE_BYTES} bytes; envdef reads source files of at most {MAX_SOURCE_BYTES} bytes"
+        ));
+    }
+    decode_source(bytes).map_err(|err| format!("cannot read stdin: {err}"))
 }

@@ -81,8 +81,16 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Reports with source snippets, on stderr.
     Human,
+    /// One JSON object per diagnostic and line, on stdout.
     Json,
+    /// `file:line:col: error[CODE]: message`, one line per diagnostic, on stdout.
+    Short,
+    /// GitHub Actions workflow commands (`::error file=…::…`), on stdout.
+    Github,
+    /// One SARIF 2.1.0 log on stdout, written when the command ends.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,17 +125,10 @@ enum Command {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
-            let _ = err.print();
-            return if err.use_stderr() {
-                Status::ToolError.into()
-            } else {
-                Status::Ok.into()
-            };
-        }
+        Err(err) => return usage_error(&err, &args),
     };
     let ui = Ui::new(&cli.global);
     let status = match cli.command {
@@ -139,7 +140,58 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Explain(args) => explain::run(&ui, args),
         Command::List(args) => list::run(&ui, args),
     };
+    ui.finish();
     status.into()
+}
+
+/// clap could not parse the arguments. Help and version go to stdout (exit 0); a usage
+/// error is exit 2, printed in the format the arguments asked for when they got as far as
+/// naming one (an editor or CI job reading JSON or SARIF gets a record it can parse, not
+/// clap's text).
+fn usage_error(err: &clap::Error, args: &[OsString]) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return Status::Ok.into();
+    }
+    match requested_format(args) {
+        Some(format) if format != Format::Human => {
+            let ui = Ui::plain(format);
+            // clap's text is `error: <message>\n\nUsage: …\n\nFor more information, …`;
+            // the first paragraph is the message, the usage line is a fair help.
+            let text = err.render().to_string();
+            let mut parts = text.split("\n\n");
+            let message = parts.next().unwrap_or("").trim();
+            let message = message.strip_prefix("error: ").unwrap_or(message);
+            ui.tool_error(&format!("usage: {message}"));
+            ui.finish();
+        }
+        _ => {
+            let _ = err.print();
+        }
+    }
+    Status::ToolError.into()
+}
+
+/// The `--format` named on a command line clap refused (the last one wins, as in clap).
+fn requested_format(args: &[OsString]) -> Option<Format> {
+    let mut found = None;
+    let mut iter = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = iter.next() {
+        if arg == "--" {
+            break;
+        }
+        let value = if arg == "--format" {
+            iter.next().map(|v| v.into_owned())
+        } else {
+            arg.strip_prefix("--format=").map(str::to_string)
+        };
+        if let Some(value) = value {
+            if let Ok(format) = Format::from_str(&value, false) {
+                found = Some(format);
+            }
+        }
+    }
+    found
 }
 
 /// The source file a command works on: the one given, or the only `*.envdef` file in the

@@ -1,9 +1,11 @@
 //! Rendering to the terminal: format, colour, verbosity. The only place diagnostics are
 //! printed.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 
 use super::{ColorChoice, Deny, Format, GlobalArgs};
+use crate::diagnostics::formats::{self, SarifLog};
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
@@ -20,6 +22,8 @@ pub struct Ui {
     /// Colour on stdout (results such as diffs and tables).
     pub color_stdout: bool,
     pub check_options: CheckOptions,
+    /// `--format sarif`: the log collects every diagnostic and is printed by [`Ui::finish`].
+    sarif: RefCell<SarifLog>,
 }
 
 impl Ui {
@@ -39,6 +43,35 @@ impl Ui {
             check_options: CheckOptions {
                 deny_warnings: args.deny.contains(&Deny::Warnings),
             },
+            sarif: RefCell::default(),
+        }
+    }
+
+    /// A colourless `Ui` in `format` with default options (for errors before the
+    /// arguments are parsed).
+    pub fn plain(format: Format) -> Ui {
+        Ui {
+            format,
+            quiet: false,
+            verbose: false,
+            color_stderr: false,
+            color_stdout: false,
+            check_options: CheckOptions::default(),
+            sarif: RefCell::default(),
+        }
+    }
+
+    /// Whether diagnostics are written for a machine (on stdout): everything but `human`.
+    pub fn is_machine(&self) -> bool {
+        self.format != Format::Human
+    }
+
+    /// Ends the run: with `--format sarif`, prints the log (once, even when the command
+    /// found nothing: an empty `results` array says "checked, clean").
+    pub fn finish(&self) {
+        if self.format == Format::Sarif {
+            let log = self.sarif.borrow().to_value();
+            let _ = writeln!(std::io::stdout().lock(), "{log:#}");
         }
     }
 
@@ -57,8 +90,8 @@ impl Ui {
         }
     }
 
-    /// Prints diagnostics to stderr (JSON lines go to stdout, where tools read them);
-    /// with `--quiet`, warnings are left out of human output.
+    /// Prints diagnostics: human reports to stderr, the machine formats to stdout where
+    /// tools read them; with `--quiet`, warnings are left out of human output.
     pub fn diagnostics<'a>(
         &self,
         diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
@@ -69,6 +102,23 @@ impl Ui {
                 let mut out = std::io::stdout().lock();
                 for d in diagnostics {
                     let _ = writeln!(out, "{}", render::json(d, sources));
+                }
+            }
+            Format::Short | Format::Github => {
+                let mut out = std::io::stdout().lock();
+                for d in diagnostics {
+                    let line = if self.format == Format::Short {
+                        formats::short(d, sources)
+                    } else {
+                        formats::github(d, sources)
+                    };
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Format::Sarif => {
+                let mut log = self.sarif.borrow_mut();
+                for d in diagnostics {
+                    log.push(d, sources);
                 }
             }
             Format::Human => {
@@ -98,15 +148,27 @@ impl Ui {
                 // Never `println!`: it panics when stdout is closed or full.
                 let _ = writeln!(std::io::stdout(), "{value}");
             }
+            Format::Short => {
+                let _ = writeln!(std::io::stdout(), "error: {message}");
+            }
+            Format::Github => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "::error title=envdef::{}",
+                    formats::github_data(message)
+                );
+            }
+            Format::Sarif => self.sarif.borrow_mut().tool_error(message),
             Format::Human => {
                 let _ = writeln!(std::io::stderr(), "error: {message}");
             }
         }
     }
 
-    /// A progress or summary line for humans (suppressed by `--quiet` and in JSON mode).
+    /// A progress or summary line for humans (suppressed by `--quiet` and in the machine
+    /// formats).
     pub fn status(&self, message: &str) {
-        if !self.quiet && !self.is_json() {
+        if !self.quiet && !self.is_machine() {
             let _ = writeln!(std::io::stderr(), "{message}");
         }
     }

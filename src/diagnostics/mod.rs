@@ -5,6 +5,7 @@
 //! the CLI edge, in [`render`].
 
 mod code;
+pub mod formats;
 pub mod render;
 
 pub use code::Code;

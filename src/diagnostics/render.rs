@@ -198,23 +198,28 @@ impl<'s> Report<'s> {
         // Every file with labels goes into one multi-file source, so labels in an imported
         // file are drawn in the same report under their own `╭─[file:line:col]` header
         // (instead of a detached "related" report).
-        let drawn_files: Vec<FileId> = files
+        let drawn: Vec<&Label> = shown
             .iter()
             .copied()
-            .filter(|f| !too_long.contains(f))
+            .filter(|l| !too_long.contains(&l.span.file))
             .collect();
-        let source = (!drawn_files.is_empty()).then(|| Windowed::new(sources, &drawn_files));
+        let layout = Layout::new(&drawn, sources);
+        let source = (!layout.entries.is_empty()).then(|| Windowed::new(sources, &layout.entries));
         let labels = match &source {
-            Some(source) => shown
+            Some(source) => drawn
                 .iter()
-                .filter(|l| drawn_files.contains(&l.span.file))
-                .map(|l| {
-                    let local = clamp(l.span, sources);
+                .zip(&layout.entry_of)
+                .map(|(l, &entry)| {
+                    let (local, clipped) = clip_lines(l.span, sources);
                     let span = SourceSpan::new(
-                        (source.base_of(l.span.file) + local.offset()).into(),
+                        (source.base_of(entry) + local.offset()).into(),
                         local.len(),
                     );
-                    let text = (!l.message.is_empty()).then(|| l.message.clone());
+                    let text = match clipped {
+                        None => (!l.message.is_empty()).then(|| l.message.clone()),
+                        Some(end) if l.message.is_empty() => Some(format!("… to line {end}")),
+                        Some(end) => Some(format!("{} (… to line {end})", l.message)),
+                    };
                     if l.primary {
                         LabeledSpan::new_primary_with_span(text, span)
                     } else {
@@ -327,11 +332,10 @@ impl<'s> Windowed<'s> {
         Windowed { files }
     }
 
-    fn base_of(&self, id: FileId) -> usize {
-        self.files
-            .iter()
-            .find(|(f, _, _)| *f == id)
-            .map_or(0, |(_, _, base)| *base)
+    /// The offset of entry `entry`'s first byte (a file may be laid out twice, see
+    /// [`Layout`]).
+    fn base_of(&self, entry: usize) -> usize {
+        self.files.get(entry).map_or(0, |(_, _, base)| *base)
     }
 }
 
@@ -382,11 +386,97 @@ impl miette::SourceCode for Windowed<'_> {
             ),
             first_line + inner.line(),
             inner.column(),
-            first_line + inner.line_count(),
+            // The number of lines shown. miette's own `str` source returns the number of
+            // lines from the start of the file instead, and miette merges two labels'
+            // snippets when `line + line_count` reaches the next one: on a long file two
+            // labels 230 lines apart were drawn as one 246-line snippet.
+            inner.data().split(|&b| b == b'\n').count().max(1),
         )
         .with_language("envdef");
         Ok(Box::new(contents))
     }
+}
+
+/// Lines of a multi-line label drawn at most; a longer label is drawn on its first line
+/// and says where it ends, so a label on a whole block does not print the whole block.
+const MAX_LABEL_LINES: usize = 4;
+
+/// Lines between a secondary label above the primary one and the primary one past which
+/// miette draws them as separate snippets (one line of context each side).
+const SEPARATE_SNIPPET_GAP: usize = 3;
+
+/// The order of a report's snippets. miette draws the labels of one source in offset
+/// order and names each snippet after its first label, so a secondary label above the
+/// primary one (a type declared before the wrong value) headed the report with the
+/// wrong line, and a problem matcher reading `╭─[file:line:col]` underlined it. The
+/// primary label's file goes first, and secondary labels well above the primary one are
+/// drawn from a second copy of the file laid out after it: the first header is always the
+/// primary label's position.
+struct Layout {
+    /// The file of each entry of the report's source, in drawing order.
+    entries: Vec<FileId>,
+    /// For each drawn label, the entry it is drawn from.
+    entry_of: Vec<usize>,
+}
+
+impl Layout {
+    fn new(drawn: &[&Label], sources: &SourceMap) -> Layout {
+        let primary = drawn
+            .iter()
+            .find(|l| l.primary)
+            .or_else(|| drawn.first())
+            .map(|l| l.span);
+        let mut files: Vec<FileId> = primary.map(|p| p.file).into_iter().collect();
+        for l in drawn {
+            if !files.contains(&l.span.file) {
+                files.push(l.span.file);
+            }
+        }
+        let line_of = |span: Span, end: bool| {
+            let file = sources.get(span.file);
+            let at = if end { span.end } else { span.start } as usize;
+            file.line_col(at.min(file.text.len())).line
+        };
+        let above = |l: &Label| match primary {
+            Some(p) if !l.primary && l.span.file == p.file => {
+                line_of(l.span, true) + SEPARATE_SNIPPET_GAP < line_of(p, false)
+            }
+            _ => false,
+        };
+        let has_above = drawn.iter().any(|l| above(l));
+        let mut entries = Vec::new();
+        for (i, &file) in files.iter().enumerate() {
+            entries.push(file);
+            if i == 0 && has_above {
+                entries.push(file);
+            }
+        }
+        let entry_of = drawn
+            .iter()
+            .map(|l| {
+                let first = entries.iter().position(|&f| f == l.span.file).unwrap_or(0);
+                first + usize::from(above(l))
+            })
+            .collect();
+        Layout { entries, entry_of }
+    }
+}
+
+/// A label's span as drawn: clamped (see [`clamp`]), and cut to its first line when it
+/// covers more than [`MAX_LABEL_LINES`] lines (then with the line it ends on).
+fn clip_lines(span: Span, sources: &SourceMap) -> (miette::SourceSpan, Option<usize>) {
+    let clamped = clamp(span, sources);
+    let file = sources.get(span.file);
+    let body = &file.text[clamped.offset()..clamped.offset() + clamped.len()];
+    if body.matches('\n').count() < MAX_LABEL_LINES {
+        return (clamped, None);
+    }
+    let first_line = body.find('\n').unwrap_or(body.len());
+    let end_line = file.line_col(clamped.offset() + clamped.len()).line;
+    (
+        (clamped.offset(), first_line.max(1).min(body.len())).into(),
+        Some(end_line),
+    )
 }
 
 /// Keeps a span inside its file and on char boundaries so a bad span can never make
@@ -530,8 +620,8 @@ mod tests {
     use super::*;
     use miette::SourceCode;
 
-    /// The windowed source reads exactly what miette's own `str` source reads, for every
-    /// span and context size (line breaks `\n` and `\r\n`).
+    /// The windowed source reads exactly what miette's own `str` source reads (but for the
+    /// line count), for every span and context size (line breaks `\n` and `\r\n`).
     #[test]
     fn windowed_reads_match_miettes_whole_text_reads() {
         let texts = [
@@ -558,7 +648,10 @@ mod tests {
                         assert_eq!(a.span(), b.span(), "{what}");
                         assert_eq!(a.line(), b.line(), "{what}");
                         assert_eq!(a.column(), b.column(), "{what}");
-                        assert_eq!(a.line_count(), b.line_count(), "{what}");
+                        // Deliberately not miette's count of lines from the file start
+                        // (see `read_span`): the lines shown.
+                        let shown = b.data().split(|&c| c == b'\n').count().max(1);
+                        assert_eq!(b.line_count(), shown, "{what}");
                     }
                 }
             }
