@@ -142,11 +142,15 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         ui.tool_error(&err.to_string());
         Status::ToolError
     };
-    let plan = workflow::plan(&root, &chosen).map_err(io)?;
+    let outputs = chosen.iter().map(|a| workflow::OutputFile {
+        path: &a.path,
+        contents: &a.contents,
+    });
+    let plan = workflow::plan(&root, outputs).map_err(io)?;
     if args.check {
         let orphans = workflow::find_orphans(&root, &produced, &matcher).map_err(io)?;
         let problems = workflow::drift(&plan, &orphans);
-        return Ok(report_check(ui, &plan, &problems));
+        return Ok(report_check(ui, &chosen, &problems));
     }
     let summary = workflow::write(&plan).map_err(io)?;
     let removed = if args.prune {
@@ -242,13 +246,9 @@ fn report_compile(
     let _ = writeln!(out, "{}", parts.join(", "));
 }
 
-fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Status {
+fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
     let mut out = std::io::stdout().lock();
-    let by_path: HashMap<&Path, &Artifact> = plan
-        .files
-        .iter()
-        .map(|f| (f.artifact.path.as_path(), f.artifact))
-        .collect();
+    let by_path: HashMap<&Path, &Artifact> = chosen.iter().map(|a| (a.path.as_path(), a)).collect();
     let artifact_of = |rel: &Path| by_path.get(rel).copied();
     if ui.is_json() {
         for p in problems {
@@ -298,7 +298,7 @@ fn report_check(ui: &Ui, plan: &workflow::Plan<'_>, problems: &[Problem]) -> Sta
     }
     drop(out);
     if problems.is_empty() {
-        ui.status(&format!("all {} artifacts are current", plan.files.len()));
+        ui.status(&format!("all {} artifacts are current", chosen.len()));
         return Status::Ok;
     }
     if let Some(summary) = artifacts::drift_summary(problems) {

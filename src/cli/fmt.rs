@@ -142,37 +142,10 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         ));
         return Status::ToolError;
     }
-    if let Err(message) = write_atomic(path, &formatted) {
-        ui.tool_error(&message);
+    if let Err(err) = crate::workflow::write_file(path, &formatted) {
+        ui.tool_error(&err.to_string());
         return Status::ToolError;
     }
     ui.status(&format!("{name}: formatted"));
     Status::Ok
-}
-
-/// Writes `contents` to `path` through the workflow layer (the only code that writes
-/// files): a temp file in the same directory renamed over the target, so a reader (or a
-/// crash) never sees half a file; the file's permissions are kept.
-pub fn write_atomic(path: &Path, contents: &str) -> Result<(), String> {
-    let (root, name) = match (path.parent(), path.file_name()) {
-        (Some(p), Some(n)) if !p.as_os_str().is_empty() => (p.to_path_buf(), n),
-        (_, Some(n)) => (PathBuf::from("."), n),
-        _ => {
-            return Err(format!(
-                "cannot write `{}`: not a file name",
-                path.display()
-            ))
-        }
-    };
-    let artifact = crate::emit::Artifact {
-        path: PathBuf::from(name),
-        contents: contents.to_string(),
-        target: "source".to_string(),
-        env: String::new(),
-        service: None,
-    };
-    let artifacts = [artifact];
-    let plan = crate::workflow::plan(&root, &artifacts).map_err(|e| e.to_string())?;
-    crate::workflow::write(&plan).map_err(|e| e.to_string())?;
-    Ok(())
 }

@@ -112,8 +112,8 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
                 ));
                 return Status::ToolError;
             }
-            if let Err(message) = super::fmt::write_atomic(out, &draft.source) {
-                ui.tool_error(&message);
+            if let Err(err) = crate::workflow::write_file(out, &draft.source) {
+                ui.tool_error(&err.to_string());
                 return Status::ToolError;
             }
         }

@@ -62,7 +62,7 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
     let root = plan.root.as_path();
     let mut problems = Vec::new();
     for file in &plan.files {
-        let rel = file.artifact.path.as_path();
+        let rel = file.file.path;
         match file.state {
             FileState::Unchanged => {}
             FileState::New => problems.push(Problem {
@@ -75,14 +75,14 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
             }),
             FileState::Changed => {
                 let old = file.on_disk.as_deref().unwrap_or("");
-                let (diff, line) = unified_diff(root, rel, old, &file.artifact.contents);
+                let (diff, line) = unified_diff(root, rel, old, file.file.contents);
                 problems.push(Problem {
                     kind: ProblemKind::Stale,
                     path: rel.to_path_buf(),
                     display: display_path(root, rel),
                     diff: Some(diff),
                     line: Some(line),
-                    note: (old.contains("\r\n") && !file.artifact.contents.contains("\r\n"))
+                    note: (old.contains("\r\n") && !file.file.contents.contains("\r\n"))
                         .then_some(CRLF_NOTE),
                 });
             }

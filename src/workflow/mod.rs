@@ -1,5 +1,6 @@
-//! Workflow: emitted [`Artifact`]s → files under an output root. The only module that
-//! writes or deletes files.
+//! Workflow: [`OutputFile`]s (emitted artifacts, formatted or imported sources) → files
+//! under an output root. The only module that writes or deletes files; it knows nothing
+//! of `emit`.
 //!
 //! Four steps, each usable on its own (the CLI's `compile`, `compile --check` and
 //! `compile --prune` combine them):
@@ -29,8 +30,8 @@ pub use drift::{drift, Problem, ProblemKind};
 pub use error::{WorkflowError, WorkflowResult};
 pub use orphans::{find_orphans, prune, HeaderMatcher, SKIPPED_DIRS};
 pub use paths::display_path;
-pub use plan::{plan, FileState, Plan, PlannedFile};
-pub use write::{write, WriteSummary};
+pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile};
+pub use write::{write, write_file, WriteSummary};
 
 #[cfg(test)]
 mod tests;

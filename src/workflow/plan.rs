@@ -1,4 +1,4 @@
-//! Comparing artifacts with the files on disk.
+//! Comparing the files to write with the files on disk.
 
 use std::collections::HashSet;
 use std::io;
@@ -6,9 +6,16 @@ use std::path::{Path, PathBuf};
 
 use super::error::{WorkflowError, WorkflowResult};
 use super::paths::{check_relative, display_path, Containment};
-use crate::emit::Artifact;
 
-/// How an artifact relates to the file at its path.
+/// One file to write: a path relative to the output root and its complete contents. The
+/// workflow knows nothing of what produced it (an emitted artifact, a formatted source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputFile<'a> {
+    pub path: &'a Path,
+    pub contents: &'a str,
+}
+
+/// How a file to write relates to the file at its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileState {
@@ -20,16 +27,16 @@ pub enum FileState {
     Unchanged,
 }
 
-/// One artifact and what writing it would do.
+/// One file and what writing it would do.
 #[derive(Debug)]
 pub struct PlannedFile<'a> {
-    pub artifact: &'a Artifact,
+    pub file: OutputFile<'a>,
     pub state: FileState,
     /// The current contents of a [`FileState::Changed`] file (lossily decoded), for diffs.
     pub on_disk: Option<String>,
 }
 
-/// Every artifact of one run, compared with the disk, in the order given.
+/// Every file of one run, compared with the disk, in the order given.
 #[derive(Debug)]
 pub struct Plan<'a> {
     pub root: PathBuf,
@@ -37,27 +44,31 @@ pub struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// The artifacts that need writing.
+    /// The files that need writing.
     pub fn pending(&self) -> impl Iterator<Item = &PlannedFile<'_>> {
         self.files
             .iter()
             .filter(|f| f.state != FileState::Unchanged)
     }
 
-    /// The path of an artifact as the user sees it.
+    /// The path of a file as the user sees it.
     pub fn display(&self, rel: &Path) -> PathBuf {
         display_path(&self.root, rel)
     }
 }
 
-/// Reads the file behind every artifact and classifies it. Refuses paths that leave the
-/// root, two artifacts with one path, and a directory where a file should be.
-pub fn plan<'a>(root: &Path, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'a>> {
-    let mut seen: HashSet<&Path> = HashSet::with_capacity(artifacts.len());
+/// Reads what is on disk behind every file and classifies it. Refuses paths that leave the
+/// root, two files with one path, and a directory where a file should be.
+pub fn plan<'a>(
+    root: &Path,
+    outputs: impl IntoIterator<Item = OutputFile<'a>>,
+) -> WorkflowResult<Plan<'a>> {
+    let outputs: Vec<OutputFile<'a>> = outputs.into_iter().collect();
+    let mut seen: HashSet<&Path> = HashSet::with_capacity(outputs.len());
     let mut containment = Containment::new(root);
-    let mut files = Vec::with_capacity(artifacts.len());
-    for artifact in artifacts {
-        let rel = artifact.path.as_path();
+    let mut files = Vec::with_capacity(outputs.len());
+    for &file in &outputs {
+        let rel = file.path;
         check_relative(root, rel)?;
         if !seen.insert(rel) {
             return Err(WorkflowError::Conflict {
@@ -65,19 +76,19 @@ pub fn plan<'a>(root: &Path, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'
             });
         }
         containment.check_parent(rel)?;
-        let (state, on_disk) = compare(root, rel, &artifact.contents)?;
+        let (state, on_disk) = compare(root, rel, file.contents)?;
         files.push(PlannedFile {
-            artifact,
+            file,
             state,
             on_disk,
         });
     }
     // `a.env` and `a.env/x` cannot both exist; say so before anything is written.
-    for artifact in artifacts {
-        if let Some(file) = artifact.path.ancestors().skip(1).find(|a| seen.contains(a)) {
+    for file in &outputs {
+        if let Some(blocker) = file.path.ancestors().skip(1).find(|a| seen.contains(a)) {
             return Err(WorkflowError::NotADirectory {
-                path: display_path(root, file),
-                artifact: display_path(root, &artifact.path),
+                path: display_path(root, blocker),
+                artifact: display_path(root, file.path),
             });
         }
     }

@@ -19,7 +19,7 @@ use tempfile::NamedTempFile;
 
 use super::error::{WorkflowError, WorkflowResult};
 use super::paths::{display_path, Containment};
-use super::plan::{is_not_a_directory, FileState, Plan};
+use super::plan::{is_not_a_directory, FileState, OutputFile, Plan};
 
 /// What a [`write`] did, in plan order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,9 +47,31 @@ pub fn write(plan: &Plan<'_>) -> WorkflowResult<WriteSummary> {
         .files
         .iter()
         .filter(|f| f.state == FileState::Unchanged)
-        .map(|f| f.artifact.path.clone())
+        .map(|f| f.file.path.to_path_buf())
         .collect();
     Ok(WriteSummary { written, unchanged })
+}
+
+/// Writes one file at `path` (a source formatted by `fmt`, a draft from `import`) the way
+/// artifacts are written: a temp file in the same directory renamed over the target, so a
+/// reader (or a crash) never sees half a file; an existing file's permissions are kept.
+pub fn write_file(path: &Path, contents: &str) -> WorkflowResult<()> {
+    let (root, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) if !p.as_os_str().is_empty() => (p, n),
+        (_, Some(n)) => (Path::new("."), n),
+        _ => {
+            return Err(WorkflowError::io(
+                "write",
+                path.to_path_buf(),
+                std::io::Error::other("not a file name"),
+            ))
+        }
+    };
+    let file = OutputFile {
+        path: Path::new(name),
+        contents,
+    };
+    write(&super::plan(root, [file])?).map(drop)
 }
 
 /// A complete new version of one artifact, waiting to be renamed into place.
@@ -63,7 +85,7 @@ fn stage(plan: &Plan<'_>, created_dirs: &mut Vec<PathBuf>) -> WorkflowResult<Vec
     let mut containment = Containment::new(root);
     let mut staged = Vec::new();
     for file in plan.pending() {
-        let rel = file.artifact.path.as_path();
+        let rel = file.file.path;
         let parent_rel = rel.parent().unwrap_or(Path::new(""));
         let created_before = created_dirs.len();
         create_dirs(root, parent_rel, rel, created_dirs)?;
@@ -80,7 +102,7 @@ fn stage(plan: &Plan<'_>, created_dirs: &mut Vec<PathBuf>) -> WorkflowResult<Vec
                 path: display_path(root, rel),
             });
         }
-        let temp = write_temp(&dir, rel, file.artifact.contents.as_bytes(), &full)
+        let temp = write_temp(&dir, rel, file.file.contents.as_bytes(), &full)
             .map_err(|err| WorkflowError::io("write", display_path(root, rel), err))?;
         staged.push(Staged {
             temp,
