@@ -25,6 +25,7 @@ pub mod import;
 pub mod model;
 pub mod query;
 pub mod resolve;
+pub mod secret_ref;
 pub mod source;
 pub mod syntax;
 pub mod workflow;

@@ -47,8 +47,11 @@ fn draft(files: &[(&str, &str)], env_names: Option<&[&str]>) -> Draft {
 }
 
 /// Checks the draft and renders every artifact; panics with the draft on check errors.
+/// The `TODO://` placeholders are filled in first (as `file://` references), as a user
+/// must before compiling: left in, they are E0342.
 fn compile(draft: &Draft) -> (Vec<Artifact>, Diagnostics) {
-    let loader = MemoryLoader::new().with("draft.envdef", draft.source.clone());
+    let filled = draft.source.replace("\"TODO://", "\"file://");
+    let loader = MemoryLoader::new().with("draft.envdef", filled);
     let compilation =
         envdef::check_file(&loader, Path::new("draft.envdef"), CheckOptions::default()).unwrap();
     let errors: Vec<_> = compilation.diagnostics.iter().collect();
@@ -501,6 +504,13 @@ fn cli_drafts_then_the_draft_checks_and_compiles() {
     assert_eq!(code, 2);
     assert!(stderr.contains("already exists"), "{stderr}");
 
+    // The draft emits, so its `TODO://` placeholders are errors until they are replaced.
+    let (code, _, stderr) = envdef(dir.path(), &["check", "app.envdef"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[E0342]"), "{stderr}");
+    let source = std::fs::read_to_string(dir.path().join("app.envdef")).unwrap();
+    let filled = source.replace("\"TODO://{env}/", "\"env://");
+    std::fs::write(dir.path().join("app.envdef"), filled).unwrap();
     let (code, _, stderr) = envdef(dir.path(), &["check", "app.envdef"]);
     assert_eq!(code, 0, "{stderr}");
     let (code, _, stderr) = envdef(dir.path(), &["compile", "app.envdef"]);

@@ -20,6 +20,7 @@ use crate::ast;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Origin, Resolved, Value, VarId};
 use crate::resolve::Program;
+use crate::secret_ref::{RefError, Scheme, SecretRef};
 use crate::source::Span;
 
 use super::types::Regexes;
@@ -61,6 +62,8 @@ struct Site<'p> {
     deps: Vec<(Dep, Span)>,
     /// For values without interpolation: the checked value, computed once.
     fixed: Option<Value>,
+    /// A `TODO://` reference drafted by `envdef import`: an error wherever it is emitted.
+    placeholder: bool,
 }
 
 /// Per-place deduplication of diagnostics found while evaluating environments.
@@ -309,6 +312,7 @@ impl<'p> Site<'p> {
             interpolated: false,
             deps: Vec::new(),
             fixed: None,
+            placeholder: false,
         }
     }
 }
@@ -370,6 +374,15 @@ fn prepare(
                     .primary(ident.span, "not expanded in references")
                     .help("references expand `{env}` and `{service}` (without `$`)"),
                 );
+            } else if let Some(text) = reference.as_plain() {
+                match SecretRef::parse(&text) {
+                    Ok(_) => {}
+                    Err(RefError::Placeholder) => site.placeholder = true,
+                    Err(err) => {
+                        site.ok = false;
+                        diagnostics.push(reference_error(&err, reference.span, qualified, None));
+                    }
+                }
             }
         }
         SiteSrc::Value(value) => {
@@ -396,6 +409,58 @@ fn prepare(
                 }
             }
         }
+    }
+}
+
+/// The diagnostic for a reference [`SecretRef::parse`] refused. Never quotes the reference:
+/// it may be a credential.
+fn reference_error(
+    err: &RefError,
+    span: Span,
+    qualified: &str,
+    note: Option<String>,
+) -> Diagnostic {
+    let d = match err {
+        RefError::UnknownScheme { .. } | RefError::NoScheme => Diagnostic::error(
+            Code::UnknownSecretScheme,
+            format!("{err} (for secret `{qualified}`)"),
+        )
+        .primary(span, "not a known scheme")
+        .help(format!("a reference is one of {}", Scheme::known_forms())),
+        RefError::Credential { .. } => Diagnostic::error(
+            Code::SecretReferenceIsCredential,
+            format!("{err} (for secret `{qualified}`)"),
+        )
+        .primary(span, "a credential where a reference belongs")
+        .redact_source()
+        .help(format!(
+            "remove it from the source (and its history), rotate it, store it in your secret store and reference it: {}",
+            Scheme::known_forms()
+        )),
+        RefError::Placeholder => Diagnostic::error(
+            Code::PlaceholderSecretReference,
+            format!("{err} (for secret `{qualified}`)"),
+        )
+        .primary(span, "a `TODO://` placeholder")
+        .help(format!("point it at your secret store: {}", Scheme::known_forms())),
+        RefError::Malformed { scheme, .. } => Diagnostic::error(
+            Code::InvalidSecretReference,
+            format!("{err} (for secret `{qualified}`)"),
+        )
+        .primary(span, format!("not a `{}`", scheme.form()))
+        .help(format!("write it as `{}`", scheme.form())),
+        RefError::Empty | RefError::ControlCharacter { .. } | RefError::SurroundingWhitespace => {
+            Diagnostic::error(
+                Code::InvalidSecretReference,
+                format!("{err} (for secret `{qualified}`)"),
+            )
+            .primary(span, "not a usable reference")
+            .help(format!("a reference is one of {}", Scheme::known_forms()))
+        }
+    };
+    match note {
+        Some(n) => d.note(n),
+        None => d,
     }
 }
 
@@ -556,6 +621,35 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         if self.report {
             self.reporter.report(d, self.env_name);
         }
+    }
+
+    /// E0342: a `TODO://` placeholder in an environment that `emit` lines write. Without
+    /// `emit` lines nothing is written, so a fresh draft from `envdef import` checks clean.
+    fn placeholder_used(&mut self, var: VarId, site: &Site<'_>) {
+        if self.program.emits.is_empty() {
+            return;
+        }
+        let qualified = self.program.qualified(var);
+        let mut d = Diagnostic::error(
+            Code::PlaceholderSecretReference,
+            format!(
+                "secret `{qualified}` still has the placeholder reference drafted by `envdef import` in environment `{}`",
+                self.env_name
+            ),
+        )
+        .primary(site.span, "a `TODO://` placeholder")
+        .help(format!(
+            "point it at your secret store, e.g. `{qualified} from \"vault://kv/{{env}}/db#password\"`; known forms: {}",
+            Scheme::known_forms()
+        ));
+        if self.program.envs[self.env_idx].chain.len() > 1 {
+            d = d.note(format!(
+                "`{}` inherits from: {}",
+                self.env_name,
+                self.chain_text()
+            ));
+        }
+        self.push(d);
     }
 
     fn chain_text(&self) -> String {
@@ -747,6 +841,23 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         let (value, template) = match site.src {
             SiteSrc::Ref(reference) => {
                 let text = reference.to_template().replace("{env}", self.env_name);
+                if site.placeholder {
+                    self.placeholder_used(var, site);
+                } else if let Err(err) = SecretRef::parse(&text) {
+                    // Valid as written, but not once `{env}` is this environment's name.
+                    let qualified = self.program.qualified(var).to_string();
+                    let note = format!(
+                        "`{{env}}` expands to `{}` in this environment",
+                        self.env_name
+                    );
+                    self.push(reference_error(
+                        &err,
+                        reference.span,
+                        &qualified,
+                        Some(note),
+                    ));
+                    return State::Poisoned;
+                }
                 (Value::Secret { reference: text }, None)
             }
             SiteSrc::Value(v) => match &site.fixed {

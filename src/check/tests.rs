@@ -135,7 +135,8 @@ fn names_for_targets() {
 
 #[test]
 fn implicit_service_is_named_after_the_project() {
-    let m = model("project acme\nvar A: int = 1\nsecret S from \"v://{env}\"\nenv dev {}\n");
+    let m =
+        model("project acme\nvar A: int = 1\nsecret S from \"vault://kv/{env}#s\"\nenv dev {}\n");
     assert_eq!(m.project, "acme");
     let svc = &m.services["acme"];
     assert!(svc.implicit);
@@ -149,32 +150,32 @@ fn implicit_service_is_named_after_the_project() {
 fn secrets_are_references_with_env_expanded() {
     let m = model(
         r#"
-        secret DB_PASSWORD from "vault://kv/{env}/{service}/db"
+        secret DB_PASSWORD from "vault://kv/{env}/{service}/db#password"
         env staging {}
-        env production { DB_PASSWORD from "vault://kv/prod-override" }
+        env production { DB_PASSWORD from "vault://kv/prod-override#password" }
         "#,
     );
     let staging = value(&m, "staging", "DB_PASSWORD").unwrap();
     assert_eq!(
         staging,
         &Value::Secret {
-            reference: "vault://kv/staging/{service}/db".into()
+            reference: "vault://kv/staging/{service}/db#password".into()
         }
     );
     assert_eq!(
         staging.secret_reference("api").as_deref(),
-        Some("vault://kv/staging/api/db")
+        Some("vault://kv/staging/api/db#password")
     );
     assert_eq!(
         value(&m, "production", "DB_PASSWORD"),
         Some(&Value::Secret {
-            reference: "vault://kv/prod-override".into()
+            reference: "vault://kv/prod-override#password".into()
         })
     );
     let id = m.find_var("DB_PASSWORD").unwrap();
     assert_eq!(
         m.var(id).default_reference.as_deref(),
-        Some("vault://kv/{env}/{service}/db")
+        Some("vault://kv/{env}/{service}/db#password")
     );
 }
 

@@ -162,6 +162,15 @@ codes! {
     InvalidEmitOption = "E0324", "invalid emit option";
     /// Environments × variables past `check::MAX_VALUES` (E0325 was never released).
     TooManyValues = "E0326", "too many values to compute";
+    /// A secret reference that is empty, holds a control character, or does not fit its
+    /// scheme's form (`vault://MOUNT/PATH#KEY`, …).
+    InvalidSecretReference = "E0340", "a secret reference is malformed";
+    /// A secret reference without `scheme://`, or with a scheme envdef does not know.
+    UnknownSecretScheme = "E0341", "a secret reference has an unknown scheme";
+    /// A `TODO://` reference drafted by `envdef import` in an environment that is emitted.
+    PlaceholderSecretReference = "E0342", "a placeholder secret reference is emitted";
+    /// A secret reference that is a credential itself (a URL with a password, a token).
+    SecretReferenceIsCredential = "E0343", "a secret reference is a credential itself";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.

@@ -50,6 +50,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Extra context lines (e.g. an inheritance chain), shown as `note:`.
     pub notes: Vec<String>,
+    /// The labelled text is a credential (a secret reference that is one): the human report
+    /// gives `file:line:col` instead of echoing the source lines into a terminal or CI log.
+    pub redact_source: bool,
 }
 
 impl Diagnostic {
@@ -61,6 +64,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            redact_source: false,
         }
     }
 
@@ -98,6 +102,12 @@ impl Diagnostic {
 
     pub fn help_opt(mut self, help: Option<String>) -> Diagnostic {
         self.help = help;
+        self
+    }
+
+    /// Never echo the labelled source lines (see [`Diagnostic::redact_source`]).
+    pub fn redact_source(mut self) -> Diagnostic {
+        self.redact_source = true;
         self
     }
 

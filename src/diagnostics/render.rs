@@ -172,19 +172,24 @@ impl<'s> Report<'s> {
         // Labels on lines too long to echo become `file:line:col: message` notes.
         let mut too_long: Vec<FileId> = Vec::new();
         for &file in &files {
-            if !snippet_fits(sources, file, &shown) {
-                too_long.push(file);
-                for l in shown.iter().filter(|l| l.span.file == file) {
-                    let at = json_span(l.span, sources);
-                    notes.push(format!(
-                        "note: at {}:{}:{}{}{} (the line is too long to show)",
-                        at.file,
-                        at.line,
-                        at.column,
-                        if l.message.is_empty() { "" } else { ": " },
-                        elide(&l.message)
-                    ));
-                }
+            let why = if d.redact_source {
+                "not shown: it holds a credential"
+            } else if !snippet_fits(sources, file, &shown) {
+                "the line is too long to show"
+            } else {
+                continue;
+            };
+            too_long.push(file);
+            for l in shown.iter().filter(|l| l.span.file == file) {
+                let at = json_span(l.span, sources);
+                notes.push(format!(
+                    "note: at {}:{}:{}{}{} ({why})",
+                    at.file,
+                    at.line,
+                    at.column,
+                    if l.message.is_empty() { "" } else { ": " },
+                    elide(&l.message)
+                ));
             }
         }
         if !notes.is_empty() {
