@@ -13,7 +13,7 @@ const SRC: &str = r#"type Port = int in 1..=65535
 var HOST: string = "localhost"
 var URL: string = "http://${HOST}:${env}/$${X}"
 flag beta = false
-secret DB_PASSWORD from "vault://{env}/{service}/db"
+secret DB_PASSWORD from "vault://{env}/{service}/db#password"
 service api {
   var PORT: Port = 8080
   var SELF: string = "${URL}/${service}:${PORT}"
