@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{find_source, Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::source::{decode_source, OverlayLoader, MAX_SOURCE_BYTES};
 use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    /// `-` reads the source from stdin (an editor's unsaved buffer).
-    pub file: Option<PathBuf>,
+    /// The root source file; `-` reads it from stdin (an editor's unsaved buffer).
+    #[command(flatten)]
+    pub source: SourceArg,
     /// A directory whose `<target>.hbs` templates override or add targets (as for
     /// `compile`: a custom target is checked against its template).
     #[arg(long, value_name = "DIR")]
@@ -27,7 +27,7 @@ pub struct CheckArgs {
 
 pub fn run(ui: &Ui, args: CheckArgs) -> Status {
     let mut loader = OverlayLoader::new(FsLoader);
-    let path = if args.file.as_deref() == Some(Path::new("-")) {
+    let path = if args.source.given() == Some(Path::new("-")) {
         let path = args
             .stdin_filename
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
@@ -45,7 +45,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
         );
         return Status::ToolError;
     } else {
-        match find_source(args.file) {
+        match args.source.path() {
             Ok(path) => path,
             Err(message) => {
                 ui.tool_error(&message);

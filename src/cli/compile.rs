@@ -6,14 +6,13 @@
 //! about names given on the command line).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
 
 use super::show::Paint;
-use super::{find_source, Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::emit::{self, Artifact, EmitOptions};
 use crate::model::Model;
@@ -24,12 +23,8 @@ use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(conflicts_with = "file_flag")]
-    pub file: Option<PathBuf>,
-    /// The same as FILE (every command that reads a source accepts `-f`).
-    #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
-    pub file_flag: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
     /// Only this environment (repeatable; default: every concrete environment).
     #[arg(long = "env", value_name = "ENV")]
     pub envs: Vec<String>,
@@ -62,8 +57,8 @@ pub(super) struct Loaded {
 /// Finds, parses and checks the source. On failure prints what went wrong and returns the
 /// exit status; on success the warnings are returned unprinted, so a command can print
 /// them together with its own diagnostics.
-pub(super) fn load(ui: &Ui, file: Option<PathBuf>) -> Result<Loaded, Status> {
-    let path = find_source(file).map_err(|message| {
+pub(super) fn load(ui: &Ui, source: &SourceArg) -> Result<Loaded, Status> {
+    let path = source.path().map_err(|message| {
         ui.tool_error(&message);
         Status::ToolError
     })?;
@@ -101,8 +96,7 @@ pub fn run(ui: &Ui, args: CompileArgs) -> Status {
 fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     // Never freed: the process exits right after, and freeing a big model value by value
     // costs as much as a tenth of a large compile (docs/performance.md).
-    let mut loaded =
-        std::mem::ManuallyDrop::new(load(ui, args.file.clone().or(args.file_flag.clone()))?);
+    let mut loaded = std::mem::ManuallyDrop::new(load(ui, &args.source)?);
     let selection = Selection {
         envs: args.envs.clone(),
         services: Vec::new(),
@@ -171,10 +165,9 @@ fn report_compile(
     summary: &workflow::WriteSummary,
     removed: &[PathBuf],
 ) {
-    let mut out = std::io::stdout().lock();
     let written: HashSet<&Path> = summary.written.iter().map(PathBuf::as_path).collect();
     if ui.is_json() {
-        let line = |out: &mut std::io::StdoutLock<'_>, a: &Artifact, status: &str| {
+        let line = |a: &Artifact, status: &str| {
             let value = json!({
                 "path": workflow::display_path(root, &a.path),
                 "status": status,
@@ -182,11 +175,10 @@ fn report_compile(
                 "env": a.env,
                 "service": a.service,
             });
-            let _ = writeln!(out, "{value}");
+            ui.outln(value);
         };
         for a in chosen {
             line(
-                &mut out,
                 a,
                 if written.contains(a.path.as_path()) {
                     "written"
@@ -196,11 +188,11 @@ fn report_compile(
             );
         }
         for a in skipped {
-            line(&mut out, a, "skipped");
+            line(a, "skipped");
         }
         for rel in removed {
             let value = json!({ "path": workflow::display_path(root, rel), "status": "removed" });
-            let _ = writeln!(out, "{value}");
+            ui.outln(value);
         }
         return;
     }
@@ -211,29 +203,31 @@ fn report_compile(
     for a in chosen {
         let shown = workflow::display_path(root, &a.path);
         if written.contains(a.path.as_path()) {
-            let _ = writeln!(out, "{} {}", paint.green("wrote"), shown.display());
+            ui.outln(format_args!("{} {}", paint.green("wrote"), shown.display()));
         } else if ui.verbose {
-            let _ = writeln!(out, "{} {}", paint.dim("unchanged"), shown.display());
+            ui.outln(format_args!(
+                "{} {}",
+                paint.dim("unchanged"),
+                shown.display()
+            ));
         }
     }
     if ui.verbose {
         for a in skipped {
             let shown = workflow::display_path(root, &a.path);
-            let _ = writeln!(
-                out,
+            ui.outln(format_args!(
                 "{} {} (not selected)",
                 paint.dim("skipped"),
                 shown.display()
-            );
+            ));
         }
     }
     for rel in removed {
-        let _ = writeln!(
-            out,
+        ui.outln(format_args!(
             "{} {}",
             paint.red("removed"),
             workflow::display_path(root, rel).display()
-        );
+        ));
     }
     let mut parts = vec![
         format!("{} written", summary.written.len()),
@@ -243,11 +237,10 @@ fn report_compile(
     if !removed.is_empty() {
         parts.push(format!("{} removed", removed.len()));
     }
-    let _ = writeln!(out, "{}", parts.join(", "));
+    ui.outln(format_args!("{}", parts.join(", ")));
 }
 
 fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
-    let mut out = std::io::stdout().lock();
     let by_path: HashMap<&Path, &Artifact> = chosen.iter().map(|a| (a.path.as_path(), a)).collect();
     let artifact_of = |rel: &Path| by_path.get(rel).copied();
     if ui.is_json() {
@@ -271,7 +264,7 @@ fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
                 "diff": p.diff,
                 "help": d.help,
             });
-            let _ = writeln!(out, "{value}");
+            ui.outln(value);
         }
         return if problems.is_empty() {
             Status::Ok
@@ -283,26 +276,24 @@ fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
     if !ui.quiet {
         for p in problems {
             if let Some(diff) = &p.diff {
-                let _ = out.write_all(colour_diff(diff, paint).as_bytes());
+                ui.out(&colour_diff(diff, paint));
             }
         }
     }
     for p in problems {
-        let _ = writeln!(
-            out,
+        ui.outln(format_args!(
             "{} {}: {}",
             paint.red(&format!("{:<7}", p.kind.as_str())),
             p.display.display(),
             artifacts::drift_diagnostic(p).message
-        );
+        ));
     }
-    drop(out);
     if problems.is_empty() {
         ui.status(&format!("all {} artifacts are current", chosen.len()));
         return Status::Ok;
     }
     if let Some(summary) = artifacts::drift_summary(problems) {
-        let _ = writeln!(std::io::stderr(), "error: {summary}");
+        ui.err(&format!("error: {summary}\n"));
     }
     Status::Failed
 }

@@ -1,16 +1,13 @@
-//! `envdef diff ENV_A ENV_B [--service S] [--file F]`: every variable whose value differs
+//! `envdef diff ENV_A ENV_B [--service S] [FILE | -f FILE]`: every variable whose value differs
 //! between two environments, is set in only one, or has the same value set by different
 //! lines; each side says which environment (and line) set it. Secrets compare by reference.
-
-use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
 use super::compile::{bad_name, load, Loaded};
 use super::show::{self, Paint};
-use super::{Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::model::Resolved;
 use crate::query::{self, names, DiffKind, DiffRow};
 
@@ -23,9 +20,8 @@ pub struct DiffArgs {
     /// Only the variables this service reads (and expand `{service}` in references).
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
 }
 
 pub fn run(ui: &Ui, args: DiffArgs) -> Status {
@@ -35,7 +31,7 @@ pub fn run(ui: &Ui, args: DiffArgs) -> Status {
 }
 
 fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
-    let loaded = load(ui, args.file.clone())?;
+    let loaded = load(ui, &args.source)?;
     ui.diagnostics(&loaded.diagnostics, &loaded.sources);
     let model = &loaded.model;
     let bad = |d| bad_name(ui, &loaded, d);
@@ -47,14 +43,14 @@ fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
     };
     let rows = query::diff(model, env_a, env_b, service);
     if ui.is_json() {
-        print_json(&loaded, &args, &rows);
+        print_json(ui, &loaded, &args, &rows);
     } else {
         print_table(ui, &loaded, &args, &rows);
     }
     Ok(Status::Ok)
 }
 
-fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
+fn print_json(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     let service = args.service.as_deref();
     let side = |env: &str, r: Option<&Resolved>| match r {
         Some(r) => json!({
@@ -65,7 +61,6 @@ fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
         }),
         None => json!({ "env": env, "value": null, "set_by": null, "origin": null }),
     };
-    let mut out = std::io::stdout().lock();
     for row in rows {
         let value = json!({
             "var": loaded.model.var(row.var).qualified_name(),
@@ -73,7 +68,7 @@ fn print_json(loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
             "a": side(&args.env_a, row.a),
             "b": side(&args.env_b, row.b),
         });
-        let _ = writeln!(out, "{value}");
+        ui.outln(value);
     }
 }
 
@@ -116,14 +111,12 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             ]
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     if cells.is_empty() {
         if !ui.quiet {
-            let _ = writeln!(
-                out,
+            ui.outln(format_args!(
                 "`{}` and `{}` have the same values",
                 args.env_a, args.env_b
-            );
+            ));
         }
         return;
     }
@@ -170,10 +163,10 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             pad(&args.env_a, w_a),
             args.env_b
         );
-        let _ = writeln!(out, "{}", paint.bold(header.trim_end()));
+        ui.outln(format_args!("{}", paint.bold(header.trim_end())));
         for (row, c) in rows.iter().zip(&cells) {
             let (left, right) = colour(row.kind, pad(&c[1], w_a), c[2].clone());
-            let _ = writeln!(out, "{}  {left}  {right}", pad(&c[0], w_var));
+            ui.outln(format_args!("{}  {left}  {right}", pad(&c[0], w_var)));
             let line = format!(
                 "{}  {}  {}{}",
                 " ".repeat(w_var),
@@ -181,7 +174,7 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
                 c[4],
                 note(row.kind)
             );
-            let _ = writeln!(out, "{}", paint.dim(line.trim_end()));
+            ui.outln(format_args!("{}", paint.dim(line.trim_end())));
         }
     } else {
         // Too wide for the terminal: one block per variable, `-` for the first
@@ -189,7 +182,7 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
         let w_env = args.env_a.chars().count().max(args.env_b.chars().count());
         for (row, c) in rows.iter().zip(&cells) {
             let w_value = c[1].chars().count().max(c[2].chars().count());
-            let _ = writeln!(out, "{}{}", paint.bold(&c[0]), note(row.kind));
+            ui.outln(format_args!("{}{}", paint.bold(&c[0]), note(row.kind)));
             // The value is padded only when an origin follows, so no line ends in spaces.
             let side = |sign: &str, env: &str, value: &str, origin: &str| {
                 if origin.is_empty() {
@@ -207,16 +200,15 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             let (a, a_origin) = side("-", &args.env_a, &c[1], &c[3]);
             let (b, b_origin) = side("+", &args.env_b, &c[2], &c[4]);
             let (left, right) = colour(row.kind, a, b);
-            let _ = writeln!(out, "  {left}{a_origin}");
-            let _ = writeln!(out, "  {right}{b_origin}");
+            ui.outln(format_args!("  {left}{a_origin}"));
+            ui.outln(format_args!("  {right}{b_origin}"));
         }
     }
     if !ui.quiet {
-        let _ = writeln!(
-            out,
+        ui.outln(format_args!(
             "{} variable{} differ",
             rows.len(),
             if rows.len() == 1 { "" } else { "s" }
-        );
+        ));
     }
 }

@@ -1,16 +1,13 @@
-//! `envdef explain ENV VAR [--file F]`: a value and its provenance — the environments
+//! `envdef explain ENV VAR [FILE | -f FILE]`: a value and its provenance — the environments
 //! consulted (ENV, its parent, …), the line that set the value (or the declaration's
 //! default), and each `${NAME}` of an interpolated string expanded step by step.
-
-use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::{json, Value as Json};
 
 use super::compile::{bad_name, load, Loaded};
 use super::show::{self, Paint};
-use super::{Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::model::VarKind;
 use crate::query::{self, names, Explanation, Step, StepKind};
 
@@ -21,9 +18,8 @@ pub struct ExplainArgs {
     /// The variable: `NAME`, `svc.NAME` for a service's own variable, a flag's name, or the
     /// emitted key (`FEATURE_NEW_CHECKOUT`).
     pub var: String,
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
 }
 
 pub fn run(ui: &Ui, args: ExplainArgs) -> Status {
@@ -33,7 +29,7 @@ pub fn run(ui: &Ui, args: ExplainArgs) -> Status {
 }
 
 fn explain(ui: &Ui, args: ExplainArgs) -> Result<Status, Status> {
-    let loaded = load(ui, args.file.clone())?;
+    let loaded = load(ui, &args.source)?;
     ui.diagnostics(&loaded.diagnostics, &loaded.sources);
     let model = &loaded.model;
     let bad = |d| bad_name(ui, &loaded, d);
@@ -41,10 +37,10 @@ fn explain(ui: &Ui, args: ExplainArgs) -> Result<Status, Status> {
     let var = names::variable(model, &args.var).map_err(bad)?;
     let explanation = query::explain(model, env, var);
     if ui.is_json() {
-        let _ = writeln!(std::io::stdout(), "{}", json(&loaded, &explanation));
+        ui.outln(json(&loaded, &explanation));
     } else {
         let text = human(&loaded, &explanation, Paint(ui.color_stdout));
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        ui.out(&text);
     }
     Ok(Status::Ok)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{find_source, Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::source::{Loader, SourceFile, SourceMap};
 use crate::FsLoader;
 
@@ -18,15 +18,20 @@ pub struct FmtArgs {
     /// Source files (default: the only `*.envdef` in the current directory). Imports are
     /// not followed; name every file to format. `-` reads stdin and writes the formatted
     /// text to stdout (for editors).
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// The same as FILE (repeatable).
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub file_flag: Vec<PathBuf>,
     /// Write nothing; print a diff and exit 1 if a file is not formatted.
     #[arg(long)]
     pub check: bool,
 }
 
 pub fn run(ui: &Ui, args: FmtArgs) -> Status {
-    let files = if args.files.is_empty() {
-        match find_source(None) {
+    let files: Vec<PathBuf> = args.files.into_iter().chain(args.file_flag).collect();
+    let files = if files.is_empty() {
+        match SourceArg::default().path() {
             Ok(path) => vec![path],
             Err(message) => {
                 ui.tool_error(&message);
@@ -34,7 +39,7 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Status {
             }
         }
     } else {
-        args.files
+        files
     };
     if files.len() == 1 && files[0] == Path::new("-") {
         return stdin(ui, args.check);
@@ -55,7 +60,7 @@ pub fn run(ui: &Ui, args: FmtArgs) -> Status {
 
 /// `envdef fmt -`: stdin → stdout (nothing on stdout when it does not parse).
 fn stdin(ui: &Ui, check: bool) -> Status {
-    use std::io::{Read, Write};
+    use std::io::Read;
     let mut bytes = Vec::new();
     if let Err(err) = std::io::stdin().read_to_end(&mut bytes) {
         ui.tool_error(&format!("cannot read stdin: {err}"));
@@ -72,13 +77,13 @@ fn stdin(ui: &Ui, check: bool) -> Status {
         return Status::Failed;
     };
     if !check {
-        let _ = std::io::stdout().lock().write_all(formatted.as_bytes());
+        ui.out(&formatted);
         return Status::Ok;
     }
     if formatted == text {
         return Status::Ok;
     }
-    print!("{}", check_diff("<stdin>", &text, &formatted));
+    ui.out(&check_diff("<stdin>", &text, &formatted));
     Status::Failed
 }
 
@@ -130,7 +135,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
     }
     if check {
         let diff = check_diff(&name, &text, &formatted);
-        let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
+        ui.out(&diff);
         ui.status(&format!("{name}: not formatted"));
         return Status::Failed;
     }

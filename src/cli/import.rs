@@ -14,8 +14,11 @@ use crate::FsLoader;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The dotenv files; each becomes one environment.
-    #[arg(required = true, value_name = "FILE.env")]
+    #[arg(required_unless_present = "file_flag", value_name = "FILE.env")]
     pub files: Vec<PathBuf>,
+    /// The same as FILE.env (repeatable).
+    #[arg(long = "file", short = 'f', value_name = "FILE.env", id = "file_flag")]
+    pub file_flag: Vec<PathBuf>,
     /// Environment names, one per file, in order (default: from the file names: `.env` →
     /// `local`, `.env.staging` → `staging`).
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
@@ -34,7 +37,7 @@ const MAX_ERRORS_SHOWN: usize = 20;
 pub fn run(ui: &Ui, args: ImportArgs) -> Status {
     let mut inputs = Vec::new();
     let mut failed = false;
-    for path in &args.files {
+    for path in args.files.iter().chain(&args.file_flag) {
         let name = path.display().to_string();
         match FsLoader.load(path) {
             Ok(text) => inputs.push(Input { name, text }),
@@ -101,9 +104,9 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
         ui.diagnostics(&diagnostics, &sources);
     }
     match &args.output {
-        None => {
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), draft.source.as_bytes());
-        }
+        // With `--format json`, stdout carries JSON lines only: the draft is one of them.
+        None if ui.is_json() => ui.outln(serde_json::json!({ "draft": draft.source })),
+        None => ui.out(&draft.source),
         Some(out) => {
             if out.exists() && !args.force {
                 ui.tool_error(&format!(
@@ -150,11 +153,8 @@ fn warn(ui: &Ui, message: &str) {
             "help": null,
             "notes": [],
         });
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{value}\n").as_bytes());
+        ui.outln(value);
     } else {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("warning: {message}\n").as_bytes(),
-        );
+        ui.err(&format!("warning: {message}\n"));
     }
 }

@@ -1,45 +1,37 @@
-//! `envdef list [FILE | --file F]`: the environments (parents, abstract), the services
+//! `envdef list [FILE | -f FILE]`: the environments (parents, abstract), the services
 //! (what each reads) and every variable with its type and doc. `--format json` prints one
 //! object per line with `"kind": "environment" | "service" | "variable"`.
-
-use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
 use super::compile::{load, Loaded};
 use super::show::{self, Paint};
-use super::{Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::query::{self, ServiceListing};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(conflicts_with = "file_flag")]
-    pub file: Option<PathBuf>,
-    /// The same as FILE (every command that reads a source accepts `-f`).
-    #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
-    pub file_flag: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
 }
 
 pub fn run(ui: &Ui, args: ListArgs) -> Status {
-    let loaded = match load(ui, args.file.or(args.file_flag)) {
+    let loaded = match load(ui, &args.source) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
     ui.diagnostics(&loaded.diagnostics, &loaded.sources);
     if ui.is_json() {
-        print_json(&loaded);
+        print_json(ui, &loaded);
     } else {
-        print_human(&loaded, Paint(ui.color_stdout));
+        print_human(ui, &loaded, Paint(ui.color_stdout));
     }
     Status::Ok
 }
 
-fn print_json(loaded: &Loaded) {
+fn print_json(ui: &Ui, loaded: &Loaded) {
     let listing = query::list(&loaded.model);
-    let mut out = std::io::stdout().lock();
     for env in &listing.envs {
         let value = json!({
             "kind": "environment",
@@ -49,7 +41,7 @@ fn print_json(loaded: &Loaded) {
             "chain": env.chain,
             "line": show::location(env.span, &loaded.sources),
         });
-        let _ = writeln!(out, "{value}");
+        ui.outln(value);
     }
     for ServiceListing { service, vars } in &listing.services {
         let vars: Vec<String> = vars.iter().map(|v| v.qualified_name()).collect();
@@ -59,7 +51,7 @@ fn print_json(loaded: &Loaded) {
             "implicit": service.implicit,
             "vars": vars,
         });
-        let _ = writeln!(out, "{value}");
+        ui.outln(value);
     }
     for var in listing.vars {
         let value = json!({
@@ -75,11 +67,11 @@ fn print_json(loaded: &Loaded) {
             "tfvars_name": var.tfvars_name,
             "line": show::location(var.span, &loaded.sources),
         });
-        let _ = writeln!(out, "{value}");
+        ui.outln(value);
     }
 }
 
-fn print_human(loaded: &Loaded, paint: Paint) {
+fn print_human(ui: &Ui, loaded: &Loaded, paint: Paint) {
     let listing = query::list(&loaded.model);
     let mut text = String::new();
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
@@ -149,5 +141,5 @@ fn print_human(loaded: &Loaded, paint: Paint) {
         text.push_str(line.trim_end());
         text.push('\n');
     }
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ui.out(&text);
 }

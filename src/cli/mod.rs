@@ -17,7 +17,7 @@ mod show;
 mod ui;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -140,8 +140,31 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Explain(args) => explain::run(&ui, args),
         Command::List(args) => list::run(&ui, args),
     };
-    ui.finish();
-    status.into()
+    ui.finish(status).into()
+}
+
+/// The source a command reads, the same way for every command: `envdef <cmd> [FILE]` or
+/// `-f/--file FILE`; with neither, the only `*.envdef` file in the current directory.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArg {
+    /// The root source file (default: the only `*.envdef` in the current directory).
+    #[arg(value_name = "FILE", conflicts_with = "file_flag")]
+    file: Option<PathBuf>,
+    /// The same as FILE.
+    #[arg(long = "file", short = 'f', value_name = "FILE", id = "file_flag")]
+    file_flag: Option<PathBuf>,
+}
+
+impl SourceArg {
+    /// The file named, if one was.
+    pub fn given(&self) -> Option<&Path> {
+        self.file.as_deref().or(self.file_flag.as_deref())
+    }
+
+    /// The file named, or the only `*.envdef` in the current directory.
+    pub fn path(&self) -> Result<PathBuf, String> {
+        find_source(self.file.clone().or_else(|| self.file_flag.clone()))
+    }
 }
 
 /// clap could not parse the arguments. Help and version go to stdout (exit 0); a usage
@@ -149,9 +172,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// naming one (an editor or CI job reading JSON or SARIF gets a record it can parse, not
 /// clap's text).
 fn usage_error(err: &clap::Error, args: &[OsString]) -> ExitCode {
+    let printed = |status: Status| match err.print() {
+        Ok(()) => status,
+        Err(io) => ui::finish_after(io, status),
+    };
     if !err.use_stderr() {
-        let _ = err.print();
-        return Status::Ok.into();
+        return printed(Status::Ok).into();
     }
     match requested_format(args) {
         Some(format) if format != Format::Human => {
@@ -163,13 +189,10 @@ fn usage_error(err: &clap::Error, args: &[OsString]) -> ExitCode {
             let message = parts.next().unwrap_or("").trim();
             let message = message.strip_prefix("error: ").unwrap_or(message);
             ui.tool_error(&format!("usage: {message}"));
-            ui.finish();
+            ui.finish(Status::ToolError).into()
         }
-        _ => {
-            let _ = err.print();
-        }
+        _ => printed(Status::ToolError).into(),
     }
-    Status::ToolError.into()
 }
 
 /// The `--format` named on a command line clap refused (the last one wins, as in clap).
@@ -196,7 +219,7 @@ fn requested_format(args: &[OsString]) -> Option<Format> {
 
 /// The source file a command works on: the one given, or the only `*.envdef` file in the
 /// current directory.
-pub fn find_source(given: Option<PathBuf>) -> Result<PathBuf, String> {
+fn find_source(given: Option<PathBuf>) -> Result<PathBuf, String> {
     if let Some(path) = given {
         return Ok(path);
     }

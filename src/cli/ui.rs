@@ -1,8 +1,16 @@
-//! Rendering to the terminal: format, colour, verbosity. The only place diagnostics are
-//! printed.
+//! Rendering to the terminal: format, colour, verbosity, and the one output writer. The
+//! only place anything is written to stdout or stderr.
+//!
+//! Every write goes through [`Ui::out`] / [`Ui::err`], which remember the first failure and
+//! write nothing after it; [`Ui::finish`] turns it into the exit status: a closed pipe
+//! (`envdef list | head -1`) ends quietly with the command's own status, any other failure
+//! (a full disk) is exit 2 with a message.
 
 use std::cell::RefCell;
+use std::fmt::Display;
 use std::io::{IsTerminal, Write};
+
+use super::Status;
 
 use super::{ColorChoice, Deny, Format, GlobalArgs};
 use crate::diagnostics::formats::{self, SarifLog};
@@ -12,7 +20,7 @@ use crate::source::SourceMap;
 use crate::CheckOptions;
 
 /// How a command talks to the user.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Ui {
     pub format: Format,
     pub quiet: bool,
@@ -24,6 +32,8 @@ pub struct Ui {
     pub check_options: CheckOptions,
     /// `--format sarif`: the log collects every diagnostic and is printed by [`Ui::finish`].
     sarif: RefCell<SarifLog>,
+    /// The first failed write to stdout or stderr.
+    failure: RefCell<Option<std::io::Error>>,
 }
 
 impl Ui {
@@ -44,6 +54,7 @@ impl Ui {
                 deny_warnings: args.deny.contains(&Deny::Warnings),
             },
             sarif: RefCell::default(),
+            failure: RefCell::default(),
         }
     }
 
@@ -58,6 +69,7 @@ impl Ui {
             color_stdout: false,
             check_options: CheckOptions::default(),
             sarif: RefCell::default(),
+            failure: RefCell::default(),
         }
     }
 
@@ -66,12 +78,42 @@ impl Ui {
         self.format != Format::Human
     }
 
-    /// Ends the run: with `--format sarif`, prints the log (once, even when the command
-    /// found nothing: an empty `results` array says "checked, clean").
-    pub fn finish(&self) {
+    /// Ends the run of a command that returned `status`: with `--format sarif`, prints the
+    /// log (once, even when the command found nothing: an empty `results` array says
+    /// "checked, clean"). Then a closed pipe keeps `status` (the reader has all it wanted);
+    /// any other write failure is reported and is exit 2.
+    pub fn finish(&self, status: Status) -> Status {
         if self.format == Format::Sarif {
             let log = self.sarif.borrow().to_value();
-            let _ = writeln!(std::io::stdout().lock(), "{log:#}");
+            self.outln(format_args!("{log:#}"));
+        }
+        match self.failure.take() {
+            None => status,
+            Some(err) => finish_after(err, status),
+        }
+    }
+
+    /// Writes `text` to stdout (results, machine-readable diagnostics).
+    pub fn out(&self, text: &str) {
+        self.write(&mut std::io::stdout().lock(), text);
+    }
+
+    /// Writes `line` and a newline to stdout.
+    pub fn outln(&self, line: impl Display) {
+        self.out(&format!("{line}\n"));
+    }
+
+    /// Writes `text` to stderr (human diagnostics, summaries, progress).
+    pub fn err(&self, text: &str) {
+        self.write(&mut std::io::stderr().lock(), text);
+    }
+
+    fn write(&self, stream: &mut dyn Write, text: &str) {
+        if self.failure.borrow().is_some() {
+            return;
+        }
+        if let Err(err) = stream.write_all(text.as_bytes()).and_then(|()| stream.flush()) {
+            *self.failure.borrow_mut() = Some(err);
         }
     }
 
@@ -99,20 +141,18 @@ impl Ui {
     ) {
         match self.format {
             Format::Json => {
-                let mut out = std::io::stdout().lock();
                 for d in diagnostics {
-                    let _ = writeln!(out, "{}", render::json(d, sources));
+                    self.outln(render::json(d, sources));
                 }
             }
             Format::Short | Format::Github => {
-                let mut out = std::io::stdout().lock();
                 for d in diagnostics {
                     let line = if self.format == Format::Short {
                         formats::short(d, sources)
                     } else {
                         formats::github(d, sources)
                     };
-                    let _ = writeln!(out, "{line}");
+                    self.outln(line);
                 }
             }
             Format::Sarif => {
@@ -127,7 +167,7 @@ impl Ui {
                     .filter(|d| !self.quiet || d.is_error())
                     .collect();
                 let text = render::human_all(shown, sources, self.human_style());
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+                self.err(&text);
             }
         }
     }
@@ -145,23 +185,15 @@ impl Ui {
                     "help": null,
                     "notes": [],
                 });
-                // Never `println!`: it panics when stdout is closed or full.
-                let _ = writeln!(std::io::stdout(), "{value}");
+                self.outln(value);
             }
-            Format::Short => {
-                let _ = writeln!(std::io::stdout(), "error: {message}");
-            }
-            Format::Github => {
-                let _ = writeln!(
-                    std::io::stdout(),
-                    "::error title=envdef::{}",
-                    formats::github_data(message)
-                );
-            }
+            Format::Short => self.outln(format_args!("error: {message}")),
+            Format::Github => self.outln(format_args!(
+                "::error title=envdef::{}",
+                formats::github_data(message)
+            )),
             Format::Sarif => self.sarif.borrow_mut().tool_error(message),
-            Format::Human => {
-                let _ = writeln!(std::io::stderr(), "error: {message}");
-            }
+            Format::Human => self.err(&format!("error: {message}\n")),
         }
     }
 
@@ -169,7 +201,20 @@ impl Ui {
     /// formats).
     pub fn status(&self, message: &str) {
         if !self.quiet && !self.is_machine() {
-            let _ = writeln!(std::io::stderr(), "{message}");
+            self.err(&format!("{message}\n"));
         }
     }
+}
+
+/// The status after the write failure `err` (the failure is no longer remembered, so the
+/// message about it can be written).
+pub(super) fn finish_after(err: std::io::Error, status: Status) -> Status {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        return status;
+    }
+    // stderr may be what failed; then there is nowhere left to say so, and exit 2 says it.
+    std::io::stderr()
+        .write_all(format!("error: cannot write output: {err}\n").as_bytes())
+        .ok();
+    Status::ToolError
 }
