@@ -17,7 +17,7 @@
 
 pub mod ast;
 pub mod check;
-pub mod cli;
+mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
@@ -31,6 +31,13 @@ pub mod syntax;
 pub mod workflow;
 
 use std::path::{Path, PathBuf};
+
+/// Runs the `envdef` command line with `args` (the program name first) and returns the
+/// exit code. The binary's entry point; the CLI itself is not part of the library's API.
+#[doc(hidden)]
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    cli::run(args)
+}
 
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use model::Model;

@@ -1,5 +1,5 @@
 //! The `envdef` binary: all logic lives in the library; this only hands over the arguments.
 
 fn main() -> std::process::ExitCode {
-    envdef::cli::run(std::env::args_os())
+    envdef::run(std::env::args_os())
 }
