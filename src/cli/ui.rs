@@ -112,7 +112,10 @@ impl Ui {
         if self.failure.borrow().is_some() {
             return;
         }
-        if let Err(err) = stream.write_all(text.as_bytes()).and_then(|()| stream.flush()) {
+        if let Err(err) = stream
+            .write_all(text.as_bytes())
+            .and_then(|()| stream.flush())
+        {
             *self.failure.borrow_mut() = Some(err);
         }
     }
