@@ -141,7 +141,7 @@ pub enum Location {
 ///
 /// Holds the reference text (with whatever `{env}`/`{service}` templates it still has) and
 /// its [`Location`]. It never holds a secret value. A derived secret (a value interpolating
-/// secrets, see [`crate::model::Value::Derived`]) is made of these: whoever resolves it at
+/// secrets, see `model::Value::Derived`) is made of these: whoever resolves it at
 /// run time resolves each part's reference and substitutes it into the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {

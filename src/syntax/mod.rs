@@ -2,11 +2,11 @@
 //!
 //! Three steps, each in its own module:
 //!
-//! 1. [`scan`]: one byte-level pass splits the file into top-level declarations, collects
+//! 1. `scan`: one byte-level pass splits the file into top-level declarations, collects
 //!    comments, and reports unterminated strings, unbalanced brackets and runaway nesting.
-//! 2. [`parser`] (pest, `grammar/envdef.pest`) parses each declaration chunk on its own;
-//!    a failure becomes one diagnostic ([`error`]) and parsing goes on with the next chunk.
-//! 3. [`lower`] turns each chunk's pairs into AST items, decoding literals ([`literal`]).
+//! 2. `parser` (pest, `grammar/envdef.pest`) parses each declaration chunk on its own;
+//!    a failure becomes one diagnostic (`error`) and parsing goes on with the next chunk.
+//! 3. `lower` turns each chunk's pairs into AST items, decoding literals (`literal`).
 //!
 //! Invariants: never panics on any input; items come out in source order with absolute
 //! spans; a syntax error in one declaration never hides the others. Large files parse

@@ -6,7 +6,7 @@
 //! `compile --prune` combine them):
 //!
 //! - [`plan`]: compare every artifact with what is on disk → new / changed / unchanged.
-//! - [`write`]: apply a plan atomically. Every changed file is first written to a temp file
+//! - [`write()`]: apply a plan atomically. Every changed file is first written to a temp file
 //!   in its own directory; only when all temp files exist are they renamed over their
 //!   targets. Unchanged files are never touched (their mtime stays).
 //! - [`drift`]: what `--check` reports: missing, stale (with a unified diff), orphaned.

@@ -21,7 +21,7 @@ use super::error::{WorkflowError, WorkflowResult};
 use super::paths::{display_path, Containment};
 use super::plan::{is_not_a_directory, FileState, OutputFile, Plan};
 
-/// What a [`write`] did, in plan order.
+/// What a [`write()`] did, in plan order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteSummary {
     /// Relative paths written (new or changed).
