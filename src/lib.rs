@@ -53,6 +53,7 @@ pub struct CheckOptions {
 /// Everything one run of the front end produced.
 #[derive(Debug)]
 pub struct Compilation {
+    /// Every file read: the root and its imports (for rendering diagnostics).
     pub sources: SourceMap,
     /// Every declaration by name, as far as resolution got (also when there are errors:
     /// what [`query::symbols`] and [`query::complete`] read).
@@ -67,7 +68,9 @@ pub struct Compilation {
 /// source being wrong (exit 1).
 #[derive(Debug)]
 pub struct RootLoadError {
+    /// The root file as given.
     pub path: PathBuf,
+    /// Why it could not be read.
     pub error: source::LoadError,
 }
 

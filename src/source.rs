@@ -19,12 +19,16 @@ pub struct FileId(pub u32);
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
 pub struct Span {
+    /// The file the span is in.
     pub file: FileId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset after the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The bytes `start..end` of `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
@@ -43,14 +47,17 @@ impl Span {
         }
     }
 
+    /// Length in bytes.
     pub fn len(self) -> usize {
         (self.end - self.start) as usize
     }
 
+    /// Whether the span covers no bytes.
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
 
+    /// The byte range, for slicing the file's text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -71,7 +78,9 @@ impl From<Span> for miette::SourceSpan {
 /// A line/column position, both 1-based; the column counts Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineCol {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
@@ -88,6 +97,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file named `name` (as the user sees it) at `path` holding `text`.
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -121,6 +131,7 @@ impl SourceFile {
         }
     }
 
+    /// The text a span of this file covers.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
@@ -133,19 +144,23 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
 
+    /// Adds a file and returns its id.
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId((self.files.len() - 1) as u32)
     }
 
+    /// The file with this id (ids come only from [`SourceMap::add`]).
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// Every file with its id, in the order added.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
@@ -158,6 +173,7 @@ impl SourceMap {
         self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
     }
 
+    /// The text a span covers, in whichever file it is.
     pub fn slice(&self, span: Span) -> &str {
         self.get(span.file).slice(span)
     }
@@ -167,17 +183,25 @@ impl SourceMap {
 /// the source's content.
 #[derive(Debug)]
 pub enum LoadError {
+    /// No file at the path.
     NotFound,
+    /// The path is a directory.
     IsDirectory,
+    /// The file is bigger than envdef reads.
     TooLarge {
+        /// Its size in bytes.
         size: u64,
+        /// The limit in bytes.
         limit: u64,
     },
+    /// The file is not UTF-8.
     NotUtf8 {
+        /// Byte offset of the first invalid byte.
         offset: usize,
     },
     /// An import names a device, pipe or socket (see [`Loader::load_import`]).
     NotRegularFile,
+    /// Any other I/O error.
     Io(std::io::Error),
 }
 
@@ -213,6 +237,7 @@ pub trait Loader {
     /// Canonical identity of a path (so `a/../b.envdef` and `b.envdef` are one file and
     /// symlink cycles are caught).
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError>;
+    /// The text of the file at `path`.
     fn load(&self, path: &Path) -> Result<String, LoadError>;
 
     /// Loads an imported file. The root file may be a pipe (`envdef check <(generate)`),
@@ -298,14 +323,17 @@ fn io_to_load_error(err: std::io::Error) -> LoadError {
 /// An in-memory loader for tests and fuzzing: paths map to contents.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryLoader {
+    /// The files by path.
     pub files: indexmap::IndexMap<PathBuf, String>,
 }
 
 impl MemoryLoader {
+    /// A loader with no files.
     pub fn new() -> MemoryLoader {
         MemoryLoader::default()
     }
 
+    /// Adds a file (builder style).
     pub fn with(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> MemoryLoader {
         self.files.insert(path.into(), text.into());
         self
@@ -341,6 +369,7 @@ pub struct OverlayLoader<L> {
 }
 
 impl<L: Loader> OverlayLoader<L> {
+    /// Reads from `base` except for the paths inserted into the overlay.
     pub fn new(base: L) -> OverlayLoader<L> {
         OverlayLoader {
             base,

@@ -15,11 +15,14 @@ use crate::source::Span;
 /// How bad a diagnostic is. `--deny warnings` promotes warnings to errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// A problem that stops the run (exit 1).
     Error,
+    /// A problem worth fixing that does not stop the run.
     Warning,
 }
 
 impl Severity {
+    /// `error` or `warning`, as JSON and human output write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -31,7 +34,9 @@ impl Severity {
 /// A span with a short text, e.g. "first defined here".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// What the label marks.
     pub span: Span,
+    /// The text shown at the span.
     pub message: String,
     /// The primary label marks the offending token; secondary ones mark the other party.
     pub primary: bool,
@@ -40,8 +45,11 @@ pub struct Label {
 /// One problem found in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The stable code (`E0203`); see `docs/errors.md`.
     pub code: Code,
+    /// Error or warning.
     pub severity: Severity,
+    /// One sentence in the language's words, without a trailing period.
     pub message: String,
     /// The first primary label is the diagnostic's location. Labels may point into
     /// different files.
@@ -56,6 +64,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A new error with `code` and `message` and nothing else yet.
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -68,6 +77,7 @@ impl Diagnostic {
         }
     }
 
+    /// A new warning with `code` and `message` and nothing else yet.
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -95,11 +105,13 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the `help:` line: a concrete fix.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Sets the `help:` line when there is one (typically a did-you-mean).
     pub fn help_opt(mut self, help: Option<String>) -> Diagnostic {
         self.help = help;
         self
@@ -111,6 +123,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a `note:` line.
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
@@ -125,6 +138,7 @@ impl Diagnostic {
             .map(|l| l.span)
     }
 
+    /// Whether this is an error (after `--deny warnings`, warnings are).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -137,38 +151,47 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// An empty sink.
     pub fn new() -> Diagnostics {
         Diagnostics::default()
     }
 
+    /// Adds one diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
     }
 
+    /// Adds every diagnostic of `other`, in its order.
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// How many errors.
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
     }
 
+    /// How many warnings.
     pub fn warning_count(&self) -> usize {
         self.items.len() - self.error_count()
     }
 
+    /// Whether there is no diagnostic at all.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// How many diagnostics.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// The diagnostics in the order they were pushed (or sorted).
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.items.iter()
     }
@@ -189,6 +212,7 @@ impl Diagnostics {
         });
     }
 
+    /// The diagnostics as a vector.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
     }

@@ -22,7 +22,10 @@ const SERVICE_MEMBERS: &[&str] = &["var", "secret", "uses"];
 pub enum Context {
     /// The start of a declaration: at top level, or (`service_block`) a member of a
     /// `service` block.
-    Keyword { service_block: bool },
+    Keyword {
+        /// Inside a `service` block (members), not at top level.
+        service_block: bool,
+    },
     /// The left side of an assignment in an `env` block: every variable, qualified.
     Assignment,
     /// After `uses`: the shared declarations.
@@ -48,13 +51,21 @@ pub enum Context {
 /// What kind of thing a completion names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompletionKind {
+    /// A keyword of the language.
     Keyword,
+    /// A `var`.
     Variable,
+    /// A `secret`.
     Secret,
+    /// A `flag`.
     Flag,
+    /// An environment.
     Environment,
+    /// A service.
     Service,
+    /// A built-in or named type.
     Type,
+    /// An `emit` target.
     Target,
     /// `env`, `service`.
     Builtin,
@@ -65,12 +76,14 @@ pub enum CompletionKind {
 pub struct Completion {
     /// The text to insert.
     pub label: String,
+    /// What it names.
     pub kind: CompletionKind,
 }
 
 /// The answer for one position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completions {
+    /// What the cursor is in.
     pub context: Context,
     /// The bytes a chosen completion replaces: the partial name before the cursor.
     pub replace: Range<usize>,

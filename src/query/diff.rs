@@ -31,7 +31,9 @@ impl DiffKind {
 /// One variable that differs, with both sides and their provenance.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffRow<'m> {
+    /// The variable.
     pub var: VarId,
+    /// How its two sides differ.
     pub kind: DiffKind,
     /// The value in the first environment (`None`: unset there).
     pub a: Option<&'m Resolved>,

@@ -12,8 +12,11 @@ pub const MAX_DEPTH: usize = 8;
 /// Where one variable's value in one environment came from.
 #[derive(Debug, Clone)]
 pub struct Explanation<'m> {
+    /// The environment asked about.
     pub env: &'m Env,
+    /// The variable asked about.
     pub var: VarId,
+    /// Its declaration.
     pub def: &'m VarDef,
     /// `None`: unset (an optional variable, or nothing set it in an abstract environment).
     pub resolved: Option<&'m Resolved>,
@@ -31,7 +34,9 @@ pub struct Explanation<'m> {
 /// One environment of an `extends` chain.
 #[derive(Debug, Clone, Copy)]
 pub struct ChainLink<'m> {
+    /// The environment's name.
     pub env: &'m str,
+    /// Declared `abstract`.
     pub is_abstract: bool,
     /// This environment's assignment set the value.
     pub sets: bool,
@@ -42,6 +47,7 @@ pub struct ChainLink<'m> {
 pub struct Step<'m> {
     /// As written: `${API_URL}`.
     pub written: String,
+    /// What it refers to.
     pub kind: StepKind<'m>,
     /// When the referenced value was itself interpolated (and [`MAX_DEPTH`] allows): its
     /// template's steps.
@@ -56,7 +62,9 @@ pub enum StepKind<'m> {
     Builtin(String),
     /// A declared variable and its value here (`None`: unset).
     Var {
+        /// The variable.
         id: VarId,
+        /// Its value in the environment.
         resolved: Option<&'m Resolved>,
     },
     /// A name that is not declared (only in a template the checker did not see).
@@ -144,6 +152,7 @@ fn steps<'m>(
 /// One environment's value of a variable.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvValue<'m> {
+    /// The environment.
     pub env: &'m Env,
     /// The value and who set it (`None`: unset here).
     pub resolved: Option<&'m Resolved>,

@@ -7,6 +7,7 @@ use crate::model::{Env, Model, Service, VarDef};
 pub struct Listing<'m> {
     /// Every environment, abstract ones included.
     pub envs: Vec<&'m Env>,
+    /// Every service, the implicit one included.
     pub services: Vec<ServiceListing<'m>>,
     /// Every variable, secret and flag, shared and service-owned.
     pub vars: &'m [VarDef],
@@ -15,7 +16,9 @@ pub struct Listing<'m> {
 /// A service and the variables it reads: its own first, then the shared ones it `uses`.
 #[derive(Debug, Clone)]
 pub struct ServiceListing<'m> {
+    /// The service.
     pub service: &'m Service,
+    /// What it reads.
     pub vars: Vec<&'m VarDef>,
 }
 

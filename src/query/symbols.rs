@@ -30,7 +30,9 @@ pub enum Symbol {
 /// Whether an occurrence declares its symbol or uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Where the symbol is declared.
     Definition,
+    /// A use of it.
     Reference,
 }
 
@@ -39,7 +41,9 @@ pub enum Role {
 pub struct Occurrence {
     /// The name itself (`API_URL` inside `${API_URL}`, `PORT` in `api.PORT = 1`).
     pub span: Span,
+    /// What the name refers to.
     pub symbol: Symbol,
+    /// Declaration or use.
     pub role: Role,
 }
 
