@@ -13,6 +13,7 @@ mod explain;
 mod fmt;
 mod import;
 mod list;
+mod run;
 mod show;
 mod ui;
 
@@ -121,6 +122,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Environments, services and variables.
     List(list::ListArgs),
+    /// Run a command with one environment's values, secrets resolved at run time.
+    Run(run::RunArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -139,6 +142,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Diff(args) => diff::run(&ui, args),
         Command::Explain(args) => explain::run(&ui, args),
         Command::List(args) => list::run(&ui, args),
+        Command::Run(args) => {
+            return match run::run(&ui, args) {
+                run::RunOutcome::Status(status) => status.into(),
+                run::RunOutcome::Code(code) => ExitCode::from(code),
+            }
+        }
     };
     ui.finish(status).into()
 }

@@ -1,6 +1,7 @@
 //! Stable diagnostic codes. A code is never reused or renumbered once released; retired
 //! codes stay listed with a note. Ranges by phase: E00xx loading, E01xx syntax, E02xx
-//! resolve, E03xx check, E04xx emit, E05xx compile workflow; warnings are W03xx.
+//! resolve, E03xx check, E04xx emit, E05xx compile workflow, E06xx the developer loop (run, verify,
+//! switch); warnings are W03xx.
 //!
 //! Each entry: `Variant = "CODE", "one-line summary"`. `docs/errors.md` documents every code
 //! with a minimal failing example and the fix; a unit test keeps the two in sync.
@@ -232,6 +233,22 @@ codes! {
     ArtifactStale = "E0511", "artifact stale or hand-edited";
     /// `compile --check`: a file envdef generated earlier is no longer produced. Exit 1.
     ArtifactOrphaned = "E0512", "orphaned artifact";
+
+    // ── E06xx: the developer loop (run, verify, switch) ─────────────────────────────────
+    /// `envdef run`: a secret reference could not be resolved (provider unreachable, key
+    /// missing, unknown scheme). The command is not started. Exit 2.
+    SecretUnresolved = "E0601", "a secret could not be resolved";
+    /// `envdef verify`: a variable the environment sets for the service is not in the live
+    /// environment. Exit 1.
+    LiveMissing = "E0610", "a variable is missing from the live environment";
+    /// `envdef verify`: a key in the live environment is not declared but is close to a
+    /// declared one (a typo the application will not read). Exit 1.
+    LiveUnknownKey = "E0611", "an unknown key looks like a misspelt declared one";
+    /// `envdef verify`: a live value does not parse as its type or breaks a refinement.
+    /// Exit 1.
+    LiveInvalidValue = "E0612", "a live value does not fit its type";
+    /// `envdef verify`: an assert does not hold for the live values. Exit 1.
+    LiveAssertFailed = "E0613", "an assert fails for the live values";
 }
 
 impl std::fmt::Display for Code {

@@ -1,0 +1,89 @@
+//! `envdef run ENV [--service S] [-f FILE] -- CMD [ARGS…]`: start CMD with the values of
+//! ENV for service S, secrets resolved at run time (`live::run`).
+//!
+//! envdef prints nothing of its own when the command starts (whatever `-v` says): the
+//! command's output is the output. Exit: CMD's status; 1 when the source has errors; 2
+//! when a name is unknown or a secret cannot be resolved (CMD is not started); 126/127
+//! when CMD cannot be executed / is not found.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::compile::{check_env, load};
+use super::{Status, Ui};
+use crate::live;
+use crate::secrets::{Context, Resolver};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The environment whose values the command gets.
+    pub env: String,
+    /// The service whose variables are set (default: the only service).
+    #[arg(long, short = 's', value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The root source file (default: the only `*.envdef` in the current directory).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// The exit code of `envdef run`: envdef's own statuses, or the command's.
+pub enum RunOutcome {
+    Status(Status),
+    Code(u8),
+}
+
+pub fn run(ui: &Ui, args: RunArgs) -> RunOutcome {
+    let loaded = match load(ui, args.file.clone()) {
+        Ok(loaded) => loaded,
+        Err(status) => return RunOutcome::Status(status),
+    };
+    // Warnings are not printed: the command's output is the output.
+    if let Err(status) = check_env(ui, &loaded, &args.env, true) {
+        return RunOutcome::Status(status);
+    }
+    let model = &loaded.model;
+    let env = &model.envs[args.env.as_str()];
+    let service = match live::select_service(model, args.service.as_deref()) {
+        Ok(service) => service,
+        Err(diagnostic) => {
+            ui.diagnostics([&diagnostic], &loaded.sources);
+            return RunOutcome::Status(Status::ToolError);
+        }
+    };
+    let entries = match live::service_environment(model, env, service) {
+        Ok(entries) => entries,
+        Err(diagnostic) => {
+            ui.diagnostics([&diagnostic], &loaded.sources);
+            return RunOutcome::Status(Status::Failed);
+        }
+    };
+    let base_dir = match loaded.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let resolver = Resolver::standard(Context::from_process(base_dir));
+    let vars = match live::run::resolve(&entries, &resolver, &service.name, &env.name) {
+        Ok(vars) => vars,
+        Err(failures) => {
+            ui.diagnostics(&failures, &loaded.sources);
+            ui.status("the command was not started");
+            return RunOutcome::Status(Status::ToolError);
+        }
+    };
+    let (program, rest) = args
+        .command
+        .split_first()
+        .expect("clap requires a command");
+    match live::run::start(program, rest, vars) {
+        Ok(code) => RunOutcome::Code(code),
+        Err(err) => {
+            ui.tool_error(&err.to_string());
+            RunOutcome::Code(err.exit_code())
+        }
+    }
+}

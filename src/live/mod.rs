@@ -1,0 +1,115 @@
+//! The developer loop: one environment of the model, for one service, as the process
+//! environment a program sees (`envdef run`), checked against a live environment
+//! (`envdef verify`), or written to the service's working files (`envdef switch`).
+//!
+//! [`service_environment`] is what all three start from: every key the service reads in an
+//! environment, in declaration order, with its text (the form `.env` files carry) or, for a
+//! secret, its reference. Nothing here holds a secret's value: `run` resolves references
+//! through [`crate::secrets`] right before starting the child.
+
+pub mod run;
+
+
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::emit::text;
+use crate::model::{Env, Model, Service, VarId};
+use crate::source::Span;
+
+/// One key a service reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The environment variable name (`API_URL`, `FEATURE_NEW_CHECKOUT`).
+    pub key: String,
+    pub var: VarId,
+    pub source: EntrySource,
+    /// Where the value (or the reference) was set: the assignment or the default.
+    pub span: Span,
+}
+
+/// What an entry's value is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntrySource {
+    /// The text form of a plain value, exactly as `.env` files carry it (unquoted).
+    Text(String),
+    /// A secret: its reference with `{env}` and `{service}` expanded.
+    Secret { reference: String },
+}
+
+/// Picks the service a command works on: the one named, else the only one.
+pub fn select_service<'m>(model: &'m Model, named: Option<&str>) -> Result<&'m Service, Diagnostic> {
+    let known: Vec<&str> = model.services.keys().map(String::as_str).collect();
+    match named {
+        Some(name) => model.services.get(name).ok_or_else(|| {
+            Diagnostic::error(Code::UnknownServiceArg, format!("unknown service `{name}`"))
+                .help_opt(crate::resolve::suggest::did_you_mean(name, known.iter().copied()))
+                .note(format!("known services: {}", known.join(", ")))
+        }),
+        None if model.services.len() == 1 => Ok(&model.services[0]),
+        None => Err(Diagnostic::error(
+            Code::UnknownServiceArg,
+            "the source declares several services; name one with `--service`",
+        )
+        .note(format!("known services: {}", known.join(", ")))),
+    }
+}
+
+/// Every key `service` reads in `env`, in the service's order. Unset optional variables
+/// are left out (as every target leaves them out). A value with no text form (a list
+/// element containing its separator, a duration inexact in its `unit`) is an error
+/// naming the variable.
+pub fn service_environment(
+    model: &Model,
+    env: &Env,
+    service: &Service,
+) -> Result<Vec<Entry>, Diagnostic> {
+    let mut entries = Vec::with_capacity(service.vars.len());
+    for &id in &service.vars {
+        let Some(resolved) = env.value(id) else {
+            continue;
+        };
+        let var = model.var(id);
+        let source = match resolved.value.secret_reference(&service.name) {
+            Some(reference) => EntrySource::Secret { reference },
+            None => match text::value_text(&resolved.value, &var.format) {
+                Ok(Some(text)) => EntrySource::Text(text.into_owned()),
+                Ok(None) => continue,
+                Err(err) => {
+                    let (code, why) = text_error(&err);
+                    return Err(Diagnostic::error(
+                        code,
+                        format!(
+                            "`{}` in `{}` has no text form for the environment: {why}",
+                            var.qualified_name(),
+                            env.name,
+                        ),
+                    )
+                    .primary(resolved.origin.span, "this value"))
+                }
+            },
+        };
+        entries.push(Entry {
+            key: var.emit_name.clone(),
+            var: id,
+            source,
+            span: resolved.origin.span,
+        });
+    }
+    Ok(entries)
+}
+
+fn text_error(err: &text::TextError) -> (Code, String) {
+    match err {
+        text::TextError::Separator { element, separator } => (
+            Code::ListElementContainsSeparator,
+            format!("the element `{element}` contains the separator `{separator}`"),
+        ),
+        text::TextError::InexactUnit { millis, unit } => (
+            Code::InexactDurationUnit,
+            format!(
+                "{} is not exact in {unit}",
+                crate::model::format_duration(*millis)
+            ),
+        ),
+    }
+}

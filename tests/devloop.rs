@@ -1,0 +1,322 @@
+//! The developer loop end to end with the real components: `envdef run` against a real
+//! OpenBao dev server (Vault KV v2 API) and real sops with an age key; `verify`; `switch`
+//! and `status`. See `devloop_support` for how the components are started.
+
+mod devloop_support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use devloop_support::{assert_no_secret, snapshot, Bao, Sops};
+
+// Distinctive secret values: any of them in an output or a file is a leak.
+const VAULT_PASSWORD: &str = "vault-pw $HOME \"q\" 7d1e";
+const VAULT_USER: &str = "app-user-5b2c";
+const SOPS_STRIPE: &str = "sk_test_sops_93c1";
+const ENV_TOKEN: &str = "env-token-41aa";
+const FILE_KEY: &str = "-----BEGIN KEY-----\nfile-key-0f3e\n-----END KEY-----";
+const SECRETS: &[&str] = &["7d1e", VAULT_USER, SOPS_STRIPE, ENV_TOKEN, "file-key-0f3e"];
+
+const SOURCE: &str = r#"project shop
+
+type Port = int in 1..=65535
+
+var API_URL: url                  "Public API"
+var PORT: Port = 8080
+var TIMEOUT: duration = 1m30s
+var HOSTS: list<string> = ["a.shop.test", "b.shop.test"]
+var SENTRY_DSN: url?
+flag new_checkout = false
+secret DB_PASSWORD from "vault://secret/shop/{env}/db#password"
+secret DB_USER from "vault://secret/shop/{env}/db#user"
+secret STRIPE_KEY from "sops://secrets.yaml#stripe.key"
+secret API_TOKEN from "env://APP_API_TOKEN"
+secret TLS_KEY from "file://tls.key"
+
+env staging {
+  API_URL = "https://api.staging.shop.test"
+  new_checkout = true
+}
+env vault_key_missing extends staging {
+  DB_PASSWORD from "vault://secret/shop/staging/db#passwd"
+  DB_USER from "vault://secret/shop/staging/db#user"
+}
+env sops_key_missing extends staging {
+  DB_PASSWORD from "vault://secret/shop/staging/db#password"
+  DB_USER from "vault://secret/shop/staging/db#user"
+  STRIPE_KEY from "sops://secrets.yaml#stripe.secret"
+}
+
+assert PORT != 22 "SSH port"
+"#;
+
+/// A project directory: the source, a sops file, a key file, and the age identity outside
+/// it (so that a scan of the directory sees only what envdef could have written).
+struct Project {
+    dir: tempfile::TempDir,
+    keys: tempfile::TempDir,
+    sops: Sops,
+}
+
+impl Project {
+    fn new(bao: &Bao) -> Option<Project> {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let sops = Sops::new(keys.path())?;
+        std::fs::write(dir.path().join("shop.envdef"), SOURCE).unwrap();
+        std::fs::write(dir.path().join("tls.key"), format!("{FILE_KEY}\n")).unwrap();
+        sops.encrypt_yaml(
+            &format!("stripe:\n  key: {SOPS_STRIPE}\nother: x\n"),
+            &dir.path().join("secrets.yaml"),
+        );
+        bao.put(
+            "secret",
+            "shop/staging/db",
+            &[("password", VAULT_PASSWORD), ("user", VAULT_USER)],
+        );
+        Some(Project { dir, keys, sops })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The whole environment envdef runs with (nothing inherited from the test process).
+    fn base_env(&self, bao: &Bao) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
+        env.insert("VAULT_ADDR".into(), bao.addr.clone());
+        env.insert("VAULT_TOKEN".into(), bao.token.clone());
+        env.insert(
+            "SOPS_AGE_KEY_FILE".into(),
+            self.sops.key_file.display().to_string(),
+        );
+        env.insert("ENVDEF_SOPS".into(), self.sops.bin.display().to_string());
+        env.insert("APP_API_TOKEN".into(), ENV_TOKEN.into());
+        env.insert("NO_COLOR".into(), "1".into());
+        env.insert("COLUMNS".into(), "300".into());
+        let _ = &self.keys;
+        env
+    }
+
+    fn envdef(&self, env: &BTreeMap<String, String>, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .envs(env)
+            .output()
+            .expect("envdef runs")
+    }
+}
+
+/// `env -0` output → a map.
+fn parse_env0(stdout: &[u8]) -> BTreeMap<String, String> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_gives_the_command_exactly_the_environment_and_writes_nothing() {
+    let Some(bao) = Bao::start() else { return };
+    let Some(project) = Project::new(&bao) else {
+        return;
+    };
+    let base = project.base_env(&bao);
+    let before = snapshot(project.path());
+    for verbosity in [&[][..], &["-v"][..]] {
+        let mut args = verbosity.to_vec();
+        args.extend(["run", "staging", "--", "env", "-0"]);
+        let out = project.envdef(&base, &args);
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        // Nothing of envdef's own, not even with -v: the command's output is the output.
+        assert_eq!(text(&out.stderr), "");
+        let mut expected = base.clone();
+        for (k, v) in [
+            ("API_URL", "https://api.staging.shop.test"),
+            ("PORT", "8080"),
+            ("TIMEOUT", "1m30s"),
+            ("HOSTS", "a.shop.test,b.shop.test"),
+            ("FEATURE_NEW_CHECKOUT", "true"),
+            ("DB_PASSWORD", VAULT_PASSWORD),
+            ("DB_USER", VAULT_USER),
+            ("STRIPE_KEY", SOPS_STRIPE),
+            ("API_TOKEN", ENV_TOKEN),
+            ("TLS_KEY", FILE_KEY),
+        ] {
+            expected.insert(k.to_string(), v.to_string());
+        }
+        assert_eq!(parse_env0(&out.stdout), expected);
+    }
+    assert!(
+        snapshot(project.path()) == before,
+        "envdef run wrote, changed or deleted a file"
+    );
+}
+
+#[test]
+fn run_passes_the_exit_status_through() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        "var GREETING: string = \"hi\"\nenv local {}\n",
+    )
+    .unwrap();
+    let envdef = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = envdef(&["run", "local", "--", "sh", "-c", "test \"$GREETING\" = hi && exit 42"]);
+    assert_eq!(code(&out), 42, "{}", text(&out.stderr));
+    let out = envdef(&["run", "local", "--", "true"]);
+    assert_eq!(code(&out), 0);
+    let out = envdef(&["run", "local", "--", "no-such-command-envdef"]);
+    assert_eq!(code(&out), 127);
+    assert!(text(&out.stderr).contains("command not found"), "{}", text(&out.stderr));
+}
+
+#[cfg(unix)]
+#[test]
+fn run_delivers_signals_to_the_command() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.envdef"), "var A: int = 1\nenv local {}\n").unwrap();
+    // The command reports that it got SIGTERM: a handler that only a delivered signal runs.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args([
+            "run",
+            "local",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 143' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 6];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert_eq!(&first, b"ready\n");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, "got-term\n");
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    assert_eq!(status.signal(), None);
+}
+
+/// A run that must stop before the command starts: exit 2, E0601 naming the variable and
+/// the reference, the marker file never created, no secret value anywhere.
+fn assert_stopped(project: &Project, env: &BTreeMap<String, String>, envname: &str, wanted: &[&str]) {
+    let before = snapshot(project.path());
+    let out = project.envdef(env, &["run", envname, "--", "touch", "started"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(!project.path().join("started").exists(), "the command ran");
+    assert!(stderr.contains("error[E0601]"), "{stderr}");
+    for w in wanted {
+        assert!(stderr.contains(w), "stderr lacks `{w}`:\n{stderr}");
+    }
+    assert!(stderr.ends_with("the command was not started\n"), "{stderr}");
+    assert_no_secret("stderr", &out.stderr, SECRETS);
+    assert_no_secret("stdout", &out.stdout, SECRETS);
+    assert!(snapshot(project.path()) == before, "a file was written");
+    let json = project.envdef(env, &["run", envname, "--format", "json", "--", "touch", "started"]);
+    assert_eq!(code(&json), 2);
+    assert!(!project.path().join("started").exists(), "the command ran");
+    assert_no_secret("JSON output", &json.stdout, SECRETS);
+    for line in text(&json.stdout).lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value["code"], "E0601", "{line}");
+    }
+}
+
+#[test]
+fn an_unreachable_server_or_a_missing_key_stops_the_run_before_the_command_starts() {
+    let Some(bao) = Bao::start() else { return };
+    let Some(project) = Project::new(&bao) else {
+        return;
+    };
+    let base = project.base_env(&bao);
+
+    assert_stopped(
+        &project,
+        &base,
+        "vault_key_missing",
+        &[
+            "cannot resolve secret `DB_PASSWORD`",
+            "the secret `secret/shop/staging/db` has no key `passwd`",
+            "vault://secret/shop/staging/db#passwd",
+            "its keys: password, user",
+        ],
+    );
+    assert_stopped(
+        &project,
+        &base,
+        "sops_key_missing",
+        &[
+            "cannot resolve secret `STRIPE_KEY`",
+            "has no key `stripe.secret`",
+            "sops://secrets.yaml#stripe.secret",
+        ],
+    );
+
+    let mut no_identity = base.clone();
+    no_identity.remove("SOPS_AGE_KEY_FILE");
+    no_identity.insert("HOME".into(), project.keys.path().display().to_string());
+    assert_stopped(
+        &project,
+        &no_identity,
+        "staging",
+        &["`STRIPE_KEY`", "sops found no key that decrypts", "SOPS_AGE_KEY_FILE"],
+    );
+
+    let mut no_env = base.clone();
+    no_env.remove("APP_API_TOKEN");
+    assert_stopped(
+        &project,
+        &no_env,
+        "staging",
+        &["`API_TOKEN`", "env: the environment variable `APP_API_TOKEN` is not set"],
+    );
+
+    drop(bao);
+    // The server is gone: its port refuses connections.
+    assert_stopped(
+        &project,
+        &base,
+        "staging",
+        &[
+            "cannot resolve secret `DB_PASSWORD`",
+            "cannot resolve secret `DB_USER`",
+            "vault: cannot reach Vault at http://127.0.0.1:",
+            "vault://secret/shop/staging/db#password",
+        ],
+    );
+}
