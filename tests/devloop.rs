@@ -3,6 +3,8 @@
 //! and `status`. See `devloop_support` for how the components are started.
 
 mod devloop_support;
+#[path = "cli/support.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -185,13 +187,24 @@ fn run_passes_the_exit_status_through() {
             .output()
             .unwrap()
     };
-    let out = envdef(&["run", "local", "--", "sh", "-c", "test \"$GREETING\" = hi && exit 42"]);
+    let out = envdef(&[
+        "run",
+        "local",
+        "--",
+        "sh",
+        "-c",
+        "test \"$GREETING\" = hi && exit 42",
+    ]);
     assert_eq!(code(&out), 42, "{}", text(&out.stderr));
     let out = envdef(&["run", "local", "--", "true"]);
     assert_eq!(code(&out), 0);
     let out = envdef(&["run", "local", "--", "no-such-command-envdef"]);
     assert_eq!(code(&out), 127);
-    assert!(text(&out.stderr).contains("command not found"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("command not found"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[cfg(unix)]
@@ -199,7 +212,11 @@ fn run_passes_the_exit_status_through() {
 fn run_delivers_signals_to_the_command() {
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.envdef"), "var A: int = 1\nenv local {}\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        "var A: int = 1\nenv local {}\n",
+    )
+    .unwrap();
     // The command reports that it got SIGTERM: a handler that only a delivered signal runs.
     let mut child = Command::new(env!("CARGO_BIN_EXE_envdef"))
         .args([
@@ -233,7 +250,12 @@ fn run_delivers_signals_to_the_command() {
 
 /// A run that must stop before the command starts: exit 2, E0601 naming the variable and
 /// the reference, the marker file never created, no secret value anywhere.
-fn assert_stopped(project: &Project, env: &BTreeMap<String, String>, envname: &str, wanted: &[&str]) {
+fn assert_stopped(
+    project: &Project,
+    env: &BTreeMap<String, String>,
+    envname: &str,
+    wanted: &[&str],
+) {
     let before = snapshot(project.path());
     let out = project.envdef(env, &["run", envname, "--", "touch", "started"]);
     let stderr = text(&out.stderr);
@@ -243,11 +265,17 @@ fn assert_stopped(project: &Project, env: &BTreeMap<String, String>, envname: &s
     for w in wanted {
         assert!(stderr.contains(w), "stderr lacks `{w}`:\n{stderr}");
     }
-    assert!(stderr.ends_with("the command was not started\n"), "{stderr}");
+    assert!(
+        stderr.ends_with("the command was not started\n"),
+        "{stderr}"
+    );
     assert_no_secret("stderr", &out.stderr, SECRETS);
     assert_no_secret("stdout", &out.stdout, SECRETS);
     assert!(snapshot(project.path()) == before, "a file was written");
-    let json = project.envdef(env, &["run", envname, "--format", "json", "--", "touch", "started"]);
+    let json = project.envdef(
+        env,
+        &["run", envname, "--format", "json", "--", "touch", "started"],
+    );
     assert_eq!(code(&json), 2);
     assert!(!project.path().join("started").exists(), "the command ran");
     assert_no_secret("JSON output", &json.stdout, SECRETS);
@@ -294,7 +322,11 @@ fn an_unreachable_server_or_a_missing_key_stops_the_run_before_the_command_start
         &project,
         &no_identity,
         "staging",
-        &["`STRIPE_KEY`", "sops found no key that decrypts", "SOPS_AGE_KEY_FILE"],
+        &[
+            "`STRIPE_KEY`",
+            "sops found no key that decrypts",
+            "SOPS_AGE_KEY_FILE",
+        ],
     );
 
     let mut no_env = base.clone();
@@ -303,7 +335,10 @@ fn an_unreachable_server_or_a_missing_key_stops_the_run_before_the_command_start
         &project,
         &no_env,
         "staging",
-        &["`API_TOKEN`", "env: the environment variable `APP_API_TOKEN` is not set"],
+        &[
+            "`API_TOKEN`",
+            "env: the environment variable `APP_API_TOKEN` is not set",
+        ],
     );
 
     drop(bao);
@@ -319,4 +354,18 @@ fn an_unreachable_server_or_a_missing_key_stops_the_run_before_the_command_start
             "vault://secret/shop/staging/db#password",
         ],
     );
+}
+
+#[test]
+fn an_unresolvable_secret_is_e0601_golden() {
+    let dir = support::project("run.envdef");
+    // The variable is not set in the test's environment (a name nobody uses).
+    let out = support::envdef(
+        dir.path(),
+        &["run", "local", "-f", "run.envdef", "--", "touch", "started"],
+    );
+    support::expect_code(&out, 2);
+    assert!(!dir.path().join("started").exists());
+    assert_eq!(out.stdout, "");
+    support::golden("run_unresolved.stderr", &out.stderr);
 }

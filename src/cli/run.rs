@@ -75,10 +75,7 @@ pub fn run(ui: &Ui, args: RunArgs) -> RunOutcome {
             return RunOutcome::Status(Status::ToolError);
         }
     };
-    let (program, rest) = args
-        .command
-        .split_first()
-        .expect("clap requires a command");
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
     match live::run::start(program, rest, vars) {
         Ok(code) => RunOutcome::Code(code),
         Err(err) => {

@@ -9,8 +9,6 @@
 
 pub mod run;
 
-
-
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::text;
 use crate::model::{Env, Model, Service, VarId};
@@ -37,12 +35,18 @@ pub enum EntrySource {
 }
 
 /// Picks the service a command works on: the one named, else the only one.
-pub fn select_service<'m>(model: &'m Model, named: Option<&str>) -> Result<&'m Service, Diagnostic> {
+pub fn select_service<'m>(
+    model: &'m Model,
+    named: Option<&str>,
+) -> Result<&'m Service, Diagnostic> {
     let known: Vec<&str> = model.services.keys().map(String::as_str).collect();
     match named {
         Some(name) => model.services.get(name).ok_or_else(|| {
             Diagnostic::error(Code::UnknownServiceArg, format!("unknown service `{name}`"))
-                .help_opt(crate::resolve::suggest::did_you_mean(name, known.iter().copied()))
+                .help_opt(crate::resolve::suggest::did_you_mean(
+                    name,
+                    known.iter().copied(),
+                ))
                 .note(format!("known services: {}", known.join(", ")))
         }),
         None if model.services.len() == 1 => Ok(&model.services[0]),
@@ -84,7 +88,7 @@ pub fn service_environment(
                             env.name,
                         ),
                     )
-                    .primary(resolved.origin.span, "this value"))
+                    .primary(resolved.origin.span, "this value"));
                 }
             },
         };

@@ -92,7 +92,11 @@ impl std::fmt::Display for StartError {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => self.error.to_string(),
         };
-        write!(f, "cannot run `{}`: {reason}", self.program.to_string_lossy())
+        write!(
+            f,
+            "cannot run `{}`: {reason}",
+            self.program.to_string_lossy()
+        )
     }
 }
 

@@ -108,10 +108,9 @@ fn failure(stderr: &str, key: &str, file: &str) -> ProviderError {
             .help("dots in KEY separate nested keys (`#db.password`)");
     }
     if stderr.contains("Failed to get the data key") {
-        return ProviderError::new(format!(
-            "sops found no key that decrypts `{file}`"
-        ))
-        .help("for age, set SOPS_AGE_KEY_FILE to the identity file (or SOPS_AGE_KEY to the identity)");
+        return ProviderError::new(format!("sops found no key that decrypts `{file}`")).help(
+            "for age, set SOPS_AGE_KEY_FILE to the identity file (or SOPS_AGE_KEY to the identity)",
+        );
     }
     let first = stderr
         .lines()

@@ -42,7 +42,10 @@ fn file_provider_strips_one_newline_and_resolves_relative_paths() {
         "line one\nline two\n"
     );
     let err = resolver.resolve("file://nope.txt").unwrap_err();
-    assert!(err.error.reason.ends_with("nope.txt`: no such file"), "{err:?}");
+    assert!(
+        err.error.reason.ends_with("nope.txt`: no such file"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn unknown_and_malformed_references_list_the_schemes() {
     let err = resolver.resolve("just-a-name").unwrap_err();
     assert!(err.error.reason.contains("no `SCHEME://`"));
     let err = resolver.resolve("vault://kv#key").unwrap_err();
-    assert!(err.error.reason.contains("names no secret below a mount"), "{err:?}");
+    assert!(
+        err.error.reason.contains("names no secret below a mount"),
+        "{err:?}"
+    );
     let err = resolver.resolve("sops://secrets.yaml").unwrap_err();
     assert!(err.error.reason.contains("`sops://FILE#KEY`"), "{err:?}");
 }
@@ -90,7 +96,9 @@ fn an_unreachable_vault_is_a_clear_error_not_a_hang() {
     let err = resolver.resolve("vault://kv/app#pw").unwrap_err();
     assert!(started.elapsed() < vault::CONNECT_TIMEOUT * 2);
     assert!(
-        err.error.reason.starts_with(&format!("cannot reach Vault at {addr}: ")),
+        err.error
+            .reason
+            .starts_with(&format!("cannot reach Vault at {addr}: ")),
         "{err:?}"
     );
 }

@@ -21,10 +21,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Responses larger than this are not a KV secret.
 const MAX_RESPONSE_BYTES: u64 = 4 << 20;
 
+/// One KV secret's keys and values.
+type Secret = HashMap<String, SecretValue>;
+
 #[derive(Default)]
 pub struct VaultProvider {
     /// `ADDR/v1/MOUNT/data/PATH` → the secret's keys, or why it could not be read.
-    cache: RefCell<HashMap<String, Result<HashMap<String, SecretValue>, ProviderError>>>,
+    cache: RefCell<HashMap<String, Result<Secret, ProviderError>>>,
     /// Addresses that could not be reached: asked once per run, not once per secret.
     unreachable: RefCell<HashMap<String, ProviderError>>,
 }
@@ -77,14 +80,14 @@ impl Provider for VaultProvider {
             None => {
                 let mut keys: Vec<&str> = secret.keys().map(String::as_str).collect();
                 keys.sort_unstable();
-                Err(ProviderError::new(format!(
-                    "the secret `{mount}/{path}` has no key `{key}`"
-                ))
-                .help(if keys.is_empty() {
-                    "the secret has no keys".to_string()
-                } else {
-                    format!("its keys: {}", keys.join(", "))
-                }))
+                Err(
+                    ProviderError::new(format!("the secret `{mount}/{path}` has no key `{key}`"))
+                        .help(if keys.is_empty() {
+                            "the secret has no keys".to_string()
+                        } else {
+                            format!("its keys: {}", keys.join(", "))
+                        }),
+                )
             }
         }
     }
@@ -103,7 +106,7 @@ fn read_secret(
     mount: &str,
     path: &str,
     context: &Context,
-) -> Result<HashMap<String, SecretValue>, Failure> {
+) -> Result<Secret, Failure> {
     let token = context.var("VAULT_TOKEN").ok_or_else(|| {
         Failure::Unreachable(
             ProviderError::new("VAULT_TOKEN is not set")
@@ -122,7 +125,9 @@ fn read_secret(
     let response = match request.call() {
         Ok(response) => response,
         Err(ureq::Error::Status(status, response)) => {
-            return Err(Failure::Answered(status_error(status, response, mount, path)))
+            return Err(Failure::Answered(status_error(
+                status, response, mount, path,
+            )))
         }
         Err(ureq::Error::Transport(transport)) => {
             return Err(Failure::Unreachable(
@@ -198,9 +203,12 @@ fn status_error(status: u16, response: ureq::Response, mount: &str, path: &str) 
     match status {
         403 => ProviderError::new(format!("Vault denied reading `{mount}/{path}`{said}"))
             .help("check that VAULT_TOKEN is valid and its policy allows `read` on this path"),
-        404 => ProviderError::new(format!("no secret at `{mount}/{path}`{said}"))
-            .help(format!("check the path, and that `{mount}` is a KV version 2 mount")),
-        _ => ProviderError::new(format!("Vault answered HTTP {status} for `{mount}/{path}`{said}")),
+        404 => ProviderError::new(format!("no secret at `{mount}/{path}`{said}")).help(format!(
+            "check the path, and that `{mount}` is a KV version 2 mount"
+        )),
+        _ => ProviderError::new(format!(
+            "Vault answered HTTP {status} for `{mount}/{path}`{said}"
+        )),
     }
 }
 

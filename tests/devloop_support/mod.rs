@@ -116,7 +116,12 @@ impl Bao {
 
     /// `bao kv put -mount=MOUNT PATH k=v…` (the dev server mounts KV v2 at `secret/`).
     pub fn put(&self, mount: &str, path: &str, pairs: &[(&str, &str)]) {
-        let mut args = vec!["kv".to_string(), "put".to_string(), format!("-mount={mount}"), path.to_string()];
+        let mut args = vec![
+            "kv".to_string(),
+            "put".to_string(),
+            format!("-mount={mount}"),
+            path.to_string(),
+        ];
         args.extend(pairs.iter().map(|(k, v)| format!("{k}={v}")));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         run_ok(&mut self.cli(&args));
