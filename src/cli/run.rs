@@ -11,9 +11,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::compile::{check_env, load};
+use super::compile::{bad_name, load};
 use super::{Status, Ui};
 use crate::live;
+use crate::query::names;
 use crate::secrets::{Context, Resolver};
 
 #[derive(Debug, Args)]
@@ -43,17 +44,14 @@ pub fn run(ui: &Ui, args: RunArgs) -> RunOutcome {
         Err(status) => return RunOutcome::Status(status),
     };
     // Warnings are not printed: the command's output is the output.
-    if let Err(status) = check_env(ui, &loaded, &args.env, true) {
-        return RunOutcome::Status(status);
-    }
     let model = &loaded.model;
-    let env = &model.envs[args.env.as_str()];
+    let env = match names::env(model, &args.env, true) {
+        Ok(env) => env,
+        Err(diagnostic) => return RunOutcome::Status(bad_name(ui, &loaded, diagnostic)),
+    };
     let service = match live::select_service(model, args.service.as_deref()) {
         Ok(service) => service,
-        Err(diagnostic) => {
-            ui.diagnostics([&diagnostic], &loaded.sources);
-            return RunOutcome::Status(Status::ToolError);
-        }
+        Err(diagnostic) => return RunOutcome::Status(bad_name(ui, &loaded, diagnostic)),
     };
     let entries = match live::service_environment(model, env, service) {
         Ok(entries) => entries,

@@ -39,22 +39,17 @@ pub fn select_service<'m>(
     model: &'m Model,
     named: Option<&str>,
 ) -> Result<&'m Service, Diagnostic> {
-    let known: Vec<&str> = model.services.keys().map(String::as_str).collect();
     match named {
-        Some(name) => model.services.get(name).ok_or_else(|| {
-            Diagnostic::error(Code::UnknownServiceArg, format!("unknown service `{name}`"))
-                .help_opt(crate::resolve::suggest::did_you_mean(
-                    name,
-                    known.iter().copied(),
-                ))
-                .note(format!("known services: {}", known.join(", ")))
-        }),
+        Some(name) => crate::query::names::service(model, name),
         None if model.services.len() == 1 => Ok(&model.services[0]),
-        None => Err(Diagnostic::error(
-            Code::UnknownServiceArg,
-            "the source declares several services; name one with `--service`",
-        )
-        .note(format!("known services: {}", known.join(", ")))),
+        None => {
+            let known: Vec<&str> = model.services.keys().map(String::as_str).collect();
+            Err(Diagnostic::error(
+                Code::UnknownServiceArg,
+                "the source declares several services; name one with `--service`",
+            )
+            .note(format!("known services: {}", known.join(", "))))
+        }
     }
 }
 
