@@ -369,3 +369,121 @@ fn an_unresolvable_secret_is_e0601_golden() {
     assert_eq!(out.stdout, "");
     support::golden("run_unresolved.stderr", &out.stderr);
 }
+
+/// A temp copy of `tests/cli/verify/`.
+fn verify_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["shop.envdef", "live.env", "ok.env"] {
+        std::fs::copy(
+            support::fixtures().join("verify").join(name),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn verify_catches_each_kind_of_problem_in_dotenv_files() {
+    let dir = verify_project();
+    let out = support::envdef(dir.path(), &["verify", "staging", "--dotenv", "live.env"]);
+    support::expect_code(&out, 1);
+    support::golden("verify_problems.stderr", &out.stderr);
+    for code in ["E0610", "E0611", "E0612", "E0613"] {
+        assert!(out.stderr.contains(&format!("error[{code}]")), "{code}");
+    }
+    // The value of a misspelt secret key is never shown (not even in the file's lines
+    // around a label), not with -v, not as JSON.
+    assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"));
+    let json = support::envdef(
+        dir.path(),
+        &[
+            "verify", "staging", "--dotenv", "live.env", "--format", "json",
+        ],
+    );
+    support::expect_code(&json, 1);
+    assert!(!json.stdout.contains("hunter2"));
+    support::golden("verify_problems.json", &json.stdout);
+
+    let ok = support::envdef(
+        dir.path(),
+        &["verify", "staging", "--dotenv", "ok.env", "-v"],
+    );
+    support::expect_code(&ok, 0);
+    support::golden("verify_ok.stdout", &ok.stdout);
+    assert!(!ok.stdout.contains("\npw") && !ok.stderr.contains("pw\n"));
+    // A later file overrides an earlier one, as compose's env_file list does.
+    let fixed = support::envdef(
+        dir.path(),
+        &[
+            "verify", "staging", "--dotenv", "live.env", "--dotenv", "ok.env",
+        ],
+    );
+    // Only the two misspelt keys of live.env remain (ok.env has every right key).
+    assert_eq!(
+        fixed.stderr.matches("error[E0611]").count(),
+        2,
+        "{}",
+        fixed.stderr
+    );
+    assert_eq!(
+        fixed.stderr.matches("error[").count(),
+        2,
+        "{}",
+        fixed.stderr
+    );
+}
+
+#[test]
+fn verify_checks_the_process_environment_by_default() {
+    let dir = verify_project();
+    let run = |vars: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(["verify", "staging", "-v"])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "300")
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let good = [
+        ("API_URL", "https://api.staging.shop.test"),
+        ("PORT", "8080"),
+        ("LOG_LEVEL", "info"),
+        ("TIMEOUT", "30s"),
+        ("DB_PASSWORD", "process-secret-19fe"),
+        ("HOME", "/root"),
+        ("HOST", "box"),
+    ];
+    let out = run(&good);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("DB_PASSWORD                      secret present"));
+    assert_no_secret("stdout", &out.stdout, &["process-secret-19fe"]);
+
+    // The secret missing, a port out of range, a misspelt key.
+    let out = run(&[
+        ("API_URL", "https://api.staging.shop.test"),
+        ("PORT", "70000"),
+        ("LOG_LEVEL", "info"),
+        ("TIMEOUT", "30s"),
+        ("DB_PASWORD", "process-secret-19fe"),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(
+        stderr.contains("secret `DB_PASSWORD` is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`PORT` does not fit its type `Port`: `70000` is outside 1..=65535"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`DB_PASWORD` is not declared; the application reads `DB_PASSWORD`"),
+        "{stderr}"
+    );
+    assert_no_secret("stderr", &out.stderr, &["process-secret-19fe"]);
+    assert_no_secret("stdout", &out.stdout, &["process-secret-19fe"]);
+}

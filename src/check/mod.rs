@@ -10,6 +10,7 @@ mod asserts;
 mod attrs;
 mod emits;
 mod envs;
+mod live;
 mod types;
 mod values;
 
@@ -19,8 +20,10 @@ use indexmap::IndexMap;
 
 pub use emits::known_options;
 pub use envs::{MAX_TOTAL_INTERPOLATED_BYTES, MAX_VALUE_BYTES};
+pub use live::live_asserts;
 pub use types::REGEX_SIZE_LIMIT;
 pub use values::format_duration;
+pub(crate) use values::{clip as values_clip, url_problem};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{self, Model, TypeKind, VarDef, VarId, VarKind};

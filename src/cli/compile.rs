@@ -49,6 +49,8 @@ pub struct CompileArgs {
 pub(super) struct Loaded {
     pub path: PathBuf,
     pub sources: SourceMap,
+    /// The resolved declarations (`verify` re-evaluates asserts over them).
+    pub program: crate::resolve::Program,
     pub model: Model,
     /// Warnings of a clean run (errors mean there is no [`Loaded`]).
     pub diagnostics: Diagnostics,
@@ -70,6 +72,7 @@ pub(super) fn load(ui: &Ui, source: &SourceArg) -> Result<Loaded, Status> {
         Some(model) if !compilation.diagnostics.has_errors() => Ok(Loaded {
             path,
             sources: compilation.sources,
+            program: compilation.program,
             model,
             diagnostics: compilation.diagnostics,
         }),

@@ -16,6 +16,7 @@ mod list;
 mod run;
 mod show;
 mod ui;
+mod verify;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,8 @@ enum Command {
     List(list::ListArgs),
     /// Run a command with one environment's values, secrets resolved at run time.
     Run(run::RunArgs),
+    /// Check a live environment (this process, or .env files) against the definition.
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -142,6 +145,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Diff(args) => diff::run(&ui, args),
         Command::Explain(args) => explain::run(&ui, args),
         Command::List(args) => list::run(&ui, args),
+        Command::Verify(args) => verify::run(&ui, args),
         Command::Run(args) => {
             return match run::run(&ui, args) {
                 run::RunOutcome::Status(status) => status.into(),

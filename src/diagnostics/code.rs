@@ -238,6 +238,17 @@ codes! {
     /// `envdef run`: a secret reference could not be resolved (provider unreachable, key
     /// missing, unknown scheme). The command is not started. Exit 2.
     SecretUnresolved = "E0601", "a secret could not be resolved";
+    /// `envdef verify`: a variable the environment sets for the service is not in the live
+    /// environment. Exit 1.
+    LiveMissing = "E0610", "a variable is missing from the live environment";
+    /// `envdef verify`: a key in the live environment is not declared but is close to a
+    /// declared one (a typo the application will not read). Exit 1.
+    LiveUnknownKey = "E0611", "an unknown key looks like a misspelt declared one";
+    /// `envdef verify`: a live value does not parse as its type or breaks a refinement.
+    /// Exit 1.
+    LiveInvalidValue = "E0612", "a live value does not fit its type";
+    /// `envdef verify`: an assert does not hold for the live values. Exit 1.
+    LiveAssertFailed = "E0613", "an assert fails for the live values";
 }
 
 impl std::fmt::Display for Code {

@@ -8,6 +8,8 @@
 //! through [`crate::secrets`] right before starting the child.
 
 pub mod run;
+pub mod value;
+pub mod verify;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::text;

@@ -408,7 +408,7 @@ fn float(raw: &str, body: &str, span: Span) -> Result<ValueKind, Diagnostic> {
 }
 
 /// `1h30m`, `250ms`, `2d`: (digits unit)+, units strictly largest first.
-fn duration(file: FileId, body: &str, at: usize) -> Result<DurationLit, Diagnostic> {
+pub(crate) fn duration(file: FileId, body: &str, at: usize) -> Result<DurationLit, Diagnostic> {
     let span = Span::new(file, at, at + body.len());
     let units_help =
         "duration units are `d`, `h`, `m`, `s` and `ms`, largest first, e.g. `1h30m` or `250ms`";

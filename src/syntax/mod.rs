@@ -14,7 +14,7 @@
 
 mod error;
 mod fast;
-mod literal;
+pub(crate) mod literal;
 mod lower;
 mod parser;
 mod scan;

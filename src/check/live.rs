@@ -1,0 +1,77 @@
+//! Asserts re-evaluated with live values, for `envdef verify`: the environment's values
+//! from the model, with the variables a live process actually has put in their place.
+//! A failing rule is E0613 (the model itself passed every assert, so every failure comes
+//! from a live value).
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Model, Origin, Resolved, Value, VarId};
+use crate::resolve::Program;
+use crate::source::{SourceMap, Span};
+
+use crate::model::TypeKind;
+
+use super::types::Regexes;
+
+/// Every assert evaluated in `env` with `live` in place of the model's values (`None`: the
+/// variable is not usable live, so rules that need it are not evaluated). `spans` gives,
+/// per live value, where it came from (a `.env` line, or the declaration).
+pub fn live_asserts(
+    program: &Program,
+    sources: &SourceMap,
+    model: &Model,
+    env: &str,
+    live: &[(VarId, Option<Value>, Span)],
+) -> Vec<Diagnostic> {
+    let mut optional = Vec::with_capacity(program.vars.len());
+    let mut unions = Vec::with_capacity(program.vars.len());
+    for id in 0..program.vars.len() {
+        let var = model.var(VarId(id as u32));
+        optional.push(var.optional);
+        unions.push(match &var.ty.kind {
+            TypeKind::Enum { members } => Some(members.clone()),
+            _ => None,
+        });
+    }
+    let mut regexes = Regexes::default();
+    let values: Vec<Vec<Option<Resolved>>> = program
+        .envs
+        .keys()
+        .map(|name| {
+            let Some(model_env) = model.envs.get(name) else {
+                return Vec::new();
+            };
+            let mut values = model_env.values.clone();
+            if name == env {
+                for (id, value, span) in live {
+                    values[id.index()] = value.clone().map(|value| Resolved {
+                        value,
+                        origin: Origin {
+                            env: Some(format!("{env}, live")),
+                            span: *span,
+                            template: None,
+                        },
+                    });
+                }
+            }
+            values
+        })
+        .collect();
+    let mut out = Diagnostics::new();
+    super::asserts::check_asserts(
+        program,
+        sources,
+        &values,
+        &optional,
+        &unions,
+        &mut regexes,
+        &mut out,
+    );
+    out.into_vec()
+        .into_iter()
+        .filter(|d| d.code == Code::AssertFailed)
+        .map(|mut d| {
+            d.code = Code::LiveAssertFailed;
+            d
+        })
+        .collect()
+}
