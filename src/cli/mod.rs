@@ -148,9 +148,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Verify(args) => verify::run(&ui, args),
         Command::Run(args) => {
             return match run::run(&ui, args) {
-                run::RunOutcome::Status(status) => status.into(),
+                run::RunOutcome::Status(status) => ui.finish(status).into(),
+                // The command's own status (or envdef's 126/127 for one that could not
+                // start), whatever envdef's writes did.
                 run::RunOutcome::Code(code) => ExitCode::from(code),
-            }
+            };
         }
     };
     ui.finish(status).into()

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::compile::{bad_name, load};
-use super::{Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::live;
 use crate::query::names;
 use crate::secrets::{Context, Resolver};
@@ -24,9 +24,8 @@ pub struct RunArgs {
     /// The service whose variables are set (default: the only service).
     #[arg(long, short = 's', value_name = "SERVICE")]
     pub service: Option<String>,
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -39,7 +38,7 @@ pub enum RunOutcome {
 }
 
 pub fn run(ui: &Ui, args: RunArgs) -> RunOutcome {
-    let loaded = match load(ui, args.file.clone()) {
+    let loaded = match load(ui, &args.source) {
         Ok(loaded) => loaded,
         Err(status) => return RunOutcome::Status(status),
     };

@@ -3,14 +3,13 @@
 //! (`live::verify`). Exit 0 when it matches, 1 with a diagnostic per problem, 2 when a
 //! name is unknown or a file cannot be read. Never prints a secret's value.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
 
 use super::compile::{bad_name, load};
-use super::{Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::live;
 use crate::live::verify::{self, KeyState};
 use crate::query::names;
@@ -27,9 +26,8 @@ pub struct VerifyArgs {
     /// process environment.
     #[arg(long = "dotenv", value_name = "FILE")]
     pub dotenv: Vec<PathBuf>,
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
 }
 
 pub fn run(ui: &Ui, args: VerifyArgs) -> Status {
@@ -39,7 +37,7 @@ pub fn run(ui: &Ui, args: VerifyArgs) -> Status {
 }
 
 fn verify_cmd(ui: &Ui, args: VerifyArgs) -> Result<Status, Status> {
-    let mut loaded = load(ui, args.file.clone())?;
+    let mut loaded = load(ui, &args.source)?;
     let model = &loaded.model;
     let env = names::env(model, &args.env, true).map_err(|d| bad_name(ui, &loaded, d))?;
     let service = live::select_service(model, args.service.as_deref())
@@ -102,18 +100,19 @@ fn state_word(state: &KeyState) -> &'static str {
 
 /// One line per key with `-v` (and always in JSON), then a summary on stderr.
 fn report(ui: &Ui, result: &verify::Verification, env: &str, service: &str) {
-    let mut out = std::io::stdout().lock();
-    if ui.is_json() {
-        for (key, state) in &result.keys {
-            let line =
-                json!({ "key": key, "state": state_word(state), "env": env, "service": service });
-            let _ = writeln!(out, "{line}");
+    if ui.is_machine() {
+        // JSON: one object per key after the diagnostics; other machine formats carry
+        // the diagnostics only.
+        if ui.is_json() {
+            for (key, state) in &result.keys {
+                ui.outln(json!({ "key": key, "state": state_word(state), "env": env, "service": service }));
+            }
         }
         return;
     }
     if ui.verbose {
         for (key, state) in &result.keys {
-            let _ = writeln!(out, "{key:<32} {}", state_word(state));
+            ui.outln(format_args!("{key:<32} {}", state_word(state)));
         }
     }
     let count = |s: KeyState| result.keys.iter().filter(|(_, k)| *k == s).count();
@@ -129,6 +128,6 @@ fn report(ui: &Ui, result: &verify::Verification, env: &str, service: &str) {
     if errors == 0 {
         ui.status(&summary);
     } else {
-        let _ = writeln!(std::io::stderr(), "{summary}");
+        ui.err(&format!("{summary}\n"));
     }
 }
