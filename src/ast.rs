@@ -203,6 +203,9 @@ pub struct AssertDecl {
 pub struct EmitDecl {
     pub target: Ident,
     pub path: StrLit,
+    /// `when EXPR`: the environments (and services) the emit covers, in the assert
+    /// expression language; `None` covers every one.
+    pub when: Option<Expr>,
     pub options: Vec<Attr>,
     pub span: Span,
 }

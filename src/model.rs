@@ -329,7 +329,40 @@ pub struct Emit {
     pub path: String,
     /// Options in the order written (`namespace = "acme-{env}"`).
     pub options: IndexMap<String, Value>,
+    /// `when EXPR`: what the emit covers; `None` covers every concrete environment and
+    /// every service.
+    pub scope: Option<EmitScope>,
     pub span: Span,
+}
+
+impl Emit {
+    /// Whether the emit writes anything for this environment.
+    pub fn covers_env(&self, env: &str) -> bool {
+        self.scope
+            .as_ref()
+            .map_or(true, |s| s.envs.contains_key(env))
+    }
+
+    /// Whether the emit covers this service in this environment.
+    pub fn covers(&self, env: &str, service: &str) -> bool {
+        match &self.scope {
+            None => true,
+            Some(s) => match s.envs.get(env) {
+                None => false,
+                Some(None) => true,
+                Some(Some(services)) => services.iter().any(|s| s == service),
+            },
+        }
+    }
+}
+
+/// The result of an emit's `when EXPR`, evaluated at check time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmitScope {
+    /// The covered concrete environments in declaration order; per environment, the
+    /// covered services (`None`: every service, as when the expression does not mention
+    /// `service`).
+    pub envs: IndexMap<String, Option<Vec<String>>>,
 }
 
 #[cfg(test)]

@@ -668,3 +668,123 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
     }
     d.help("change the values above, or the rule, so that it holds in this environment")
 }
+
+/// The environments and services each `emit … when EXPR` covers, aligned with
+/// `program.emits` (`None` for an emit without `when`, or one whose `when` has an error,
+/// which is reported). The expression is the assert language, evaluated in every concrete
+/// environment, and per service when it mentions `service`.
+pub(crate) fn emit_scopes(
+    program: &Program,
+    values: &[Vec<Option<Resolved>>],
+    unions: &[Option<Vec<String>>],
+    regexes: &mut Regexes,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Option<crate::model::EmitScope>> {
+    let mut scopes = Vec::with_capacity(program.emits.len());
+    for emit in &program.emits {
+        let Some(when) = &emit.when else {
+            scopes.push(None);
+            continue;
+        };
+        // The rule "`when` holds" in the shape the assert machinery prepares.
+        let decl = ast::AssertDecl {
+            condition: when.clone(),
+            when: None,
+            message: None,
+            span: emit.span,
+        };
+        let mut p = Prepared {
+            decl: &decl,
+            vars: HashMap::new(),
+            per_service: false,
+            unions,
+        };
+        if !prepare(when, program, regexes, &mut p, diagnostics) {
+            scopes.push(None);
+            continue;
+        }
+        scopes.push(evaluate_scope(
+            program,
+            values,
+            &p,
+            regexes,
+            when,
+            diagnostics,
+        ));
+    }
+    scopes
+}
+
+fn evaluate_scope(
+    program: &Program,
+    values: &[Vec<Option<Resolved>>],
+    p: &Prepared<'_>,
+    regexes: &Regexes,
+    when: &ast::Expr,
+    diagnostics: &mut Diagnostics,
+) -> Option<crate::model::EmitScope> {
+    let implicit = [program.project.as_ref().map_or("app", |p| p.text.as_str())];
+    let services: Vec<&str> = if program.services.is_empty() {
+        implicit.to_vec()
+    } else {
+        program.services.keys().map(String::as_str).collect()
+    };
+    let mut scope = crate::model::EmitScope::default();
+    for &env_idx in &program.env_order {
+        let env = &program.envs[env_idx];
+        if env.is_abstract {
+            continue;
+        }
+        let ctx = |service| Ctx {
+            env: &env.name.text,
+            service,
+            values: &values[env_idx],
+            prepared: p,
+            regexes,
+        };
+        let holds = |service| {
+            ctx(service)
+                .eval(when)
+                .and_then(|v| expect_bool(&v, when.span))
+        };
+        let covered = if p.per_service {
+            let mut covered = Vec::new();
+            for &service in &services {
+                match holds(Some(service)) {
+                    Ok(true) => covered.push(service.to_string()),
+                    Ok(false) => {}
+                    Err(err) => return ill_typed_scope(err, &env.name.text, diagnostics),
+                }
+            }
+            if covered.is_empty() {
+                continue;
+            }
+            Some(covered)
+        } else {
+            match holds(None) {
+                Ok(true) => None,
+                Ok(false) => continue,
+                Err(err) => return ill_typed_scope(err, &env.name.text, diagnostics),
+            }
+        };
+        scope.envs.insert(env.name.text.clone(), covered);
+    }
+    Some(scope)
+}
+
+fn ill_typed_scope(
+    err: TypeError,
+    env: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<crate::model::EmitScope> {
+    diagnostics.push(
+        Diagnostic::error(
+            Code::AssertTypeError,
+            format!("the `when` of this emit is ill-typed: {}", err.message),
+        )
+        .primary(err.span, err.message.clone())
+        .note(format!("found while checking environment `{env}`"))
+        .help("`when` takes a bool: compare `env`, `service` or variables, e.g. `when env != \"local\"`"),
+    );
+    None
+}

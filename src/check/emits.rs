@@ -30,9 +30,16 @@ pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics) -> Vec<Emit> {
+/// `scopes` is aligned with `decls` (each emit's evaluated `when`), or empty.
+pub(crate) fn lower_emits(
+    decls: &[ast::EmitDecl],
+    scopes: Vec<Option<crate::model::EmitScope>>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Emit> {
     let mut out = Vec::with_capacity(decls.len());
+    let mut scopes = scopes.into_iter();
     for decl in decls {
+        let scope = scopes.next().flatten();
         let target = decl.target.text.as_str();
         let path_ok = check_template(&decl.path, "path", diagnostics);
         let mut options = IndexMap::new();
@@ -98,6 +105,7 @@ pub(crate) fn lower_emits(decls: &[ast::EmitDecl], diagnostics: &mut Diagnostics
                 target: target.to_string(),
                 path: decl.path.to_template(),
                 options,
+                scope,
                 span: decl.span,
             });
         }

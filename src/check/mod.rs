@@ -101,7 +101,7 @@ pub fn check(
             d = d.primary(env.name.span, "one environment too many");
         }
         diagnostics.push(d);
-        emits::lower_emits(&program.emits, diagnostics);
+        emits::lower_emits(&program.emits, Vec::new(), diagnostics);
         return None;
     }
     let computed = envs::evaluate(program, &infos, &regexes, diagnostics);
@@ -122,7 +122,14 @@ pub fn check(
         &mut regexes,
         diagnostics,
     );
-    let emits = emits::lower_emits(&program.emits, diagnostics);
+    let scopes = asserts::emit_scopes(
+        program,
+        &computed.values,
+        &unions,
+        &mut regexes,
+        diagnostics,
+    );
+    let emits = emits::lower_emits(&program.emits, scopes, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
     let model = build_model(program, &infos, computed.values, emits);
     check_emitted_names(program, &model, diagnostics);

@@ -216,6 +216,9 @@ codes! {
     /// A tfvars string is not in Unicode NFC: Terraform (cty) normalizes every string, so the
     /// value would arrive changed.
     TfvarsNotNfc = "E0412", "Terraform would change this string by Unicode normalization";
+    /// A `dotenv` path without `{service}` writes one file per environment for every
+    /// covered service, and two services give one key different values there.
+    MergedKeyConflict = "E0430", "two services give one key different values in a merged file";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare

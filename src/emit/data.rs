@@ -126,10 +126,7 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
         };
         Some(var_data(var, value, svc))
     };
-    let services: Vec<&Service> = match job.service {
-        Some(s) => vec![s],
-        None => model.services.values().collect(),
-    };
+    let services: Vec<&Service> = job.services(model);
     let vars = match job.service {
         Some(s) => s
             .vars

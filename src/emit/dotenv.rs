@@ -20,7 +20,9 @@ use std::fmt::Write;
 use super::render::{services_of, text_error, value_error, Prepared};
 use super::{text, Job};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Model;
+use std::collections::HashMap;
+
+use crate::model::{Env, Model, Resolved, VarDef, VarId};
 
 /// Why a value cannot be written portably (completes "the value ...").
 pub(crate) type Unportable = &'static str;
@@ -125,7 +127,10 @@ pub(crate) fn sh_quote(value: &str) -> String {
     out
 }
 
-/// The `KEY=value` lines of one artifact (keys were validated by `names::check`).
+/// The `KEY=value` lines of one artifact (keys were validated by `names::check`). An
+/// artifact for a whole environment (a path without `{service}`) merges every covered
+/// service: each key is written once, and two services giving one key different values
+/// is E0413.
 pub(super) fn body(
     model: &Model,
     prepared: &Prepared,
@@ -135,66 +140,138 @@ pub(super) fn body(
     let Some(env) = job.env else {
         return String::new();
     };
+    let merged = job.service.is_none();
+    // Per key written so far (merged files only): the variable, its line, its service.
+    let mut written: HashMap<&str, (VarId, String, &str)> = HashMap::new();
     let mut out = String::new();
+    let mut line = String::new();
     for service in services_of(model, job) {
         out.reserve(service.vars.len() * 48);
         for &id in &service.vars {
             let Some(res) = env.value(id) else { continue };
             let var = model.var(id);
+            line.clear();
+            if !var_line(var, res, &service.name, env, job, &mut line, errors) {
+                continue;
+            }
+            if merged {
+                match written.get(var.emit_name.as_str()) {
+                    Some((other, _, _)) if *other == id => continue,
+                    Some((other, other_line, other_service)) => {
+                        if *other_line != line {
+                            errors.push(merge_conflict(
+                                model,
+                                (*other, other_service),
+                                (id, &service.name),
+                                env,
+                                job,
+                            ));
+                        }
+                        continue;
+                    }
+                    None => {
+                        written.insert(&var.emit_name, (id, line.clone(), &service.name));
+                    }
+                }
+            }
             if let Some(doc) = &prepared.doc_lines[id.index()] {
                 out.push_str(doc);
             }
-            if let Some(reference) = res.value.secret_reference(&service.name) {
-                let _ = writeln!(
-                    out,
-                    "# {}: secret, not written here (reference: {})",
-                    var.emit_name,
-                    text::comment_text(&reference)
-                );
-                continue;
-            }
-            let mark = out.len();
-            out.push_str(&var.emit_name);
-            out.push('=');
-            if text::push_plain_scalar(&res.value, &mut out) {
-                out.push('\n');
-                continue;
-            }
-            out.truncate(mark);
-            let text = match text::value_text(&res.value, &var.format) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
-                Err(e) => {
-                    errors.push(text_error(e, var, env, res, job));
-                    continue;
-                }
-            };
-            match quote(&text) {
-                Ok(quoted) => {
-                    out.push_str(&var.emit_name);
-                    out.push('=');
-                    out.push_str(&quoted);
-                    out.push('\n');
-                }
-                Err(reason) => errors.push(
-                    value_error(
-                        Code::UnportableDotenvValue,
-                        format!(
-                            "`{}` in environment `{}` has no .env encoding that every reader reads back the same: the value {reason}",
-                            var.qualified_name(),
-                            env.name
-                        ),
-                        var,
-                        res,
-                        job,
-                    )
-                    .note("checked against python-dotenv, Node dotenv, dotenvy, docker compose env_file and `set -a; . ./file` (docs/targets.md)")
-                    .help("change the value, or do not emit this variable to .env (a custom template can write it for one reader)"),
-                ),
-            }
+            out.push_str(&line);
         }
     }
     out
+}
+
+/// One variable's line (`KEY=value\n`, or the comment standing for a secret) into `line`;
+/// false when nothing is written (an unset optional, or an error, which is pushed).
+fn var_line(
+    var: &VarDef,
+    res: &Resolved,
+    service: &str,
+    env: &Env,
+    job: &Job<'_>,
+    line: &mut String,
+    errors: &mut Vec<Diagnostic>,
+) -> bool {
+    if let Some(reference) = res.value.secret_reference(service) {
+        let _ = writeln!(
+            line,
+            "# {}: secret, not written here (reference: {})",
+            var.emit_name,
+            text::comment_text(&reference)
+        );
+        return true;
+    }
+    line.push_str(&var.emit_name);
+    line.push('=');
+    if text::push_plain_scalar(&res.value, line) {
+        line.push('\n');
+        return true;
+    }
+    line.clear();
+    let text = match text::value_text(&res.value, &var.format) {
+        Ok(Some(t)) => t,
+        Ok(None) => return false,
+        Err(e) => {
+            errors.push(text_error(e, var, env, res, job));
+            return false;
+        }
+    };
+    match quote(&text) {
+        Ok(quoted) => {
+            line.push_str(&var.emit_name);
+            line.push('=');
+            line.push_str(&quoted);
+            line.push('\n');
+            true
+        }
+        Err(reason) => {
+            errors.push(
+                value_error(
+                    Code::UnportableDotenvValue,
+                    format!(
+                        "`{}` in environment `{}` has no .env encoding that every reader reads back the same: the value {reason}",
+                        var.qualified_name(),
+                        env.name
+                    ),
+                    var,
+                    res,
+                    job,
+                )
+                .note("checked against python-dotenv, Node dotenv, dotenvy, docker compose env_file and `set -a; . ./file` (docs/targets.md)")
+                .help("change the value, or do not emit this variable to .env (a custom template can write it for one reader)"),
+            );
+            false
+        }
+    }
+}
+
+/// E0413: one file for several services, and two of them give one key different values.
+fn merge_conflict(
+    model: &Model,
+    (first, first_service): (VarId, &str),
+    (second, second_service): (VarId, &str),
+    env: &Env,
+    job: &Job<'_>,
+) -> Diagnostic {
+    let (a, b) = (model.var(first), model.var(second));
+    let at = |var: &VarDef, id: VarId| env.value(id).map_or(var.span, |r| r.origin.span);
+    Diagnostic::error(
+        Code::MergedKeyConflict,
+        format!(
+            "`{}` is written once into `{}` for every service, but services `{first_service}` (`{}`) and `{second_service}` (`{}`) give it different values in environment `{}`",
+            a.emit_name,
+            job.path,
+            a.qualified_name(),
+            b.qualified_name(),
+            env.name
+        ),
+    )
+    .primary(at(b, second), format!("`{second_service}`'s value"))
+    .secondary(at(a, first), format!("`{first_service}`'s value"))
+    .secondary(job.emit.span, "this emit writes one file for all services")
+    .help("add `{service}` to the path (one file per service), rename one variable (`env_name`), or limit the emit with `when service …`")
 }
 
 #[cfg(test)]

@@ -117,9 +117,11 @@ impl Builtin {
         }
     }
 
-    /// Targets written once per service whatever the path says.
+    /// Targets written once per service whatever the path says (a manifest per service).
+    /// A `dotenv` path without `{service}` is one file per environment merging every
+    /// covered service's variables (compose's one `.env` next to `docker-compose.yml`).
     fn always_per_service(self) -> bool {
-        matches!(self, Builtin::Dotenv | Builtin::Kubernetes)
+        matches!(self, Builtin::Kubernetes)
     }
 }
 
@@ -138,6 +140,22 @@ pub(crate) struct Job<'m> {
     pub service: Option<&'m Service>,
     pub path: String,
     pub template: Template,
+}
+
+impl<'m> Job<'m> {
+    /// The services this artifact covers: its own, or (an artifact for a whole
+    /// environment) every service the emit's `when` covers there, in declaration order.
+    pub(crate) fn services(&self, model: &'m Model) -> Vec<&'m Service> {
+        match (self.service, self.env) {
+            (Some(s), _) => vec![s],
+            (None, Some(env)) => model
+                .services
+                .values()
+                .filter(|s| self.emit.covers(&env.name, &s.name))
+                .collect(),
+            (None, None) => model.services.values().collect(),
+        }
+    }
 }
 
 /// Renders every selected `emit` line for every selected environment (and service).
@@ -274,18 +292,27 @@ fn plan<'m>(
         let per_service =
             emit.path.contains("{service}") || builtin.is_some_and(Builtin::always_per_service);
         let per_env = emit.path.contains("{env}") || builtin != Some(Builtin::VariablesTf);
+        // `when`: only the covered environments, and in each only the covered services.
         let env_list: Vec<Option<&Env>> = if per_env {
-            envs.iter().map(|e| Some(*e)).collect()
-        } else {
-            vec![None]
-        };
-        let services: Vec<Option<&Service>> = if per_service {
-            model.services.values().map(Some).collect()
+            envs.iter()
+                .filter(|e| emit.covers_env(&e.name))
+                .map(|e| Some(*e))
+                .collect()
         } else {
             vec![None]
         };
         let mut path_failed = false;
         for env in &env_list {
+            let services: Vec<Option<&Service>> = if per_service {
+                model
+                    .services
+                    .values()
+                    .filter(|s| env.map_or(true, |e| emit.covers(&e.name, &s.name)))
+                    .map(Some)
+                    .collect()
+            } else {
+                vec![None]
+            };
             for service in &services {
                 let env_name = env.map(|e| e.name.as_str());
                 let service_name = service.map(|s| s.name.as_str());

@@ -25,10 +25,7 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
         let Template::Builtin(target) = job.template else {
             continue;
         };
-        let services: Vec<&Service> = match job.service {
-            Some(s) => vec![s],
-            None => model.services.values().collect(),
-        };
+        let services: Vec<&Service> = job.services(model);
         match target {
             Builtin::Dotenv | Builtin::Compose | Builtin::Kubernetes => {
                 let kube = target == Builtin::Kubernetes;

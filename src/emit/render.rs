@@ -486,10 +486,7 @@ impl Prepared {
 
 /// The services an artifact covers: its own, or every service for per-environment ones.
 pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
-    match job.service {
-        Some(s) => vec![s],
-        None => model.services.values().collect(),
-    }
+    job.services(model)
 }
 
 /// Reads a user template: a regular file of at most [`crate::source::MAX_SOURCE_BYTES`]. A

@@ -308,8 +308,14 @@ impl<'a> Printer<'a> {
                 self.simple(a.span, indent, line);
             }
             Item::Emit(e) => {
-                let head = format!("emit {} to {}", e.target.text, string(&e.path));
-                self.with_attrs(e.span, e.path.span.end, indent, head, &e.options);
+                let mut head = format!("emit {} to {}", e.target.text, string(&e.path));
+                let mut head_end = e.path.span.end;
+                if let Some(w) = &e.when {
+                    head.push_str(" when ");
+                    head.push_str(&expr(w, 0));
+                    head_end = w.span.end;
+                }
+                self.with_attrs(e.span, head_end, indent, head, &e.options);
             }
         }
     }

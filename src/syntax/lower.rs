@@ -374,11 +374,13 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let mut target = None;
         let mut path = None;
+        let mut when = None;
         let mut options = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => target = Some(self.ident(p)),
                 Rule::string => path = Some(self.string(p)),
+                Rule::expr => when = Some(self.expr(p)),
                 Rule::attr_block => options = self.attr_block(p),
                 _ => {}
             }
@@ -386,6 +388,7 @@ impl Lower<'_> {
         EmitDecl {
             target: target.expect("grammar: emit has a target"),
             path: path.expect("grammar: emit has a path"),
+            when,
             options,
             span,
         }

@@ -124,6 +124,7 @@ impl ModelBuilder {
                 .iter()
                 .map(|(k, v)| (k.to_string(), Value::Str(v.to_string())))
                 .collect(),
+            scope: None,
             span: Span::default(),
         });
     }
