@@ -187,6 +187,9 @@ pub enum AssignRhs {
     Value(Value),
     /// `from "REF"` — a secret reference for this environment.
     SecretRef(StrLit),
+    /// `= unset` — an optional variable has no value here, whatever it inherits (the span
+    /// of the word `unset`).
+    Unset(Span),
 }
 
 /// `assert EXPR [when EXPR] ["message"]`

@@ -300,12 +300,23 @@ pub struct Env {
     /// Indexed by [`VarId`]. `None`: an optional variable left unset. In abstract
     /// environments a required variable may also be `None` (nothing set it yet).
     pub values: Vec<Option<Resolved>>,
+    /// Optional variables that an `= unset` (here or in an ancestor) leaves without a value,
+    /// with where; sorted by [`VarId`]. The compose target removes these keys (`!reset`).
+    pub unset: Vec<(VarId, Origin)>,
     pub span: Span,
 }
 
 impl Env {
     pub fn value(&self, id: VarId) -> Option<&Resolved> {
         self.values.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// Where an `= unset` removed this variable's value, if one did.
+    pub fn unset_at(&self, id: VarId) -> Option<&Origin> {
+        self.unset
+            .binary_search_by_key(&id.0, |(v, _)| v.0)
+            .ok()
+            .map(|i| &self.unset[i].1)
     }
 }
 

@@ -46,6 +46,8 @@ enum Dep {
 enum SiteSrc<'p> {
     Value(&'p ast::Value),
     Ref(&'p ast::StrLit),
+    /// `NAME = unset`.
+    Unset,
 }
 
 /// A default or an assignment: one place a value can come from.
@@ -116,6 +118,9 @@ pub(crate) struct EnvValues {
     /// Per variable, the variables its default or any assignment interpolates with
     /// `${…}` (W0301: a variable read only through another's template is still used).
     pub interpolates: Vec<Vec<VarId>>,
+    /// Per environment, the variables an `= unset` (here or inherited) leaves without a
+    /// value, with where, by `VarId`.
+    pub unsets: Vec<Vec<(VarId, Origin)>>,
 }
 
 pub(crate) fn evaluate(
@@ -150,6 +155,7 @@ pub(crate) fn evaluate(
             let src = match &a.rhs {
                 ast::AssignRhs::Value(v) => SiteSrc::Value(v),
                 ast::AssignRhs::SecretRef(r) => SiteSrc::Ref(r),
+                ast::AssignRhs::Unset(_) => SiteSrc::Unset,
             };
             ids.push(sites.len() as u32);
             sites.push(Site::new(a.var, Some(env_idx), src, a.span));
@@ -190,6 +196,7 @@ pub(crate) fn evaluate(
     let mut reporter = Reporter::default();
     let mut budget = MAX_TOTAL_INTERPOLATED_BYTES;
     let mut values = vec![Vec::new(); program.envs.len()];
+    let mut unsets: Vec<Vec<(VarId, Origin)>> = vec![Vec::new(); program.envs.len()];
     for &env_idx in &program.env_order {
         let env = &program.envs[env_idx];
         let mut eval = EnvEval {
@@ -206,15 +213,19 @@ pub(crate) fn evaluate(
             path: Vec::new(),
             reporter: &mut reporter,
             budget: &mut budget,
+            unset: Vec::new(),
         };
         eval.run();
         values[env_idx] = eval.values;
+        eval.unset.sort_by_key(|(id, _)| id.0);
+        unsets[env_idx] = eval.unset;
     }
     reporter.finish(diagnostics);
     EnvValues {
         values,
         assignment_ok,
         interpolates,
+        unsets,
     }
 }
 
@@ -274,6 +285,7 @@ fn same_source(a: SiteSrc<'_>, b: SiteSrc<'_>) -> bool {
     match (a, b) {
         (SiteSrc::Value(x), SiteSrc::Value(y)) => same_value(x, y),
         (SiteSrc::Ref(x), SiteSrc::Ref(y)) => x.parts == y.parts,
+        (SiteSrc::Unset, SiteSrc::Unset) => true,
         _ => false,
     }
 }
@@ -329,6 +341,20 @@ fn prepare(
     let info = &infos[site.var.index()];
     let qualified = program.qualified(site.var);
     match site.src {
+        SiteSrc::Unset => {
+            if !info.optional {
+                site.ok = false;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnsetRequired,
+                        format!("`{qualified}` is required, so it cannot be unset"),
+                    )
+                    .primary(site.span, "unset here")
+                    .secondary(entry.name.span, format!("declared as a required {} here", entry.decl.kind_word()))
+                    .help("make the variable optional with `?` after its type (it is then left out where unset), or assign a value"),
+                );
+            }
+        }
         SiteSrc::Value(value) if info.is_secret => {
             site.ok = false;
             diagnostics.push(
@@ -614,6 +640,8 @@ struct EnvEval<'a, 'p> {
     path: Vec<VarId>,
     reporter: &'a mut Reporter,
     budget: &'a mut usize,
+    /// Variables an `= unset` leaves without a value here, and where.
+    unset: Vec<(VarId, Origin)>,
 }
 
 impl<'a, 'p> EnvEval<'a, 'p> {
@@ -839,6 +867,18 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         }
         let origin_env = site.env.map(|e| self.program.envs[e].name.text.clone());
         let (value, template) = match site.src {
+            SiteSrc::Unset => {
+                // No value; where it was removed is kept for explain and diff.
+                self.unset.push((
+                    var,
+                    Origin {
+                        env: origin_env,
+                        span: site.span,
+                        template: None,
+                    },
+                ));
+                return State::Unset;
+            }
             SiteSrc::Ref(reference) => {
                 let text = reference.to_template().replace("{env}", self.env_name);
                 if site.placeholder {

@@ -131,7 +131,7 @@ pub fn check(
     );
     let emits = emits::lower_emits(&program.emits, scopes, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
-    let model = build_model(program, &infos, computed.values, emits);
+    let model = build_model(program, &infos, (computed.values, computed.unsets), emits);
     check_emitted_names(program, &model, diagnostics);
     Some(model)
 }
@@ -139,7 +139,10 @@ pub fn check(
 fn build_model(
     program: &Program,
     infos: &[VarInfo],
-    mut values: Vec<Vec<Option<model::Resolved>>>,
+    (mut values, mut unsets): (
+        Vec<Vec<Option<model::Resolved>>>,
+        Vec<Vec<(VarId, model::Origin)>>,
+    ),
     emits: Vec<model::Emit>,
 ) -> Model {
     let vars: Vec<VarDef> = program
@@ -242,6 +245,7 @@ fn build_model(
                     .map(|&i| program.envs[i].name.text.clone())
                     .collect(),
                 values: std::mem::take(&mut values[idx]),
+                unset: std::mem::take(&mut unsets[idx]),
                 span: env.span,
             },
         );

@@ -172,6 +172,8 @@ codes! {
     PlaceholderSecretReference = "E0342", "a placeholder secret reference is emitted";
     /// A secret reference that is a credential itself (a URL with a password, a token).
     SecretReferenceIsCredential = "E0343", "a secret reference is a credential itself";
+    /// `NAME = unset` on a variable that is not optional (it must have a value everywhere).
+    UnsetRequired = "E0350", "only an optional variable can be unset";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.

@@ -561,6 +561,7 @@ impl<'a> Printer<'a> {
             let rhs = match &a.rhs {
                 AssignRhs::Value(v) => format!("= {}", value(v)),
                 AssignRhs::SecretRef(r) => format!("from {}", string(r)),
+                AssignRhs::Unset(_) => "= unset".to_string(),
             };
             self.out
                 .push_str(&format!("{inner}{:<width$} {rhs}", target(a)));

@@ -686,7 +686,12 @@ impl<'a> Parser<'a> {
         self.skip();
         let rhs = if self.eat(b'=') {
             self.skip();
-            AssignRhs::Value(self.value()?)
+            let at = self.pos;
+            if self.keyword("unset") {
+                AssignRhs::Unset(self.span(at, self.pos))
+            } else {
+                AssignRhs::Value(self.value()?)
+            }
         } else if self.keyword("from") {
             self.skip();
             AssignRhs::SecretRef(self.string()?)

@@ -301,6 +301,7 @@ impl Lower<'_> {
             match p.as_rule() {
                 Rule::assign_target => target = Some(self.assign_target(p)),
                 Rule::kw_from => secret_ref = true,
+                Rule::kw_unset => rhs = Some(AssignRhs::Unset(self.span(&p))),
                 Rule::string if secret_ref => {
                     rhs = Some(AssignRhs::SecretRef(self.string(p)));
                 }

@@ -111,6 +111,7 @@ impl ModelBuilder {
                 parent: None,
                 chain: vec![name.to_string()],
                 values: slots,
+                unset: Vec::new(),
                 span: Span::default(),
             },
         );
