@@ -91,3 +91,10 @@ fn fleet() {
 fn minimal() {
     golden("minimal", "app.envdef");
 }
+
+/// Scoping (`when`), one merged `.env` per environment, and `= unset` written as compose's
+/// `!reset`.
+#[test]
+fn compose() {
+    golden("compose", "shop.envdef");
+}

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::compile::{bad_name, load, Loaded};
 use super::show::{self, Paint};
 use super::{SourceArg, Status, Ui};
-use crate::model::Resolved;
+use crate::model::{Origin, Resolved};
 use crate::query::{self, names, DiffKind, DiffRow};
 
 #[derive(Debug, Args)]
@@ -52,21 +52,29 @@ fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
 
 fn print_json(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     let service = args.service.as_deref();
-    let side = |env: &str, r: Option<&Resolved>| match r {
-        Some(r) => json!({
+    let side = |env: &str, r: Option<&Resolved>, unset: Option<&Origin>| match (r, unset) {
+        (Some(r), _) => json!({
             "env": env,
             "value": show::value_json(&r.value, service),
             "set_by": show::setter(&r.origin),
             "origin": show::origin_json(&r.origin, &loaded.sources),
         }),
-        None => json!({ "env": env, "value": null, "set_by": null, "origin": null }),
+        // `= unset`: who removed the value, and where.
+        (None, Some(o)) => json!({
+            "env": env,
+            "value": null,
+            "set_by": null,
+            "unset_by": o.env,
+            "origin": show::origin_json(o, &loaded.sources),
+        }),
+        (None, None) => json!({ "env": env, "value": null, "set_by": null, "origin": null }),
     };
     for row in rows {
         let value = json!({
             "var": loaded.model.var(row.var).qualified_name(),
             "kind": row.kind.as_str(),
-            "a": side(&args.env_a, row.a),
-            "b": side(&args.env_b, row.b),
+            "a": side(&args.env_a, row.a, row.a_unset),
+            "b": side(&args.env_b, row.b, row.b_unset),
         });
         ui.outln(value);
     }
@@ -90,14 +98,18 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
     let value = |r: Option<&Resolved>| {
         r.map_or_else(|| "(unset)".to_string(), |r| show::value(&r.value, service))
     };
-    let origin = |r: Option<&Resolved>| {
-        r.map_or_else(String::new, |r| {
-            format!(
-                "{} at {}",
-                show::setter(&r.origin),
-                show::location(r.origin.span, &loaded.sources)
-            )
-        })
+    let origin = |r: Option<&Resolved>, unset: Option<&Origin>| match (r, unset) {
+        (Some(r), _) => format!(
+            "{} at {}",
+            show::setter(&r.origin),
+            show::location(r.origin.span, &loaded.sources)
+        ),
+        (None, Some(o)) => format!(
+            "unset by {} at {}",
+            o.env.as_deref().unwrap_or("?"),
+            show::location(o.span, &loaded.sources)
+        ),
+        (None, None) => String::new(),
     };
     let cells: Vec<[String; 5]> = rows
         .iter()
@@ -106,8 +118,8 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
                 loaded.model.var(row.var).qualified_name(),
                 value(row.a),
                 value(row.b),
-                origin(row.a),
-                origin(row.b),
+                origin(row.a, row.a_unset),
+                origin(row.b, row.b_unset),
             ]
         })
         .collect();

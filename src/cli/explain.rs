@@ -51,7 +51,12 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
     let mut out = String::new();
     let value = x.resolved.map_or_else(
         || {
-            if var.optional {
+            if let Some(origin) = x.unset_by {
+                format!(
+                    "(unset by `{}`; not emitted, and compose removes it with `!reset`)",
+                    origin.env.as_deref().unwrap_or("?")
+                )
+            } else if var.optional {
                 "(unset; optional, so it is not emitted)".to_string()
             } else {
                 "(unset)".to_string()
@@ -82,14 +87,20 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
     out.push_str(&format!("  chain     {}\n", x.env.chain.join(" → ")));
     for link in &x.chain {
         let abstract_note = if link.is_abstract { " (abstract)" } else { "" };
-        let verdict = match x.resolved.filter(|_| link.sets) {
-            Some(r) => format!(
+        let verdict = match (x.resolved.filter(|_| link.sets), x.unset_by) {
+            (Some(r), _) => format!(
                 "{} at {}  {}",
                 paint.green("sets it"),
                 show::location(r.origin.span, sources),
                 show::line_text(r.origin.span, sources)
             ),
-            None => paint.dim("not set here"),
+            (None, Some(origin)) if link.sets => format!(
+                "{} at {}  {}",
+                paint.green("unsets it"),
+                show::location(origin.span, sources),
+                show::line_text(origin.span, sources)
+            ),
+            _ => paint.dim("not set here"),
         };
         out.push_str(&format!(
             "            {}{abstract_note}: {verdict}\n",
@@ -165,6 +176,7 @@ fn json(loaded: &Loaded, x: &Explanation<'_>) -> Json {
         "value": x.resolved.map(|r| show::value_json(&r.value, var.owner.as_deref())),
         "set": x.resolved.is_some(),
         "default_used": x.default_used,
+        "unset_by": x.unset_by.map(|o| show::origin_json(o, sources)),
         "origin": x.resolved.map(|r| show::origin_json(&r.origin, sources)),
         "declared": json!({
             "file": sources.get(var.span.file).name,

@@ -1,6 +1,9 @@
 //! The `compose` target: the `services.<name>.environment` block of an override file, every
 //! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as
-//! `${KEY:?KEY must be set}` so compose takes them from the host at run time.
+//! `${KEY:?KEY must be set}` so compose takes them from the host at run time. A variable
+//! that an `= unset` removes in the environment is written `KEY: !reset null`: compose
+//! (≥ 2.24) then drops the key from the merged configuration, so an upstream file's
+//! default (`${KEY:-http://minio:9000}`) does not survive into this environment.
 
 use super::render::{services_of, text_error, Prepared};
 use super::{text, yaml, Job};
@@ -24,7 +27,15 @@ pub(super) fn body(
         out.push_str(":\n    environment:");
         let mut any = false;
         for &id in &service.vars {
-            let Some(res) = env.value(id) else { continue };
+            let Some(res) = env.value(id) else {
+                if env.unset_at(id).is_some() {
+                    out.push_str(if any { "      " } else { "\n      " });
+                    out.push_str(&prepared.yaml_keys[id.index()]);
+                    out.push_str(": !reset null\n");
+                    any = true;
+                }
+                continue;
+            };
             let var = model.var(id);
             // Ints, floats and bools need neither `$$` nor escaping: write them directly.
             let mark = out.len();

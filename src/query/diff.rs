@@ -1,7 +1,7 @@
 //! `diff`: the variables whose value differs between two environments, is set in only one,
 //! or is the same but set by different lines. Secrets compare by reference.
 
-use crate::model::{Env, Model, Resolved, Service, VarId};
+use crate::model::{Env, Model, Origin, Resolved, Service, VarId};
 
 /// How the two sides of one variable differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,10 @@ pub struct DiffRow<'m> {
     pub a: Option<&'m Resolved>,
     /// The value in the second environment.
     pub b: Option<&'m Resolved>,
+    /// Where an `= unset` removed the value in the first environment (when it did).
+    pub a_unset: Option<&'m Origin>,
+    /// Where an `= unset` removed the value in the second environment.
+    pub b_unset: Option<&'m Origin>,
 }
 
 /// Every variable (only those `service` reads, when given) that differs between `a` and
@@ -64,6 +68,8 @@ pub fn diff<'m>(
             kind,
             a: x,
             b: y,
+            a_unset: a.unset_at(var),
+            b_unset: b.unset_at(var),
         })
     };
     match service {

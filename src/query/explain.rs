@@ -3,7 +3,7 @@
 //! `${NAME}` of an interpolated string expanded step by step. Also [`values`]: a variable
 //! in every environment (what an editor shows on hover).
 
-use crate::model::{Env, Model, Resolved, VarDef, VarId};
+use crate::model::{Env, Model, Origin, Resolved, VarDef, VarId};
 
 /// Nested interpolations are followed this deep (the checker already rejects cycles; this
 /// only bounds the answer).
@@ -25,6 +25,8 @@ pub struct Explanation<'m> {
     pub chain: Vec<ChainLink<'m>>,
     /// The value is the declaration's default (no environment set it).
     pub default_used: bool,
+    /// Where an `= unset` (in `env` or an ancestor) removed the value, when one did.
+    pub unset_by: Option<&'m Origin>,
     /// The string template the value was interpolated from, as written.
     pub template: Option<&'m str>,
     /// Each `${…}` of [`Explanation::template`], in order.
@@ -75,7 +77,12 @@ pub enum StepKind<'m> {
 pub fn explain<'m>(model: &'m Model, env: &'m Env, var: VarId) -> Explanation<'m> {
     let def = model.var(var);
     let resolved = env.value(var);
-    let setter = resolved.and_then(|r| r.origin.env.as_deref());
+    let unset_by = env.unset_at(var);
+    // The environment whose line decided: the one that set the value, or unset it.
+    let setter = resolved
+        .map(|r| &r.origin)
+        .or(unset_by)
+        .and_then(|o| o.env.as_deref());
     let mut chain = Vec::new();
     for name in &env.chain {
         let sets = Some(name.as_str()) == setter;
@@ -96,6 +103,7 @@ pub fn explain<'m>(model: &'m Model, env: &'m Env, var: VarId) -> Explanation<'m
         resolved,
         chain,
         default_used: resolved.is_some_and(|r| r.origin.env.is_none()),
+        unset_by,
         template,
         steps: template.map_or_else(Vec::new, |t| steps(model, env, def, t, 1)),
     }
