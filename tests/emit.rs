@@ -189,6 +189,7 @@ fn paths_outside_the_root_are_refused_and_nothing_is_emitted() {
             target: "tfvars".into(),
             path: path.into(),
             options: Default::default(),
+            scope: None,
             span: Default::default(),
         });
         let (artifacts, d) = run(&model);
@@ -377,6 +378,7 @@ fn custom_targets_use_user_templates() {
         target: "systemd".into(),
         path: "systemd/{service}-{env}.conf".into(),
         options: Default::default(),
+        scope: None,
         span: Default::default(),
     });
     // Without a template directory the target is unknown.
@@ -450,6 +452,7 @@ fn secret_values_never_reach_user_templates() {
         target: "dump".into(),
         path: "dump.{env}.json".into(),
         options: Default::default(),
+        scope: None,
         span: Default::default(),
     });
     let options = EmitOptions {
@@ -487,6 +490,7 @@ fn the_template_option_names_a_template_for_one_emit_line() {
         options: [("template".to_string(), s(template.to_str().unwrap()))]
             .into_iter()
             .collect(),
+        scope: None,
         span: Default::default(),
     }];
     let artifacts = run_ok(&model);

@@ -131,7 +131,7 @@ pub fn check(
     );
     let emits = emits::lower_emits(&program.emits, scopes, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
-    let model = build_model(program, &infos, (computed.values, computed.unsets), emits);
+    let model = build_model(program, &infos, computed, emits);
     check_emitted_names(program, &model, diagnostics);
     Some(model)
 }
@@ -139,12 +139,14 @@ pub fn check(
 fn build_model(
     program: &Program,
     infos: &[VarInfo],
-    (mut values, mut unsets): (
-        Vec<Vec<Option<model::Resolved>>>,
-        Vec<Vec<(VarId, model::Origin)>>,
-    ),
+    computed: envs::EnvValues,
     emits: Vec<model::Emit>,
 ) -> Model {
+    let envs::EnvValues {
+        mut values,
+        mut unsets,
+        ..
+    } = computed;
     let vars: Vec<VarDef> = program
         .vars
         .values()
