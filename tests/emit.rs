@@ -236,7 +236,8 @@ fn two_artifacts_on_one_path_are_an_error() {
         model: b.model.clone(),
     };
     b2.model.emits.clear();
-    b2.emit("dotenv", "{env}.env", &[]);
+    // A manifest is always per service: a path without `{service}` collides.
+    b2.emit("kubernetes", "{env}.yaml", &[]);
     let (_, d) = run(&b2.model);
     assert_eq!(codes(&d), ["E0402", "E0402"]);
     assert!(d
@@ -253,6 +254,31 @@ fn two_artifacts_on_one_path_are_an_error() {
     b.emit("compose", "c.{env}.yaml", &[]);
     let (_, d) = run(&b.model);
     assert_eq!(codes(&d), ["E0402", "E0402"]);
+}
+
+/// A `dotenv` path without `{service}` is one file per environment: a variable both
+/// services read is written once.
+#[test]
+fn a_dotenv_path_without_service_merges_the_services() {
+    let mut b = ModelBuilder::new("acme");
+    let v = b.var("V", TypeKind::String);
+    b.service("api", &[v]);
+    b.service("worker", &[v]);
+    b.env("a", vec![(v, s("1"))]);
+    b.env("b", vec![(v, s("2"))]);
+    b.emit("dotenv", "{env}.env", &[]);
+    let (artifacts, d) = run(&b.model);
+    assert!(codes(&d).is_empty(), "{:?}", codes(&d));
+    let paths: Vec<_> = artifacts
+        .iter()
+        .map(|a| a.path.display().to_string())
+        .collect();
+    assert_eq!(paths, ["a.env", "b.env"]);
+    for (a, want) in artifacts.iter().zip(["V=1\n", "V=2\n"]) {
+        assert_eq!(a.service, None);
+        assert_eq!(a.contents.matches("V=").count(), 1, "{}", a.contents);
+        assert!(a.contents.ends_with(want), "{}", a.contents);
+    }
 }
 
 #[test]
