@@ -216,6 +216,8 @@ codes! {
     /// A tfvars string is not in Unicode NFC: Terraform (cty) normalizes every string, so the
     /// value would arrive changed.
     TfvarsNotNfc = "E0412", "Terraform would change this string by Unicode normalization";
+    /// A custom template recurses, nests too deep, or loops or runs past its budget.
+    TemplateLimit = "E0413", "a custom template exceeds a rendering limit";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare
