@@ -163,6 +163,10 @@ codes! {
     InvalidEmitOption = "E0324", "invalid emit option";
     /// Environments × variables past `check::MAX_VALUES` (E0325 was never released).
     TooManyValues = "E0326", "too many values to compute";
+    /// A variable's Terraform name is one Terraform reserves (`version`, `count`, …).
+    ReservedTerraformName = "E0327", "a Terraform name is reserved by Terraform";
+    /// A `matching` pattern uses a construct Terraform's RE2 cannot express.
+    RegexNotRe2 = "E0328", "a pattern Terraform's regular expressions cannot express";
     /// A secret reference that is empty, holds a control character, or does not fit its
     /// scheme's form (`vault://MOUNT/PATH#KEY`, …).
     InvalidSecretReference = "E0340", "a secret reference is malformed";

@@ -256,11 +256,11 @@ fn walk(t: &Template, level: usize, local: &mut Local) -> Result<(), Refusal> {
                     walk(inner, level + 1, local)?;
                 }
             }
-            TemplateElement::DecoratorBlock(d) | TemplateElement::DecoratorExpression(d) => {
-                if d.name.as_name() != Some("inline") {
-                    if let Some(inner) = &d.template {
-                        walk(inner, level + 1, local)?;
-                    }
+            TemplateElement::DecoratorBlock(d) | TemplateElement::DecoratorExpression(d)
+                if d.name.as_name() != Some("inline") =>
+            {
+                if let Some(inner) = &d.template {
+                    walk(inner, level + 1, local)?;
                 }
             }
             // Text and comments; nothing to follow.
