@@ -222,6 +222,9 @@ codes! {
     TfvarsNotNfc = "E0412", "Terraform would change this string by Unicode normalization";
     /// A custom template recurses, nests too deep, or loops or runs past its budget.
     TemplateLimit = "E0413", "a custom template exceeds a rendering limit";
+    /// A string's `len` is met counting characters but not counting grapheme clusters, as
+    /// Terraform's `length()` does.
+    TfvarsLengthDisagrees = "E0414", "Terraform would count this string's length differently";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare
