@@ -19,7 +19,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(parse check emit)
+  targets=(parse check emit template)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -53,6 +53,16 @@ while IFS= read -r -d '' d; do
   done
 done < <(find examples tests/ui -mindepth 1 -type d -print0 2>/dev/null)
 echo "seeds: $(ls "$seeds" | wc -l) files in $seeds" >&2
+# The `template` target reads a handlebars template: its seeds are the built-in and test
+# templates, its dictionary handlebars syntax.
+template_seeds=fuzz/seeds-template
+rm -rf "$template_seeds"
+mkdir -p "$template_seeds"
+n=0
+while IFS= read -r -d '' f; do
+  n=$((n + 1))
+  cp "$f" "$template_seeds/template-$n.hbs"
+done < <(find templates tests -name '*.hbs' -type f -print0 2>/dev/null)
 
 # ── build once, run each target ──────────────────────────────────────────────────────────
 cd fuzz
@@ -72,10 +82,16 @@ for t in "${targets[@]}"; do
   # -timeout: an input running longer than 10 s is a hang; -rss_limit_mb: memory blow-ups
   # are crashes; -max_len: room for real files, small enough to stay fast.
   # shellcheck disable=SC2086
-  if ! "$bin_dir/$t" "corpus/$t" "$root/$seeds" \
+  seed_dir="$root/$seeds"
+  dict=envdef.dict
+  if [ "$t" = template ]; then
+    seed_dir="$root/$template_seeds"
+    dict=template.dict
+  fi
+  if ! "$bin_dir/$t" "corpus/$t" "$seed_dir" \
       -artifact_prefix="artifacts/$t/" \
       -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-      -dict=envdef.dict -print_final_stats=1 ${FUZZ_ARGS:-} 2>&1 | tee "fuzz-$t.log"; then
+      -dict="$dict" -print_final_stats=1 ${FUZZ_ARGS:-} 2>&1 | tee "fuzz-$t.log"; then
     status=1
   fi
   grep -E '^(stat::|Done|#[0-9]+ +DONE)' "fuzz-$t.log" >&2 || true

@@ -25,6 +25,7 @@ pub mod import;
 pub mod live;
 pub mod model;
 pub mod query;
+pub mod re2;
 pub mod resolve;
 pub mod secret_ref;
 pub mod secrets;

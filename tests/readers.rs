@@ -1000,4 +1000,107 @@ fn compose_project_merges_onto_the_upstream_file_in_docker_compose() {
     assert!(artifacts
         .iter()
         .any(|a| a.path.starts_with("k8s/production")));
+/// Issue 12, case 7: what `variables_tf` writes for `matching` patterns RE2 reads
+/// differently (`\d` is Unicode in envdef, ASCII in RE2; `\u0041` and class set operations
+/// are Rust only) is translated so Terraform accepts exactly what envdef accepted, and the
+/// validation messages are sentences. Real binary, real `terraform apply`.
+#[test]
+fn terraform_validations_agree_with_envdef_and_read_as_sentences() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.envdef"),
+        r#"project acme
+var CODE: string matching /^\d+$/ = "١٢٣"
+var LETTER: string matching /^\u0041[a-z&&[^aeiou]]$/ = "Ab"
+var WORD: string matching /(?-u:\b)go(?-u:\b)/ = "let go now"
+var NAME: string len in 2..=5 = "abc"
+var PORT: int in 1..=65535 = 8080
+var LEVEL: "debug" | "info" = "info"
+var HOSTS: list<string len in 1..=8> = ["a", "b"]
+env prod {}
+emit variables_tf to "variables.tf"
+emit tfvars to "prod.tfvars"
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .current_dir(dir.path())
+        .args(["compile", "main.envdef", "--out", "tf"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tf_dir = dir.path().join("tf");
+    let variables = std::fs::read_to_string(tf_dir.join("variables.tf")).unwrap();
+    // RE2 has no `\u0041` and no class set operations: written as their meaning.
+    assert!(
+        variables.contains(r#"can(regex("\\AA[b-df-hj-np-tv-z]\\z", var.letter))"#),
+        "{variables}"
+    );
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&tf_dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let ok = |o: &std::process::Output| {
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    ok(&tf(&[
+        "init",
+        "-input=false",
+        "-no-color",
+        "-backend=false",
+    ]));
+    ok(&tf(&["validate", "-no-color"]));
+    // envdef's own values: Terraform accepts them, Arabic-Indic digits included.
+    ok(&tf(&[
+        "apply",
+        "-input=false",
+        "-auto-approve",
+        "-no-color",
+        "-var-file=prod.tfvars",
+    ]));
+    // Values envdef refuses: Terraform refuses them too, with sentences.
+    std::fs::write(
+        tf_dir.join("bad.tfvars"),
+        "code = \"12a\"\nletter = \"Aa\"\nword = \"gopher\"\nname = \"abcdef\"\nport = 0\nlevel = \"trace\"\nhosts = [\"\", \"b\"]\n",
+    )
+    .unwrap();
+    let bad = tf(&[
+        "apply",
+        "-input=false",
+        "-auto-approve",
+        "-no-color",
+        "-var-file=bad.tfvars",
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr).replace('\n', " ");
+    let stderr = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    for message in [
+        "The value of code must match the regular expression",
+        "The value of letter must match the regular expression",
+        "The value of word must match the regular expression",
+        "The value of name must have between 2 and 5 characters.",
+        "The value of port must be between 1 and 65535.",
+        "The value of level must be one of: debug, info.",
+        "Every element of hosts must have between 1 and 8 characters.",
+    ] {
+        assert!(
+            stderr.contains(message),
+            "missing {message:?} in:\n{stderr}"
+        );
+    }
 }

@@ -18,4 +18,5 @@ mod robustness {
     mod hostile;
     mod limits;
     mod output;
+    mod templates;
 }

@@ -124,10 +124,19 @@ pub(crate) fn var_meta(
             }
             "tfvars_name" | "env_name" => {
                 let Some(name) = plain(attr) else {
-                    diagnostics.push(invalid(
-                        format!("`{key}` takes a string"),
-                        "expected a string",
-                    ));
+                    // A string with `${…}` is interpolation, not a wrong type: say so.
+                    let interpolated = matches!(&attr.value.kind, ast::ValueKind::Str(_));
+                    diagnostics.push(if interpolated {
+                        invalid(
+                            format!("`{key}` cannot use interpolation"),
+                            "interpolation (`${…}`) here",
+                        )
+                        .help(format!(
+                            "a name is fixed text: write it out, e.g. `{key} = \"api_url\"`"
+                        ))
+                    } else {
+                        invalid(format!("`{key}` takes a string"), "expected a string")
+                    });
                     continue;
                 };
                 let valid = if key == "env_name" {
@@ -142,8 +151,13 @@ pub(crate) fn var_meta(
                         "a Terraform name is letters, digits, `_` and `-`, starting with a letter or `_`"
                     };
                     diagnostics.push(
-                        invalid(format!("`{name}` is not a valid `{key}`"), "invalid name")
-                            .help(help),
+                        // Control characters are escaped: a raw BEL or ESC would act on
+                        // the terminal, a newline would break the message.
+                        invalid(
+                            format!("`{}` is not a valid `{key}`", name.escape_debug()),
+                            "invalid name",
+                        )
+                        .help(help),
                     );
                     continue;
                 }

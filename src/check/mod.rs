@@ -268,6 +268,102 @@ fn build_model(
     }
 }
 
+/// Names Terraform refuses for an input variable ("Invalid variable name: The variable name
+/// \"version\" is reserved …"), checked with Terraform 1.11. Case matters: `VERSION` is
+/// accepted.
+pub const TERRAFORM_RESERVED_NAMES: &[&str] = &[
+    "count",
+    "depends_on",
+    "for_each",
+    "lifecycle",
+    "locals",
+    "provider",
+    "providers",
+    "source",
+    "version",
+];
+
+/// A variable whose Terraform name is reserved, when the source emits Terraform (E0327):
+/// `terraform validate` would reject the `variables_tf`, and a module could not take it.
+fn reserved_terraform_names(program: &Program, model: &Model, diagnostics: &mut Diagnostics) {
+    let terraform = model
+        .emits
+        .iter()
+        .any(|e| e.target == "tfvars" || e.target == "variables_tf");
+    if !terraform {
+        return;
+    }
+    for (i, var) in model.vars.iter().enumerate() {
+        let name = var.tfvars_name.as_str();
+        if !TERRAFORM_RESERVED_NAMES.contains(&name) {
+            continue;
+        }
+        let id = VarId(i as u32);
+        let suggestion = match &var.owner {
+            Some(owner) => attrs::snake_case(&format!("{owner}_{name}")),
+            None => format!("{}_{name}", attrs::snake_case(&model.project)),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                Code::ReservedTerraformName,
+                format!(
+                    "`{}` is written to Terraform as `{name}`, a name Terraform reserves",
+                    program.qualified(id)
+                ),
+            )
+            .primary(
+                program.var(id).name.span,
+                format!("Terraform name `{name}`"),
+            )
+            .help(format!(
+                "give it another Terraform name: `{{ tfvars_name = \"{suggestion}\" }}`"
+            ))
+            .note(format!(
+                "Terraform reserves these variable names: {}",
+                TERRAFORM_RESERVED_NAMES.join(", ")
+            )),
+        );
+    }
+}
+
+/// A `matching /re/` that Terraform's RE2 cannot express, when the source emits
+/// `variables_tf` (E0328): the validation block would fail `terraform validate` or test
+/// something else than envdef did. Patterns RE2 reads differently but can express are
+/// translated when written (`crate::re2`).
+fn re2_patterns(program: &Program, model: &Model, diagnostics: &mut Diagnostics) {
+    if !model.emits.iter().any(|e| e.target == "variables_tf") {
+        return;
+    }
+    for (i, var) in model.vars.iter().enumerate() {
+        let mut types = vec![&var.ty];
+        if let model::TypeKind::List { element } = &var.ty.kind {
+            types.push(element);
+        }
+        for ty in types {
+            for refinement in &ty.refinements {
+                let model::Refinement::Matching { pattern } = refinement else {
+                    continue;
+                };
+                let Err(what) = crate::re2::to_re2(pattern) else {
+                    continue;
+                };
+                let id = VarId(i as u32);
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::RegexNotRe2,
+                        format!(
+                            "the pattern of `{}` uses {what}, which Terraform's regular expressions (RE2) cannot express",
+                            program.qualified(id)
+                        ),
+                    )
+                    .primary(program.var(id).name.span, "written into a `validation` block by `variables_tf`")
+                    .help("rewrite the pattern without it (ASCII classes such as `[0-9]`, `[A-Za-z0-9_]`, and `(?-u:\\b)` mean the same in both engines)"),
+                );
+            }
+        }
+    }
+}
+
 /// Two variables of one service emitted under one key, or two variables with one
 /// Terraform name (E0321).
 fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagnostics) {
@@ -322,6 +418,8 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             }
         }
     }
+    reserved_terraform_names(program, model, diagnostics);
+    re2_patterns(program, model, diagnostics);
     let mut seen: HashMap<&str, VarId> = HashMap::with_capacity(model.vars.len());
     for (i, var) in model.vars.iter().enumerate() {
         let id = VarId(i as u32);

@@ -218,9 +218,13 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
     }
     if !ui.quiet {
         ui.outln(format_args!(
-            "{} variable{} differ",
+            "{} {}",
             rows.len(),
-            if rows.len() == 1 { "" } else { "s" }
+            if rows.len() == 1 {
+                "variable differs"
+            } else {
+                "variables differ"
+            }
         ));
     }
 }

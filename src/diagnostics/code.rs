@@ -163,6 +163,10 @@ codes! {
     InvalidEmitOption = "E0324", "invalid emit option";
     /// Environments × variables past `check::MAX_VALUES` (E0325 was never released).
     TooManyValues = "E0326", "too many values to compute";
+    /// A variable's Terraform name is one Terraform reserves (`version`, `count`, …).
+    ReservedTerraformName = "E0327", "a Terraform name is reserved by Terraform";
+    /// A `matching` pattern uses a construct Terraform's RE2 cannot express.
+    RegexNotRe2 = "E0328", "a pattern Terraform's regular expressions cannot express";
     /// A secret reference that is empty, holds a control character, or does not fit its
     /// scheme's form (`vault://MOUNT/PATH#KEY`, …).
     InvalidSecretReference = "E0340", "a secret reference is malformed";
@@ -221,6 +225,11 @@ codes! {
     /// A `dotenv` path without `{service}` writes one file per environment for every
     /// covered service, and two services give one key different values there.
     MergedKeyConflict = "E0430", "two services give one key different values in a merged file";
+    /// A custom template recurses, nests too deep, or loops or runs past its budget.
+    TemplateLimit = "E0413", "a custom template exceeds a rendering limit";
+    /// A string's `len` is met counting characters but not counting grapheme clusters, as
+    /// Terraform's `length()` does.
+    TfvarsLengthDisagrees = "E0414", "Terraform would count this string's length differently";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare

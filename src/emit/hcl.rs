@@ -130,14 +130,17 @@ fn number(n: Number) -> String {
     }
 }
 
-/// Conditions (HCL expression, message) on `subject` from a type's refinements.
+/// Conditions (HCL expression, message) on `subject` from a type's refinements. `label`
+/// is the noun phrase the messages start with ("The value of port", "Every element of
+/// hosts"); each message is one sentence (Terraform before 1.2 wanted a capital letter at
+/// the start and a period at the end).
 fn conditions(ty: &Type, subject: &str, label: &str, out: &mut Vec<(String, String)>) {
     match &ty.kind {
         TypeKind::Enum { members } => {
             let list: Vec<String> = members.iter().map(|m| string(m)).collect();
             out.push((
                 format!("contains([{}], {subject})", list.join(", ")),
-                format!("{label} must be one of {}.", members.join(", ")),
+                format!("{label} must be one of: {}.", members.join(", ")),
             ));
         }
         TypeKind::Int => out.push((
@@ -150,33 +153,39 @@ fn conditions(ty: &Type, subject: &str, label: &str, out: &mut Vec<(String, Stri
         match refinement {
             Refinement::Range { lo, hi, inclusive } => {
                 let op = if *inclusive { "<=" } else { "<" };
+                let (lo, hi) = (number(*lo), number(*hi));
                 out.push((
-                    format!(
-                        "{subject} >= {} && {subject} {op} {}",
-                        number(*lo),
-                        number(*hi)
-                    ),
-                    format!(
-                        "{label} must be in {}..{}{}.",
-                        number(*lo),
-                        if *inclusive { "=" } else { "" },
-                        number(*hi)
-                    ),
+                    format!("{subject} >= {lo} && {subject} {op} {hi}"),
+                    if *inclusive {
+                        format!("{label} must be between {lo} and {hi}.")
+                    } else {
+                        format!("{label} must be at least {lo} and less than {hi}.")
+                    },
                 ));
             }
             Refinement::Len { lo, hi, inclusive } => {
                 let op = if *inclusive { "<=" } else { "<" };
+                let unit = if matches!(ty.kind, TypeKind::List { .. }) {
+                    "elements"
+                } else {
+                    "characters"
+                };
                 out.push((
                     format!("length({subject}) >= {lo} && length({subject}) {op} {hi}"),
-                    format!(
-                        "The length of {label} must be in {lo}..{}{hi}.",
-                        if *inclusive { "=" } else { "" }
-                    ),
+                    if *inclusive {
+                        format!("{label} must have between {lo} and {hi} {unit}.")
+                    } else {
+                        format!("{label} must have at least {lo} and fewer than {hi} {unit}.")
+                    },
                 ));
             }
             Refinement::Matching { pattern } => out.push((
-                format!("can(regex({}, {subject}))", string(pattern)),
-                format!("{label} must match /{pattern}/."),
+                // RE2's form of the pattern: `check` refused those it cannot express (E0328).
+                format!(
+                    "can(regex({}, {subject}))",
+                    string(&crate::re2::to_re2(pattern).unwrap_or_else(|_| pattern.clone()))
+                ),
+                format!("{label} must match the regular expression /{pattern}/."),
             )),
         }
     }
@@ -209,7 +218,7 @@ pub(crate) fn variable_block(var: &VarDef, out: &mut String) {
         conditions(
             element,
             "v",
-            &format!("every element of {name}"),
+            &format!("Every element of {name}"),
             &mut inner,
         );
         for (cond, msg) in inner {
@@ -233,7 +242,8 @@ pub(crate) fn variable_block(var: &VarDef, out: &mut String) {
     out.push_str("}\n");
 }
 
-/// Terraform ≤ 1.1 wants error messages to start with a capital letter.
+/// The subject of every message: Terraform ≤ 1.1 wants error messages to start with a
+/// capital letter, and the variable's name may not have one.
 fn sentence_label(name: &str) -> String {
     format!("The value of {name}")
 }

@@ -26,6 +26,7 @@
 mod compose;
 mod data;
 pub(crate) mod dotenv;
+mod guard;
 pub(crate) mod hcl;
 mod helpers;
 mod kubernetes;

@@ -13,6 +13,7 @@ use handlebars::{
 use serde::Serialize;
 
 use super::data::{self, Header};
+use super::guard;
 use super::text::{self, TextError};
 use super::{
     compose, dotenv, helpers, kubernetes, tfvars, yaml, Builtin, EmitOptions, Job, Template,
@@ -31,6 +32,8 @@ fn registry() -> Handlebars<'static> {
     hb.register_helper("json", Box::new(helpers::helper_json));
     hb.register_helper("compose_escape", Box::new(helpers::helper_compose_escape));
     hb.register_helper("block", Box::new(helper_block));
+    // Counts iterations against the render budget of user templates (`guard`).
+    hb.register_helper("each", Box::new(guard::GuardedEach));
     hb
 }
 
@@ -84,6 +87,8 @@ impl UserTemplates {
         let mut registry = registry();
         let mut per_emit = Vec::with_capacity(emits.len());
         let mut loaded: Vec<std::path::PathBuf> = Vec::new();
+        // The first emit that uses each loaded template, for the limits' diagnostics.
+        let mut users: Vec<&Emit> = Vec::new();
         let source_dir = std::path::Path::new(&model.source_name)
             .parent()
             .map(std::path::Path::to_path_buf)
@@ -173,7 +178,17 @@ impl UserTemplates {
                 );
             }
             loaded.push(path);
+            users.push(emit);
             per_emit.push(Some(index));
+        }
+        // Checked once every template is registered: one may include another's name.
+        for (index, emit) in users.iter().enumerate() {
+            if !registry.has_template(&index.to_string()) {
+                continue;
+            }
+            if let Err(refusal) = guard::analyse(&registry, &index.to_string()) {
+                errors.push(refused_template(&loaded, index, emit, &refusal));
+            }
         }
         UserTemplates { registry, per_emit }
     }
@@ -217,7 +232,8 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
                 "emit fewer environment × service combinations, or smaller values",
             )]);
         }
-        let result = render_job(model, prepared, source, job, user);
+        let left = super::MAX_OUTPUT_BYTES.saturating_sub(used.load(Ordering::Relaxed));
+        let result = render_job(model, prepared, source, job, user, left);
         if let Ok(contents) = &result {
             used.fetch_add(contents.len(), Ordering::Relaxed);
         }
@@ -292,13 +308,22 @@ fn render_job(
     source: &str,
     job: &Job<'_>,
     user: &UserTemplates,
+    output_left: usize,
 ) -> JobResult {
     let header = Header::new(model, source, job);
     let rendered = match job.template {
         Template::Custom(index) => {
             let data = data::custom(model, header, job);
             let name = index.to_string();
-            user.registry.render(&name, &data)
+            let budget = guard::Budget::start();
+            let mut out = guard::CappedOutput::new(output_left);
+            let rendered = user.registry.render_to_write(&name, &data, &mut out);
+            if let Some(exceeded) = budget.finish() {
+                return Err(vec![limit_error(job, exceeded)]);
+            }
+            rendered.and_then(|()| {
+                String::from_utf8(out.buf).map_err(|e| RenderErrorReason::Utf8Error(e).into())
+            })
         }
         Template::Builtin(target) => {
             let mut errors = Vec::new();
@@ -332,6 +357,107 @@ fn render_job(
         }
     };
     rendered.map_err(|e| vec![template_error(job, &e)])
+}
+
+/// A user template refused before rendering (`guard::analyse`).
+fn refused_template(
+    loaded: &[std::path::PathBuf],
+    index: usize,
+    emit: &Emit,
+    refusal: &guard::Refusal,
+) -> Diagnostic {
+    // User templates are registered by index; a partial named `1` is another emit's file.
+    // The file name: the emit line the label points at says which template it is, and a
+    // `--templates DIR` path would make the message depend on where the command ran.
+    let file = |path: &std::path::Path| {
+        let name = path.file_name().unwrap_or(path.as_os_str());
+        text::comment_text(&name.to_string_lossy())
+    };
+    let label = |name: &str| match name.parse::<usize>().ok().and_then(|i| loaded.get(i)) {
+        Some(path) => format!("`{}`", file(path)),
+        None => format!("`{}`", text::comment_text(name)),
+    };
+    let path = file(&loaded[index]);
+    let (what, help) = match refusal {
+        guard::Refusal::Recursive(chain) => (
+            format!(
+                "includes itself: {}",
+                chain
+                    .iter()
+                    .map(|n| label(n))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
+            "a partial may not include itself, directly or through other partials; write the repeated part with `{{#each}}`".to_string(),
+        ),
+        guard::Refusal::DynamicPartial => (
+            "names a partial with a subexpression".to_string(),
+            "write the partial's name literally (`{{> name}}`), so envdef can check that partials do not recurse".to_string(),
+        ),
+        guard::Refusal::TooDeep => (
+            format!(
+                "nests blocks and partials more than {} levels deep",
+                guard::MAX_TEMPLATE_DEPTH
+            ),
+            "flatten the template: move inner blocks into `{{#each}}` over the data, or fewer nested partials".to_string(),
+        ),
+        guard::Refusal::TooManyExpansions => (
+            format!(
+                "would include partials more than {} times in one artifact",
+                guard::MAX_PARTIAL_EXPANSIONS
+            ),
+            "partials that include other partials many times multiply; include each partial once and loop with `{{#each}}`".to_string(),
+        ),
+    };
+    Diagnostic::error(Code::TemplateLimit, format!("the template `{path}` {what}"))
+        .primary(emit.span, "this emit uses it")
+        .help(help)
+        .note("see docs/limits.md for the limits on custom templates")
+}
+
+/// A user template stopped by a limit while rendering.
+fn limit_error(job: &Job<'_>, exceeded: guard::Exceeded) -> Diagnostic {
+    let env = job.env.map(|e| e.name.as_str()).unwrap_or("-");
+    let service = job
+        .service
+        .map(|s| format!(", service `{}`", s.name))
+        .unwrap_or_default();
+    let (code, what, help) = match exceeded {
+        guard::Exceeded::Loops => (
+            Code::TemplateLimit,
+            format!(
+                "looped more than {} times (`{{{{#each}}}}` iterations)",
+                guard::MAX_LOOP_ITERATIONS
+            ),
+            "nested `{{#each}}` multiply: loop over what the artifact needs, not over every variable inside every variable",
+        ),
+        guard::Exceeded::Time => (
+            Code::TemplateLimit,
+            format!(
+                "took more than {} s to render",
+                guard::MAX_RENDER_TIME.as_secs()
+            ),
+            "nested `{{#each}}` and partials multiply; make the template do less work per artifact",
+        ),
+        guard::Exceeded::Output => (
+            Code::TooMuchOutput,
+            format!(
+                "would write more than {} MiB (all artifacts of this compile together)",
+                super::MAX_OUTPUT_BYTES >> 20
+            ),
+            "nested `{{#each}}` multiply the output; emit less per artifact",
+        ),
+    };
+    Diagnostic::error(
+        code,
+        format!(
+            "the `{}` template for environment `{env}`{service} {what}; nothing is written",
+            job.emit.target
+        ),
+    )
+    .primary(job.emit.span, "this emit")
+    .help(help)
+    .note("see docs/limits.md for the limits on custom templates")
 }
 
 fn template_error(job: &Job<'_>, e: &RenderError) -> Diagnostic {

@@ -3,11 +3,12 @@
 //! Secrets are never written to tfvars; names were validated by `names::check`.
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_segmentation::UnicodeSegmentation;
 
 use super::render::{text_error, value_error};
 use super::{hcl, text, Job};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Env, Model, Resolved, Value, VarDef, VarId};
+use crate::model::{Env, Model, Refinement, Resolved, Type, TypeKind, Value, VarDef, VarId};
 
 /// The variables of a Terraform artifact: all of the model's, or one service's.
 fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
@@ -43,6 +44,10 @@ pub(super) fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnos
         }
         if let Some(bad) = not_nfc(&res.value) {
             errors.push(not_nfc_error(bad, var, env, res, job));
+            continue;
+        }
+        if let Some(error) = length_disagreement(var, env, res, job) {
+            errors.push(error);
             continue;
         }
         width = width.max(var.tfvars_name.len());
@@ -106,4 +111,67 @@ fn not_nfc_error(bad: &str, var: &VarDef, env: &Env, res: &Resolved, job: &Job<'
         job,
     )
     .help("write the composed form (NFC) in the source, or do not emit this variable to tfvars")
+}
+
+/// A string whose `len` refinement envdef accepted (counting Unicode scalar values) but
+/// Terraform's `length()` would refuse: cty counts grapheme clusters, so `"e\u{301}"` is 2
+/// for envdef and 1 for Terraform, and the `variables_tf` validation would reject the value
+/// at `terraform apply` (E0414).
+fn length_disagreement(
+    var: &VarDef,
+    env: &Env,
+    res: &Resolved,
+    job: &Job<'_>,
+) -> Option<Diagnostic> {
+    let (ty, strings): (&Type, Vec<&str>) = match (&var.ty.kind, &res.value) {
+        (TypeKind::List { element }, Value::List(items)) => (
+            element,
+            items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        (_, Value::Str(s)) => (&var.ty, vec![s.as_str()]),
+        _ => return None,
+    };
+    for refinement in &ty.refinements {
+        let Refinement::Len { lo, hi, inclusive } = refinement else {
+            continue;
+        };
+        for s in &strings {
+            if s.is_ascii() {
+                continue;
+            }
+            let graphemes = s.graphemes(true).count() as u64;
+            let within = graphemes >= *lo
+                && if *inclusive {
+                    graphemes <= *hi
+                } else {
+                    graphemes < *hi
+                };
+            if within {
+                continue;
+            }
+            let chars = s.chars().count();
+            let range = format!("{lo}..{}{hi}", if *inclusive { "=" } else { "" });
+            return Some(
+                value_error(
+                    Code::TfvarsLengthDisagrees,
+                    format!(
+                        "`{}` in environment `{}` has the string {s:?}: {chars} characters for envdef's `len in {range}`, but {graphemes} for Terraform's length(), which counts grapheme clusters",
+                        var.qualified_name(),
+                        env.name
+                    ),
+                    var,
+                    res,
+                    job,
+                )
+                .help("Terraform's validation would refuse it at `terraform apply`: use a value within the range either way (without combining characters), or do not emit this variable to Terraform"),
+            );
+        }
+    }
+    None
 }

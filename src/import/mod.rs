@@ -218,34 +218,55 @@ impl<'a> Drafter<'a> {
     }
 
     /// Every key once, in first-appearance order; a key new in a later file goes right
-    /// after the key that precedes it there.
+    /// after the key that precedes it there (before keys that followed that one in earlier
+    /// files), and a new key that opens its file goes at the end.
     fn collect_keys(&mut self) {
-        // Each new key hangs after the key that precedes it in its file (or at the end of
-        // the top level when it opens its file); a pre-order walk gives the final order.
-        // Linear in the number of entries.
-        let mut known: HashSet<&str> = HashSet::new();
-        let mut top: Vec<&str> = Vec::new();
-        let mut after: HashMap<&str, Vec<&str>> = HashMap::new();
+        // A linked list over key ids (`NONE` ends it), so each insertion is O(1) and the
+        // whole walk linear in the number of entries.
+        const NONE: usize = usize::MAX;
+        let mut id_of: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut next: Vec<usize> = Vec::new();
+        let (mut head, mut tail) = (NONE, NONE);
         for file in self.files {
-            let mut prev: Option<&str> = None;
+            let mut prev: Option<usize> = None;
             for entry in &file.entries {
                 let key = entry.key.as_str();
-                if known.insert(key) {
-                    match prev {
-                        Some(p) => after.entry(p).or_default().push(key),
-                        None => top.push(key),
+                let id = match id_of.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = names.len();
+                        id_of.insert(key, id);
+                        names.push(key);
+                        next.push(NONE);
+                        match prev {
+                            Some(p) => {
+                                next[id] = next[p];
+                                next[p] = id;
+                                if tail == p {
+                                    tail = id;
+                                }
+                            }
+                            None if head == NONE => {
+                                head = id;
+                                tail = id;
+                            }
+                            None => {
+                                next[tail] = id;
+                                tail = id;
+                            }
+                        }
+                        id
                     }
-                }
-                prev = Some(key);
+                };
+                prev = Some(id);
             }
         }
-        let mut order: Vec<String> = Vec::with_capacity(known.len());
-        let mut stack: Vec<&str> = top.into_iter().rev().collect();
-        while let Some(key) = stack.pop() {
-            order.push(key.to_string());
-            if let Some(next) = after.get(key) {
-                stack.extend(next.iter().rev());
-            }
+        let mut order: Vec<String> = Vec::with_capacity(names.len());
+        let mut at = head;
+        while at != NONE {
+            order.push(names[at].to_string());
+            at = next[at];
         }
         let by_file: Vec<HashMap<&str, &Entry>> = self
             .files
@@ -325,7 +346,7 @@ impl<'a> Drafter<'a> {
                 key.entries
                     .iter()
                     .flatten()
-                    .find_map(|e| secret::by_value(&e.value))
+                    .find_map(|e| secret::by_key_and_value(&key.key, &e.value))
             });
         }
         loop {
@@ -396,7 +417,10 @@ impl<'a> Drafter<'a> {
                 k.entries
                     .iter()
                     .flatten()
-                    .filter(|e| e.value.chars().count() >= secret::TAINT_MIN_LEN)
+                    .filter(|e| {
+                        e.value.chars().count() >= secret::TAINT_MIN_LEN
+                            && !secret::too_common_to_taint(&e.value)
+                    })
                     .map(|e| (e.value.clone(), k.key.clone()))
             })
             .collect();
@@ -421,10 +445,15 @@ impl<'a> Drafter<'a> {
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
             .collect();
         let after = body[key.len()..].trim_start();
-        if !key.is_empty() && after.starts_with('=') && secret::by_name(&key).is_some() {
-            return false;
+        if !key.is_empty() && after.starts_with('=') {
+            // A commented-out assignment: its value is checked on its own, unquoted.
+            let value = after[1..].trim().trim_matches(|c| c == '"' || c == '\'');
+            if secret::by_name(&key).is_some() || secret::by_value(value).is_some() {
+                return false;
+            }
+            return true;
         }
-        true
+        !secret::comment_states_secret(text)
     }
 
     fn template(&self, entry: &Entry) -> Template {

@@ -22,6 +22,10 @@ pub fn env_names(file_names: &[String]) -> Vec<String> {
     out
 }
 
+/// Suffixes that mark a file as a template or an example of the real one; the
+/// environment is named from what is left (`api.env.example` → `api`).
+const TEMPLATE_SUFFIXES: &[&str] = &[".example", ".sample", ".template", ".dist", ".tpl", ".tmpl"];
+
 /// `None` for a plain `.env` (whose name is decided with the others in view).
 fn derive(file_name: &str) -> Option<String> {
     let name = file_name
@@ -29,6 +33,16 @@ fn derive(file_name: &str) -> Option<String> {
         .next()
         .unwrap_or(file_name)
         .to_string();
+    // `api.env.example`, `.env.sample`: a template of the file, named like the file.
+    let mut name = name;
+    for marker in TEMPLATE_SUFFIXES {
+        if let Some(stem) = name.strip_suffix(marker) {
+            if !stem.is_empty() {
+                name = stem.to_string();
+                break;
+            }
+        }
+    }
     if name == ".env" || name == "env" {
         return None;
     }
@@ -159,8 +173,19 @@ mod tests {
                 "outline__outline__.env.sample",
                 "motdotla__dotenv__tests__.env-multiline"
             ]),
-            ["sample", "multiline"]
+            ["outline_outline", "multiline"]
         );
+        // Template and example files are named like the file they stand for.
+        assert_eq!(
+            names(&[
+                "api.env.example",
+                "worker.env.sample",
+                ".env.production.example"
+            ]),
+            ["api", "worker", "production"]
+        );
+        assert_eq!(names(&[".env.example"]), ["local"]);
+        assert_eq!(names(&["example.env"]), ["example"]);
         assert_eq!(
             names(&["motdotla__dotenv__tests__.env"]),
             ["motdotla_dotenv_tests"]

@@ -34,6 +34,85 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("SERVICE", "KEY"),
 ];
 
+/// Last segments that make a secret-sounding key describe a secret rather than hold one:
+/// `API_KEY_RATE_LIMIT=60/minute`, `PASSWORD_MIN_LENGTH=12`, `TOKEN_URL=https://…`,
+/// `JWT_SECRET_FILE=/run/secrets/jwt`. Their values are still checked by shape
+/// ([`by_value`]), so a credential under such a name is still caught.
+const METADATA_SEGMENTS: &[&str] = &[
+    "LIMIT",
+    "LIMITS",
+    "RATE",
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "LIFETIME",
+    "AGE",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "MIN",
+    "MAX",
+    "COUNT",
+    "TIMEOUT",
+    "INTERVAL",
+    "ENABLED",
+    "DISABLED",
+    "ENABLE",
+    "REQUIRED",
+    "HEADER",
+    "FILE",
+    "PATH",
+    "DIR",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "ALGORITHM",
+    "ALG",
+    "TYPE",
+    "PREFIX",
+    "VERSION",
+    "POLICY",
+    "ROTATION",
+    "MODE",
+    "STRATEGY",
+    "FIELD",
+    "PARAM",
+    "LOCATION",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "PROVIDER",
+    "BACKEND",
+    "STORE",
+    "FORMAT",
+    "NAME",
+];
+
+/// Last segments of keys whose values are hashes or revisions (`OPAMP_GO_REF=fc016b…`, a
+/// git commit): long hex there is not a generated secret.
+const HASH_SEGMENTS: &[&str] = &[
+    "REF", "SHA", "SHA1", "SHA256", "COMMIT", "REVISION", "REV", "DIGEST", "HASH", "CHECKSUM",
+    "VERSION", "ETAG", "BUILD", "ID", "IDS", "UUID",
+];
+
+/// [`by_value`] with the key's name as context: under a name that says the value is a
+/// hash or an identifier, random-looking text alone does not make a secret (every known
+/// credential shape still does).
+pub fn by_key_and_value(key: &str, value: &str) -> Option<String> {
+    let reason = by_value(value)?;
+    let last = key
+        .rsplit(['_', '.', '-'])
+        .next()
+        .unwrap_or(key)
+        .to_ascii_uppercase();
+    if reason.contains("random-looking") && HASH_SEGMENTS.contains(&last.as_str()) {
+        return None;
+    }
+    Some(reason)
+}
+
 /// Why `key` is a secret by its name, if it is.
 pub fn by_name(key: &str) -> Option<String> {
     let upper = key.to_ascii_uppercase();
@@ -41,6 +120,15 @@ pub fn by_name(key: &str) -> Option<String> {
         .split(['_', '.', '-'])
         .filter(|s| !s.is_empty())
         .collect();
+    // `…_RATE_LIMIT`, `…_MIN_LENGTH`: about a secret, not one (unless the secret word is
+    // the last segment itself, as in `ACCESS_TOKEN`).
+    if segments.len() > 1 {
+        if let Some(last) = segments.last() {
+            if METADATA_SEGMENTS.contains(last) {
+                return None;
+            }
+        }
+    }
     if let Some(word) = segments.iter().find(|s| SECRET_SEGMENTS.contains(s)) {
         return Some(format!("its name contains `{word}`"));
     }
@@ -60,30 +148,482 @@ pub fn by_name(key: &str) -> Option<String> {
     None
 }
 
-/// Why `value` is a secret by its content, if it is.
+/// Why `value` is a secret by its content, if it is: a credential's shape (a URL or
+/// connection string with a password, a known token prefix, a JWT, a PEM or
+/// service-account key, `user:password`, an `Authorization` header) or a random-looking
+/// string. The reason never quotes the value.
 pub fn by_value(value: &str) -> Option<String> {
     if url_password(value).is_some() {
         return Some("its value is a URL with a password in it".to_string());
     }
-    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
-        return Some("its value is a private key".to_string());
+    if let Some(what) = structured(value) {
+        return Some(format!("its value is {what}"));
+    }
+    // A public key or certificate is public by design; its base64 body looks random.
+    let public_pem = value.contains("-----BEGIN PUBLIC KEY")
+        || value.contains("-----BEGIN CERTIFICATE")
+        || value.contains("-----BEGIN SSH2 PUBLIC KEY");
+    for token in tokens(value).filter(|_| !public_pem) {
+        if let Some(what) = token_shape(token) {
+            return Some(format!("its value holds {what}"));
+        }
+    }
+    if user_password(value.trim()) {
+        return Some("its value looks like `user:password`".to_string());
     }
     None
 }
 
+/// Whole-value shapes: keys, connection strings, headers, query strings, webhooks.
+fn structured(value: &str) -> Option<&'static str> {
+    let lower = value.to_ascii_lowercase();
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a PEM private key");
+    }
+    if lower.contains("\"private_key\"")
+        || lower.contains("\"private_key_id\"")
+        || lower.contains("\"client_secret\"")
+        || (lower.contains("\"type\"") && lower.contains("service_account"))
+    {
+        return Some("a service-account key (JSON)");
+    }
+    for hook in [
+        "hooks.slack.com/",
+        "discord.com/api/webhooks/",
+        "discordapp.com/api/webhooks/",
+        "webhook.office.com/",
+        "hooks.zapier.com/",
+    ] {
+        if lower.contains(hook) {
+            return Some("a webhook URL (the URL is the credential)");
+        }
+    }
+    // ADO.NET / ODBC / Azure connection strings: `Server=…;Password=…;`.
+    for field in lower.split(';') {
+        let Some((name, v)) = field.split_once('=') else {
+            continue;
+        };
+        let name: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+        if matches!(
+            name.as_str(),
+            "password" | "pwd" | "accountkey" | "sharedaccesskey" | "sharedaccesssignature"
+        ) && !v.trim().is_empty()
+        {
+            return Some("a connection string with a password or key");
+        }
+    }
+    // `https://api.example.com/?token=…`, `…&password=…`.
+    for (i, _) in value.match_indices(['?', '&']) {
+        let rest = &value[i + 1..];
+        let Some((name, v)) = rest.split_once('=') else {
+            continue;
+        };
+        let v = v.split(['&', '#', ' ']).next().unwrap_or("");
+        let name_is_secret = by_name(name).is_some()
+            || matches!(
+                name.to_ascii_lowercase().as_str(),
+                "sig"
+                    | "signature"
+                    | "auth"
+                    | "key"
+                    | "code"
+                    | "x-amz-signature"
+                    | "x-amz-credential"
+            );
+        if name_is_secret && !v.is_empty() && !name.contains(['/', ' ']) {
+            return Some("a URL with a credential in its query string");
+        }
+    }
+    // `Authorization` header values.
+    for scheme in ["bearer ", "basic ", "token ", "digest ", "apikey "] {
+        if let Some(i) = lower.find(scheme) {
+            let after = value[i + scheme.len()..].trim_start();
+            if after.len() >= 8 && !after.contains(' ') {
+                return Some("an `Authorization` header value");
+            }
+        }
+    }
+    None
+}
+
+/// Runs of characters that tokens and keys are made of.
+fn tokens(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(|c: char| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-' | '.' | '~'))
+        })
+        .filter(|t| t.len() >= 12)
+}
+
+/// Token prefixes of well-known services, each with the shortest credential length.
+const PREFIXES: &[(&str, usize, &str)] = &[
+    ("sk_live_", 16, "a Stripe secret key"),
+    ("sk_test_", 16, "a Stripe secret key"),
+    ("rk_live_", 16, "a Stripe restricted key"),
+    ("rk_test_", 16, "a Stripe restricted key"),
+    ("whsec_", 16, "a webhook signing secret"),
+    ("ghp_", 20, "a GitHub token"),
+    ("gho_", 20, "a GitHub token"),
+    ("ghu_", 20, "a GitHub token"),
+    ("ghs_", 20, "a GitHub token"),
+    ("ghr_", 20, "a GitHub token"),
+    ("github_pat_", 20, "a GitHub token"),
+    ("glpat-", 20, "a GitLab token"),
+    ("sk-proj-", 20, "an OpenAI key"),
+    ("sk-ant-", 20, "an Anthropic key"),
+    ("sk-", 32, "an API secret key"),
+    ("SG.", 30, "a SendGrid key"),
+    ("npm_", 30, "an npm token"),
+    ("xoxb-", 20, "a Slack token"),
+    ("xoxp-", 20, "a Slack token"),
+    ("xoxa-", 20, "a Slack token"),
+    ("xoxs-", 20, "a Slack token"),
+    ("xoxr-", 20, "a Slack token"),
+    ("xapp-", 20, "a Slack token"),
+    ("AIza", 30, "a Google API key"),
+    ("ya29.", 20, "a Google OAuth token"),
+    ("GOCSPX-", 20, "a Google OAuth client secret"),
+    ("shpat_", 20, "a Shopify token"),
+    ("shpss_", 20, "a Shopify secret"),
+    ("dop_v1_", 20, "a DigitalOcean token"),
+    ("hf_", 30, "a Hugging Face token"),
+    ("pypi-", 30, "a PyPI token"),
+    ("AGE-SECRET-KEY-", 20, "an age secret key"),
+    ("LS0tLS1CRUdJT", 20, "a base64-encoded PEM key"),
+    (
+        "ewogICJ0eXBlIjog",
+        20,
+        "a base64-encoded service-account key",
+    ),
+    ("eyJ0eXBlIjoi", 20, "a base64-encoded service-account key"),
+];
+
+fn token_shape(token: &str) -> Option<&'static str> {
+    for &(prefix, min, what) in PREFIXES {
+        if token.len() >= min && token.starts_with(prefix) {
+            return Some(what);
+        }
+    }
+    let bytes = token.as_bytes();
+    // AWS access key ids: `AKIA` + 16 upper-case letters or digits.
+    if bytes.len() == 20
+        && ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "AIPA"]
+            .iter()
+            .any(|p| token.starts_with(p))
+        && bytes[4..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return Some("an AWS access key id");
+    }
+    // Twilio API keys and account SIDs: `SK`/`AC` + 32 hex digits.
+    if bytes.len() == 34
+        && (token.starts_with("SK") || token.starts_with("AC"))
+        && bytes[2..].iter().all(u8::is_ascii_hexdigit)
+    {
+        return Some("a Twilio key");
+    }
+    // JWTs: three base64url parts, the first a JSON header.
+    if token.starts_with("eyJ") && token.matches('.').count() == 2 && token.len() >= 30 {
+        return Some("a JWT");
+    }
+    // Base64 JSON (`{"…`), e.g. a service-account key or a token.
+    if token.starts_with("eyJ") && token.len() >= 24 {
+        return Some("base64-encoded JSON");
+    }
+    if is_uuid(token) {
+        // Identifiers (tenants, clients, instances) far more often than secrets.
+        return None;
+    }
+    if looks_random(token) {
+        return Some("a random-looking string (a generated key or session secret)");
+    }
+    None
+}
+
+fn is_uuid(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A generated secret: long hex, or a long string that mixes letters and digits the way
+/// random text does (many switches between letter, digit and case, high entropy). Words,
+/// paths, versions and camel-case names switch rarely.
+fn looks_random(token: &str) -> bool {
+    let core = token.trim_end_matches('=');
+    let bytes = core.as_bytes();
+    let has_digit = bytes.iter().any(u8::is_ascii_digit);
+    let has_alpha = bytes.iter().any(u8::is_ascii_alphabetic);
+    if !(has_digit && has_alpha) {
+        return false;
+    }
+    if bytes.len() >= 32 && bytes.iter().all(u8::is_ascii_hexdigit) {
+        return true;
+    }
+    if bytes.len() < 20 || entropy(core) < 3.5 {
+        return false;
+    }
+    // Paths, dotted and dashed names: words between separators. Random text has few.
+    let separators = bytes.iter().filter(|b| !b.is_ascii_alphanumeric()).count();
+    if separators * 6 >= bytes.len() {
+        return false;
+    }
+    let class = |b: u8| -> u8 {
+        match b {
+            b'0'..=b'9' => 0,
+            b'a'..=b'z' => 1,
+            _ => 2,
+        }
+    };
+    let alnum: Vec<u8> = bytes
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_alphanumeric)
+        .collect();
+    let switches = alnum
+        .windows(2)
+        .filter(|w| class(w[0]) != class(w[1]))
+        .count();
+    switches * 3 >= alnum.len()
+}
+
+/// `user:password` as a whole value. Not `host:port`, an image `name:tag`, a time or a
+/// Windows path.
+fn user_password(value: &str) -> bool {
+    let Some((user, pass)) = value.split_once(':') else {
+        return false;
+    };
+    let user_ok = !user.is_empty()
+        && user.len() <= 64
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !user_ok || pass.len() < 4 || pass.chars().any(char::is_whitespace) {
+        return false;
+    }
+    if matches!(
+        user.to_ascii_lowercase().as_str(),
+        "mailto" | "tel" | "urn" | "data" | "file" | "http" | "https" | "tcp" | "udp" | "unix"
+    ) {
+        return false;
+    }
+    let first = pass.as_bytes()[0];
+    // Ports, versions, tags like `16-alpine` or `v1.2`, paths, more `:` (IPv6, lists).
+    if first.is_ascii_digit()
+        || matches!(first, b'/' | b'\\')
+        || (first == b'v' && pass.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+        || pass.contains(':')
+    {
+        return false;
+    }
+    const TAGS: &[&str] = &[
+        "latest", "alpine", "slim", "stable", "edge", "bookworm", "bullseye", "buster", "jammy",
+        "focal", "noble", "lts", "main", "master", "nightly", "debug", "info", "warn", "warning",
+        "error", "trace", "true", "false", "none", "null",
+    ];
+    let pass_lower = pass.to_ascii_lowercase();
+    !TAGS
+        .iter()
+        .any(|t| pass_lower == *t || pass_lower.starts_with(&format!("{t}-")))
+}
+
+/// Whether a secret value is too common a word to mark other values that contain it:
+/// with `DB_PASSWORD=postgres`, `DB_USERNAME=postgres` and `DB_DATA_LOCATION=./postgres`
+/// are not secrets. A weak password shared with a plain value leaks nothing the plain
+/// value does not already show; a generated one does, so it still taints.
+pub fn too_common_to_taint(value: &str) -> bool {
+    let letters_only = value.bytes().all(|b| b.is_ascii_alphabetic());
+    let one_case = value.bytes().all(|b| !b.is_ascii_uppercase())
+        || value.bytes().all(|b| !b.is_ascii_lowercase());
+    letters_only && one_case && value.len() <= 16
+}
+
+/// Whether a comment reads like it states a credential: a secret word (`password`,
+/// `token`, …), at most three words, then `is`, `was`, `:` or `=` and something that is not
+/// an ordinary word ("password for admin is hunter2", "token: abc123"). "The password for
+/// the admin user (see the vault)" and "the endpoint from which the token is fetched" are
+/// kept. Commented-out assignments (`# KEY=value`) are judged as assignments instead.
+pub fn comment_states_secret(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    const SECRET_WORDS: &[&str] = &[
+        "password",
+        "passwords",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "credential",
+        "credentials",
+        "login",
+        "key",
+        "pw",
+        "pin",
+    ];
+    for (i, word) in words.iter().enumerate() {
+        // `password:hunter2`, `token=abc`: the word and its value in one.
+        let stem = word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+        for sep in [':', '='] {
+            if let Some((w, v)) = word.split_once(sep) {
+                let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+                if SECRET_WORDS.contains(&w) && stated_value(v, words.get(i + 1).copied()) {
+                    return true;
+                }
+            }
+        }
+        if !SECRET_WORDS.contains(&stem) {
+            continue;
+        }
+        // Up to three words ("for the admin") before the verb or separator.
+        for gap in 0..=3 {
+            let Some(next) = words.get(i + 1 + gap) else {
+                break;
+            };
+            let ends_in_colon = gap == 0 && (word.ends_with(':') || word.ends_with('='));
+            if ends_in_colon {
+                if stated_value(next, None) {
+                    return true;
+                }
+                break;
+            }
+            if matches!(*next, "is" | "was" | "are" | ":" | "=" | "=>" | "->") {
+                if let Some(value) = words.get(i + 2 + gap) {
+                    if stated_value(value, None) {
+                        return true;
+                    }
+                }
+                break;
+            }
+            if next.ends_with(':') && !next.contains("://") {
+                if let Some(value) = words.get(i + 2 + gap) {
+                    if stated_value(value, None) {
+                        return true;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `word` (the first word after "is", ":" …) reads like a value rather than prose.
+fn stated_value(word: &str, _next: Option<&str>) -> bool {
+    const ORDINARY: &[&str] = &[
+        "see",
+        "the",
+        "a",
+        "an",
+        "in",
+        "set",
+        "not",
+        "your",
+        "must",
+        "should",
+        "use",
+        "from",
+        "to",
+        "for",
+        "of",
+        "here",
+        "there",
+        "below",
+        "above",
+        "unset",
+        "one",
+        "only",
+        "also",
+        "and",
+        "or",
+        "if",
+        "it",
+        "this",
+        "that",
+        "any",
+        "optional",
+        "empty",
+        "none",
+        "null",
+        "same",
+        "different",
+        "random",
+        "secret",
+        "long",
+        "short",
+        "at",
+        "by",
+        "on",
+        "now",
+        "case",
+        "sensitive",
+        "insecure",
+        "secure",
+        "valid",
+        "invalid",
+    ];
+    let w =
+        word.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | '(' | ')' | '"' | '\'' | '`'));
+    if w.is_empty() || w.starts_with('<') || w.starts_with('{') || w.starts_with('$') {
+        return false;
+    }
+    let alpha = w.bytes().all(|b| b.is_ascii_alphabetic());
+    if alpha
+        && (ORDINARY.contains(&w) || w.ends_with("ed") || w.ends_with("ing") || w.ends_with("ly"))
+    {
+        return false;
+    }
+    !w.starts_with("//")
+}
+
 /// The password of a `scheme://user:password@host` URL anywhere in `value` (non-empty only:
-/// `postgres://postgres:@localhost` carries no secret).
+/// `postgres://postgres:@localhost` carries no secret). Passwords in real files are often
+/// not percent-encoded, so the userinfo runs to the last `@` before whitespace: a `/`, `#`
+/// or `?` inside the password does not hide it.
 fn url_password(value: &str) -> Option<&str> {
     let mut rest = value;
     while let Some(idx) = rest.find("://") {
         let after = &rest[idx + 3..];
-        let authority_end = after.find(['/', '?', '#', ' ']).unwrap_or(after.len());
-        let authority = &after[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
-            if let Some(colon) = userinfo.find(':') {
-                let password = &userinfo[colon + 1..];
-                if !password.is_empty() {
+        let end = after.find(char::is_whitespace).unwrap_or(after.len());
+        let candidate = &after[..end];
+        let candidate = candidate.find("://").map_or(candidate, |j| &candidate[..j]);
+        if let Some(at) = candidate.rfind('@') {
+            let userinfo = &candidate[..at];
+            if let Some((user, password)) = userinfo.split_once(':') {
+                // `host:8080/path@x` is a port and a path, not a password.
+                let port_then_path = password.contains('/')
+                    && password
+                        .split('/')
+                        .next()
+                        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                if !user.contains(['/', '?', '#']) && !password.is_empty() && !port_then_path {
                     return Some(password);
                 }
             }

@@ -7,7 +7,7 @@ variable "log_level" {
 
   validation {
     condition     = contains(["debug", "info", "warn", "error"], var.log_level)
-    error_message = "The value of log_level must be one of debug, info, warn, error."
+    error_message = "The value of log_level must be one of: debug, info, warn, error."
   }
 }
 
@@ -17,7 +17,7 @@ variable "log_format" {
 
   validation {
     condition     = contains(["json", "text"], var.log_format)
-    error_message = "The value of log_format must be one of json, text."
+    error_message = "The value of log_format must be one of: json, text."
   }
 }
 
@@ -33,7 +33,7 @@ variable "trace_sample_ratio" {
 
   validation {
     condition     = var.trace_sample_ratio >= 0 && var.trace_sample_ratio <= 1
-    error_message = "The value of trace_sample_ratio must be in 0..=1."
+    error_message = "The value of trace_sample_ratio must be between 0 and 1."
   }
 }
 
@@ -48,7 +48,7 @@ variable "metrics_port" {
 
   validation {
     condition     = var.metrics_port >= 1024 && var.metrics_port <= 65535
-    error_message = "The value of metrics_port must be in 1024..=65535."
+    error_message = "The value of metrics_port must be between 1024 and 65535."
   }
 }
 
@@ -68,7 +68,7 @@ variable "database_url" {
 
   validation {
     condition     = can(regex("^postgres(ql)?://", var.database_url))
-    error_message = "The value of database_url must match /^postgres(ql)?:///."
+    error_message = "The value of database_url must match the regular expression /^postgres(ql)?:///."
   }
 }
 
@@ -82,7 +82,7 @@ variable "region" {
 
   validation {
     condition     = contains(["eu-west-1", "us-east-1"], var.region)
-    error_message = "The value of region must be one of eu-west-1, us-east-1."
+    error_message = "The value of region must be one of: eu-west-1, us-east-1."
   }
 }
 
@@ -101,7 +101,7 @@ variable "support_email" {
 
   validation {
     condition     = can(regex("^[^@]+@[^@]+$", var.support_email))
-    error_message = "The value of support_email must match /^[^@]+@[^@]+$/."
+    error_message = "The value of support_email must match the regular expression /^[^@]+@[^@]+$/."
   }
 }
 
@@ -143,7 +143,7 @@ variable "api_port" {
 
   validation {
     condition     = var.api_port >= 1 && var.api_port <= 65535
-    error_message = "The value of api_port must be in 1..=65535."
+    error_message = "The value of api_port must be between 1 and 65535."
   }
 }
 
@@ -157,7 +157,7 @@ variable "api_max_upload_mb" {
 
   validation {
     condition     = var.api_max_upload_mb >= 1 && var.api_max_upload_mb <= 512
-    error_message = "The value of api_max_upload_mb must be in 1..=512."
+    error_message = "The value of api_max_upload_mb must be between 1 and 512."
   }
 }
 
@@ -171,7 +171,7 @@ variable "web_port" {
 
   validation {
     condition     = var.web_port >= 1 && var.web_port <= 65535
-    error_message = "The value of web_port must be in 1..=65535."
+    error_message = "The value of web_port must be between 1 and 65535."
   }
 }
 
@@ -186,7 +186,7 @@ variable "worker_concurrency" {
 
   validation {
     condition     = var.worker_concurrency >= 1 && var.worker_concurrency <= 64
-    error_message = "The value of worker_concurrency must be in 1..=64."
+    error_message = "The value of worker_concurrency must be between 1 and 64."
   }
 }
 
@@ -195,12 +195,12 @@ variable "worker_queue" {
 
   validation {
     condition     = length(var.worker_queue) >= 3 && length(var.worker_queue) <= 64
-    error_message = "The length of The value of worker_queue must be in 3..=64."
+    error_message = "The value of worker_queue must have between 3 and 64 characters."
   }
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*$", var.worker_queue))
-    error_message = "The value of worker_queue must match /^[a-z][a-z0-9-]*$/."
+    error_message = "The value of worker_queue must match the regular expression /^[a-z][a-z0-9-]*$/."
   }
 }
 
