@@ -1000,6 +1000,8 @@ fn compose_project_merges_onto_the_upstream_file_in_docker_compose() {
     assert!(artifacts
         .iter()
         .any(|a| a.path.starts_with("k8s/production")));
+}
+
 /// Issue 12, case 7: what `variables_tf` writes for `matching` patterns RE2 reads
 /// differently (`\d` is Unicode in envdef, ASCII in RE2; `\u0041` and class set operations
 /// are Rust only) is translated so Terraform accepts exactly what envdef accepted, and the
