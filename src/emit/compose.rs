@@ -1,11 +1,25 @@
 //! The `compose` target: the `services.<name>.environment` block of an override file, every
-//! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as
-//! `${KEY:?KEY must be set}` so compose takes them from the host at run time.
+//! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as `${NAME:?…}` so
+//! compose takes them from the host at run time: `NAME` is the variable an `env://NAME`
+//! reference names (each environment's own source), else the key itself.
 
 use super::render::{services_of, text_error, Prepared};
 use super::{text, yaml, Job};
 use crate::diagnostics::Diagnostic;
-use crate::model::{Model, Value};
+use crate::model::Model;
+use crate::secret_ref::{Location, SecretRef};
+
+/// The host variable compose interpolates for a secret: `NAME` of an `env://NAME` reference.
+/// Other schemes are resolved before compose runs (`envdef run`, or the deployment's own
+/// tooling) into the variable named like the key.
+fn host_variable(reference: &str) -> Option<&str> {
+    match SecretRef::parse(reference).ok()?.location() {
+        // The name is a portable environment variable name (checked when parsed); borrow
+        // it from the reference text.
+        Location::Env { .. } => reference.strip_prefix("env://"),
+        _ => None,
+    }
+}
 
 pub(super) fn body(
     model: &Model,
@@ -37,10 +51,11 @@ pub(super) fn body(
                 continue;
             }
             out.truncate(mark);
-            let value = if matches!(res.value, Value::Secret { .. }) {
+            let value = if let Some(reference) = res.value.secret_reference(&service.name) {
                 // Compose reads the secret from the host at run time and refuses to start
-                // without it; the key is a portable name, so this needs no escaping.
-                std::borrow::Cow::Owned(format!("${{{0}:?{0} must be set}}", var.emit_name))
+                // without it; both names are portable, so this needs no escaping.
+                let host = host_variable(&reference).unwrap_or(&var.emit_name);
+                std::borrow::Cow::Owned(format!("${{{host}:?{host} must be set}}"))
             } else {
                 match text::value_text(&res.value, &var.format) {
                     Ok(Some(t)) => match yaml::compose_escape(&t) {

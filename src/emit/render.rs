@@ -312,7 +312,8 @@ fn render_job(
                     render_builtin(target, &header, body)
                 }
                 Builtin::VariablesTf => {
-                    render_builtin(target, &header, tfvars::variables_tf_body(model, job))
+                    let body = tfvars::variables_tf_body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Compose => {
                     let body = compose::body(model, prepared, job, &mut errors);
