@@ -779,3 +779,54 @@ fn variables_tf_secrets_option() {
     assert!(artifacts.is_empty());
     assert_eq!(codes(&d), ["E0324"]);
 }
+
+/// `uses DB_PASSWORD as POSTGRES_PASSWORD`: the service reads the shared secret under its
+/// own key, and the .env comment, the compose environment and the ExternalSecret agree on
+/// it, while another service keeps the variable's own key.
+#[test]
+fn aliases_give_one_key_in_every_target() {
+    let mut b = ModelBuilder::new("acme");
+    let user = b.var("DB_USER", TypeKind::String);
+    let pw = b.secret("DB_PASSWORD");
+    b.service("api", &[user, pw]);
+    b.service("db", &[user, pw]);
+    b.alias("db", user, "POSTGRES_USER");
+    b.alias("db", pw, "POSTGRES_PASSWORD");
+    b.env(
+        "prod",
+        vec![
+            (user, s("app")),
+            (pw, secret_ref("vault://kv/acme/prod/db#password")),
+        ],
+    );
+    b.emit_all();
+    let artifacts = run_ok(&b.build());
+    let dotenv = &artifact(&artifacts, "db/.env.prod").contents;
+    assert!(dotenv.contains("POSTGRES_USER=app\n"), "{dotenv}");
+    assert!(
+        dotenv.contains("# POSTGRES_PASSWORD: secret, not written here"),
+        "{dotenv}"
+    );
+    assert!(!dotenv.contains("DB_"), "{dotenv}");
+    let api = &artifact(&artifacts, "api/.env.prod").contents;
+    assert!(api.contains("DB_USER=app\n"), "{api}");
+    let compose = &artifact(&artifacts, "compose.prod.yaml").contents;
+    assert!(
+        compose.contains("      \"POSTGRES_PASSWORD\": \"${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}\"\n"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("      \"POSTGRES_USER\": \"app\"\n"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("      \"DB_USER\": \"app\"\n"),
+        "{compose}"
+    );
+    let k8s = &artifact(&artifacts, "k8s/prod/db.yaml").contents;
+    assert!(k8s.contains("  \"POSTGRES_USER\": \"app\"\n"), "{k8s}");
+    assert!(
+        k8s.contains("    - secretKey: \"POSTGRES_PASSWORD\"\n"),
+        "{k8s}"
+    );
+}

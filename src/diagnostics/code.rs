@@ -172,6 +172,8 @@ codes! {
     PlaceholderSecretReference = "E0342", "a placeholder secret reference is emitted";
     /// A secret reference that is a credential itself (a URL with a password, a token).
     SecretReferenceIsCredential = "E0343", "a secret reference is a credential itself";
+    /// `uses NAME as KEY` where another variable of the service is already read as `KEY`.
+    AliasCollision = "E0344", "an alias collides with another key of the service";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.

@@ -43,7 +43,7 @@ pub(super) fn body(
             // Ints, floats and bools need neither `$$` nor escaping: write them directly.
             let mark = out.len();
             out.push_str(if any { "      " } else { "\n      " });
-            out.push_str(&prepared.yaml_keys[id.index()]);
+            out.push_str(&prepared.yaml_key(service, id));
             out.push_str(": \"");
             if text::push_plain_scalar(&res.value, &mut out) {
                 out.push_str("\"\n");
@@ -54,7 +54,7 @@ pub(super) fn body(
             let value = if let Some(reference) = res.value.secret_reference(&service.name) {
                 // Compose reads the secret from the host at run time and refuses to start
                 // without it; both names are portable, so this needs no escaping.
-                let host = host_variable(&reference).unwrap_or(&var.emit_name);
+                let host = host_variable(&reference).unwrap_or(service.key(id, var));
                 std::borrow::Cow::Owned(format!("${{{host}:?{host} must be set}}"))
             } else {
                 match text::value_text(&res.value, &var.format) {
@@ -74,7 +74,7 @@ pub(super) fn body(
                 any = true;
             }
             out.push_str("      ");
-            out.push_str(&prepared.yaml_keys[id.index()]);
+            out.push_str(&prepared.yaml_key(service, id));
             out.push_str(": ");
             yaml::quote_into(&value, &mut out);
             out.push('\n');

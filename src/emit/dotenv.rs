@@ -141,6 +141,7 @@ pub(super) fn body(
         for &id in &service.vars {
             let Some(res) = env.value(id) else { continue };
             let var = model.var(id);
+            let key = service.key(id, var);
             if let Some(doc) = &prepared.doc_lines[id.index()] {
                 out.push_str(doc);
             }
@@ -148,13 +149,13 @@ pub(super) fn body(
                 let _ = writeln!(
                     out,
                     "# {}: secret, not written here (reference: {})",
-                    var.emit_name,
+                    key,
                     text::comment_text(&reference)
                 );
                 continue;
             }
             let mark = out.len();
-            out.push_str(&var.emit_name);
+            out.push_str(key);
             out.push('=');
             if text::push_plain_scalar(&res.value, &mut out) {
                 out.push('\n');
@@ -171,7 +172,7 @@ pub(super) fn body(
             };
             match quote(&text) {
                 Ok(quoted) => {
-                    out.push_str(&var.emit_name);
+                    out.push_str(key);
                     out.push('=');
                     out.push_str(&quoted);
                     out.push('\n');

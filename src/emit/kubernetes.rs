@@ -103,7 +103,7 @@ pub(super) fn data<'a>(
                 .and_then(|key| option_str(job.emit, key, Some(&env.name), Some(&service.name)))
                 .filter(|store| *store != secret_store);
             secrets.push(KubeSecret {
-                key: var.emit_name.clone(),
+                key: service.key(id, var).to_string(),
                 remote_key,
                 property,
                 store,
@@ -113,7 +113,7 @@ pub(super) fn data<'a>(
         }
         let mark = data.len();
         data.push_str("  ");
-        data.push_str(&prepared.yaml_keys[id.index()]);
+        data.push_str(&prepared.yaml_key(service, id));
         data.push_str(": \"");
         if text::push_plain_scalar(&res.value, &mut data) {
             data.push_str("\"\n");
@@ -123,7 +123,7 @@ pub(super) fn data<'a>(
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
                 data.push_str("  ");
-                data.push_str(&prepared.yaml_keys[id.index()]);
+                data.push_str(&prepared.yaml_key(service, id));
                 data.push_str(": ");
                 yaml::quote_into(&t, &mut data);
                 data.push('\n');

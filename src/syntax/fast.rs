@@ -576,7 +576,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `uses_decl = { kw_uses ~ ident ~ ("," ~ ident)* ~ ","? }`
+    /// `uses_decl = { kw_uses ~ ident ~ ("," ~ ident)* ~ ","? }` (no `as`: an alias makes
+    /// the member unexpected, and the chunk falls back to pest)
     fn uses_decl(&mut self) -> Option<UsesDecl> {
         let start = self.pos;
         if !self.keyword("uses") {
@@ -603,8 +604,11 @@ impl<'a> Parser<'a> {
         }
         self.skip();
         self.eat(b',');
+        // `NAME as KEY` is left to pest: after the list, `as` would be unexpected here.
+        let aliases = vec![None; names.len()];
         Some(UsesDecl {
             names,
+            aliases,
             span: self.span(start, self.pos),
         })
     }
