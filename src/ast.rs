@@ -152,6 +152,9 @@ pub enum ServiceMember {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsesDecl {
     pub names: Vec<Ident>,
+    /// Parallel to `names`: `KEY` of `NAME as KEY`, the key this service reads `NAME` under
+    /// in every target instead of `NAME`'s own (`uses DB_PASSWORD as POSTGRES_PASSWORD`).
+    pub aliases: Vec<Option<Ident>>,
     pub span: Span,
 }
 

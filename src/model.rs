@@ -328,7 +328,21 @@ pub struct Service {
     pub vars: Vec<VarId>,
     /// True for the implicit service of a source without `service` declarations.
     pub implicit: bool,
+    /// `uses NAME as KEY`: the keys this service reads shared variables under instead of
+    /// their own [`VarDef::emit_name`]. Every target that writes keys (.env, compose,
+    /// ConfigMap, ExternalSecret) uses [`Service::key`]; Terraform names are unaffected.
+    pub aliases: IndexMap<VarId, String>,
     pub span: Span,
+}
+
+impl Service {
+    /// The key this service reads `var` (with id `id`) under: its alias, or the variable's
+    /// own `emit_name`.
+    pub fn key<'a>(&'a self, id: VarId, var: &'a VarDef) -> &'a str {
+        self.aliases
+            .get(&id)
+            .map_or(var.emit_name.as_str(), String::as_str)
+    }
 }
 
 /// One `emit` line.

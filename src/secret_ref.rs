@@ -140,9 +140,10 @@ pub enum Location {
 /// A validated secret reference.
 ///
 /// Holds the reference text (with whatever `{env}`/`{service}` templates it still has) and
-/// its [`Location`]. It never holds a secret value. A derived secret (a value interpolating
-/// secrets, see `model::Value::Derived`) is made of these: whoever resolves it at
-/// run time resolves each part's reference and substitutes it into the template.
+/// its [`Location`]. It never holds a secret value: whoever needs the value (`envdef run`)
+/// resolves the location at run time. The model keeps a secret as
+/// [`crate::model::Value::Secret`] with its reference text, which parses back into this
+/// type (`check` has validated it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
     text: String,

@@ -565,8 +565,8 @@ fn paths_that_collide_on_case_insensitive_or_nested_file_systems() {
 }
 
 /// External Secrets providers want the provider's own path (`kv/acme/prod/db` for Vault, a
-/// secret name for AWS, …), not envdef's reference URL: the `scheme://` is stripped, the
-/// `#fragment` becomes `property`, and a reference without a scheme is kept as it is.
+/// secret name or ARN for AWS, the item for 1Password), not envdef's reference URL: each
+/// scheme maps as `SecretRef::remote_ref` says, and the ExternalSecret is `v1`.
 #[test]
 fn external_secret_remote_ref_is_the_provider_path() {
     let mut b = ModelBuilder::new("acme");
@@ -574,7 +574,8 @@ fn external_secret_remote_ref_is_the_provider_path() {
     let c = b.secret("C");
     let d = b.secret("D");
     let e = b.secret("E");
-    b.service("api", &[a, c, d, e]);
+    let f = b.secret("F");
+    b.service("api", &[a, c, d, e, f]);
     b.env(
         "prod",
         vec![
@@ -582,39 +583,86 @@ fn external_secret_remote_ref_is_the_provider_path() {
             (c, secret_ref("aws-sm://prod/stripe")),
             (
                 d,
-                secret_ref("arn:aws:secretsmanager:eu-west-1:1:secret:x#k"),
+                secret_ref("aws-sm://arn:aws:secretsmanager:eu-west-1:1:secret:x#k"),
             ),
-            (e, secret_ref("gcp+sm://projects/p/secrets/s#")),
+            (e, secret_ref("gcp-sm://db-password#pw")),
+            (f, secret_ref("op://Prod/Postgres/admin/password")),
         ],
     );
     b.emit_all();
     let artifacts = run_ok(&b.build());
     let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
     assert!(
-        k8s.contains(
-            "    - secretKey: \"A\"\n      remoteRef:\n        key: \"kv/acme/prod/db\"\n        property: \"password\"\n"
-        ),
+        k8s.contains("apiVersion: \"external-secrets.io/v1\"\n"),
         "{k8s}"
     );
-    assert!(
-        k8s.contains(
-            "    - secretKey: \"C\"\n      remoteRef:\n        key: \"prod/stripe\"\n    - "
-        ),
-        "{k8s}"
-    );
-    assert!(
-        k8s.contains(
-            "        key: \"arn:aws:secretsmanager:eu-west-1:1:secret:x\"\n        property: \"k\"\n"
-        ),
-        "{k8s}"
-    );
-    assert!(
-        k8s.contains(
-            "    - secretKey: \"E\"\n      remoteRef:\n        key: \"projects/p/secrets/s\"\n"
-        ),
-        "{k8s}"
-    );
+    for expected in [
+        "    - secretKey: \"A\"\n      remoteRef:\n        key: \"kv/acme/prod/db\"\n        property: \"password\"\n",
+        "    - secretKey: \"C\"\n      remoteRef:\n        key: \"prod/stripe\"\n    - ",
+        "        key: \"arn:aws:secretsmanager:eu-west-1:1:secret:x\"\n        property: \"k\"\n",
+        "    - secretKey: \"E\"\n      remoteRef:\n        key: \"db-password\"\n        property: \"pw\"\n",
+        "    - secretKey: \"F\"\n      remoteRef:\n        key: \"Postgres\"\n        property: \"password\"\n",
+    ] {
+        assert!(k8s.contains(expected), "{expected}\n{k8s}");
+    }
     assert!(!k8s.contains("://"), "{k8s}");
+    assert!(!k8s.contains("sourceRef"), "one store: {k8s}");
+}
+
+/// One service reading two backends: `secret_store_<scheme>` gives a scheme its own store,
+/// written as a per-entry `sourceRef.storeRef`; entries of the default store have none.
+/// `external_secrets_version = "v1beta1"` writes the API older operators serve.
+#[test]
+fn external_secret_reads_several_stores_and_older_apis() {
+    let mut b = ModelBuilder::new("acme");
+    let a = b.secret("DB_PASSWORD");
+    let c = b.secret("STRIPE_KEY");
+    b.service("api", &[a, c]);
+    b.env(
+        "prod",
+        vec![
+            (a, secret_ref("vault://kv/acme/prod/db#password")),
+            (c, secret_ref("aws-sm://prod/stripe#key")),
+        ],
+    );
+    b.emit(
+        "kubernetes",
+        "k8s/{env}/{service}.yaml",
+        &[
+            ("secret_store", "vault-{env}"),
+            ("secret_store_vault", "vault-{env}"),
+            ("secret_store_aws_sm", "aws-{env}"),
+            ("secret_store_kind", "SecretStore"),
+        ],
+    );
+    let artifacts = run_ok(&b.build());
+    let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
+    assert!(
+        k8s.contains(
+            "    - secretKey: \"DB_PASSWORD\"\n      remoteRef:\n        key: \"kv/acme/prod/db\"\n        property: \"password\"\n    - secretKey: \"STRIPE_KEY\"\n      remoteRef:\n        key: \"prod/stripe\"\n        property: \"key\"\n      sourceRef:\n        storeRef:\n          name: \"aws-prod\"\n          kind: \"SecretStore\"\n"
+        ),
+        "{k8s}"
+    );
+    assert!(
+        k8s.contains("    name: \"vault-prod\"\n    kind: \"SecretStore\"\n"),
+        "{k8s}"
+    );
+
+    let mut b = ModelBuilder::new("acme");
+    let a = b.secret("DB_PASSWORD");
+    b.service("api", &[a]);
+    b.env("prod", vec![(a, secret_ref("vault://kv/db#pw"))]);
+    b.emit(
+        "kubernetes",
+        "k8s/{env}/{service}.yaml",
+        &[("external_secrets_version", "v1beta1")],
+    );
+    let artifacts = run_ok(&b.build());
+    let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
+    assert!(
+        k8s.contains("apiVersion: \"external-secrets.io/v1beta1\"\n"),
+        "{k8s}"
+    );
 }
 
 /// Terraform normalizes every string to NFC (cty does), so a value with a decomposed
@@ -669,6 +717,8 @@ fn external_secret_options_are_validated() {
         ("secret_store_kind", "Secretstore"),
         ("refresh_interval", "soon"),
         ("refresh_interval", "1d"),
+        ("external_secrets_version", "v1alpha1"),
+        ("secret_store_aws_sm", "AWS store"),
     ] {
         let mut b = ModelBuilder::new("acme");
         let v = b.secret("DB");
@@ -696,6 +746,117 @@ fn external_secret_options_are_validated() {
     let k8s = &artifact(&artifacts, "k8s/prod/api.yaml").contents;
     assert!(
         k8s.contains("    name: \"vault.prod\"\n    kind: \"SecretStore\"\n"),
+        "{k8s}"
+    );
+}
+
+/// Each environment's own secret source reaches compose: an `env://NAME` reference makes
+/// compose read the host's `NAME`; any other scheme reads the variable named like the key.
+#[test]
+fn compose_honours_each_environments_env_reference() {
+    let mut b = ModelBuilder::new("acme");
+    let a = b.secret("DB_PASSWORD");
+    b.service("api", &[a]);
+    b.env("local", vec![(a, secret_ref("env://APP_DB_PASSWORD"))]);
+    b.env(
+        "prod",
+        vec![(a, secret_ref("vault://kv/acme/prod/db#password"))],
+    );
+    b.emit("compose", "compose.{env}.yaml", &[]);
+    let artifacts = run_ok(&b.build());
+    let local = &artifact(&artifacts, "compose.local.yaml").contents;
+    assert!(
+        local.contains(
+            "      \"DB_PASSWORD\": \"${APP_DB_PASSWORD:?APP_DB_PASSWORD must be set}\"\n"
+        ),
+        "{local}"
+    );
+    let prod = &artifact(&artifacts, "compose.prod.yaml").contents;
+    assert!(
+        prod.contains("      \"DB_PASSWORD\": \"${DB_PASSWORD:?DB_PASSWORD must be set}\"\n"),
+        "{prod}"
+    );
+}
+
+/// `variables_tf { secrets = "omit" }` leaves secrets out; the default declares them
+/// `sensitive`; any other value is E0324.
+#[test]
+fn variables_tf_secrets_option() {
+    for (mode, declared) in [
+        (None, true),
+        (Some("sensitive"), true),
+        (Some("omit"), false),
+    ] {
+        let mut b = ModelBuilder::new("acme");
+        let a = b.secret("DB_PASSWORD");
+        b.service("api", &[a]);
+        b.env("prod", vec![(a, secret_ref("vault://kv/db#pw"))]);
+        let options: Vec<(&str, &str)> = mode.map(|m| ("secrets", m)).into_iter().collect();
+        b.emit("variables_tf", "variables.tf", &options);
+        let artifacts = run_ok(&b.build());
+        let tf = &artifact(&artifacts, "variables.tf").contents;
+        assert_eq!(tf.contains("variable \"db_password\""), declared, "{tf}");
+        if declared {
+            assert!(tf.contains("sensitive = true"), "{tf}");
+        }
+    }
+    let mut b = ModelBuilder::new("acme");
+    let a = b.secret("DB_PASSWORD");
+    b.service("api", &[a]);
+    b.env("prod", vec![(a, secret_ref("vault://kv/db#pw"))]);
+    b.emit("variables_tf", "variables.tf", &[("secrets", "hide")]);
+    let (artifacts, d) = run(&b.build());
+    assert!(artifacts.is_empty());
+    assert_eq!(codes(&d), ["E0324"]);
+}
+
+/// `uses DB_PASSWORD as POSTGRES_PASSWORD`: the service reads the shared secret under its
+/// own key, and the .env comment, the compose environment and the ExternalSecret agree on
+/// it, while another service keeps the variable's own key.
+#[test]
+fn aliases_give_one_key_in_every_target() {
+    let mut b = ModelBuilder::new("acme");
+    let user = b.var("DB_USER", TypeKind::String);
+    let pw = b.secret("DB_PASSWORD");
+    b.service("api", &[user, pw]);
+    b.service("db", &[user, pw]);
+    b.alias("db", user, "POSTGRES_USER");
+    b.alias("db", pw, "POSTGRES_PASSWORD");
+    b.env(
+        "prod",
+        vec![
+            (user, s("app")),
+            (pw, secret_ref("vault://kv/acme/prod/db#password")),
+        ],
+    );
+    b.emit_all();
+    let artifacts = run_ok(&b.build());
+    let dotenv = &artifact(&artifacts, "db/.env.prod").contents;
+    assert!(dotenv.contains("POSTGRES_USER=app\n"), "{dotenv}");
+    assert!(
+        dotenv.contains("# POSTGRES_PASSWORD: secret, not written here"),
+        "{dotenv}"
+    );
+    assert!(!dotenv.contains("DB_"), "{dotenv}");
+    let api = &artifact(&artifacts, "api/.env.prod").contents;
+    assert!(api.contains("DB_USER=app\n"), "{api}");
+    let compose = &artifact(&artifacts, "compose.prod.yaml").contents;
+    assert!(
+        compose.contains("      \"POSTGRES_PASSWORD\": \"${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}\"\n"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("      \"POSTGRES_USER\": \"app\"\n"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("      \"DB_USER\": \"app\"\n"),
+        "{compose}"
+    );
+    let k8s = &artifact(&artifacts, "k8s/prod/db.yaml").contents;
+    assert!(k8s.contains("  \"POSTGRES_USER\": \"app\"\n"), "{k8s}");
+    assert!(
+        k8s.contains("    - secretKey: \"POSTGRES_PASSWORD\"\n"),
         "{k8s}"
     );
 }

@@ -233,7 +233,7 @@ fn no_artifact_ever_gives_a_secret_a_value() {
                     .iter()
                     .find(|d| d["kind"] == "ExternalSecret")
                     .expect("ExternalSecret");
-                assert_eq!(es["apiVersion"], "external-secrets.io/v1beta1");
+                assert_eq!(es["apiVersion"], "external-secrets.io/v1");
                 // Only the references, as provider paths (scheme stripped, `#` → property).
                 let refs: Vec<(&str, Option<&str>)> = es["spec"]["data"]
                     .as_sequence()

@@ -164,6 +164,66 @@ fn validate_json_schema(r: &Readers, schema: &Path, instance: &serde_json::Value
     );
 }
 
+/// Validates an ExternalSecret envdef wrote against the External Secrets Operator's own CRD
+/// (`tests/readers_data/eso-externalsecrets-crd.yaml`, vendored from upstream
+/// `config/crds/bases`, Apache-2.0): the `openAPIV3Schema` of the version its `apiVersion`
+/// names. The API server silently prunes fields a structural schema does not declare, so
+/// every object schema is closed (`additionalProperties: false`) here: a misspelt field
+/// fails instead of vanishing.
+fn validate_external_secret(r: &Readers, doc: &serde_json::Value) {
+    let api_version = doc["apiVersion"].as_str().expect("apiVersion");
+    let version = api_version
+        .strip_prefix("external-secrets.io/")
+        .unwrap_or_else(|| panic!("not an External Secrets apiVersion: {api_version}"));
+    let crd =
+        &yaml_to_json(&std::fs::read_to_string(data_file("eso-externalsecrets-crd.yaml")).unwrap())
+            [0];
+    assert_eq!(crd["spec"]["names"]["kind"], "ExternalSecret");
+    let entry = crd["spec"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == version)
+        .unwrap_or_else(|| panic!("the CRD has no version {version}"));
+    let mut schema = entry["schema"]["openAPIV3Schema"].clone();
+    close_objects(&mut schema);
+    let name = doc["metadata"]["name"].as_str().expect("metadata.name");
+    assert!(
+        !name.is_empty() && name.len() <= 253,
+        "metadata.name {name:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let schema_file = dir.path().join("schema.json");
+    std::fs::write(&schema_file, schema.to_string()).unwrap();
+    validate_json_schema(r, &schema_file, doc);
+}
+
+/// `additionalProperties: false` on every object schema that lists its properties and does
+/// not keep unknown fields (`metadata` is `type: object` alone and stays open).
+fn close_objects(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            let preserves = map
+                .get("x-kubernetes-preserve-unknown-fields")
+                .is_some_and(|v| v == true);
+            if map.contains_key("properties")
+                && !map.contains_key("additionalProperties")
+                && !preserves
+            {
+                map.insert(
+                    "additionalProperties".into(),
+                    serde_json::Value::Bool(false),
+                );
+            }
+            for value in map.values_mut() {
+                close_objects(value);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
 fn yaml_to_json(contents: &str) -> Vec<serde_json::Value> {
     use serde::Deserialize;
     serde_yaml::Deserializer::from_str(contents)
@@ -540,7 +600,8 @@ fn kubernetes_manifests_validate() {
 
     let docs = yaml_to_json(&manifest.contents);
     let es = docs.iter().find(|d| d["kind"] == "ExternalSecret").unwrap();
-    validate_json_schema(&r, &data_file("externalsecret-v1beta1.schema.json"), es);
+    assert_eq!(es["apiVersion"], "external-secrets.io/v1");
+    validate_external_secret(&r, es);
     let cm = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
     for (i, v) in values.iter().enumerate() {
         assert_eq!(
@@ -728,7 +789,7 @@ fn golden_fleet_passes_the_real_readers() {
         for doc in yaml_to_json(&std::fs::read_to_string(m).unwrap()) {
             assert_ne!(doc["kind"], "Secret");
             if doc["kind"] == "ExternalSecret" {
-                validate_json_schema(&r, &data_file("externalsecret-v1beta1.schema.json"), &doc);
+                validate_external_secret(&r, &doc);
             }
         }
     }
@@ -760,13 +821,18 @@ fn golden_fleet_passes_the_real_readers() {
             .collect();
         let mut base = String::from("services:\n");
         let mut host_env: Vec<(String, String)> = Vec::new();
+        let mut secret_keys: Vec<(String, String, String)> = Vec::new();
         for svc in &services {
             base.push_str(&format!(
                 "  {svc}:\n    image: busybox\n    env_file: [\"{svc}/.env.{env}\"]\n"
             ));
             for (key, value) in doc["services"][svc]["environment"].as_object().unwrap() {
-                if value.as_str().unwrap().starts_with("${") {
-                    host_env.push((key.clone(), format!("secret for {key}")));
+                // `${HOST:?…}`: the host variable is the key, or the NAME of an `env://NAME`
+                // reference; the merged config must carry its value under the key.
+                if let Some(rest) = value.as_str().unwrap().strip_prefix("${") {
+                    let host = &rest[..rest.find(":?").unwrap()];
+                    host_env.push((host.to_string(), format!("secret from {host}")));
+                    secret_keys.push((svc.clone(), key.clone(), host.to_string()));
                 }
             }
         }
@@ -792,6 +858,13 @@ fn golden_fleet_passes_the_real_readers() {
             let from_file = compose_config(&r, dir.path(), &["base.yaml"], svc, &[]);
             for (key, value) in &from_file {
                 assert_eq!(merged.get(key), Some(value), "{env}/{svc}: {key}");
+            }
+            for (_, key, host) in secret_keys.iter().filter(|(s, _, _)| s == svc) {
+                assert_eq!(
+                    merged.get(key).map(String::as_str),
+                    Some(format!("secret from {host}").as_str()),
+                    "{env}/{svc}: secret {key}"
+                );
             }
         }
     }
@@ -884,6 +957,96 @@ fn terraform_normalizes_strings_to_nfc() {
     tf(&["apply", "-input=false", "-auto-approve", "-no-color"]);
     let out: serde_json::Value = serde_json::from_str(&tf(&["output", "-json", "all"])).unwrap();
     assert_eq!(out, serde_json::json!(["Jos\u{e9}", "Jos\u{e9}"]));
+}
+
+// ── terraform and secrets ──────────────────────────────────────────────────────────────
+
+/// Secrets in Terraform, with the real terraform: `variables_tf` declares a secret
+/// `sensitive` with no default (`secrets = "sensitive"`, the default), so a plain `apply`
+/// names it as missing and `TF_VAR_<name>` feeds it (and Terraform reads exactly that
+/// value); `secrets = "omit"` leaves secrets out, so a plain `apply` succeeds with no input.
+#[test]
+fn terraform_secrets_are_fed_through_tf_var_or_left_out() {
+    let Some(r) = readers() else { return };
+    for mode in ["sensitive", "omit"] {
+        let mut b = ModelBuilder::new("acme");
+        let port = b.var("PORT", TypeKind::Int);
+        let secret = b.secret("DB_PASSWORD");
+        b.service("api", &[port, secret]);
+        b.env(
+            "prod",
+            vec![
+                (port, Value::Int(8080)),
+                (secret, secret_ref("vault://kv/acme/prod/db#password")),
+            ],
+        );
+        b.emit("tfvars", "prod.auto.tfvars", &[]);
+        b.emit("variables_tf", "variables.tf", &[("secrets", mode)]);
+        let artifacts = run_ok(&b.build());
+        let dir = tempfile::tempdir().unwrap();
+        write_artifacts(dir.path(), &artifacts);
+        let variables = std::fs::read_to_string(dir.path().join("variables.tf")).unwrap();
+        assert_eq!(
+            variables.contains("db_password"),
+            mode == "sensitive",
+            "{variables}"
+        );
+        if mode == "sensitive" {
+            std::fs::write(
+                dir.path().join("outputs.tf"),
+                "output \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n",
+            )
+            .unwrap();
+        }
+        let tf = |args: &[&str], feed: bool| {
+            let mut cmd = Command::new(r.bin("terraform"));
+            cmd.current_dir(dir.path())
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_IN_AUTOMATION", "1")
+                .env_remove("TF_VAR_db_password")
+                .args(args);
+            if feed {
+                cmd.env("TF_VAR_db_password", "fed at apply time");
+            }
+            cmd.output().unwrap()
+        };
+        let init = tf(
+            &["init", "-input=false", "-no-color", "-backend=false"],
+            false,
+        );
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let plain = tf(
+            &["apply", "-input=false", "-auto-approve", "-no-color"],
+            false,
+        );
+        let stderr = String::from_utf8_lossy(&plain.stderr);
+        if mode == "omit" {
+            assert!(plain.status.success(), "{stderr}");
+            continue;
+        }
+        assert!(!plain.status.success());
+        assert!(
+            stderr.contains("No value for required variable"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("db_password"), "{stderr}");
+        let fed = tf(
+            &["apply", "-input=false", "-auto-approve", "-no-color"],
+            true,
+        );
+        assert!(
+            fed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&fed.stderr)
+        );
+        let out = tf(&["output", "-raw", "-no-color", "db_password"], false);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "fed at apply time");
+    }
 }
 
 // ── a compose project: merged .env per environment, `= unset` as `!reset` ───────────────

@@ -18,13 +18,19 @@ use crate::source::Span;
 /// target, whose options are free-form.
 pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
     match target {
-        "dotenv" | "tfvars" | "variables_tf" | "compose" => Some(&["template"]),
+        "dotenv" | "tfvars" | "compose" => Some(&["template"]),
+        "variables_tf" => Some(&["template", "secrets"]),
         "kubernetes" => Some(&[
             "template",
             "namespace",
             "secret_store",
             "secret_store_kind",
+            "secret_store_vault",
+            "secret_store_aws_sm",
+            "secret_store_gcp_sm",
+            "secret_store_op",
             "refresh_interval",
+            "external_secrets_version",
         ]),
         _ => None,
     }

@@ -212,6 +212,7 @@ fn build_model(
                 name,
                 vars: (0..vars.len()).map(|i| VarId(i as u32)).collect(),
                 implicit: true,
+                aliases: IndexMap::new(),
                 span,
             },
         );
@@ -225,6 +226,11 @@ fn build_model(
                     name: svc.name.text.clone(),
                     vars: ids,
                     implicit: false,
+                    aliases: svc
+                        .aliases
+                        .iter()
+                        .map(|(id, alias)| (*id, alias.text.clone()))
+                        .collect(),
                     span: svc.span,
                 },
             );
@@ -399,10 +405,30 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             }),
         );
     };
-    for service in model.services.values() {
+    for (svc_idx, service) in model.services.values().enumerate() {
+        let aliases = program
+            .services
+            .get_index(svc_idx)
+            .filter(|_| !service.implicit)
+            .map_or(&[][..], |(_, s)| s.aliases.as_slice());
         let mut seen: HashMap<&str, VarId> = HashMap::with_capacity(service.vars.len());
         for &id in &service.vars {
-            let key = model.var(id).emit_name.as_str();
+            let key = service.key(id, model.var(id));
+            if let Some((_, alias)) = aliases.iter().find(|(a, _)| *a == id) {
+                let other = seen.get(key).copied();
+                if let Some(other) = other {
+                    alias_collision(program, &service.name, id, alias, other, diagnostics);
+                    continue;
+                }
+                seen.insert(key, id);
+                continue;
+            }
+            if let Some(&other) = seen.get(key) {
+                if let Some((_, alias)) = aliases.iter().find(|(a, _)| *a == other) {
+                    alias_collision(program, &service.name, other, alias, id, diagnostics);
+                    continue;
+                }
+            }
             match seen.get(key) {
                 Some(&other) => collide(
                     other,
@@ -437,6 +463,40 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             }
         }
     }
+}
+
+/// E0344: `uses NAME as KEY` where `KEY` is already the key of another variable the
+/// service reads, or `NAME` is given two different aliases.
+fn alias_collision(
+    program: &Program,
+    service: &str,
+    aliased: VarId,
+    alias: &crate::ast::Ident,
+    other: VarId,
+    diagnostics: &mut Diagnostics,
+) {
+    let message = if other == aliased {
+        format!(
+            "service `{service}` reads `{}` under two keys",
+            program.qualified(aliased)
+        )
+    } else {
+        format!(
+            "service `{service}` reads `{}` as `{}`, which is already the key of `{}`",
+            program.qualified(aliased),
+            alias.text,
+            program.qualified(other)
+        )
+    };
+    diagnostics.push(
+        Diagnostic::error(Code::AliasCollision, message)
+            .primary(alias.span, "this key is taken")
+            .secondary(
+                program.var(other).name.span,
+                format!("`{}` is read as `{}`", program.qualified(other), alias.text),
+            )
+            .help("choose another key for the alias, or drop the other variable from this service's `uses`"),
+    );
 }
 
 fn warnings(

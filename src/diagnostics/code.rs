@@ -178,6 +178,8 @@ codes! {
     SecretReferenceIsCredential = "E0343", "a secret reference is a credential itself";
     /// `NAME = unset` on a variable that is not optional (it must have a value everywhere).
     UnsetRequired = "E0350", "only an optional variable can be unset";
+    /// `uses NAME as KEY` where another variable of the service is already read as `KEY`.
+    AliasCollision = "E0344", "an alias collides with another key of the service";
 
     // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
     /// A shared declaration that no service `uses`.

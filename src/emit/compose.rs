@@ -1,6 +1,7 @@
 //! The `compose` target: the `services.<name>.environment` block of an override file, every
-//! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as
-//! `${KEY:?KEY must be set}` so compose takes them from the host at run time. A variable
+//! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as `${NAME:?…}` so
+//! compose takes them from the host at run time: `NAME` is the variable an `env://NAME`
+//! reference names (each environment's own source), else the key itself. A variable
 //! that an `= unset` removes in the environment is written `KEY: !reset null`: compose
 //! (≥ 2.24) then drops the key from the merged configuration, so an upstream file's
 //! default (`${KEY:-http://minio:9000}`) does not survive into this environment.
@@ -8,7 +9,20 @@
 use super::render::{services_of, text_error, Prepared};
 use super::{text, yaml, Job};
 use crate::diagnostics::Diagnostic;
-use crate::model::{Model, Value};
+use crate::model::Model;
+use crate::secret_ref::{Location, SecretRef};
+
+/// The host variable compose interpolates for a secret: `NAME` of an `env://NAME` reference.
+/// Other schemes are resolved before compose runs (`envdef run`, or the deployment's own
+/// tooling) into the variable named like the key.
+fn host_variable(reference: &str) -> Option<&str> {
+    match SecretRef::parse(reference).ok()?.location() {
+        // The name is a portable environment variable name (checked when parsed); borrow
+        // it from the reference text.
+        Location::Env { .. } => reference.strip_prefix("env://"),
+        _ => None,
+    }
+}
 
 pub(super) fn body(
     model: &Model,
@@ -30,7 +44,7 @@ pub(super) fn body(
             let Some(res) = env.value(id) else {
                 if env.unset_at(id).is_some() {
                     out.push_str(if any { "      " } else { "\n      " });
-                    out.push_str(&prepared.yaml_keys[id.index()]);
+                    out.push_str(&prepared.yaml_key(service, id));
                     out.push_str(": !reset null\n");
                     any = true;
                 }
@@ -40,7 +54,7 @@ pub(super) fn body(
             // Ints, floats and bools need neither `$$` nor escaping: write them directly.
             let mark = out.len();
             out.push_str(if any { "      " } else { "\n      " });
-            out.push_str(&prepared.yaml_keys[id.index()]);
+            out.push_str(&prepared.yaml_key(service, id));
             out.push_str(": \"");
             if text::push_plain_scalar(&res.value, &mut out) {
                 out.push_str("\"\n");
@@ -48,10 +62,11 @@ pub(super) fn body(
                 continue;
             }
             out.truncate(mark);
-            let value = if matches!(res.value, Value::Secret { .. }) {
+            let value = if let Some(reference) = res.value.secret_reference(&service.name) {
                 // Compose reads the secret from the host at run time and refuses to start
-                // without it; the key is a portable name, so this needs no escaping.
-                std::borrow::Cow::Owned(format!("${{{0}:?{0} must be set}}", var.emit_name))
+                // without it; both names are portable, so this needs no escaping.
+                let host = host_variable(&reference).unwrap_or(service.key(id, var));
+                std::borrow::Cow::Owned(format!("${{{host}:?{host} must be set}}"))
             } else {
                 match text::value_text(&res.value, &var.format) {
                     Ok(Some(t)) => match yaml::compose_escape(&t) {
@@ -70,7 +85,7 @@ pub(super) fn body(
                 any = true;
             }
             out.push_str("      ");
-            out.push_str(&prepared.yaml_keys[id.index()]);
+            out.push_str(&prepared.yaml_key(service, id));
             out.push_str(": ");
             yaml::quote_into(&value, &mut out);
             out.push('\n');

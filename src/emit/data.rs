@@ -117,21 +117,25 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
             (k.as_str(), json)
         })
         .collect();
-    let var_data = |id: crate::model::VarId, svc: Option<&str>| -> Option<VarData<'a>> {
+    let var_data = |id: crate::model::VarId, svc: Option<&'a Service>| -> Option<VarData<'a>> {
         let var = model.var(id);
         let value = match env {
             Some(env) => Some(&env.value(id)?.value),
             // An environment-independent artifact: declarations only.
             None => None,
         };
-        Some(var_data(var, value, svc))
+        let mut data = var_data(var, value, svc.map(|s| s.name.as_str()));
+        if let Some(s) = svc {
+            data.key = s.key(id, var);
+        }
+        Some(data)
     };
     let services: Vec<&Service> = job.services(model);
     let vars = match job.service {
         Some(s) => s
             .vars
             .iter()
-            .filter_map(|id| var_data(*id, Some(&s.name)))
+            .filter_map(|id| var_data(*id, Some(s)))
             .collect(),
         None => (0..model.vars.len())
             .filter_map(|i| var_data(crate::model::VarId(i as u32), None))
@@ -144,7 +148,7 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
             vars: s
                 .vars
                 .iter()
-                .filter_map(|id| var_data(*id, Some(&s.name)))
+                .filter_map(|id| var_data(*id, Some(s)))
                 .collect(),
         })
         .collect();

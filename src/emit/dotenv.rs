@@ -150,12 +150,13 @@ pub(super) fn body(
         for &id in &service.vars {
             let Some(res) = env.value(id) else { continue };
             let var = model.var(id);
+            let key = service.key(id, var);
             line.clear();
-            if !var_line(var, res, &service.name, env, job, &mut line, errors) {
+            if !var_line(var, key, res, &service.name, env, job, &mut line, errors) {
                 continue;
             }
             if merged {
-                match written.get(var.emit_name.as_str()) {
+                match written.get(key) {
                     Some((other, _, _)) if *other == id => continue,
                     Some((other, other_line, other_service)) => {
                         if *other_line != line {
@@ -170,7 +171,7 @@ pub(super) fn body(
                         continue;
                     }
                     None => {
-                        written.insert(&var.emit_name, (id, line.clone(), &service.name));
+                        written.insert(key, (id, line.clone(), &service.name));
                     }
                 }
             }
@@ -185,8 +186,10 @@ pub(super) fn body(
 
 /// One variable's line (`KEY=value\n`, or the comment standing for a secret) into `line`;
 /// false when nothing is written (an unset optional, or an error, which is pushed).
+#[allow(clippy::too_many_arguments)]
 fn var_line(
     var: &VarDef,
+    key: &str,
     res: &Resolved,
     service: &str,
     env: &Env,
@@ -198,12 +201,12 @@ fn var_line(
         let _ = writeln!(
             line,
             "# {}: secret, not written here (reference: {})",
-            var.emit_name,
+            key,
             text::comment_text(&reference)
         );
         return true;
     }
-    line.push_str(&var.emit_name);
+    line.push_str(key);
     line.push('=');
     if text::push_plain_scalar(&res.value, line) {
         line.push('\n');
@@ -220,7 +223,7 @@ fn var_line(
     };
     match quote(&text) {
         Ok(quoted) => {
-            line.push_str(&var.emit_name);
+            line.push_str(key);
             line.push('=');
             line.push_str(&quoted);
             line.push('\n');

@@ -1,7 +1,10 @@
 //! The `kubernetes` target: per service and environment a `ConfigMap` with every non-secret
-//! value as a quoted string, and an `ExternalSecret` (external-secrets.io/v1beta1) pointing
-//! at the references of its secrets; never a `Secret`. The template holds the manifest's
-//! shape; this module builds its data and the ConfigMap's `data:` block.
+//! value as a quoted string, and an `ExternalSecret` (`external-secrets.io/v1`, or `v1beta1`
+//! for operators before 0.17) pointing at the references of its secrets; never a `Secret`.
+//! Each reference becomes a `remoteRef` through [`SecretRef::remote_ref`]; a scheme with its
+//! own store (`secret_store_vault = "…"`) gets a per-entry `sourceRef.storeRef`, so one
+//! service can read several stores. The template holds the manifest's shape; this module
+//! builds its data and the ConfigMap's `data:` block.
 
 use std::fmt::Write;
 
@@ -12,6 +15,23 @@ use super::render::{text_error, Prepared};
 use super::{option_str, text, yaml, Job};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Model;
+use crate::secret_ref::{Scheme, SecretRef};
+
+/// `external_secrets_version` values: the operator serves `v1` since 0.16 and stopped
+/// serving `v1beta1` in 0.17.
+const ESO_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
+
+/// The emit option naming the store of one scheme's references, for the schemes the
+/// operator has a provider for.
+pub(crate) fn store_option(scheme: Scheme) -> Option<&'static str> {
+    match scheme {
+        Scheme::Vault => Some("secret_store_vault"),
+        Scheme::AwsSm => Some("secret_store_aws_sm"),
+        Scheme::GcpSm => Some("secret_store_gcp_sm"),
+        Scheme::OnePassword => Some("secret_store_op"),
+        Scheme::Env | Scheme::File | Scheme::Sops => None,
+    }
+}
 
 #[derive(Serialize)]
 pub(super) struct KubeData<'a> {
@@ -24,6 +44,8 @@ pub(super) struct KubeData<'a> {
     secret_store: String,
     secret_store_kind: String,
     refresh_interval: String,
+    /// `v1` or `v1beta1` (`external_secrets_version`).
+    eso_version: String,
     secrets: Vec<KubeSecret>,
 }
 
@@ -32,6 +54,9 @@ struct KubeSecret {
     key: String,
     remote_key: String,
     property: Option<String>,
+    /// A store other than the ExternalSecret's own (`secret_store_<scheme>`).
+    store: Option<String>,
+    store_kind: String,
 }
 
 pub(super) fn data<'a>(
@@ -59,6 +84,12 @@ pub(super) fn data<'a>(
         let _ = writeln!(labels, "    {k}: {}", yaml::quote(v));
     }
 
+    let opt = |key: &str, default: &str| {
+        option_str(job.emit, key, Some(&env.name), Some(&service.name))
+            .unwrap_or_else(|| default.to_string())
+    };
+    let secret_store = opt("secret_store", "envdef");
+    let secret_store_kind = opt("secret_store_kind", "ClusterSecretStore");
     let mut data = String::new();
     let mut secrets = Vec::new();
     data.reserve(service.vars.len() * 48);
@@ -66,17 +97,23 @@ pub(super) fn data<'a>(
         let Some(res) = env.value(id) else { continue };
         let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
-            let (remote_key, property) = remote_ref(&reference);
+            let (remote_key, property, scheme) = remote_ref(&reference);
+            let store = scheme
+                .and_then(store_option)
+                .and_then(|key| option_str(job.emit, key, Some(&env.name), Some(&service.name)))
+                .filter(|store| *store != secret_store);
             secrets.push(KubeSecret {
-                key: var.emit_name.clone(),
+                key: service.key(id, var).to_string(),
                 remote_key,
                 property,
+                store,
+                store_kind: secret_store_kind.clone(),
             });
             continue;
         }
         let mark = data.len();
         data.push_str("  ");
-        data.push_str(&prepared.yaml_keys[id.index()]);
+        data.push_str(&prepared.yaml_key(service, id));
         data.push_str(": \"");
         if text::push_plain_scalar(&res.value, &mut data) {
             data.push_str("\"\n");
@@ -86,7 +123,7 @@ pub(super) fn data<'a>(
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
                 data.push_str("  ");
-                data.push_str(&prepared.yaml_keys[id.index()]);
+                data.push_str(&prepared.yaml_key(service, id));
                 data.push_str(": ");
                 yaml::quote_into(&t, &mut data);
                 data.push('\n');
@@ -102,18 +139,31 @@ pub(super) fn data<'a>(
         format!("data:\n{}", data.trim_end_matches('\n'))
     };
     let labels = labels.trim_end_matches('\n').to_string();
-    let opt = |key: &str, default: &str| {
-        option_str(job.emit, key, Some(&env.name), Some(&service.name))
-            .unwrap_or_else(|| default.to_string())
-    };
-    let secret_store = opt("secret_store", "envdef");
-    let secret_store_kind = opt("secret_store_kind", "ClusterSecretStore");
     let refresh_interval = opt("refresh_interval", "1h");
+    let eso_version = opt("external_secrets_version", "v1");
+    for scheme in Scheme::ALL {
+        let Some(key) = store_option(scheme) else {
+            continue;
+        };
+        if let Some(store) = option_str(job.emit, key, Some(&env.name), Some(&service.name)) {
+            if !is_dns1123_subdomain(&store) {
+                errors.push(option_error(key, &store, STORE_NAME_HELP, job));
+            }
+        }
+    }
     if !is_dns1123_subdomain(&secret_store) {
         errors.push(option_error(
             "secret_store",
             &secret_store,
-            "a store's name is a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, at most 253 characters",
+            STORE_NAME_HELP,
+            job,
+        ));
+    }
+    if !ESO_VERSIONS.contains(&eso_version.as_str()) {
+        errors.push(option_error(
+            "external_secrets_version",
+            &eso_version,
+            "use `v1` (External Secrets Operator 0.16 and later) or `v1beta1` (before 0.17)",
             job,
         ));
     }
@@ -146,33 +196,32 @@ pub(super) fn data<'a>(
             secret_store,
             secret_store_kind,
             refresh_interval,
+            eso_version,
             secrets,
         },
         data,
     ))
 }
 
-/// Maps an envdef reference to an External Secrets `remoteRef`: providers want their own path
-/// (`kv/acme/prod/db` for Vault, a secret name or ARN for AWS), so a leading `scheme://` is
-/// dropped and a `#fragment` becomes `property` (an empty fragment is none). A reference
-/// without `://` (an ARN, a bare name) is kept as the key.
-fn remote_ref(reference: &str) -> (String, Option<String>) {
-    let (key, property) = match reference.split_once('#') {
-        Some((k, p)) => (k, (!p.is_empty()).then(|| p.to_string())),
-        None => (reference, None),
-    };
-    let key = match key.split_once("://") {
-        Some((scheme, rest)) if is_scheme(scheme) => rest,
-        _ => key,
-    };
-    (key.to_string(), property)
-}
+const STORE_NAME_HELP: &str = "a store's name is a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, at most 253 characters";
 
-/// RFC 3986 scheme: a letter, then letters, digits, `+`, `-`, `.`.
-fn is_scheme(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+/// Maps a reference to an External Secrets `remoteRef` (`key`, `property`) and its scheme.
+/// Store schemes map as their providers expect ([`SecretRef::remote_ref`]). `env://`,
+/// `file://` and `sops://` have no operator provider: their body is written as the key and
+/// a `#fragment` as the property, for a store that serves those keys (docs/targets.md).
+fn remote_ref(reference: &str) -> (String, Option<String>, Option<Scheme>) {
+    let parsed = SecretRef::parse(reference).ok();
+    if let Some(remote) = parsed.as_ref().and_then(SecretRef::remote_ref) {
+        return (remote.key, remote.property, parsed.map(|p| p.scheme()));
+    }
+    let body = reference
+        .split_once("://")
+        .map_or(reference, |(_, body)| body);
+    let (key, property) = match body.split_once('#') {
+        Some((k, p)) => (k, (!p.is_empty()).then(|| p.to_string())),
+        None => (body, None),
+    };
+    (key.to_string(), property, parsed.map(|p| p.scheme()))
 }
 
 /// A Kubernetes object name (DNS-1123 subdomain), as a store's name must be.

@@ -76,7 +76,7 @@ fn env_keys(
     let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(service.vars.len());
     for &id in &service.vars {
         let var = model.var(id);
-        let key = var.emit_name.as_str();
+        let key = service.key(id, var);
         if !dotenv::is_portable_key(key) || (kube && !yaml::is_configmap_key(key)) {
             errors.push(key_error(
                 key,

@@ -337,7 +337,8 @@ fn render_job(
                     render_builtin(target, &header, body)
                 }
                 Builtin::VariablesTf => {
-                    render_builtin(target, &header, tfvars::variables_tf_body(model, job))
+                    let body = tfvars::variables_tf_body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Compose => {
                     let body = compose::body(model, prepared, job, &mut errors);
@@ -590,6 +591,19 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// `service`'s key for variable `id`, quoted for YAML: precomputed, unless the service
+    /// reads it under an alias (`uses NAME as KEY`).
+    pub(super) fn yaml_key(
+        &self,
+        service: &Service,
+        id: crate::model::VarId,
+    ) -> std::borrow::Cow<'_, str> {
+        match service.aliases.get(&id) {
+            Some(alias) => std::borrow::Cow::Owned(yaml::quote(alias)),
+            None => std::borrow::Cow::Borrowed(&self.yaml_keys[id.index()]),
+        }
+    }
+
     fn new(model: &Model) -> Prepared {
         Prepared {
             doc_lines: model

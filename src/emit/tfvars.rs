@@ -67,9 +67,35 @@ pub(super) fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnos
     out
 }
 
-pub(super) fn variables_tf_body(model: &Model, job: &Job<'_>) -> String {
+/// `variables.tf`. The `secrets` option says what becomes of secrets: `"sensitive"` (the
+/// default) declares each as a `sensitive` variable without a default, fed at apply time
+/// through `TF_VAR_<name>` (tfvars never hold them); `"omit"` leaves them out, for
+/// configurations that read secrets from a store themselves.
+pub(super) fn variables_tf_body(
+    model: &Model,
+    job: &Job<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    let omit_secrets = match super::option_str(job.emit, "secrets", None, None).as_deref() {
+        None | Some("sensitive") => false,
+        Some("omit") => true,
+        Some(other) => {
+            errors.push(
+                Diagnostic::error(
+                    Code::InvalidEmitOption,
+                    format!("the `variables_tf` option `secrets` is {other:?}"),
+                )
+                .primary(job.emit.span, "written by this emit")
+                .help("use `secrets = \"sensitive\"` (declared, fed through `TF_VAR_…`) or `secrets = \"omit\"` (left out)"),
+            );
+            false
+        }
+    };
     let mut out = String::new();
     for (_, var) in tf_vars(model, job) {
+        if omit_secrets && var.is_secret() {
+            continue;
+        }
         if !out.is_empty() {
             out.push('\n');
         }

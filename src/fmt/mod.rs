@@ -500,7 +500,16 @@ impl<'a> Printer<'a> {
                 ServiceMember::Var(v) => self.var(v, &inner),
                 ServiceMember::Secret(sd) => self.item(&Item::Secret(sd.clone()), &inner),
                 ServiceMember::Uses(u) => {
-                    let names: Vec<&str> = u.names.iter().map(|n| n.text.as_str()).collect();
+                    let items: Vec<String> = u
+                        .names
+                        .iter()
+                        .zip(u.aliases.iter().chain(std::iter::repeat(&None)))
+                        .map(|(n, alias)| match alias {
+                            Some(a) => format!("{} as {}", n.text, a.text),
+                            None => n.text.clone(),
+                        })
+                        .collect();
+                    let names: Vec<&str> = items.iter().map(String::as_str).collect();
                     self.simple(u.span, &inner, uses_text(&inner, &names));
                 }
             }

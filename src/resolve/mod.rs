@@ -114,6 +114,8 @@ pub struct ServiceEntry {
     pub own: Vec<VarId>,
     /// Shared declarations it `uses`, in the order written (duplicates dropped).
     pub uses: Vec<(VarId, Span)>,
+    /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
+    pub aliases: Vec<(VarId, ast::Ident)>,
 }
 
 /// One environment, linked.
@@ -254,6 +256,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
                         span: s.span,
                         own: Vec::new(),
                         uses: Vec::new(),
+                        aliases: Vec::new(),
                     },
                 );
                 for member in s.members {
@@ -416,7 +419,8 @@ fn bind_uses(
     seen: &mut std::collections::HashSet<VarId>,
     diagnostics: &mut Diagnostics,
 ) {
-    for name in uses.names {
+    let aliases = uses.aliases.into_iter().chain(std::iter::repeat(None));
+    for (name, alias) in uses.names.into_iter().zip(aliases) {
         // `uses` names shared declarations; a service's own variables are its anyway, so
         // naming one there is accepted as a no-op (and a shared one of the same name is
         // still the shared one, which makes the two collide visibly in E0321).
@@ -427,6 +431,9 @@ fn bind_uses(
             Some(id) => {
                 if seen.insert(id) {
                     program.services[svc].uses.push((id, name.span));
+                }
+                if let Some(alias) = alias {
+                    program.services[svc].aliases.push((id, alias));
                 }
             }
             None => {

@@ -576,7 +576,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `uses_decl = { kw_uses ~ ident ~ ("," ~ ident)* ~ ","? }`
+    /// `uses_decl = { kw_uses ~ uses_item ~ ("," ~ uses_item)* ~ ","? }`,
+    /// `uses_item = { ident ~ (kw_as ~ ident)? }`
     fn uses_decl(&mut self) -> Option<UsesDecl> {
         let start = self.pos;
         if !self.keyword("uses") {
@@ -584,6 +585,7 @@ impl<'a> Parser<'a> {
         }
         self.skip();
         let mut names = vec![self.ident()?];
+        let mut aliases = vec![self.uses_alias()];
         loop {
             let save = self.pos;
             self.skip();
@@ -593,7 +595,10 @@ impl<'a> Parser<'a> {
             }
             self.skip();
             match self.ident() {
-                Some(name) => names.push(name),
+                Some(name) => {
+                    names.push(name);
+                    aliases.push(self.uses_alias());
+                }
                 None => {
                     // Not `, ident`: back to before the comma, which `","?` then takes.
                     self.pos = save;
@@ -605,8 +610,23 @@ impl<'a> Parser<'a> {
         self.eat(b',');
         Some(UsesDecl {
             names,
+            aliases,
             span: self.span(start, self.pos),
         })
+    }
+
+    /// `(kw_as ~ ident)?` after a `uses` name: the alias, or `None` with nothing consumed.
+    fn uses_alias(&mut self) -> Option<Ident> {
+        let save = self.pos;
+        self.skip();
+        if self.keyword("as") {
+            self.skip();
+            if let Some(alias) = self.ident() {
+                return Some(alias);
+            }
+        }
+        self.pos = save;
+        None
     }
 
     /// `env_decl = { kw_abstract? ~ kw_env ~ name ~ (kw_extends ~ name)? ~ "{" ~

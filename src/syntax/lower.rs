@@ -260,12 +260,21 @@ impl Lower<'_> {
 
     fn uses_decl(&mut self, pair: P<'_>) -> UsesDecl {
         let span = self.span(&pair);
-        let names = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::ident)
-            .map(|p| self.ident(p))
-            .collect();
-        UsesDecl { names, span }
+        let mut names = Vec::new();
+        let mut aliases = Vec::new();
+        for item in pair.into_inner().filter(|p| p.as_rule() == Rule::uses_item) {
+            let mut idents = item.into_inner().filter(|p| p.as_rule() == Rule::ident);
+            let name = idents
+                .next()
+                .expect("grammar: uses_item starts with a name");
+            names.push(self.ident(name));
+            aliases.push(idents.next().map(|a| self.ident(a)));
+        }
+        UsesDecl {
+            names,
+            aliases,
+            span,
+        }
     }
 
     fn env_decl(&mut self, pair: P<'_>) -> EnvDecl {

@@ -86,9 +86,20 @@ impl ModelBuilder {
                 name: name.to_string(),
                 vars: vars.to_vec(),
                 implicit: false,
+                aliases: Default::default(),
                 span: Span::default(),
             },
         );
+    }
+
+    /// `uses VAR as KEY` in service `service`.
+    pub fn alias(&mut self, service: &str, var: VarId, key: &str) {
+        let svc = self
+            .model
+            .services
+            .get_mut(service)
+            .expect("service declared");
+        svc.aliases.insert(var, key.to_string());
     }
 
     pub fn env(&mut self, name: &str, values: Vec<(VarId, Value)>) {
