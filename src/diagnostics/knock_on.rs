@@ -52,6 +52,7 @@ pub fn resolve(
     let items = drop_broken_follow_ons(items, broken, declarations, sources);
     let items = attach_misspelt_assignments(items);
     let items = attach_import_follow_ons(items, sources);
+    let items = attach_toml_section_follow_ons(items);
     for d in items {
         diagnostics.push(d);
     }
@@ -247,6 +248,52 @@ fn attach_import_follow_ons(items: Vec<Diagnostic>, sources: &SourceMap) -> Vec<
         );
         if let Some(d) = kept.iter_mut().find(|d| is_import_failure(d)) {
             d.notes.push(note);
+        }
+    }
+    kept
+}
+
+/// After a TOML `[qa]` section header (reported by the parser), the `NAME = value` lines
+/// below it are "assignments outside an environment" only because the header is not an
+/// `env` block: they become a note on the header's error.
+fn attach_toml_section_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let is_section = |d: &Diagnostic| d.message.contains("` is a TOML section;");
+    if !items.iter().any(is_section) {
+        return items;
+    }
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(items.len());
+    // Index in `kept` of the last section header, per file, with what follows it.
+    let mut current: Option<(usize, crate::source::FileId, u32)> = None;
+    let mut sorted = items;
+    sorted.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
+    for d in sorted {
+        let span = d.primary_span();
+        if is_section(&d) {
+            current = span.map(|s| (kept.len(), s.file, s.start));
+            kept.push(d);
+            continue;
+        }
+        let assignment = d.code == Code::ExpectedDeclaration
+            && d.message
+                .starts_with("expected a declaration, found the assignment");
+        match (current, span) {
+            (Some((i, file, _)), Some(s)) if assignment && s.file == file => {
+                let name = d
+                    .message
+                    .split('`')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_end_matches(" = ...")
+                    .to_string();
+                let note = format!("`{name} = ...` below it belongs in that block");
+                kept[i].notes.push(note);
+            }
+            _ => {
+                if span.is_some_and(|s| Some(s.file) != current.map(|c| c.1)) {
+                    current = None;
+                }
+                kept.push(d);
+            }
         }
     }
     kept
