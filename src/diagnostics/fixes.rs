@@ -1,4 +1,4 @@
-//! Machine-applicable fixes: the [`Suggestion`]s attached to diagnostics whose fix is one
+//! Machine-applicable fixes: the [`Suggestion`](super::Suggestion)s attached to diagnostics whose fix is one
 //! concrete edit of the primary label. The phases say the fix in words (`help:`); this
 //! pass, run once at the end of the front end, turns the forms of help that name an exact
 //! replacement into edits, so every phase's did-you-mean becomes a quick fix without each
