@@ -174,11 +174,20 @@ fn attach_misspelt_assignments(mut items: Vec<Diagnostic>) -> Vec<Diagnostic> {
         return items;
     }
     let mut dropped = vec![false; items.len()];
+    // (variable, environment) → the E0309 saying it has no value there (one pass, so a
+    // file with thousands of misspellings stays linear).
+    let mut missing: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for (j, d) in items.iter().enumerate() {
+        if let Some((var, env)) = missing_value(d) {
+            missing
+                .entry((var.to_string(), env.to_string()))
+                .or_insert(j);
+        }
+    }
     for (i, env, meant) in pairs {
-        let found = items.iter().enumerate().find(|(j, d)| {
-            !dropped[*j] && missing_value(d).is_some_and(|(var, e)| var == meant && e == env)
-        });
-        if let Some((j, _)) = found {
+        let found = missing.remove(&(meant.clone(), env.clone()));
+        if let Some(j) = found {
             dropped[j] = true;
             let mut note = format!(
                 "so `{meant}` has no value in environment `{env}` (E0309, not reported separately)"
