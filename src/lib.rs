@@ -98,30 +98,19 @@ pub fn check_file(
                 error,
             }
         })?;
-    // A half-parsed program only yields noise in later phases (a literal replaced by a
-    // placeholder after its error, a declaration dropped after a syntax error, and every
-    // use of it "unknown"). So when the syntax is broken, report the syntax errors and the
-    // import problems only, and do not check (Go and just do the same).
-    let syntax_broken = diagnostics
-        .iter()
-        .any(|d| d.is_error() && d.code.as_str().starts_with("E01"));
-    let model = if syntax_broken {
-        let mut kept = Diagnostics::new();
-        for d in diagnostics.into_iter().filter(|d| {
-            d.code.as_str().starts_with("E00")
-                || d.code.as_str().starts_with("E01")
-                || matches!(
-                    d.code,
-                    Code::ImportUnreadable | Code::ImportCycle | Code::ImportLimit
-                )
-        }) {
-            kept.push(d);
-        }
-        diagnostics = kept;
-        None
-    } else {
-        check::check(&program, &sources, &mut diagnostics)
-    };
+    // Every declaration that parsed is checked, even when others did not: an editor shows
+    // the range error at line 53 while line 33 is half-typed. The errors that only follow
+    // from a broken declaration (uses of its name, a literal already reported malformed)
+    // are dropped, and knock-on errors become notes on their cause (`diagnostics::knock_on`).
+    let model = check::check(&program, &sources, &mut diagnostics);
+    let declarations: Vec<(Span, Span)> = program
+        .envs
+        .values()
+        .map(|e| (e.name.span, e.span))
+        .chain(program.services.values().map(|s| (s.name.span, s.span)))
+        .collect();
+    diagnostics::knock_on::resolve(&mut diagnostics, &program.broken, &declarations, &sources);
+    diagnostics::fixes::derive(&mut diagnostics, &sources);
     if options.deny_warnings {
         diagnostics.deny_warnings();
     }

@@ -247,6 +247,13 @@ pub trait Loader {
     fn load_import(&self, path: &Path) -> Result<String, LoadError> {
         self.load(path)
     }
+
+    /// The `*.envdef` files in directory `dir` (names only, sorted), for a did-you-mean on
+    /// an import that names a missing file. Empty when the loader cannot list.
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        let _ = dir;
+        Vec::new()
+    }
 }
 
 /// The real file system.
@@ -293,6 +300,22 @@ impl Loader for FsLoader {
             return Err(LoadError::NotRegularFile);
         }
         self.load(path)
+    }
+
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".envdef"))
+            // A directory of generated files could hold thousands; a suggestion needs few.
+            .take(1000)
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -355,6 +378,19 @@ impl Loader for MemoryLoader {
             .get(&normalize(path))
             .cloned()
             .ok_or(LoadError::NotFound)
+    }
+
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        let dir = normalize(dir);
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter(|p| p.parent() == Some(dir.as_path()))
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_string))
+            .filter(|n| n.ends_with(".envdef"))
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -434,6 +470,22 @@ impl<L: Loader> Loader for OverlayLoader<L> {
             Some(text) => Ok(text.clone()),
             None => self.base.load_import(path),
         }
+    }
+
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        let mut names = self.base.list_sources(dir);
+        let dir = self.key(dir);
+        for path in self.buffers.keys() {
+            if path.parent() == Some(dir.as_path()) {
+                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                    if name.ends_with(".envdef") && !names.iter().any(|n| n == name) {
+                        names.push(name.to_string());
+                    }
+                }
+            }
+        }
+        names.sort();
+        names
     }
 }
 

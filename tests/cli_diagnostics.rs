@@ -318,3 +318,51 @@ fn snippets_show_their_labels_and_a_line_of_context() {
     let longest = reports.iter().map(|r| r.lines().count()).max().unwrap();
     assert!(longest <= 20, "a report of {longest} lines");
 }
+
+/// `envdef fix` applies the machine-applicable suggestions (`:` → `=`, `=` → `==`,
+/// `1.5h` → `1h30m`) atomically, leaves the did-you-means to the user, and reports what
+/// is left; `--dry-run` prints the diff and writes nothing.
+#[test]
+fn fix_applies_the_safe_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "var PORT: int = 80\n\
+                  var TIMEOUT: duration = 1.5h\n\
+                  var LOG_LEVEL: string = \"info\"\n\
+                  env dev {\n  PORT: 8080\n  LOG_LEVL = \"debug\"\n}\n\
+                  assert PORT = 8080 when env == \"dev\"\n\
+                  service api { uses PORT, TIMEOUT, LOG_LEVEL }\n\
+                  emit dotenv to \"{service}.env\"\n";
+    std::fs::write(dir.path().join("main.envdef"), source).unwrap();
+    let run = envdef(dir.path(), &["fix", "--dry-run", "main.envdef"]);
+    assert!(
+        run.stdout.contains("-  PORT: 8080\n+  PORT = 8080"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(support::read(dir.path().join("main.envdef")), source);
+
+    let run = envdef(dir.path(), &["--format", "short", "fix", "main.envdef"]);
+    expect_code(&run, 1);
+    let fixed = support::read(dir.path().join("main.envdef"));
+    assert!(fixed.contains("  PORT = 8080\n"), "{fixed}");
+    assert!(fixed.contains("= 1h30m\n"), "{fixed}");
+    assert!(fixed.contains("assert PORT == 8080"), "{fixed}");
+    // The did-you-mean is only suggested: the misspelling is what is left.
+    assert!(fixed.contains("LOG_LEVL"), "{fixed}");
+    assert_eq!(
+        run.stdout,
+        "main.envdef:6:3: error[E0209]: environment `dev` sets `LOG_LEVL`, which is not declared\n"
+    );
+    // The JSON lists the did-you-mean as a suggestion that is maybe incorrect.
+    let run = envdef(dir.path(), &["check", "--format", "json", "main.envdef"]);
+    let d: serde_json::Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(d["suggestions"][0]["replacement"], "LOG_LEVEL");
+    assert_eq!(d["suggestions"][0]["applicability"], "maybe-incorrect");
+    assert_eq!(
+        (
+            d["suggestions"][0]["line"].as_u64(),
+            d["suggestions"][0]["column"].as_u64()
+        ),
+        (Some(6), Some(3))
+    );
+}

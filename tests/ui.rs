@@ -105,6 +105,10 @@ impl Loader for CaseLoader {
     fn load(&self, path: &Path) -> Result<String, LoadError> {
         FsLoader.load(&self.base.join(path))
     }
+
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        FsLoader.list_sources(&self.base.join(dir))
+    }
 }
 
 /// `(root file relative to base, base dir, golden stem)` of a case.

@@ -91,6 +91,23 @@ impl Regexes {
     }
 }
 
+/// Where in the source a pattern's syntax error is, and what it is: the regex parser's
+/// span mapped back into the `/.../` literal (each `/` of the pattern was written `\/`).
+fn regex_error_at(pattern: &str, literal: Span) -> Option<(Span, String)> {
+    let err = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .err()?;
+    let to_source = |i: usize| {
+        let i = i.min(pattern.len());
+        literal.start as usize + 1 + i + pattern[..i].matches('/').count()
+    };
+    let span = err.span();
+    let (start, end) = (to_source(span.start.offset), to_source(span.end.offset));
+    let start = start.min(literal.end as usize);
+    let end = end.max(start + 1).min(literal.end as usize).max(start);
+    Some((Span::new(literal.file, start, end), err.kind().to_string()))
+}
+
 /// The last, most specific line of a regex error ("error: unclosed group").
 fn regex_error_text(err: &regex::Error) -> String {
     match err {
@@ -360,16 +377,17 @@ impl<'p> TypeTable<'p> {
                     return None;
                 }
                 if let Err(message) = self.regexes.compile(&re.pattern) {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::InvalidRegex,
-                            format!("invalid regular expression: {message}"),
-                        )
-                        .primary(re.span, message)
-                        .help(
-                            "envdef uses Rust `regex` syntax (no look-around, no backreferences)",
-                        ),
+                    let mut d = Diagnostic::error(
+                        Code::InvalidRegex,
+                        format!("invalid regular expression: {message}"),
                     );
+                    d = match regex_error_at(&re.pattern, re.span) {
+                        Some((at, what)) => d.primary(at, what),
+                        None => d.primary(re.span, message),
+                    };
+                    diagnostics.push(d.help(
+                        "envdef uses Rust `regex` syntax (no look-around, no backreferences)",
+                    ));
                     return None;
                 }
                 Some(Refinement::Matching {

@@ -10,9 +10,11 @@ mod check;
 mod compile;
 mod diff;
 mod explain;
+mod fix;
 mod fmt;
 mod import;
 mod list;
+mod lsp;
 mod run;
 mod show;
 mod ui;
@@ -127,6 +129,10 @@ enum Command {
     Run(run::RunArgs),
     /// Check a live environment (this process, or .env files) against the definition.
     Verify(verify::VerifyArgs),
+    /// Apply the fixes diagnostics are sure of (`:` → `=`, `=` → `==`, …), then check.
+    Fix(fix::FixArgs),
+    /// A language server over stdio (diagnostics, hover, definition, completion, …).
+    Lsp,
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -154,6 +160,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 run::RunOutcome::Code(code) => ExitCode::from(code),
             };
         }
+        Command::Fix(args) => fix::run(&ui, args),
+        Command::Lsp => match lsp::run() {
+            Ok(()) => Status::Ok,
+            Err(message) => {
+                ui.tool_error(&format!("lsp: {message}"));
+                Status::ToolError
+            }
+        },
     };
     ui.finish(status).into()
 }

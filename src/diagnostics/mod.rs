@@ -5,7 +5,9 @@
 //! the CLI edge, in [`render`].
 
 mod code;
+pub mod fixes;
 pub mod formats;
+pub mod knock_on;
 pub mod render;
 
 pub use code::Code;
@@ -42,6 +44,55 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// How safe a [`Suggestion`] is to apply without looking (rustc's levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Certainly what was meant: `envdef fix` applies it.
+    MachineApplicable,
+    /// Probably what was meant (a did-you-mean): offered, never applied unasked.
+    MaybeIncorrect,
+}
+
+/// A concrete edit that fixes a diagnostic: replace `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+    /// A short title for editors ("replace with `DATABASE_URL`").
+    pub message: String,
+    pub applicability: Applicability,
+}
+
+/// The suggestions of a diagnostic: boxed, because most diagnostics have none and a
+/// `Diagnostic` is returned by value through `Result`s all over the crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Suggestions(Option<Box<[Suggestion]>>);
+
+impl Suggestions {
+    pub fn push(&mut self, suggestion: Suggestion) {
+        let mut all = self.0.take().map(Vec::from).unwrap_or_default();
+        all.push(suggestion);
+        self.0 = Some(all.into_boxed_slice());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().map_or(true, |v| v.is_empty())
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Suggestion> {
+        self.0.as_deref().unwrap_or_default().iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Suggestions {
+    type Item = &'a Suggestion;
+    type IntoIter = std::slice::Iter<'a, Suggestion>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// One problem found in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -61,6 +112,8 @@ pub struct Diagnostic {
     /// The labelled text is a credential (a secret reference that is one): the human report
     /// gives `file:line:col` instead of echoing the source lines into a terminal or CI log.
     pub redact_source: bool,
+    /// Edits that fix it (JSON `suggestions`, editor quick fixes, `envdef fix`).
+    pub suggestions: Suggestions,
 }
 
 impl Diagnostic {
@@ -74,6 +127,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             redact_source: false,
+            suggestions: Suggestions::default(),
         }
     }
 
@@ -120,6 +174,23 @@ impl Diagnostic {
     /// Never echo the labelled source lines (see [`Diagnostic::redact_source`]).
     pub fn redact_source(mut self) -> Diagnostic {
         self.redact_source = true;
+        self
+    }
+
+    /// Adds a suggested edit.
+    pub fn suggest(
+        mut self,
+        span: Span,
+        replacement: impl Into<String>,
+        applicability: Applicability,
+    ) -> Diagnostic {
+        let replacement = replacement.into();
+        self.suggestions.push(Suggestion {
+            span,
+            message: format!("replace with `{replacement}`"),
+            replacement,
+            applicability,
+        });
         self
     }
 

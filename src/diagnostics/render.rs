@@ -558,6 +558,19 @@ pub struct JsonDiagnostic<'a> {
     pub labels: Vec<JsonLabel<'a>>,
     pub help: Option<&'a str>,
     pub notes: &'a [String],
+    /// Edits that fix the diagnostic; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<JsonSuggestion<'a>>,
+}
+
+/// A suggested edit: replace the span with `replacement`.
+#[derive(Debug, Serialize)]
+pub struct JsonSuggestion<'a> {
+    #[serde(flatten)]
+    pub span: JsonSpan,
+    pub replacement: &'a str,
+    pub message: &'a str,
+    pub applicability: super::Applicability,
 }
 
 /// A span as editors and CI annotations want it: path, 1-based line/column, byte offsets.
@@ -616,6 +629,16 @@ pub fn json(d: &Diagnostic, sources: &SourceMap) -> String {
             .collect(),
         help: d.help.as_deref(),
         notes: &d.notes,
+        suggestions: d
+            .suggestions
+            .iter()
+            .map(|s| JsonSuggestion {
+                span: json_span(s.span, sources),
+                replacement: &s.replacement,
+                message: &s.message,
+                applicability: s.applicability,
+            })
+            .collect(),
     };
     serde_json::to_string(&value).expect("diagnostic JSON is always serialisable")
 }

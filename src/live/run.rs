@@ -63,7 +63,14 @@ fn unresolved(entry: &Entry, err: &ResolveError, service: &str, env: &str) -> Di
             entry.key
         ),
     )
-    .primary(entry.span, format!("`{}` comes from here", err.reference))
+    // A reference that does not even parse may be a pasted credential: not echoed.
+    .primary(
+        entry.span,
+        match err.provider {
+            Some(_) => format!("`{}` comes from here", err.reference),
+            None => "this reference".to_string(),
+        },
+    )
     .help_opt(err.error.help.clone())
 }
 

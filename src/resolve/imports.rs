@@ -27,15 +27,17 @@ struct Ctx<'a> {
     /// literal that brought it in; `None` for the root).
     stack: Vec<(PathBuf, FileId, Option<crate::source::Span>)>,
     items: Vec<ast::Item>,
+    broken: Vec<ast::BrokenDecl>,
 }
 
-/// Loads `root` and its imports; returns every non-import item in declaration order.
+/// Loads `root` and its imports; returns every non-import item in declaration order, and
+/// every declaration that did not parse.
 pub(crate) fn load_all(
     loader: &dyn Loader,
     root: &Path,
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
-) -> Result<Vec<ast::Item>, LoadError> {
+) -> Result<(Vec<ast::Item>, Vec<ast::BrokenDecl>), LoadError> {
     let text = loader.load(root)?;
     let canonical = loader
         .canonicalize(root)
@@ -52,15 +54,17 @@ pub(crate) fn load_all(
         loaded: vec![canonical.clone()],
         stack: Vec::new(),
         items: Vec::new(),
+        broken: Vec::new(),
     };
     ctx.load_file(canonical, id, None);
-    Ok(ctx.items)
+    Ok((ctx.items, ctx.broken))
 }
 
 impl Ctx<'_> {
     fn load_file(&mut self, canonical: PathBuf, id: FileId, via: Option<crate::source::Span>) {
         let text = self.sources.get(id).text.clone();
         let file = crate::syntax::parse(id, &text, self.diagnostics);
+        self.broken.extend(file.broken);
         self.stack.push((canonical, id, via));
         for item in file.items {
             match item {
@@ -96,7 +100,7 @@ impl Ctx<'_> {
         .to_string();
         let canonical = match self.loader.canonicalize(&joined) {
             Ok(c) => c,
-            Err(err) => return self.unreadable(at, &display, &err),
+            Err(err) => return self.unreadable(at, &display, &err, &joined, &written),
         };
         if let Some(pos) = self.stack.iter().position(|(p, _, _)| *p == canonical) {
             let name = |f: FileId| self.sources.get(f).name.clone();
@@ -160,7 +164,7 @@ impl Ctx<'_> {
         }
         let text = match self.loader.load_import(&canonical) {
             Ok(text) => text,
-            Err(err) => return self.unreadable(at, &display, &err),
+            Err(err) => return self.unreadable(at, &display, &err, &joined, &written),
         };
         self.loaded.push(canonical.clone());
         let id = self
@@ -169,11 +173,23 @@ impl Ctx<'_> {
         self.load_file(canonical, id, Some(at));
     }
 
-    fn unreadable(&mut self, at: crate::source::Span, display: &str, err: &LoadError) {
+    fn unreadable(
+        &mut self,
+        at: crate::source::Span,
+        display: &str,
+        err: &LoadError,
+        joined: &Path,
+        written: &str,
+    ) {
         let help = match err {
-            LoadError::NotFound => "the path is relative to the importing file",
-            LoadError::IsDirectory => "import a `.envdef` file, not a directory",
-            _ => "fix or remove the import",
+            LoadError::NotFound => match self.similar_file(joined, written) {
+                Some(meant) => {
+                    format!("did you mean `{meant}`? (the path is relative to the importing file)")
+                }
+                None => "the path is relative to the importing file".to_string(),
+            },
+            LoadError::IsDirectory => "import a `.envdef` file, not a directory".to_string(),
+            _ => "fix or remove the import".to_string(),
         };
         self.diagnostics.push(
             Diagnostic::error(
@@ -183,6 +199,18 @@ impl Ctx<'_> {
             .primary(at, "imported here")
             .help(help),
         );
+    }
+}
+
+impl Ctx<'_> {
+    /// The import path with its file name replaced by the closest `*.envdef` file in the
+    /// same directory (`comon.envdef` → `common.envdef`).
+    fn similar_file(&self, joined: &Path, written: &str) -> Option<String> {
+        let name = joined.file_name()?.to_str()?;
+        let names = self.loader.list_sources(joined.parent()?);
+        let meant = super::suggest::closest(name, names.iter().map(String::as_str))?;
+        let prefix = &written[..written.len().saturating_sub(name.len())];
+        written.ends_with(name).then(|| format!("{prefix}{meant}"))
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Program {
     /// `uses` names that did not resolve (reported); "unused variable" warnings would be
     /// unreliable noise next to them.
     pub unresolved_uses: usize,
+    /// Declarations that did not parse (their syntax errors are reported): the checks
+    /// run without them, and `check_file` drops the errors their absence causes.
+    pub broken: Vec<ast::BrokenDecl>,
 }
 
 /// One variable, secret or flag.
@@ -205,8 +208,10 @@ pub fn load_program(
     diagnostics: &mut Diagnostics,
 ) -> Result<Program, LoadError> {
     suggest::reset_budget();
-    let items = imports::load_all(loader, root, sources, diagnostics)?;
-    Ok(build(root.display().to_string(), items, diagnostics))
+    let (items, broken) = imports::load_all(loader, root, sources, diagnostics)?;
+    let mut program = build(root.display().to_string(), items, diagnostics);
+    program.broken = broken;
+    Ok(program)
 }
 
 /// Builds the tables from already-loaded items (also used by tests and `fmt`-free tools).
@@ -222,6 +227,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
         asserts: Vec::new(),
         emits: Vec::new(),
         unresolved_uses: 0,
+        broken: Vec::new(),
     };
     let mut env_decls = Vec::new();
     let mut service_members = Vec::new();

@@ -2,26 +2,20 @@
 //! masked variable, a developer's shell).
 
 use super::{Context, Provider, ProviderError, SecretValue};
+use crate::secret_ref::{Location, Scheme};
 
 pub struct EnvProvider;
 
 impl Provider for EnvProvider {
-    fn scheme(&self) -> &'static str {
-        "env"
+    fn scheme(&self) -> Scheme {
+        Scheme::Env
     }
 
-    fn syntax(&self) -> &'static str {
-        "env://NAME"
-    }
-
-    fn fetch(&self, name: &str, context: &Context) -> Result<SecretValue, ProviderError> {
-        if name.is_empty() || name.contains(['=', '\0']) {
-            return Err(ProviderError::new(format!(
-                "`{}` is not an environment variable name",
-                name.escape_debug()
-            )));
-        }
-        match context.vars.get(name) {
+    fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError> {
+        let Location::Env { name } = location else {
+            return Err(ProviderError::new("not an `env://` reference"));
+        };
+        match context.vars.get(name.as_str()) {
             Some(value) => Ok(SecretValue::new(value.clone())),
             None => Err(ProviderError::new(format!(
                 "the environment variable `{name}` is not set"

@@ -3,6 +3,7 @@
 //! `echo … > file` writes one, and no secret ends in a newline on purpose.
 
 use super::{Context, Provider, ProviderError, SecretValue};
+use crate::secret_ref::{Location, Scheme};
 
 /// Larger files are not secrets but mistakes (a log, a binary); refuse rather than read.
 const MAX_BYTES: u64 = 1 << 20;
@@ -10,19 +11,15 @@ const MAX_BYTES: u64 = 1 << 20;
 pub struct FileProvider;
 
 impl Provider for FileProvider {
-    fn scheme(&self) -> &'static str {
-        "file"
+    fn scheme(&self) -> Scheme {
+        Scheme::File
     }
 
-    fn syntax(&self) -> &'static str {
-        "file://PATH"
-    }
-
-    fn fetch(&self, locator: &str, context: &Context) -> Result<SecretValue, ProviderError> {
-        if locator.is_empty() {
-            return Err(ProviderError::new("the reference names no file"));
-        }
-        let path = context.path(locator);
+    fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError> {
+        let Location::File { path } = location else {
+            return Err(ProviderError::new("not a `file://` reference"));
+        };
+        let path = context.path(path);
         let shown = path.display();
         let size = std::fs::metadata(&path)
             .map_err(|e| ProviderError::new(format!("cannot read `{shown}`: {}", io_reason(&e))))?

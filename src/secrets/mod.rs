@@ -19,6 +19,8 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
+use crate::secret_ref::{Location, Scheme, SecretRef};
+
 pub use env::EnvProvider;
 pub use file::FileProvider;
 pub use sops::SopsProvider;
@@ -111,14 +113,11 @@ impl ProviderError {
     }
 }
 
-/// One secret backend, addressed by a URI scheme.
+/// One secret backend, for one scheme of [`crate::secret_ref`].
 pub trait Provider {
-    /// The scheme without `://` (`vault`).
-    fn scheme(&self) -> &'static str;
-    /// The shape of a reference, for messages (`vault://MOUNT/PATH#KEY`).
-    fn syntax(&self) -> &'static str;
-    /// Fetches the value that `locator` (the reference after `SCHEME://`) names.
-    fn fetch(&self, locator: &str, context: &Context) -> Result<SecretValue, ProviderError>;
+    fn scheme(&self) -> Scheme;
+    /// Fetches the value `location` names (always of this provider's scheme).
+    fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError>;
 }
 
 /// A reference that could not be resolved: which one, by which provider, and why.
@@ -150,59 +149,44 @@ impl Resolver {
         }
     }
 
-    /// Known schemes, for "unknown scheme" messages.
-    pub fn schemes(&self) -> Vec<&'static str> {
+    /// The schemes this resolver can resolve.
+    pub fn schemes(&self) -> Vec<Scheme> {
         self.providers.iter().map(|p| p.scheme()).collect()
     }
 
-    /// Resolves one reference.
+    /// Resolves one reference (`{env}` and `{service}` already expanded).
     pub fn resolve(&self, reference: &str) -> Result<SecretValue, ResolveError> {
         let fail = |provider, error| ResolveError {
             reference: reference.to_string(),
             provider,
             error,
         };
-        let Some((scheme, locator)) = reference.split_once("://") else {
+        // `check` refuses malformed references already (E0340–E0343); this is for a
+        // reference built at run time. The message never repeats the reference.
+        let parsed = SecretRef::parse(reference)
+            .map_err(|e| fail(None, ProviderError::new(e.to_string())))?;
+        let scheme = parsed.scheme();
+        let Some(provider) = self.providers.iter().find(|p| p.scheme() == scheme) else {
+            let known: Vec<String> = self
+                .providers
+                .iter()
+                .map(|p| format!("`{}`", p.scheme().form()))
+                .collect();
             return Err(fail(
-                None,
-                ProviderError::new("the reference has no `SCHEME://` prefix").help(format!(
-                    "write the reference as one of: {}",
-                    self.syntaxes()
+                Some(scheme.as_str()),
+                ProviderError::new(format!(
+                    "`envdef run` cannot fetch `{}://` references itself",
+                    scheme.as_str()
+                ))
+                .help(format!(
+                    "it resolves {}; for this one, fetch the value with its own tool and use `env://`",
+                    known.join(", ")
                 )),
             ));
         };
-        let Some(provider) = self.providers.iter().find(|p| p.scheme() == scheme) else {
-            return Err(fail(
-                None,
-                ProviderError::new(format!("no provider for the scheme `{scheme}://`")).help(
-                    format!("`envdef run` resolves these schemes: {}", self.syntaxes()),
-                ),
-            ));
-        };
         provider
-            .fetch(locator, &self.context)
-            .map_err(|error| fail(Some(provider.scheme()), error))
-    }
-
-    fn syntaxes(&self) -> String {
-        self.providers
-            .iter()
-            .map(|p| format!("`{}`", p.syntax()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// `LOCATION#KEY` → both parts, both non-empty.
-pub(crate) fn split_key<'l>(
-    locator: &'l str,
-    syntax: &str,
-) -> Result<(&'l str, &'l str), ProviderError> {
-    match locator.rsplit_once('#') {
-        Some((location, key)) if !location.is_empty() && !key.is_empty() => Ok((location, key)),
-        _ => Err(ProviderError::new(format!(
-            "the reference does not have the form `{syntax}`"
-        ))),
+            .fetch(parsed.location(), &self.context)
+            .map_err(|error| fail(Some(scheme.as_str()), error))
     }
 }
 

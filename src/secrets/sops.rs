@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::file::io_reason;
-use super::{split_key, Context, Provider, ProviderError, SecretValue};
+use super::{Context, Provider, ProviderError, SecretValue};
+use crate::secret_ref::{Location, Scheme};
 
 /// sops may wait on a KMS or a PGP agent; a run should fail, not hang.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -20,16 +21,15 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 pub struct SopsProvider;
 
 impl Provider for SopsProvider {
-    fn scheme(&self) -> &'static str {
-        "sops"
+    fn scheme(&self) -> Scheme {
+        Scheme::Sops
     }
 
-    fn syntax(&self) -> &'static str {
-        "sops://FILE#KEY"
-    }
-
-    fn fetch(&self, locator: &str, context: &Context) -> Result<SecretValue, ProviderError> {
-        let (file, key) = split_key(locator, self.syntax())?;
+    fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError> {
+        let Location::Sops { file, key } = location else {
+            return Err(ProviderError::new("not a `sops://` reference"));
+        };
+        let key = key.as_str();
         let path = context.path(file);
         if !path.is_file() {
             return Err(ProviderError::new(format!(

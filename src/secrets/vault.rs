@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{split_key, Context, Provider, ProviderError, SecretValue};
+use super::{Context, Provider, ProviderError, SecretValue};
+use crate::secret_ref::{Location, Scheme};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -33,24 +34,15 @@ pub struct VaultProvider {
 }
 
 impl Provider for VaultProvider {
-    fn scheme(&self) -> &'static str {
-        "vault"
+    fn scheme(&self) -> Scheme {
+        Scheme::Vault
     }
 
-    fn syntax(&self) -> &'static str {
-        "vault://MOUNT/PATH#KEY"
-    }
-
-    fn fetch(&self, locator: &str, context: &Context) -> Result<SecretValue, ProviderError> {
-        let (location, key) = split_key(locator, self.syntax())?;
-        let Some((mount, path)) = location
-            .split_once('/')
-            .filter(|(m, p)| !m.is_empty() && !p.is_empty())
-        else {
-            return Err(ProviderError::new(format!(
-                "`{location}` names no secret below a mount; write `vault://MOUNT/PATH#KEY` (e.g. `vault://secret/app/db#password`)"
-            )));
+    fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError> {
+        let Location::Vault { mount, path, key } = location else {
+            return Err(ProviderError::new("not a `vault://` reference"));
         };
+        let (mount, path, key) = (mount.as_str(), path.as_str(), key.as_str());
         let addr = context.var("VAULT_ADDR").ok_or_else(|| {
             ProviderError::new("VAULT_ADDR is not set")
                 .help("export VAULT_ADDR (e.g. https://vault.example.com:8200) and VAULT_TOKEN")

@@ -7,6 +7,7 @@
 //! unquoted string, a misspelt keyword). The named punctuation rules of the grammar
 //! (`var_colon`, `attr_eq`, ...) tell us where in a declaration parsing stopped.
 
+mod habits;
 mod rules;
 
 use pest::error::{ErrorVariant, InputLocation};
@@ -345,8 +346,9 @@ impl<'a> Site<'a> {
 /// the site speaks, and the generic "expected ..., found ..." covers the rest.
 pub(crate) fn diagnostic(err: &pest::error::Error<Rule>, cx: &ErrorContext<'_>) -> Diagnostic {
     let site = Site::new(err, cx);
-    rules::RULES
+    habits::HABITS
         .iter()
+        .chain(rules::RULES)
         .find_map(|rule| rule(&site))
         .unwrap_or_else(|| rules::anything_else(&site))
 }

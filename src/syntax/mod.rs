@@ -72,7 +72,7 @@ fn parse_with_threads(
     let mut diags = scanned.diagnostics;
     let chunks = &scanned.chunks;
 
-    let mut results: Vec<(Vec<ast::Item>, Vec<Diagnostic>)> = Vec::new();
+    let mut results: Vec<Parsed> = Vec::new();
     if threads > 1 && chunks.len() > threads {
         // Contiguous slices of roughly equal byte size keep the output order trivial.
         let bounds = split_balanced(chunks, threads);
@@ -88,13 +88,14 @@ fn parse_with_threads(
                 match h.join() {
                     Ok(r) => results.push(r),
                     // parse_chunks does not panic; if it ever did, say so rather than abort.
-                    Err(_) => results.push((
-                        Vec::new(),
-                        vec![Diagnostic::error(
+                    Err(_) => results.push(Parsed {
+                        items: Vec::new(),
+                        diagnostics: vec![Diagnostic::error(
                             Code::UnexpectedInput,
                             "internal error: the parser failed on part of this file",
                         )],
-                    )),
+                        broken: Vec::new(),
+                    }),
                 }
             }
         });
@@ -102,9 +103,11 @@ fn parse_with_threads(
         results.push(parse_chunks(file, text, chunks, 0..chunks.len()));
     }
     let mut items = Vec::with_capacity(chunks.len());
-    for (i, d) in results {
-        items.extend(i);
-        diags.extend(d);
+    let mut broken = Vec::new();
+    for parsed in results {
+        items.extend(parsed.items);
+        diags.extend(parsed.diagnostics);
+        broken.extend(parsed.broken);
     }
     for d in diags {
         diagnostics.push(d);
@@ -112,6 +115,7 @@ fn parse_with_threads(
     ast::File {
         items,
         comments,
+        broken,
         span: Span::new(file, 0, text.len()),
     }
 }
@@ -134,17 +138,68 @@ fn split_balanced(chunks: &[Chunk], parts: usize) -> Vec<usize> {
     bounds
 }
 
+/// What parsing a run of chunks produced.
+struct Parsed {
+    items: Vec<ast::Item>,
+    diagnostics: Vec<Diagnostic>,
+    broken: Vec<ast::BrokenDecl>,
+}
+
+/// The declaration a chunk that did not parse would have made: its keyword and name.
+fn broken_decl(file: FileId, text: &str, chunk: &Chunk) -> ast::BrokenDecl {
+    let src = &text[chunk.start..chunk.end];
+    let words: Vec<&str> = src
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .collect();
+    let is_name = |w: &&str| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    };
+    let (keyword, name) = match chunk.kind {
+        ChunkKind::Decl(_) => {
+            let keyword = words.first().map(|w| w.to_string());
+            let name = match words.as_slice() {
+                ["abstract", "env", name, ..] => Some(*name),
+                [_, name, ..] => Some(*name),
+                _ => None,
+            };
+            (keyword, name.filter(is_name))
+        }
+        // `NAME = …` / `NAME: …` outside any declaration, or a misspelt keyword and a name.
+        ChunkKind::Unknown { word_end, .. } => {
+            let after = next_byte(text, word_end);
+            let name = if matches!(after, Some(b'=' | b':' | b'.')) {
+                words.first()
+            } else {
+                words.get(1)
+            };
+            (None, name.copied().filter(is_name))
+        }
+        ChunkKind::Stray => (None, None),
+    };
+    ast::BrokenDecl {
+        keyword,
+        name: name.map(str::to_string),
+        span: Span::new(file, chunk.start, chunk.end),
+    }
+}
+
 fn parse_chunks(
     file: FileId,
     text: &str,
     chunks: &[Chunk],
     range: std::ops::Range<usize>,
-) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+) -> Parsed {
     let mut items = Vec::with_capacity(range.len());
     let mut diags = Vec::new();
+    let mut broken = Vec::new();
     for idx in range {
         let chunk = &chunks[idx];
         if chunk.poisoned {
+            broken.push(broken_decl(file, text, chunk));
             continue;
         }
         let rule = match chunk.kind {
@@ -164,10 +219,12 @@ fn parse_chunks(
                 word_end,
             } => {
                 diags.push(unknown_declaration(file, text, word_start, word_end));
+                broken.push(broken_decl(file, text, chunk));
                 continue;
             }
             ChunkKind::Stray => {
                 diags.push(stray(file, text, chunk));
+                broken.push(broken_decl(file, text, chunk));
                 continue;
             }
         };
@@ -185,6 +242,7 @@ fn parse_chunks(
             Err(_) if follows_bare_keyword(text, chunks, idx) => {
                 // `flag emit = true`: the previous chunk (`flag`) already reported that
                 // `emit` cannot be a name; this chunk's own error would only repeat it.
+                broken.push(broken_decl(file, text, chunk));
             }
             Err(err) => {
                 let next_word = chunks.get(idx + 1).map(|n| {
@@ -200,10 +258,15 @@ fn parse_chunks(
                     next_word: next_word.filter(|w| !w.is_empty()),
                 };
                 diags.push(error::diagnostic(&err, &cx));
+                broken.push(broken_decl(file, text, chunk));
             }
         }
     }
-    (items, diags)
+    Parsed {
+        items,
+        diagnostics: diags,
+        broken,
+    }
 }
 
 /// Whether chunk `idx` starts on the line where the previous chunk ended with nothing but

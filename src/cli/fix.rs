@@ -1,0 +1,91 @@
+//! `envdef fix [FILE]`: applies the machine-applicable suggestions of the diagnostics
+//! (`:` → `=` in an environment, `=` → `==` in an assert, `1.5h` → `1h30m`) to the root
+//! and its imports, each file rewritten atomically (`workflow::write_file`), then reports what is left.
+//! Suggestions that are only probably right (a did-you-mean) are never applied: they are
+//! offered as editor quick fixes and listed in `--format json`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{find_source, Status, Ui};
+use crate::diagnostics::fixes;
+use crate::FsLoader;
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The root source file (default: the only `*.envdef` in the current directory).
+    pub file: Option<PathBuf>,
+    /// Print what would change (a unified diff per file) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Passes over the source: a fix can make a declaration parse and reveal one more.
+const MAX_PASSES: usize = 4;
+
+pub fn run(ui: &Ui, args: FixArgs) -> Status {
+    let path = match find_source(args.file) {
+        Ok(path) => path,
+        Err(message) => {
+            ui.tool_error(&message);
+            return Status::ToolError;
+        }
+    };
+    let mut total = 0;
+    for _ in 0..MAX_PASSES {
+        let compilation = match crate::check_file(&FsLoader, &path, ui.check_options) {
+            Ok(c) => c,
+            Err(err) => {
+                ui.tool_error(&err.to_string());
+                return Status::ToolError;
+            }
+        };
+        let diagnostics = compilation.diagnostics.into_vec();
+        let mut applied_this_pass = 0;
+        for (id, file) in compilation.sources.files() {
+            let (fixed, applied) = fixes::apply(&file.text, id, &diagnostics);
+            if applied == 0 {
+                continue;
+            }
+            if args.dry_run {
+                let diff = similar::TextDiff::from_lines(&*file.text, &fixed)
+                    .unified_diff()
+                    .header(&file.name, &format!("{} (fixed)", file.name))
+                    .to_string();
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
+            } else if let Err(err) = crate::workflow::write_file(&file.path, &fixed) {
+                ui.tool_error(&err.to_string());
+                return Status::ToolError;
+            }
+            ui.status(&format!(
+                "{}: {applied} fix{} {}",
+                file.name,
+                if applied == 1 { "" } else { "es" },
+                if args.dry_run { "to apply" } else { "applied" }
+            ));
+            applied_this_pass += applied;
+        }
+        total += applied_this_pass;
+        if applied_this_pass == 0 || args.dry_run {
+            break;
+        }
+    }
+    // What is left, as `check` reports it.
+    let compilation = match crate::check_file(&FsLoader, &path, ui.check_options) {
+        Ok(c) => c,
+        Err(err) => {
+            ui.tool_error(&err.to_string());
+            return Status::ToolError;
+        }
+    };
+    if total == 0 {
+        ui.status("nothing to fix automatically");
+    }
+    ui.diagnostics(&compilation.diagnostics, &compilation.sources);
+    if compilation.diagnostics.has_errors() {
+        Status::Failed
+    } else {
+        Status::Ok
+    }
+}
