@@ -371,6 +371,7 @@ fn selection_by_env_and_target() {
         envs: vec!["production".into()],
         targets: vec!["compose".into(), "dotenv".into()],
         templates_dir: None,
+        project_root: None,
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(d.is_empty());
@@ -391,6 +392,7 @@ fn selection_by_env_and_target() {
         envs: vec!["prod".into()],
         targets: vec!["helm".into()],
         templates_dir: None,
+        project_root: None,
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(artifacts.is_empty());

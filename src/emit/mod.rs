@@ -68,6 +68,9 @@ pub struct EmitOptions {
     pub targets: Vec<String>,
     /// `--templates DIR`: `<target>.hbs` here overrides a built-in or adds a target.
     pub templates_dir: Option<PathBuf>,
+    /// The project root (canonical): templates that resolve outside it, or into `.git`,
+    /// are refused (E0420). `None` reads templates anywhere (library use, tests).
+    pub project_root: Option<PathBuf>,
 }
 
 /// One file to write.

@@ -135,6 +135,28 @@ impl UserTemplates {
                 per_emit.push(None);
                 continue;
             };
+            if let Some(project) = &options.project_root {
+                let project = crate::project::Project::at(project.clone());
+                if let Err(crate::source::LoadError::OutsideProject { root }) =
+                    project.check_read(&path)
+                {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::TemplateOutsideProject,
+                            format!(
+                                "refusing to read the template `{}`: it is outside the project \
+                                 root `{}` (or inside `.git`)",
+                                path.display(),
+                                root.display()
+                            ),
+                        )
+                        .primary(emit.span, "this emit uses it")
+                        .help("move the template into the project, or widen the project with `--root DIR`"),
+                    );
+                    per_emit.push(None);
+                    continue;
+                }
+            }
             if let Some(index) = loaded.iter().position(|p| *p == path) {
                 per_emit.push(Some(index));
                 continue;

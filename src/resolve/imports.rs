@@ -170,6 +170,23 @@ impl Ctx<'_> {
     }
 
     fn unreadable(&mut self, at: crate::source::Span, display: &str, err: &LoadError) {
+        if matches!(err, LoadError::OutsideProject { .. } | LoadError::NotEnvdef) {
+            let help = match err {
+                LoadError::OutsideProject { .. } => {
+                    "move the file into the project, or widen the project with `--root DIR`"
+                }
+                _ => "import only `.envdef` files; copy the declarations into one",
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ImportOutsideProject,
+                    format!("refusing to import `{display}`: {err}"),
+                )
+                .primary(at, "imported here")
+                .help(help),
+            );
+            return;
+        }
         let help = match err {
             LoadError::NotFound => "the path is relative to the importing file",
             LoadError::IsDirectory => "import a `.envdef` file, not a directory",

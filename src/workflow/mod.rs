@@ -19,19 +19,24 @@
 //! artifact as it was and no temp file behind; only files carrying envdef's header are ever
 //! deleted. The library prints nothing: results and errors are values for the CLI.
 
+mod dir;
 mod drift;
 mod error;
+mod manifest;
 mod orphans;
+mod output;
 mod paths;
 mod plan;
 mod write;
 
-pub use drift::{drift, Problem, ProblemKind};
+pub use drift::{drift, Problem, ProblemKind, MODIFIED_NOTE};
 pub use error::{WorkflowError, WorkflowResult};
-pub use orphans::{find_orphans, prune, HeaderMatcher, SKIPPED_DIRS};
+pub use manifest::{sha256, Manifest, JOURNAL, MANIFEST};
+pub use orphans::{find_orphans, prune, Orphan, PruneSummary};
+pub use output::{lexical_absolute, Access, Guard, Output};
 pub use paths::display_path;
-pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile};
-pub use write::{write, write_file, WriteSummary};
+pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile, DIFF_READ_LIMIT};
+pub use write::{interrupted, recover, write, write_file, Recovery, WriteSummary};
 
 #[cfg(test)]
 mod tests;
