@@ -92,39 +92,32 @@ fn outside_untouched(l: &Layout) {
 
 // ── Case 1: artifacts are never read or written through a symlink ──────────────────────
 
+/// Replaces a compiled artifact (or its directory) of `proj` by a link to the secret.
+fn plant_link(case: &str, proj: &Path, secret: &Path) {
+    match case {
+        "file" => {
+            std::fs::remove_file(proj.join("api/.env.production")).unwrap();
+            symlink(secret, proj.join("api/.env.production"));
+        }
+        "directory" => {
+            std::fs::remove_dir_all(proj.join("k8s")).unwrap();
+            symlink("../outside", proj.join("k8s"));
+        }
+        "relative file" => {
+            std::fs::remove_file(proj.join("infra/local.auto.tfvars")).unwrap();
+            symlink("../../outside/secret", proj.join("infra/local.auto.tfvars"));
+        }
+        other => unreachable!("{other}"),
+    }
+}
+
 #[test]
 fn check_never_reads_through_a_symlinked_artifact_at_any_level() {
-    let l = layout();
-    expect_code(&envdef(&l.proj, &["compile"]), 0);
-    let secret = l.outside.join("secret");
     // The artifact itself, its directory, and a `..`-spelled link.
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
-        (
-            "file",
-            Box::new(|p: &Path| {
-                std::fs::remove_file(p.join("api/.env.production")).unwrap();
-                symlink(&secret, p.join("api/.env.production"));
-            }),
-        ),
-        (
-            "directory",
-            Box::new(|p: &Path| {
-                std::fs::remove_dir_all(p.join("k8s")).unwrap();
-                symlink("../outside", p.join("k8s"));
-            }),
-        ),
-        (
-            "relative file",
-            Box::new(|p: &Path| {
-                std::fs::remove_file(p.join("infra/local.auto.tfvars")).unwrap();
-                symlink("../../outside/secret", p.join("infra/local.auto.tfvars"));
-            }),
-        ),
-    ];
-    for (what, make) in cases {
+    for case in ["file", "directory", "relative file"] {
         let l = layout();
         expect_code(&envdef(&l.proj, &["compile"]), 0);
-        make(&l.proj);
+        plant_link(case, &l.proj, &l.outside.join("secret"));
         for format in ["human", "json"] {
             let run = envdef(&l.proj, &["compile", "--check", "--format", format]);
             expect_code(&run, 2);
@@ -134,7 +127,6 @@ fn check_never_reads_through_a_symlinked_artifact_at_any_level() {
         expect_code(&run, 2);
         expect_refusal(&run, "E0520");
         outside_untouched(&l);
-        let _ = what;
     }
 }
 

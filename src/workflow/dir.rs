@@ -55,6 +55,8 @@ pub(crate) enum OpenError {
 /// Mode of every new artifact before the umask: `rw-r--r--`.
 pub(crate) const FILE_MODE: u32 = 0o644;
 
+// st_mode/st_size/st_dev/st_ino have different integer types across Unix platforms.
+#[allow(clippy::unnecessary_cast)]
 fn entry_of(stat: &rustix::fs::Stat) -> Entry {
     let kind = match FileType::from_raw_mode(stat.st_mode as _) {
         FileType::RegularFile => Kind::File,
@@ -65,7 +67,6 @@ fn entry_of(stat: &rustix::fs::Stat) -> Entry {
     Entry {
         kind,
         size: stat.st_size as u64,
-        #[allow(clippy::unnecessary_cast)]
         id: (stat.st_dev as u64, stat.st_ino as u64),
         mode: stat.st_mode as u32,
     }
