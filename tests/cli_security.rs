@@ -648,3 +648,84 @@ fn refusal_messages_golden() {
     show("recovery", &envdef(&l.proj, &["compile"]), &l);
     support::golden("security.stdout", &out);
 }
+
+// ── The manifest and journal are committed files too: never trusted ───────────────────
+
+#[test]
+fn a_planted_manifest_cannot_make_prune_delete_the_source_or_git_files() {
+    let l = layout();
+    std::fs::create_dir_all(l.proj.join(".git")).unwrap();
+    std::fs::write(l.proj.join(".git/config"), "[core]\n").unwrap();
+    expect_code(&envdef(&l.proj, &["compile", "-q"]), 0);
+    let mut manifest = read(l.proj.join(".envdef-manifest"));
+    for rel in [SRC, ".git/config"] {
+        let bytes = std::fs::read(l.proj.join(rel)).unwrap();
+        manifest.push_str(&format!(
+            "{{\"path\":\"{rel}\",\"sha256\":\"{}\",\"source\":\"{SRC}\"}}\n",
+            sha2_hex(&bytes)
+        ));
+    }
+    std::fs::write(l.proj.join(".envdef-manifest"), manifest).unwrap();
+    let check = envdef(&l.proj, &["compile", "--check"]);
+    assert!(!check.stdout.contains("orphan"), "{}", check.stdout);
+    expect_code(&envdef(&l.proj, &["compile", "--prune", "--force"]), 0);
+    assert!(l.proj.join(SRC).exists());
+    assert_eq!(read(l.proj.join(".git/config")), "[core]\n");
+}
+
+#[test]
+fn a_planted_journal_cannot_rename_into_git_or_over_the_source() {
+    let l = layout();
+    std::fs::create_dir_all(l.proj.join(".git/hooks")).unwrap();
+    let source = read(l.proj.join(SRC));
+    for target in [".git/hooks/pre-commit", SRC] {
+        let dir = Path::new(target).parent().unwrap();
+        std::fs::write(
+            l.proj.join(dir).join(".evil.r.envdef-tmp"),
+            "#!/bin/sh\necho pwned\n",
+        )
+        .unwrap();
+        std::fs::write(
+            l.proj.join(".envdef-journal"),
+            format!(
+                r#"{{"run":"r","state":"committing","source":"{SRC}","files":[{{"path":"{target}","temp":".evil.r.envdef-tmp","sha256":""}}],"dirs":[]}}"#
+            ),
+        )
+        .unwrap();
+        let run = envdef(&l.proj, &["compile", SRC]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        expect_refusal(&run, "E0521");
+        assert!(!l.proj.join(".git/hooks/pre-commit").exists());
+        assert_eq!(read(l.proj.join(SRC)), source);
+        std::fs::remove_file(l.proj.join(".envdef-journal")).unwrap();
+    }
+}
+
+#[test]
+fn an_out_root_through_a_committed_symlink_is_refused() {
+    let l = layout();
+    symlink("../outside", l.proj.join("build"));
+    for out in ["build", "build/sub", "./build/../build"] {
+        let run = envdef(&l.proj, &["compile", "--out", out]);
+        assert_eq!(run.code, 2, "{out}: {}", run.stderr);
+        expect_refusal(&run, "E0520");
+    }
+    // `x/..` is taken as written (lexically), never through the link's target.
+    let run = envdef(&l.proj, &["compile", "--out", "build/../gen"]);
+    expect_code(&run, 0);
+    assert!(l.proj.join("gen/api/.env.local").exists());
+    outside_untouched(&l);
+}
+
+/// Hex SHA-256, computed by the `sha256sum` tool (independent of envdef's own hashing).
+fn sha2_hex(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum (coreutils) is needed for this test");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}

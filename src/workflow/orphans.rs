@@ -53,7 +53,9 @@ pub fn find_orphans(
     let mut dirs = DirCache::default();
     let mut orphans = Vec::new();
     for (rel, hash) in manifest.of_source(source) {
-        if produced.contains(rel) {
+        // The manifest is committed, so possibly an attacker's: an entry naming `.git/…`
+        // or the manifest itself is never an orphan (nor deleted).
+        if produced.contains(rel) || out.guard.check_name(root, rel).is_err() {
             continue;
         }
         if let Some(modified) = state(out, &mut dirs, rel, hash)? {
@@ -89,6 +91,8 @@ fn state(
     let name = file_name(rel);
     match parent.entry(&name) {
         Ok(None) => return Ok(None),
+        // The source, an import or a template listed as an artifact: not an orphan, ever.
+        Ok(Some(e)) if out.guard.check_id(root, rel, e.id).is_err() => return Ok(None),
         Ok(Some(e)) if e.kind != Kind::File || e.size >= HASH_LIMIT => return Ok(Some(true)),
         Ok(Some(_)) => {}
         Err(e) => return Err(WorkflowError::io("read", display_path(root, rel), e)),
@@ -118,6 +122,9 @@ pub fn prune(
     for orphan in orphans {
         let rel = orphan.path.as_path();
         super::paths::check_relative(root, rel)?;
+        if out.guard.check_name(root, rel).is_err() {
+            continue;
+        }
         let Some(hash) = manifest.get(source, rel).map(str::to_string) else {
             continue;
         };

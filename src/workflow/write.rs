@@ -243,6 +243,12 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
             Ok(Some(Recovery::RolledBack { files }))
         }
         State::Committing => {
+            // The journal is a file in the tree, so possibly an attacker's: the renames it
+            // asks for pass the same guards as any artifact (never into `.git`, never over
+            // the source, never through a symlink), or nothing is done.
+            for file in &journal.files {
+                out.guard.check_name(root, &file.path)?;
+            }
             let mut dirs = DirCache::default();
             let mut manifest = Manifest::load(root, dir)?;
             for file in &journal.files {
@@ -250,6 +256,7 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
                 let Some(parent) = dirs.get(root, dir, parent_rel, false, &file.path)? else {
                     continue;
                 };
+                inspect(out, &parent, &file.path)?;
                 let temp = OsStr::new(&file.temp);
                 if parent.entry(temp).ok().flatten().is_some() {
                     parent.rename(temp, &file_name(&file.path)).map_err(|e| {

@@ -513,9 +513,20 @@ fn a_template_that_never_ends_is_refused_at_the_size_limit() {
         "main.envdef",
         "var A: int = 1\nenv e {}\nemit dotenv to \"x.env\" { template = \"/dev/zero\" }\n",
     );
+    // Outside the project (issue 12) it is not even looked at.
+    envdef(dir.path(), &["compile", "main.envdef"])
+        .expect_code(1)
+        .expect_diagnostic("E0420");
+    // With the project widened to `/`, through a `.hbs` link, the read itself is bounded.
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.hbs")).unwrap();
+    write(
+        dir.path(),
+        "main.envdef",
+        "var A: int = 1\nenv e {}\nemit dotenv to \"x.env\" { template = \"zero.hbs\" }\n",
+    );
     let run = envdef_with(
         dir.path(),
-        &["compile", "main.envdef"],
+        &["compile", "main.envdef", "--root", "/"],
         &Opts {
             deadline: Duration::from_secs(30),
             ..Opts::default()
@@ -523,7 +534,7 @@ fn a_template_that_never_ends_is_refused_at_the_size_limit() {
     );
     run.expect_code(1)
         .expect_diagnostic("E0407")
-        .stderr_contains("/dev/zero")
+        .stderr_contains("zero.hbs")
         .stderr_contains("not a regular file");
     assert!(!dir.path().join("x.env").exists());
     // A regular file past the size limit (sparse, so the test writes nothing).
