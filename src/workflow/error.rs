@@ -80,9 +80,7 @@ impl WorkflowError {
         match self {
             WorkflowError::Symlink { .. } => Some(Code::ArtifactSymlink),
             WorkflowError::Forbidden { .. } => Some(Code::ForbiddenDestination),
-            WorkflowError::PartialCommit { .. } | WorkflowError::BadRecord { .. } => {
-                Some(Code::RunInterrupted)
-            }
+            WorkflowError::PartialCommit { .. } => Some(Code::RunInterrupted),
             _ => None,
         }
     }

@@ -18,8 +18,23 @@ pub fn display_path(root: &Path, rel: &Path) -> PathBuf {
     }
 }
 
-/// Only plain names: no `..`, `.`, root or prefix, and at least one component.
+/// Longest artifact path accepted (PATH_MAX less the NUL): walking by directory handles
+/// could write deeper, but no other tool could then open the file by its path.
+const MAX_PATH_BYTES: usize = 4095;
+
+/// Only plain names: no `..`, `.`, root or prefix, at least one component, and a path
+/// other tools can open.
 pub(crate) fn check_relative(root: &Path, rel: &Path) -> WorkflowResult<()> {
+    if rel.as_os_str().len() > MAX_PATH_BYTES {
+        return Err(WorkflowError::io(
+            "write",
+            display_path(root, rel),
+            std::io::Error::other(format!(
+                "the path is too long ({} bytes; at most {MAX_PATH_BYTES})",
+                rel.as_os_str().len()
+            )),
+        ));
+    }
     let plain = rel.components().next().is_some()
         && rel.components().all(|c| matches!(c, Component::Normal(_)));
     if plain {
