@@ -15,9 +15,9 @@ const ARTIFACTS: &[&str] = &[
     "api/.env.local",
     "api/.env.production",
     "api/.env.staging",
-    "infra/local.auto.tfvars",
-    "infra/production.auto.tfvars",
-    "infra/staging.auto.tfvars",
+    "infra/local.tfvars",
+    "infra/production.tfvars",
+    "infra/staging.tfvars",
     "k8s/local/api.yaml",
     "k8s/local/worker.yaml",
     "k8s/production/api.yaml",
@@ -97,7 +97,7 @@ fn only_changed_artifacts_are_rewritten() {
     expect_code(&run, 0);
     assert_eq!(
         run.stdout,
-        "wrote api/.env.production\nwrote infra/production.auto.tfvars\nwrote k8s/production/api.yaml\n3 written, 12 unchanged, 0 skipped\n"
+        "wrote api/.env.production\nwrote infra/production.tfvars\nwrote k8s/production/api.yaml\n3 written, 12 unchanged, 0 skipped\n"
     );
     assert!(read(dir.path().join("api/.env.production")).contains("PORT=81\n"));
 }
@@ -174,14 +174,14 @@ fn check_fails_on_a_hand_edited_artifact_with_a_diff() {
 fn check_reports_a_missing_artifact() {
     let dir = project(SRC);
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    std::fs::remove_file(dir.path().join("infra/staging.auto.tfvars")).unwrap();
+    std::fs::remove_file(dir.path().join("infra/staging.tfvars")).unwrap();
     let run = envdef(dir.path(), &["compile", "--check"]);
     expect_code(&run, 1);
     assert_eq!(
         run.stdout,
-        "missing infra/staging.auto.tfvars: not on disk; the source produces it\n"
+        "missing infra/staging.tfvars: not on disk; the source produces it\n"
     );
-    assert!(!dir.path().join("infra/staging.auto.tfvars").exists());
+    assert!(!dir.path().join("infra/staging.tfvars").exists());
 }
 
 #[test]
@@ -256,11 +256,11 @@ fn compile_without_prune_leaves_orphans_alone() {
     expect_code(&envdef(dir.path(), &["compile"]), 0);
     edit_source(
         dir.path(),
-        "emit tfvars     to \"infra/{env}.auto.tfvars\"",
+        "emit tfvars     to \"infra/{env}.tfvars\"",
         "",
     );
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    assert!(dir.path().join("infra/local.auto.tfvars").exists());
+    assert!(dir.path().join("infra/local.tfvars").exists());
 }
 
 #[test]
@@ -271,7 +271,7 @@ fn a_path_escape_is_rejected_and_nothing_is_written() {
     std::fs::copy(support::fixtures().join(SRC), dir.join(SRC)).unwrap();
     edit_source(
         &dir,
-        "emit tfvars     to \"infra/{env}.auto.tfvars\"",
+        "emit tfvars     to \"infra/{env}.tfvars\"",
         "emit dotenv to \"../{env}.env\"",
     );
     let run = envdef(&dir, &["compile"]);
@@ -364,7 +364,7 @@ fn json_mode_reports_one_object_per_artifact() {
         [
             "api/.env.local",
             "worker/.env.local",
-            "infra/local.auto.tfvars",
+            "infra/local.tfvars",
             "k8s/local/api.yaml",
             "k8s/local/worker.yaml"
         ]
@@ -396,7 +396,7 @@ fn out_defaults_to_the_source_directory_and_can_be_overridden() {
     expect_code(&run, 0);
     assert_eq!(
         run.stdout,
-        "wrote cfg/infra/local.auto.tfvars\n1 written, 0 unchanged, 14 skipped\n"
+        "wrote cfg/infra/local.tfvars\n1 written, 0 unchanged, 14 skipped\n"
     );
     let run = envdef(
         dir.path(),
@@ -412,7 +412,7 @@ fn out_defaults_to_the_source_directory_and_can_be_overridden() {
         ],
     );
     expect_code(&run, 0);
-    assert!(dir.path().join("gen/infra/local.auto.tfvars").exists());
+    assert!(dir.path().join("gen/infra/local.tfvars").exists());
 }
 
 #[test]
@@ -488,7 +488,7 @@ fn check_transcripts_for_every_kind_of_drift() {
         read(&edited).replace("LOG_LEVEL=warn", "LOG_LEVEL=debug"),
     )
     .unwrap();
-    std::fs::remove_file(dir.path().join("infra/local.auto.tfvars")).unwrap();
+    std::fs::remove_file(dir.path().join("infra/local.tfvars")).unwrap();
     edit_source(
         dir.path(),
         "emit kubernetes to \"k8s/{env}/{service}.yaml\" { namespace = \"acme-{env}\" }",
@@ -518,7 +518,7 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
     expect_code(&verbose, 0);
     assert!(
         verbose.stdout.starts_with(
-            "unchanged infra/local.auto.tfvars\nskipped api/.env.local (not selected)\n"
+            "unchanged infra/local.tfvars\nskipped api/.env.local (not selected)\n"
         ),
         "{}",
         verbose.stdout
@@ -531,7 +531,7 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
         ("", "")
     );
 
-    let target = dir.path().join("infra/local.auto.tfvars");
+    let target = dir.path().join("infra/local.tfvars");
     std::fs::write(&target, read(&target) + "extra = 1\n").unwrap();
     // NO_COLOR is set by the harness; `--color always` overrides it.
     let coloured = envdef(dir.path(), &["compile", "--check", "--color", "always"]);

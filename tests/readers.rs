@@ -803,7 +803,7 @@ fn golden_fleet_passes_the_real_readers() {
     )
     .unwrap();
     let mut tfvars = Vec::new();
-    files_with(&golden.join("infra"), ".auto.tfvars", &mut tfvars);
+    files_with(&golden.join("infra"), ".tfvars", &mut tfvars);
     assert!(!tfvars.is_empty());
     let tf = |args: &[&str], envs: &[(String, String)]| {
         let mut cmd = Command::new(r.bin("terraform"));
@@ -1000,4 +1000,65 @@ fn compose_project_merges_onto_the_upstream_file_in_docker_compose() {
     assert!(artifacts
         .iter()
         .any(|a| a.path.starts_with("k8s/production")));
+}
+
+// ── the documented Terraform layout ────────────────────────────────────────────────────
+
+/// The fleet example's layout (one root module in `infra/`, `variables.tf` plus one
+/// `<env>.tfvars` per environment passed with `-var-file`, never `*.auto.tfvars` side by
+/// side), applied by the real terraform once per environment: each apply sees exactly its
+/// own environment's values.
+#[test]
+fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
+    let Some(r) = readers() else { return };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/fleet.envdef");
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &source, envdef::CheckOptions::default()).unwrap();
+    let model = compilation.model.expect("the fleet example checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    let infra = dir.path().join("infra");
+    assert!(
+        !artifacts
+            .iter()
+            .any(|a| a.path.to_string_lossy().ends_with(".auto.tfvars")),
+        "the documented layout passes each environment's file with -var-file"
+    );
+    std::fs::write(
+        infra.join("main.tf"),
+        "output \"public_url\" {\n  value = var.public_url\n}\noutput \"log_level\" {\n  value = var.log_level\n}\n",
+    )
+    .unwrap();
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&infra)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    let mut applied = 0;
+    for env in model.concrete_envs() {
+        let var_file = format!("-var-file={}.tfvars", env.name);
+        let state = format!("-state={}.tfstate", env.name);
+        tf(&["apply", "-input=false", "-auto-approve", "-no-color", &var_file, &state]);
+        let out: serde_json::Value =
+            serde_json::from_str(&tf(&["output", "-json", &state])).unwrap();
+        let want = |name: &str| {
+            let id = model.find_var(name).unwrap();
+            match &env.value(id).unwrap().value {
+                Value::Str(s) => s.clone(),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        assert_eq!(out["public_url"]["value"], want("PUBLIC_URL"), "{}", env.name);
+        assert_eq!(out["log_level"]["value"], want("LOG_LEVEL"), "{}", env.name);
+        applied += 1;
+    }
+    assert!(applied >= 4, "applied {applied} environments");
 }

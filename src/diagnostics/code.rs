@@ -226,6 +226,9 @@ codes! {
     MergedKeyConflict = "E0430", "two services give one key different values in a merged file";
     /// A template resolves outside the project root (symlinks followed) or into `.git`.
     TemplateOutsideProject = "E0420", "a template outside the project";
+    /// Two environments' `*.auto.tfvars` in one directory: Terraform loads all of them and
+    /// the alphabetically last one wins, so `apply` for one uses another's values.
+    AutoTfvarsShareDirectory = "W0431", "two environments' .auto.tfvars share a directory";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare

@@ -205,7 +205,7 @@ fn var_line(
     }
     line.push_str(&var.emit_name);
     line.push('=');
-    if text::push_plain_scalar(&res.value, line) {
+    if text::push_plain_scalar(&res.value, &var.format, line) {
         line.push('\n');
         return true;
     }
