@@ -254,11 +254,7 @@ fn a_removed_emit_leaves_orphans_that_check_reports_and_prune_removes() {
 fn compile_without_prune_leaves_orphans_alone() {
     let dir = project(SRC);
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    edit_source(
-        dir.path(),
-        "emit tfvars     to \"infra/{env}.tfvars\"",
-        "",
-    );
+    edit_source(dir.path(), "emit tfvars     to \"infra/{env}.tfvars\"", "");
     expect_code(&envdef(dir.path(), &["compile"]), 0);
     assert!(dir.path().join("infra/local.tfvars").exists());
 }
@@ -517,9 +513,9 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
     );
     expect_code(&verbose, 0);
     assert!(
-        verbose.stdout.starts_with(
-            "unchanged infra/local.tfvars\nskipped api/.env.local (not selected)\n"
-        ),
+        verbose
+            .stdout
+            .starts_with("unchanged infra/local.tfvars\nskipped api/.env.local (not selected)\n"),
         "{}",
         verbose.stdout
     );

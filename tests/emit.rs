@@ -701,3 +701,53 @@ fn external_secret_options_are_validated() {
         "{k8s}"
     );
 }
+
+/// `bool_format` end to end from source: the chosen words in .env, compose and ConfigMaps
+/// (lists of bools too), while tfvars keep HCL's real `true`/`false`.
+#[test]
+fn bool_format_spells_bools_in_text_targets_and_tfvars_keep_real_bools() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("main.envdef");
+    std::fs::write(
+        &source,
+        "var DEBUG: bool = false { bool_format = \"1/0\" }\n\
+         var VERBOSE: list<bool> = [true, false] { bool_format = \"on/off\" }\n\
+         flag new_checkout = false { bool_format = \"yes/no\" }\n\
+         var PLAIN: bool = true\n\
+         service api { uses DEBUG, VERBOSE, new_checkout, PLAIN }\n\
+         env production { DEBUG = true }\n\
+         emit dotenv to \"{service}/.env.{env}\"\n\
+         emit compose to \"compose.{env}.yaml\"\n\
+         emit kubernetes to \"k8s/{env}/{service}.yaml\"\n\
+         emit tfvars to \"infra/{env}.tfvars\"\n",
+    )
+    .unwrap();
+    let compilation = envdef::check_file(
+        &envdef::source::FsLoader,
+        &source,
+        envdef::CheckOptions::default(),
+    )
+    .unwrap();
+    let model = compilation
+        .model
+        .unwrap_or_else(|| panic!("{:?}", compilation.diagnostics));
+    let artifacts = run_ok(&model);
+    let text = |path: &str| artifact(&artifacts, path).contents.clone();
+    let dotenv = text("api/.env.production");
+    for line in ["DEBUG=1\n", "VERBOSE=on,off\n", "=no\n", "PLAIN=true\n"] {
+        assert!(dotenv.contains(line), "{line:?} in\n{dotenv}");
+    }
+    let compose = text("compose.production.yaml");
+    assert!(compose.contains("\"DEBUG\": \"1\""), "{compose}");
+    assert!(compose.contains("\"VERBOSE\": \"on,off\""), "{compose}");
+    let k8s = text("k8s/production/api.yaml");
+    assert!(k8s.contains("\"DEBUG\": \"1\""), "{k8s}");
+    assert!(k8s.contains("\"PLAIN\": \"true\""), "{k8s}");
+    let tfvars = text("infra/production.tfvars");
+    assert!(tfvars.contains("= true"), "{tfvars}");
+    assert!(tfvars.contains("[true, false]"), "{tfvars}");
+    assert!(
+        !tfvars.contains("\"1\"") && !tfvars.contains("\"on"),
+        "{tfvars}"
+    );
+}

@@ -823,23 +823,8 @@ fn golden_fleet_passes_the_real_readers() {
         &[],
     );
     tf(&["validate", "-no-color"], &[]);
-    // Secrets are declared but never in tfvars: give them through the environment.
     let vars_tf = std::fs::read_to_string(golden.join("infra/variables.tf")).unwrap();
-    let secrets: Vec<(String, String)> = vars_tf
-        .split("variable \"")
-        .skip(1)
-        .filter(|block| {
-            block.lines().any(|l| {
-                l.trim_start().starts_with("sensitive ") && l.trim_end().ends_with("= true")
-            })
-        })
-        .map(|block| {
-            (
-                format!("TF_VAR_{}", &block[..block.find('"').unwrap()]),
-                "x".to_string(),
-            )
-        })
-        .collect();
+    let secrets = sensitive_tf_vars(&vars_tf);
     for file in &tfvars {
         let name = file
             .file_name()
@@ -853,6 +838,26 @@ fn golden_fleet_passes_the_real_readers() {
             &secrets,
         );
     }
+}
+
+/// Secrets are declared in `variables.tf` (`sensitive = true`) but never written to tfvars:
+/// a real apply gets them from the environment, as `TF_VAR_<name>` (placeholder values).
+fn sensitive_tf_vars(vars_tf: &str) -> Vec<(String, String)> {
+    vars_tf
+        .split("variable \"")
+        .skip(1)
+        .filter(|block| {
+            block.lines().any(|l| {
+                l.trim_start().starts_with("sensitive ") && l.trim_end().ends_with("= true")
+            })
+        })
+        .map(|block| {
+            (
+                format!("TF_VAR_{}", &block[..block.find('"').unwrap()]),
+                "x".to_string(),
+            )
+        })
+        .collect()
 }
 
 /// E0412 is justified: Terraform normalizes every string to NFC, whatever the escaping, so
@@ -1032,12 +1037,18 @@ fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
         "output \"public_url\" {\n  value = var.public_url\n}\noutput \"log_level\" {\n  value = var.log_level\n}\n",
     )
     .unwrap();
+    let secrets = sensitive_tf_vars(&std::fs::read_to_string(infra.join("variables.tf")).unwrap());
+    assert!(
+        !secrets.is_empty(),
+        "the fleet declares its secrets in variables.tf"
+    );
     let tf = |args: &[&str]| {
         let mut cmd = Command::new(r.bin("terraform"));
         cmd.current_dir(&infra)
             .env("TF_CLI_CONFIG_FILE", "/dev/null")
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
+            .envs(secrets.iter().map(|(k, v)| (k, v)))
             .args(args);
         run_cmd(&mut cmd)
     };
@@ -1046,7 +1057,14 @@ fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
     for env in model.concrete_envs() {
         let var_file = format!("-var-file={}.tfvars", env.name);
         let state = format!("-state={}.tfstate", env.name);
-        tf(&["apply", "-input=false", "-auto-approve", "-no-color", &var_file, &state]);
+        tf(&[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            &var_file,
+            &state,
+        ]);
         let out: serde_json::Value =
             serde_json::from_str(&tf(&["output", "-json", &state])).unwrap();
         let want = |name: &str| {
@@ -1056,7 +1074,12 @@ fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
                 other => panic!("{name}: {other:?}"),
             }
         };
-        assert_eq!(out["public_url"]["value"], want("PUBLIC_URL"), "{}", env.name);
+        assert_eq!(
+            out["public_url"]["value"],
+            want("PUBLIC_URL"),
+            "{}",
+            env.name
+        );
         assert_eq!(out["log_level"]["value"], want("LOG_LEVEL"), "{}", env.name);
         applied += 1;
     }

@@ -32,7 +32,13 @@ const VAR_KEYS: &[&str] = &[
     "bool_format",
 ];
 const SECRET_KEYS: &[&str] = &["doc", "example", "deprecated", "tfvars_name", "env_name"];
-const FLAG_KEYS: &[&str] = &["doc", "deprecated", "tfvars_name", "env_name", "bool_format"];
+const FLAG_KEYS: &[&str] = &[
+    "doc",
+    "deprecated",
+    "tfvars_name",
+    "env_name",
+    "bool_format",
+];
 
 /// Validates a declaration's attributes. `kind` is the resolved type (None when broken).
 pub(crate) fn var_meta(
@@ -202,7 +208,8 @@ pub(crate) fn var_meta(
                     None => diagnostics.push(invalid(
                         "`bool_format` must be two different words for true and false, separated by `/`: \"1/0\", \"yes/no\", \"on/off\", \"True/False\"".to_string(),
                         "expected \"TRUE/FALSE\"",
-                    )),
+                    )
+                    .help("write the word for true, `/`, then the word for false: `bool_format = \"1/0\"`")),
                 }
             }
             "separator" | "list_format" => {
@@ -252,7 +259,8 @@ fn bool_words(text: &str) -> Option<(String, String)> {
     let word = |w: &str| {
         !w.is_empty()
             && w.len() <= 32
-            && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     };
     (word(yes) && word(no) && yes != no).then(|| (yes.to_string(), no.to_string()))
 }

@@ -85,7 +85,13 @@ fn scalar_text(value: &Value, format: &ValueFormat) -> Result<String, TextError>
         Value::Int(i) => i.to_string(),
         Value::Float(f) => float_text(*f),
         Value::Bool(b) => match &format.bool_words {
-            Some((yes, no)) => if *b { yes.clone() } else { no.clone() },
+            Some((yes, no)) => {
+                if *b {
+                    yes.clone()
+                } else {
+                    no.clone()
+                }
+            }
             None => b.to_string(),
         },
         Value::Duration(ms) => duration_text(*ms, format.duration_unit)?,
@@ -240,7 +246,7 @@ mod tests {
             bool_words: Some(("1".into(), "0".into())),
             ..ValueFormat::default()
         };
-        let text = |v: &Value| value_text(v, &format).unwrap().unwrap();
+        let text = |v: &Value| value_text(v, &format).unwrap().unwrap().into_owned();
         assert_eq!(text(&Value::Bool(true)), "1");
         assert_eq!(text(&Value::Bool(false)), "0");
         assert_eq!(
