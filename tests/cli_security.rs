@@ -104,8 +104,8 @@ fn plant_link(case: &str, proj: &Path, secret: &Path) {
             symlink("../outside", proj.join("k8s"));
         }
         "relative file" => {
-            std::fs::remove_file(proj.join("infra/local.auto.tfvars")).unwrap();
-            symlink("../../outside/secret", proj.join("infra/local.auto.tfvars"));
+            std::fs::remove_file(proj.join("infra/local.tfvars")).unwrap();
+            symlink("../../outside/secret", proj.join("infra/local.tfvars"));
         }
         other => unreachable!("{other}"),
     }
