@@ -130,12 +130,14 @@ fn one_run(args: &Args, run_idx: usize) -> Result<(Sample, Sizes), String> {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     let start = Instant::now();
+    let out = workflow::Output::open(&root, None, workflow::Access::Write, workflow::Guard::new())
+        .map_err(|e| e.to_string())?;
     let outputs = artifacts.iter().map(|a| workflow::OutputFile {
         path: &a.path,
         contents: &a.contents,
     });
-    let plan = workflow::plan(&root, outputs).map_err(|e| e.to_string())?;
-    workflow::write(&plan).map_err(|e| e.to_string())?;
+    let plan = workflow::plan(&out, outputs).map_err(|e| e.to_string())?;
+    workflow::write(&out, &plan, "bench.envdef").map_err(|e| e.to_string())?;
     sample[4] = start.elapsed();
     let _ = std::fs::remove_dir_all(&root);
     Ok((sample, sizes))

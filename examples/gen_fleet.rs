@@ -834,7 +834,7 @@ fn root_file(
     );
     out.push_str(
         "\nemit dotenv       to \"{service}/.env.{env}\"\n\
-         emit tfvars       to \"infra/{env}.auto.tfvars\"\n\
+         emit tfvars       to \"infra/{env}.tfvars\"\n\
          emit variables_tf to \"infra/variables.tf\"\n\
          emit compose      to \"compose.{env}.yaml\"\n\
          emit kubernetes   to \"k8s/{env}/{service}.yaml\" { namespace = \"fleet-{env}\" }\n",

@@ -24,6 +24,7 @@ pub mod fmt;
 pub mod import;
 pub mod live;
 pub mod model;
+pub mod project;
 pub mod query;
 pub mod re2;
 pub mod resolve;
@@ -139,6 +140,7 @@ pub fn check_file(
 pub fn check_emits(
     compilation: &mut Compilation,
     templates_dir: Option<&Path>,
+    project_root: Option<&Path>,
     options: CheckOptions,
 ) {
     let Some(model) = &compilation.model else {
@@ -146,6 +148,7 @@ pub fn check_emits(
     };
     let emit_options = emit::EmitOptions {
         templates_dir: templates_dir.map(Path::to_path_buf),
+        project_root: project_root.map(Path::to_path_buf),
         ..emit::EmitOptions::default()
     };
     let mut emitted = Diagnostics::new();

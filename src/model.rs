@@ -120,6 +120,10 @@ pub struct ValueFormat {
     pub separator: String,
     /// `list_format = "json"`: write lists as a JSON array instead.
     pub list_json: bool,
+    /// `bool_format = "yes/no"`: the words for true and false in text targets (.env,
+    /// compose, Kubernetes, custom templates); `None` writes `true`/`false`. Tfvars keep
+    /// HCL's real bools.
+    pub bool_words: Option<(String, String)>,
 }
 
 impl Default for ValueFormat {
@@ -128,6 +132,7 @@ impl Default for ValueFormat {
             duration_unit: None,
             separator: ",".to_string(),
             list_json: false,
+            bool_words: None,
         }
     }
 }

@@ -202,6 +202,14 @@ pub enum LoadError {
     /// An import names a device, pipe or socket (see [`Loader::load_import`]).
     NotRegularFile,
     /// Any other I/O error.
+    /// The file resolves outside the project root (symlinks followed), or through `.git`.
+    OutsideProject {
+        /// The project root (canonical).
+        root: PathBuf,
+    },
+    /// An import names a file that is not an `.envdef` source: reading it would print its
+    /// lines in diagnostics (a credentials file, `.git/config`, `/proc/self/environ`).
+    NotEnvdef,
     Io(std::io::Error),
 }
 
@@ -225,6 +233,16 @@ impl fmt::Display for LoadError {
             LoadError::NotRegularFile => write!(
                 f,
                 "not a regular file (a device, pipe or socket cannot be imported)"
+            ),
+            LoadError::OutsideProject { root } => write!(
+                f,
+                "it is outside the project root `{}` (or inside `.git`); `--root DIR` widens the project",
+                root.display()
+            ),
+            LoadError::NotEnvdef => write!(
+                f,
+                "not an envdef source (only `*.envdef` files are imported, so no other \
+                 file's lines are ever shown in a diagnostic)"
             ),
             LoadError::Io(err) => write!(f, "{err}"),
         }

@@ -15,9 +15,9 @@ const ARTIFACTS: &[&str] = &[
     "api/.env.local",
     "api/.env.production",
     "api/.env.staging",
-    "infra/local.auto.tfvars",
-    "infra/production.auto.tfvars",
-    "infra/staging.auto.tfvars",
+    "infra/local.tfvars",
+    "infra/production.tfvars",
+    "infra/staging.tfvars",
     "k8s/local/api.yaml",
     "k8s/local/worker.yaml",
     "k8s/production/api.yaml",
@@ -36,8 +36,10 @@ fn edit_source(dir: &Path, from: &str, to: &str) {
     std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
+/// `names` plus the source and the manifest every successful compile leaves.
 fn with_source(mut names: Vec<String>) -> Vec<String> {
     names.push(SRC.to_string());
+    names.push(".envdef-manifest".to_string());
     names.sort();
     names
 }
@@ -95,7 +97,7 @@ fn only_changed_artifacts_are_rewritten() {
     expect_code(&run, 0);
     assert_eq!(
         run.stdout,
-        "wrote api/.env.production\nwrote infra/production.auto.tfvars\nwrote k8s/production/api.yaml\n3 written, 12 unchanged, 0 skipped\n"
+        "wrote api/.env.production\nwrote infra/production.tfvars\nwrote k8s/production/api.yaml\n3 written, 12 unchanged, 0 skipped\n"
     );
     assert!(read(dir.path().join("api/.env.production")).contains("PORT=81\n"));
 }
@@ -172,14 +174,14 @@ fn check_fails_on_a_hand_edited_artifact_with_a_diff() {
 fn check_reports_a_missing_artifact() {
     let dir = project(SRC);
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    std::fs::remove_file(dir.path().join("infra/staging.auto.tfvars")).unwrap();
+    std::fs::remove_file(dir.path().join("infra/staging.tfvars")).unwrap();
     let run = envdef(dir.path(), &["compile", "--check"]);
     expect_code(&run, 1);
     assert_eq!(
         run.stdout,
-        "missing infra/staging.auto.tfvars: not on disk; the source produces it\n"
+        "missing infra/staging.tfvars: not on disk; the source produces it\n"
     );
-    assert!(!dir.path().join("infra/staging.auto.tfvars").exists());
+    assert!(!dir.path().join("infra/staging.tfvars").exists());
 }
 
 #[test]
@@ -252,13 +254,9 @@ fn a_removed_emit_leaves_orphans_that_check_reports_and_prune_removes() {
 fn compile_without_prune_leaves_orphans_alone() {
     let dir = project(SRC);
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    edit_source(
-        dir.path(),
-        "emit tfvars     to \"infra/{env}.auto.tfvars\"",
-        "",
-    );
+    edit_source(dir.path(), "emit tfvars     to \"infra/{env}.tfvars\"", "");
     expect_code(&envdef(dir.path(), &["compile"]), 0);
-    assert!(dir.path().join("infra/local.auto.tfvars").exists());
+    assert!(dir.path().join("infra/local.tfvars").exists());
 }
 
 #[test]
@@ -269,7 +267,7 @@ fn a_path_escape_is_rejected_and_nothing_is_written() {
     std::fs::copy(support::fixtures().join(SRC), dir.join(SRC)).unwrap();
     edit_source(
         &dir,
-        "emit tfvars     to \"infra/{env}.auto.tfvars\"",
+        "emit tfvars     to \"infra/{env}.tfvars\"",
         "emit dotenv to \"../{env}.env\"",
     );
     let run = envdef(&dir, &["compile"]);
@@ -362,7 +360,7 @@ fn json_mode_reports_one_object_per_artifact() {
         [
             "api/.env.local",
             "worker/.env.local",
-            "infra/local.auto.tfvars",
+            "infra/local.tfvars",
             "k8s/local/api.yaml",
             "k8s/local/worker.yaml"
         ]
@@ -394,7 +392,7 @@ fn out_defaults_to_the_source_directory_and_can_be_overridden() {
     expect_code(&run, 0);
     assert_eq!(
         run.stdout,
-        "wrote cfg/infra/local.auto.tfvars\n1 written, 0 unchanged, 14 skipped\n"
+        "wrote cfg/infra/local.tfvars\n1 written, 0 unchanged, 14 skipped\n"
     );
     let run = envdef(
         dir.path(),
@@ -410,7 +408,7 @@ fn out_defaults_to_the_source_directory_and_can_be_overridden() {
         ],
     );
     expect_code(&run, 0);
-    assert!(dir.path().join("gen/infra/local.auto.tfvars").exists());
+    assert!(dir.path().join("gen/infra/local.tfvars").exists());
 }
 
 #[test]
@@ -486,7 +484,7 @@ fn check_transcripts_for_every_kind_of_drift() {
         read(&edited).replace("LOG_LEVEL=warn", "LOG_LEVEL=debug"),
     )
     .unwrap();
-    std::fs::remove_file(dir.path().join("infra/local.auto.tfvars")).unwrap();
+    std::fs::remove_file(dir.path().join("infra/local.tfvars")).unwrap();
     edit_source(
         dir.path(),
         "emit kubernetes to \"k8s/{env}/{service}.yaml\" { namespace = \"acme-{env}\" }",
@@ -515,9 +513,9 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
     );
     expect_code(&verbose, 0);
     assert!(
-        verbose.stdout.starts_with(
-            "unchanged infra/local.auto.tfvars\nskipped api/.env.local (not selected)\n"
-        ),
+        verbose
+            .stdout
+            .starts_with("unchanged infra/local.tfvars\nskipped api/.env.local (not selected)\n"),
         "{}",
         verbose.stdout
     );
@@ -529,7 +527,7 @@ fn quiet_verbose_and_colour_follow_the_conventions() {
         ("", "")
     );
 
-    let target = dir.path().join("infra/local.auto.tfvars");
+    let target = dir.path().join("infra/local.tfvars");
     std::fs::write(&target, read(&target) + "extra = 1\n").unwrap();
     // NO_COLOR is set by the harness; `--color always` overrides it.
     let coloured = envdef(dir.path(), &["compile", "--check", "--color", "always"]);
@@ -578,11 +576,21 @@ fn pre_commit_hooks_run_real_commands() {
 
 /// Q1 regression: `--prune` deleted hand-written files that merely mention envdef (a README
 /// saying "generated by envdef from acme.envdef"), and artifacts of another source whose
-/// name ends with this one's (`data-acme.envdef` contains `acme.envdef`).
+/// name ends with this one's (`data-acme.envdef` contains `acme.envdef`). Since issue 12 the
+/// manifest decides: even a file with this source's exact header is not an orphan unless
+/// envdef wrote it.
 #[test]
 fn prune_never_deletes_prose_or_another_sources_artifacts() {
     let dir = project(SRC);
+    // A real orphan: written by an `emit` line that is then deleted.
+    let text = read(dir.path().join(SRC));
+    std::fs::write(
+        dir.path().join(SRC),
+        format!("{text}emit tfvars to \"old/{{env}}.tfvars\"\n"),
+    )
+    .unwrap();
     expect_code(&envdef(dir.path(), &["compile"]), 0);
+    std::fs::write(dir.path().join(SRC), &text).unwrap();
     let keep = [
         (
             "README.md",
@@ -600,29 +608,30 @@ fn prune_never_deletes_prose_or_another_sources_artifacts() {
             "k8s/data2.yaml",
             "# generated by envdef from acme.envdef.bak: environment x\nkind: ConfigMap\n",
         ),
+        (
+            "old.html",
+            "<!-- generated by envdef from acme.envdef -->\n<p>x</p>\n",
+        ),
     ];
     for (rel, text) in keep {
         let path = dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    // A real orphan, in every comment style a template may use, still counts.
-    std::fs::write(
-        dir.path().join("old.html"),
-        "<!-- generated by envdef from acme.envdef -->\n<p>x</p>\n",
-    )
-    .unwrap();
     let check = envdef(dir.path(), &["compile", "--check"]);
     expect_code(&check, 1);
     assert_eq!(
         check.stdout,
-        "orphan  old.html: generated by envdef, but no `emit` line produces it any more\n"
+        "orphan  old/local.tfvars: generated by envdef, but no `emit` line produces it any more\n\
+         orphan  old/production.tfvars: generated by envdef, but no `emit` line produces it any more\n\
+         orphan  old/staging.tfvars: generated by envdef, but no `emit` line produces it any more\n"
     );
     expect_code(&envdef(dir.path(), &["compile", "--prune"]), 0);
     for (rel, text) in keep {
         assert_eq!(read(dir.path().join(rel)), text, "{rel} was touched");
     }
-    assert!(!dir.path().join("old.html").exists());
+    assert!(!dir.path().join("old").exists());
+    expect_code(&envdef(dir.path(), &["compile", "--check"]), 0);
 }
 
 /// Q1 regression: an artifact whose only change is CRLF line endings (saved on Windows) was

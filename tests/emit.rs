@@ -25,8 +25,8 @@ fn every_builtin_artifact_has_the_header_and_is_deterministic() {
             "worker/.env.staging",
             "api/.env.production",
             "worker/.env.production",
-            "infra/staging.auto.tfvars",
-            "infra/production.auto.tfvars",
+            "infra/staging.tfvars",
+            "infra/production.tfvars",
             "infra/variables.tf",
             "compose.staging.yaml",
             "compose.production.yaml",
@@ -371,6 +371,7 @@ fn selection_by_env_and_target() {
         envs: vec!["production".into()],
         targets: vec!["compose".into(), "dotenv".into()],
         templates_dir: None,
+        project_root: None,
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(d.is_empty());
@@ -391,6 +392,7 @@ fn selection_by_env_and_target() {
         envs: vec!["prod".into()],
         targets: vec!["helm".into()],
         templates_dir: None,
+        project_root: None,
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(artifacts.is_empty());
@@ -858,5 +860,55 @@ fn aliases_give_one_key_in_every_target() {
     assert!(
         k8s.contains("    - secretKey: \"POSTGRES_PASSWORD\"\n"),
         "{k8s}"
+    );
+}
+
+/// `bool_format` end to end from source: the chosen words in .env, compose and ConfigMaps
+/// (lists of bools too), while tfvars keep HCL's real `true`/`false`.
+#[test]
+fn bool_format_spells_bools_in_text_targets_and_tfvars_keep_real_bools() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("main.envdef");
+    std::fs::write(
+        &source,
+        "var DEBUG: bool = false { bool_format = \"1/0\" }\n\
+         var VERBOSE: list<bool> = [true, false] { bool_format = \"on/off\" }\n\
+         flag new_checkout = false { bool_format = \"yes/no\" }\n\
+         var PLAIN: bool = true\n\
+         service api { uses DEBUG, VERBOSE, new_checkout, PLAIN }\n\
+         env production { DEBUG = true }\n\
+         emit dotenv to \"{service}/.env.{env}\"\n\
+         emit compose to \"compose.{env}.yaml\"\n\
+         emit kubernetes to \"k8s/{env}/{service}.yaml\"\n\
+         emit tfvars to \"infra/{env}.tfvars\"\n",
+    )
+    .unwrap();
+    let compilation = envdef::check_file(
+        &envdef::source::FsLoader,
+        &source,
+        envdef::CheckOptions::default(),
+    )
+    .unwrap();
+    let model = compilation
+        .model
+        .unwrap_or_else(|| panic!("{:?}", compilation.diagnostics));
+    let artifacts = run_ok(&model);
+    let text = |path: &str| artifact(&artifacts, path).contents.clone();
+    let dotenv = text("api/.env.production");
+    for line in ["DEBUG=1\n", "VERBOSE=on,off\n", "=no\n", "PLAIN=true\n"] {
+        assert!(dotenv.contains(line), "{line:?} in\n{dotenv}");
+    }
+    let compose = text("compose.production.yaml");
+    assert!(compose.contains("\"DEBUG\": \"1\""), "{compose}");
+    assert!(compose.contains("\"VERBOSE\": \"on,off\""), "{compose}");
+    let k8s = text("k8s/production/api.yaml");
+    assert!(k8s.contains("\"DEBUG\": \"1\""), "{k8s}");
+    assert!(k8s.contains("\"PLAIN\": \"true\""), "{k8s}");
+    let tfvars = text("infra/production.tfvars");
+    assert!(tfvars.contains("= true"), "{tfvars}");
+    assert!(tfvars.contains("[true, false]"), "{tfvars}");
+    assert!(
+        !tfvars.contains("\"1\"") && !tfvars.contains("\"on"),
+        "{tfvars}"
     );
 }

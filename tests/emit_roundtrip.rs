@@ -152,7 +152,7 @@ fn fleet_reads_back_through_every_parser() {
     let k8s = artifact(&artifacts, "k8s/production/api.yaml");
     assert_eq!(configmap_data(&k8s.contents), expected);
 
-    let tf = read_hcl(&artifact(&artifacts, "infra/production.auto.tfvars").contents);
+    let tf = read_hcl(&artifact(&artifacts, "infra/production.tfvars").contents);
     assert_eq!(tf["port"], hcl::Value::from(8080));
     assert_eq!(tf["ratio"], hcl::Value::from(0.25));
     assert_eq!(tf["debug"], hcl::Value::Bool(false));
@@ -480,7 +480,7 @@ fn typed_values_in_text_and_hcl() {
     assert_eq!(env["PORTS"], "[80,443]");
     assert_eq!(env["BIG"], "1000");
     assert_eq!(env["NEG"], "-1");
-    let tf = read_hcl(&artifact(&artifacts, "infra/prod.auto.tfvars").contents);
+    let tf = read_hcl(&artifact(&artifacts, "infra/prod.tfvars").contents);
     assert_eq!(tf["timeout_ms"], hcl::Value::from(1500));
     assert_eq!(tf["timeout_s"], hcl::Value::from(1.5));
     assert_eq!(

@@ -876,7 +876,7 @@ fn golden_fleet_passes_the_real_readers() {
     )
     .unwrap();
     let mut tfvars = Vec::new();
-    files_with(&golden.join("infra"), ".auto.tfvars", &mut tfvars);
+    files_with(&golden.join("infra"), ".tfvars", &mut tfvars);
     assert!(!tfvars.is_empty());
     let tf = |args: &[&str], envs: &[(String, String)]| {
         let mut cmd = Command::new(r.bin("terraform"));
@@ -896,23 +896,8 @@ fn golden_fleet_passes_the_real_readers() {
         &[],
     );
     tf(&["validate", "-no-color"], &[]);
-    // Secrets are declared but never in tfvars: give them through the environment.
     let vars_tf = std::fs::read_to_string(golden.join("infra/variables.tf")).unwrap();
-    let secrets: Vec<(String, String)> = vars_tf
-        .split("variable \"")
-        .skip(1)
-        .filter(|block| {
-            block.lines().any(|l| {
-                l.trim_start().starts_with("sensitive ") && l.trim_end().ends_with("= true")
-            })
-        })
-        .map(|block| {
-            (
-                format!("TF_VAR_{}", &block[..block.find('"').unwrap()]),
-                "x".to_string(),
-            )
-        })
-        .collect();
+    let secrets = sensitive_tf_vars(&vars_tf);
     for file in &tfvars {
         let name = file
             .file_name()
@@ -926,6 +911,26 @@ fn golden_fleet_passes_the_real_readers() {
             &secrets,
         );
     }
+}
+
+/// Secrets are declared in `variables.tf` (`sensitive = true`) but never written to tfvars:
+/// a real apply gets them from the environment, as `TF_VAR_<name>` (placeholder values).
+fn sensitive_tf_vars(vars_tf: &str) -> Vec<(String, String)> {
+    vars_tf
+        .split("variable \"")
+        .skip(1)
+        .filter(|block| {
+            block.lines().any(|l| {
+                l.trim_start().starts_with("sensitive ") && l.trim_end().ends_with("= true")
+            })
+        })
+        .map(|block| {
+            (
+                format!("TF_VAR_{}", &block[..block.find('"').unwrap()]),
+                "x".to_string(),
+            )
+        })
+        .collect()
 }
 
 /// E0412 is justified: Terraform normalizes every string to NFC, whatever the escaping, so
@@ -1268,4 +1273,83 @@ emit tfvars to "prod.tfvars"
             "missing {message:?} in:\n{stderr}"
         );
     }
+}
+
+// ── the documented Terraform layout ────────────────────────────────────────────────────
+
+/// The fleet example's layout (one root module in `infra/`, `variables.tf` plus one
+/// `<env>.tfvars` per environment passed with `-var-file`, never `*.auto.tfvars` side by
+/// side), applied by the real terraform once per environment: each apply sees exactly its
+/// own environment's values.
+#[test]
+fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
+    let Some(r) = readers() else { return };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/fleet.envdef");
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &source, envdef::CheckOptions::default()).unwrap();
+    let model = compilation.model.expect("the fleet example checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    let infra = dir.path().join("infra");
+    assert!(
+        !artifacts
+            .iter()
+            .any(|a| a.path.to_string_lossy().ends_with(".auto.tfvars")),
+        "the documented layout passes each environment's file with -var-file"
+    );
+    std::fs::write(
+        infra.join("main.tf"),
+        "output \"public_url\" {\n  value = var.public_url\n}\noutput \"log_level\" {\n  value = var.log_level\n}\n",
+    )
+    .unwrap();
+    let secrets = sensitive_tf_vars(&std::fs::read_to_string(infra.join("variables.tf")).unwrap());
+    assert!(
+        !secrets.is_empty(),
+        "the fleet declares its secrets in variables.tf"
+    );
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&infra)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .envs(secrets.iter().map(|(k, v)| (k, v)))
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    let mut applied = 0;
+    for env in model.concrete_envs() {
+        let var_file = format!("-var-file={}.tfvars", env.name);
+        let state = format!("-state={}.tfstate", env.name);
+        tf(&[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            &var_file,
+            &state,
+        ]);
+        let out: serde_json::Value =
+            serde_json::from_str(&tf(&["output", "-json", &state])).unwrap();
+        let want = |name: &str| {
+            let id = model.find_var(name).unwrap();
+            match &env.value(id).unwrap().value {
+                Value::Str(s) => s.clone(),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        assert_eq!(
+            out["public_url"]["value"],
+            want("PUBLIC_URL"),
+            "{}",
+            env.name
+        );
+        assert_eq!(out["log_level"]["value"], want("LOG_LEVEL"), "{}", env.name);
+        applied += 1;
+    }
+    assert!(applied >= 4, "applied {applied} environments");
 }

@@ -133,7 +133,7 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     let mut compilation = envdef::check_file(&loader, &root, CheckOptions::default())
         .map_err(|e| format!("the case could not be loaded: {e}"))?;
     // As `envdef check` does: the emit-stage validations too.
-    envdef::check_emits(&mut compilation, None, CheckOptions::default());
+    envdef::check_emits(&mut compilation, None, None, CheckOptions::default());
     let diagnostics = &compilation.diagnostics;
     let human = render::human_all(diagnostics, &compilation.sources, HumanStyle::plain());
     let mut json = String::new();

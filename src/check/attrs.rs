@@ -29,9 +29,16 @@ const VAR_KEYS: &[&str] = &[
     "unit",
     "separator",
     "list_format",
+    "bool_format",
 ];
 const SECRET_KEYS: &[&str] = &["doc", "example", "deprecated", "tfvars_name", "env_name"];
-const FLAG_KEYS: &[&str] = &["doc", "deprecated", "tfvars_name", "env_name"];
+const FLAG_KEYS: &[&str] = &[
+    "doc",
+    "deprecated",
+    "tfvars_name",
+    "env_name",
+    "bool_format",
+];
 
 /// Validates a declaration's attributes. `kind` is the resolved type (None when broken).
 pub(crate) fn var_meta(
@@ -196,6 +203,29 @@ pub(crate) fn var_meta(
                 };
                 meta.format.duration_unit = Some(unit);
             }
+            "bool_format" => {
+                let is_bool = matches!(kind, Some(TypeKind::Bool))
+                    || matches!(kind, Some(TypeKind::List { element }) if element.kind == TypeKind::Bool);
+                if kind.is_some() && !is_bool {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidAttribute,
+                            "`bool_format` applies only to bools and flags",
+                        )
+                        .primary(attr.key.span, "this variable is not a bool")
+                        .help("remove `bool_format`, or declare the variable as `bool`"),
+                    );
+                    continue;
+                }
+                match plain(attr).as_deref().and_then(bool_words) {
+                    Some(words) => meta.format.bool_words = Some(words),
+                    None => diagnostics.push(invalid(
+                        "`bool_format` must be two different words for true and false, separated by `/`: \"1/0\", \"yes/no\", \"on/off\", \"True/False\"".to_string(),
+                        "expected \"TRUE/FALSE\"",
+                    )
+                    .help("write the word for true, `/`, then the word for false: `bool_format = \"1/0\"`")),
+                }
+            }
             "separator" | "list_format" => {
                 if kind.is_some() && !matches!(kind, Some(TypeKind::List { .. })) {
                     diagnostics.push(
@@ -234,6 +264,19 @@ pub(crate) fn var_meta(
         }
     }
     meta
+}
+
+/// `"yes/no"` as the words for true and false: two different, non-empty words of letters,
+/// digits, `_`, `-` and `.` (bare in every text format, so no target needs to quote them).
+fn bool_words(text: &str) -> Option<(String, String)> {
+    let (yes, no) = text.split_once('/')?;
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.len() <= 32
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    };
+    (word(yes) && word(no) && yes != no).then(|| (yes.to_string(), no.to_string()))
 }
 
 /// The attribute's value as a plain string (no interpolation).

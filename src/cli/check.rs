@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{SourceArg, Status, Ui};
+use crate::project::Project;
 use crate::source::{decode_source, OverlayLoader, MAX_SOURCE_BYTES};
-use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -26,13 +26,13 @@ pub struct CheckArgs {
 }
 
 pub fn run(ui: &Ui, args: CheckArgs) -> Status {
-    let mut loader = OverlayLoader::new(FsLoader);
+    let mut buffer = None;
     let path = if args.source.given() == Some(Path::new("-")) {
         let path = args
             .stdin_filename
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
         match read_stdin() {
-            Ok(text) => loader.insert(&path, text),
+            Ok(text) => buffer = Some(text),
             Err(message) => {
                 ui.tool_error(&message);
                 return Status::ToolError;
@@ -53,6 +53,18 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
             }
         }
     };
+    // Imports (and a root source on disk) must stay inside the project (issue 12).
+    let project = match Project::discover(&path, ui.root.as_deref()) {
+        Ok(project) => project,
+        Err(message) => {
+            ui.tool_error(&message);
+            return Status::ToolError;
+        }
+    };
+    let mut loader = OverlayLoader::new(project.loader());
+    if let Some(text) = buffer {
+        loader.insert(&path, text);
+    }
     // Never freed: the process exits right after, and freeing a big model value by value
     // was 11% of `check` on a 10,000-variable fleet (docs/performance.md).
     let mut compilation = match crate::check_file(&loader, &path, ui.check_options) {
@@ -66,6 +78,7 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
     crate::check_emits(
         &mut compilation,
         args.templates.as_deref(),
+        Some(project.root()),
         ui.check_options,
     );
     ui.diagnostics(&compilation.diagnostics, &compilation.sources);

@@ -16,10 +16,10 @@ use super::{SourceArg, Status, Ui};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::emit::{self, Artifact, EmitOptions};
 use crate::model::Model;
+use crate::project::Project;
 use crate::query::artifacts::{self, Selected, Selection};
 use crate::source::SourceMap;
 use crate::workflow::{self, Problem};
-use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -40,9 +40,13 @@ pub struct CompileArgs {
     /// Write nothing; exit 1 if any artifact is missing, stale or orphaned.
     #[arg(long)]
     pub check: bool,
-    /// Also delete orphans: files envdef generated earlier that no `emit` produces now.
+    /// Also delete orphans: files envdef wrote earlier (its manifest lists them) that no
+    /// `emit` produces now. One edited since is kept unless `--force`.
     #[arg(long, conflicts_with = "check")]
     pub prune: bool,
+    /// With `--prune`: also delete orphans that were edited since envdef wrote them.
+    #[arg(long, requires = "prune")]
+    pub force: bool,
 }
 
 /// A checked model and everything needed to talk about it.
@@ -54,20 +58,28 @@ pub(super) struct Loaded {
     pub model: Model,
     /// Warnings of a clean run (errors mean there is no [`Loaded`]).
     pub diagnostics: Diagnostics,
+    /// The project root everything read and written must stay inside.
+    pub project: Project,
 }
 
 /// Finds, parses and checks the source. On failure prints what went wrong and returns the
 /// exit status; on success the warnings are returned unprinted, so a command can print
-/// them together with its own diagnostics.
+/// them together with its own diagnostics. Imports must stay inside the project root
+/// (`--root DIR`, see [`crate::project`]).
 pub(super) fn load(ui: &Ui, source: &SourceArg) -> Result<Loaded, Status> {
     let path = source.path().map_err(|message| {
         ui.tool_error(&message);
         Status::ToolError
     })?;
-    let compilation = crate::check_file(&FsLoader, &path, ui.check_options).map_err(|err| {
-        ui.tool_error(&err.to_string());
+    let project = Project::discover(&path, ui.root.as_deref()).map_err(|message| {
+        ui.tool_error(&message);
         Status::ToolError
     })?;
+    let compilation =
+        crate::check_file(&project.loader(), &path, ui.check_options).map_err(|err| {
+            ui.tool_error(&err.to_string());
+            Status::ToolError
+        })?;
     match compilation.model {
         Some(model) if !compilation.diagnostics.has_errors() => Ok(Loaded {
             path,
@@ -75,6 +87,7 @@ pub(super) fn load(ui: &Ui, source: &SourceArg) -> Result<Loaded, Status> {
             program: compilation.program,
             model,
             diagnostics: compilation.diagnostics,
+            project,
         }),
         _ => {
             ui.diagnostics(&compilation.diagnostics, &compilation.sources);
@@ -113,6 +126,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         envs: Vec::new(),
         targets: Vec::new(),
         templates_dir: args.templates.clone(),
+        project_root: Some(loaded.project.root().to_path_buf()),
     };
     let mut emitted = Diagnostics::new();
     let artifacts = emit::emit(&loaded.model, &options, &mut emitted);
@@ -133,31 +147,94 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         produced,
     } = artifacts::select(artifacts, &selection);
     let root = artifacts::output_root(&loaded.path, args.out.as_deref());
-    let matcher = artifacts::header_matcher(&loaded.model);
+    let source = artifacts::manifest_source(&loaded.model);
+    let guard = guard(&loaded, args.templates.as_deref());
 
-    let io = |err: workflow::WorkflowError| {
-        ui.tool_error(&err.to_string());
-        Status::ToolError
+    let io = |err: workflow::WorkflowError| workflow_error(ui, &err);
+    let access = if args.check {
+        workflow::Access::Read
+    } else {
+        workflow::Access::Write
     };
-    let outputs = chosen.iter().map(|a| workflow::OutputFile {
-        path: &a.path,
-        contents: &a.contents,
-    });
-    let plan = workflow::plan(&root, outputs).map_err(io)?;
+    let out =
+        workflow::Output::open(&root, Some(loaded.project.root()), access, guard).map_err(io)?;
+    let outputs = || {
+        chosen.iter().map(|a| workflow::OutputFile {
+            path: &a.path,
+            contents: &a.contents,
+        })
+    };
     if args.check {
-        let orphans = workflow::find_orphans(&root, &produced, &matcher).map_err(io)?;
-        let problems = workflow::drift(&plan, &orphans);
+        let plan = workflow::plan(&out, outputs()).map_err(io)?;
+        let interrupted = workflow::interrupted(&out).map_err(io)?;
+        let orphans = workflow::find_orphans(&out, &produced, &source).map_err(io)?;
+        let problems = workflow::drift(&plan, &orphans, interrupted);
         return Ok(report_check(ui, &chosen, &problems));
     }
-    let summary = workflow::write(&plan).map_err(io)?;
-    let removed = if args.prune {
-        let orphans = workflow::find_orphans(&root, &produced, &matcher).map_err(io)?;
-        workflow::prune(&root, &orphans, &matcher).map_err(io)?
+    if let Some(recovery) = workflow::recover(&out).map_err(io)? {
+        ui.status(&match recovery {
+            workflow::Recovery::Completed { files } => format!(
+                "an earlier compile into `{}` was interrupted while renaming; completed it ({files} files)",
+                root.display()
+            ),
+            workflow::Recovery::RolledBack { files } => format!(
+                "an earlier compile into `{}` was interrupted while writing; rolled it back ({files} temp files removed)",
+                root.display()
+            ),
+        });
+    }
+    let plan = workflow::plan(&out, outputs()).map_err(io)?;
+    let summary = workflow::write(&out, &plan, &source).map_err(io)?;
+    let pruned = if args.prune {
+        let orphans = workflow::find_orphans(&out, &produced, &source).map_err(io)?;
+        workflow::prune(&out, &orphans, &source, args.force).map_err(io)?
     } else {
-        Vec::new()
+        workflow::PruneSummary::default()
     };
-    report_compile(ui, &root, &chosen, &skipped, &summary, &removed);
+    for kept in &pruned.kept {
+        ui.warning(&format!(
+            "kept `{}`: {}",
+            workflow::display_path(&root, kept).display(),
+            workflow::MODIFIED_NOTE
+        ));
+    }
+    report_compile(ui, &root, &chosen, &skipped, &summary, &pruned.removed);
     Ok(Status::Ok)
+}
+
+/// Prints a workflow failure (with its code and help when it has them); exit 2.
+fn workflow_error(ui: &Ui, err: &workflow::WorkflowError) -> Status {
+    match err.code() {
+        Some(code) => {
+            let diagnostic = Diagnostic::error(code, err.to_string()).help_opt(err.help());
+            ui.diagnostics([&diagnostic], &SourceMap::new());
+        }
+        None => ui.tool_error(&err.to_string()),
+    }
+    Status::ToolError
+}
+
+/// What no artifact may overwrite: the source, every imported file, every template this
+/// compile reads (the `template` options, `<target>.hbs` in `--templates DIR`).
+fn guard(loaded: &Loaded, templates_dir: Option<&Path>) -> workflow::Guard {
+    let mut guard = workflow::Guard::new();
+    for (_, file) in loaded.sources.files() {
+        guard.forbid(&file.path, format!("the envdef source `{}`", file.name));
+    }
+    let source_dir = loaded.path.parent().unwrap_or(Path::new(""));
+    for emit in &loaded.model.emits {
+        let mut templates = Vec::new();
+        if let Some(crate::model::Value::Str(p)) = emit.options.get("template") {
+            templates.push(source_dir.join(p));
+        }
+        if let Some(dir) = templates_dir {
+            templates.push(dir.join(format!("{}.hbs", emit.target)));
+        }
+        for template in templates {
+            guard.forbid(&template, format!("the template `{}`", template.display()));
+        }
+    }
+    guard
 }
 
 fn report_compile(

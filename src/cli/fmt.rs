@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{SourceArg, Status, Ui};
+use crate::project::Project;
 use crate::source::{Loader, SourceFile, SourceMap};
-use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
@@ -116,7 +116,16 @@ fn check_diff(name: &str, text: &str, formatted: &str) -> String {
 
 fn one(ui: &Ui, path: &Path, check: bool) -> Status {
     let name = path.display().to_string();
-    let text = match FsLoader.load(path) {
+    // A committed `x.envdef` symlink to a file outside the project (or into `.git`) is
+    // neither read (its lines would show in diagnostics) nor written through.
+    let project = match Project::discover(path, ui.root.as_deref()) {
+        Ok(project) => project,
+        Err(message) => {
+            ui.tool_error(&message);
+            return Status::ToolError;
+        }
+    };
+    let text = match project.loader().load(path) {
         Ok(text) => text,
         Err(err) => {
             ui.tool_error(&format!("cannot read `{name}`: {err}"));
@@ -147,7 +156,8 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         ));
         return Status::ToolError;
     }
-    if let Err(err) = crate::workflow::write_file(path, &formatted) {
+    // Through a symlinked source to the file it names: the link stays (issue 12).
+    if let Err(err) = crate::workflow::write_file(path, &formatted, true) {
         ui.tool_error(&err.to_string());
         return Status::ToolError;
     }

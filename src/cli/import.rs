@@ -108,14 +108,16 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
         None if ui.is_json() => ui.outln(serde_json::json!({ "draft": draft.source })),
         None => ui.out(&draft.source),
         Some(out) => {
-            if out.exists() && !args.force {
+            // symlink_metadata: a dangling symlink is "there" too (writing would replace it).
+            if std::fs::symlink_metadata(out).is_ok() && !args.force {
                 ui.tool_error(&format!(
                     "`{}` already exists; pass --force to overwrite it",
                     out.display()
                 ));
                 return Status::ToolError;
             }
-            if let Err(err) = crate::workflow::write_file(out, &draft.source) {
+            // `--force` replaces whatever is there; a symlink is replaced, never followed.
+            if let Err(err) = crate::workflow::write_file(out, &draft.source, false) {
                 ui.tool_error(&err.to_string());
                 return Status::ToolError;
             }

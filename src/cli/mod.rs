@@ -81,6 +81,10 @@ pub struct GlobalArgs {
     /// `--deny warnings` turns every warning into an error.
     #[arg(long, value_enum, global = true, value_name = "WHAT")]
     pub deny: Vec<Deny>,
+    /// The project root: imports, templates (and an `--out` inside it) must stay inside it.
+    /// Default: the git work tree holding the source, or its directory outside git.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -254,15 +258,30 @@ fn find_source(given: Option<PathBuf>) -> Result<PathBuf, String> {
     }
     let entries =
         std::fs::read_dir(".").map_err(|e| format!("cannot list the current directory: {e}"))?;
-    let mut found: Vec<PathBuf> = entries
+    let named: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "envdef"))
+        .filter(|p| p.extension().is_some_and(|x| x == "envdef"))
         .map(|p| p.strip_prefix("./").map(PathBuf::from).unwrap_or(p))
         .collect();
+    let (mut found, mut other): (Vec<PathBuf>, Vec<PathBuf>) =
+        named.into_iter().partition(|p| p.is_file());
     found.sort();
+    other.sort();
     match found.len() {
         1 => Ok(found.remove(0)),
+        // Only FIFOs, sockets, devices or directories (or dangling links) carry the name:
+        // say so, rather than that there is nothing.
+        0 if !other.is_empty() => Err(format!(
+            "no FILE given, and the current directory's `*.envdef` entries are not regular \
+             files ({}: a FIFO, socket, device, directory or dangling symlink); name the \
+             source to read it anyway",
+            other
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         0 => Err("no FILE given and no `*.envdef` file in the current directory".to_string()),
         _ => Err(format!(
             "no FILE given and several `*.envdef` files in the current directory ({}); name one",

@@ -34,6 +34,8 @@ pub struct Ui {
     sarif: RefCell<SarifLog>,
     /// The first failed write to stdout or stderr.
     failure: RefCell<Option<std::io::Error>>,
+    /// `--root DIR`: the project root (see [`crate::project`]).
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Ui {
@@ -55,6 +57,7 @@ impl Ui {
             },
             sarif: RefCell::default(),
             failure: RefCell::default(),
+            root: args.root.clone(),
         }
     }
 
@@ -70,6 +73,7 @@ impl Ui {
             check_options: CheckOptions::default(),
             sarif: RefCell::default(),
             failure: RefCell::default(),
+            root: None,
         }
     }
 
@@ -197,6 +201,30 @@ impl Ui {
             )),
             Format::Sarif => self.sarif.borrow_mut().tool_error(message),
             Format::Human => self.err(&format!("error: {message}\n")),
+        }
+    }
+
+    /// A warning that is not about the source (no code, no span), e.g. an orphan `--prune`
+    /// kept: `warning: <message>` on stderr, or a JSON object on stdout; suppressed by
+    /// `--quiet`. The other machine formats carry only diagnostics, so they leave it out.
+    pub fn warning(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        match self.format {
+            Format::Json => {
+                let value = serde_json::json!({
+                    "code": null,
+                    "severity": "warning",
+                    "message": message,
+                    "labels": [],
+                    "help": null,
+                    "notes": [],
+                });
+                self.outln(value);
+            }
+            Format::Human => self.err(&format!("warning: {message}\n")),
+            Format::Short | Format::Github | Format::Sarif => {}
         }
     }
 

@@ -110,6 +110,9 @@ codes! {
     /// An assert compares `env` with a name that is not an environment (so the rule could
     /// never apply there), or `service` with a name that is not a service.
     UnknownEnvironment = "E0214", "an assert names an unknown environment or service";
+    /// An import resolves outside the project root (default: the git work tree of the root
+    /// source), or names a file that is not an `.envdef` source.
+    ImportOutsideProject = "E0215", "an import outside the project or not an envdef source";
 
     // ── E03xx: check ────────────────────────────────────────────────────────────────────
     /// A `matching /re/` pattern that does not compile (or is too big).
@@ -232,6 +235,11 @@ codes! {
     /// A string's `len` is met counting characters but not counting grapheme clusters, as
     /// Terraform's `length()` does.
     TfvarsLengthDisagrees = "E0414", "Terraform would count this string's length differently";
+    /// A template resolves outside the project root (symlinks followed) or into `.git`.
+    TemplateOutsideProject = "E0420", "a template outside the project";
+    /// Two environments' `*.auto.tfvars` in one directory: Terraform loads all of them and
+    /// the alphabetically last one wins, so `apply` for one uses another's values.
+    AutoTfvarsShareDirectory = "W0431", "two environments' .auto.tfvars share a directory";
 
     // ── E05xx: compile workflow ─────────────────────────────────────────────────────────
     /// `--env`, `diff` or `explain` names an environment the source does not declare
@@ -265,6 +273,15 @@ codes! {
     LiveInvalidValue = "E0612", "a live value does not fit its type";
     /// `envdef verify`: an assert does not hold for the live values. Exit 1.
     LiveAssertFailed = "E0613", "an assert fails for the live values";
+    /// An earlier compile into this output root was interrupted (its journal is still
+    /// there), or could not finish renaming its files. `compile` completes or rolls it back.
+    RunInterrupted = "E0513", "an earlier compile was interrupted";
+    /// A symlink where envdef would read or write an artifact (or a directory on the way).
+    /// Exit 2.
+    ArtifactSymlink = "E0520", "a symlink where an artifact or its directory should be";
+    /// An artifact would be written into `.git`, over the source, an imported file, a
+    /// template, or envdef's manifest. Exit 2.
+    ForbiddenDestination = "E0521", "an artifact would overwrite a file envdef must not write";
 }
 
 impl std::fmt::Display for Code {

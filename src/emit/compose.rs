@@ -56,7 +56,7 @@ pub(super) fn body(
             out.push_str(if any { "      " } else { "\n      " });
             out.push_str(&prepared.yaml_key(service, id));
             out.push_str(": \"");
-            if text::push_plain_scalar(&res.value, &mut out) {
+            if text::push_plain_scalar(&res.value, &var.format, &mut out) {
                 out.push_str("\"\n");
                 any = true;
                 continue;

@@ -208,7 +208,7 @@ fn var_line(
     }
     line.push_str(key);
     line.push('=');
-    if text::push_plain_scalar(&res.value, line) {
+    if text::push_plain_scalar(&res.value, &var.format, line) {
         line.push('\n');
         return true;
     }

@@ -115,7 +115,7 @@ pub(super) fn data<'a>(
         data.push_str("  ");
         data.push_str(&prepared.yaml_key(service, id));
         data.push_str(": \"");
-        if text::push_plain_scalar(&res.value, &mut data) {
+        if text::push_plain_scalar(&res.value, &var.format, &mut data) {
             data.push_str("\"\n");
             continue;
         }

@@ -69,6 +69,9 @@ pub struct EmitOptions {
     pub targets: Vec<String>,
     /// `--templates DIR`: `<target>.hbs` here overrides a built-in or adds a target.
     pub templates_dir: Option<PathBuf>,
+    /// The project root (canonical): templates that resolve outside it, or into `.git`,
+    /// are refused (E0420). `None` reads templates anywhere (library use, tests).
+    pub project_root: Option<PathBuf>,
 }
 
 /// One file to write.
@@ -168,6 +171,7 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
     let emits = select_emits(model, options, &mut errors);
     let templates = render::UserTemplates::load(model, &emits, options, &mut errors);
     let jobs = plan(model, &emits, &envs, &templates, &mut errors);
+    auto_tfvars_shared(&jobs, diagnostics);
     names::check(model, &jobs, &mut errors);
     if !errors.is_empty() {
         push_deduped(errors, diagnostics);
@@ -448,6 +452,47 @@ fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
                 d.help("give the emit lines paths that do not nest inside each other's files"),
             );
         }
+    }
+}
+
+/// W0431: Terraform loads every `*.auto.tfvars` (and `.auto.tfvars.json`) of its working
+/// directory, the alphabetically last one winning. Two environments' files in one
+/// directory mean `terraform apply` for one environment silently uses another's values.
+fn auto_tfvars_shared(jobs: &[Job<'_>], diagnostics: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Job<'_>> = HashMap::new();
+    let mut reported = std::collections::HashSet::new();
+    for job in jobs {
+        let is_auto = job.path.ends_with(".auto.tfvars") || job.path.ends_with(".auto.tfvars.json");
+        let Some(env) = job.env.filter(|_| is_auto) else {
+            continue;
+        };
+        let dir = job.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let Some(other) = first.get(dir).copied() else {
+            first.insert(dir, job);
+            continue;
+        };
+        if other.env.is_some_and(|e| e.name == env.name) || !reported.insert(dir) {
+            continue;
+        }
+        let shown = if dir.is_empty() { "." } else { dir };
+        let mut d = Diagnostic::warning(
+            Code::AutoTfvarsShareDirectory,
+            format!(
+                "`{}` and `{}` are both `.auto.tfvars` in `{shown}`: Terraform loads every one of them, and the alphabetically last wins",
+                other.path, job.path
+            ),
+        )
+        .primary(job.emit.span, "writes one environment's `.auto.tfvars` next to another's");
+        if !std::ptr::eq(other.emit, job.emit) {
+            d = d.secondary(other.emit.span, "and this one writes the other");
+        }
+        diagnostics.push(
+            d.note(format!(
+                "`terraform apply` for `{}` would use values of another environment",
+                env.name
+            ))
+            .help("use `-var-file`: `emit tfvars to \"infra/{env}.tfvars\"` and `terraform apply -var-file={env}.tfvars`, or one directory per environment: `\"infra/{env}/terraform.auto.tfvars\"`"),
+        );
     }
 }
 

@@ -140,6 +140,23 @@ impl UserTemplates {
                 per_emit.push(None);
                 continue;
             };
+            if let Some(project) = &options.project_root {
+                if let Some(why) = outside_project(project, &path) {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::TemplateOutsideProject,
+                            format!("refusing to read the template `{}`: {why}", path.display()),
+                        )
+                        .primary(emit.span, "this emit uses it")
+                        .help(
+                            "keep templates as `*.hbs` files in the project, or widen the \
+                             project with `--root DIR`",
+                        ),
+                    );
+                    per_emit.push(None);
+                    continue;
+                }
+            }
             if let Some(index) = loaded.iter().position(|p| *p == path) {
                 per_emit.push(Some(index));
                 continue;
@@ -627,6 +644,25 @@ impl Prepared {
 /// The services an artifact covers: its own, or every service for per-environment ones.
 pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
     job.services(model)
+}
+
+/// Why a template may not be read, if it may not: it resolves (symlinks followed) outside
+/// the project or into `.git`, or it is not a `*.hbs` file (a template's text ends up in the
+/// artifact and in `--check` diffs, so `template = ".env.local"` would publish a local,
+/// uncommitted credentials file).
+fn outside_project(project: &std::path::Path, path: &std::path::Path) -> Option<String> {
+    let project = crate::project::Project::at(project.to_path_buf());
+    match project.check_read(path) {
+        Err(crate::source::LoadError::OutsideProject { root }) => Some(format!(
+            "it is outside the project root `{}` (or inside `.git`)",
+            root.display()
+        )),
+        Ok(canonical) if canonical.extension().map_or(true, |e| e != "hbs") => {
+            Some("it is not a template (`*.hbs`)".to_string())
+        }
+        // Missing or unreadable: `read_template` says so.
+        _ => None,
+    }
 }
 
 /// Reads a user template: a regular file of at most [`crate::source::MAX_SOURCE_BYTES`]. A

@@ -56,9 +56,14 @@ pub(crate) fn value_text<'v>(
 /// Writes an int, float or bool straight into `out` (no allocation) and returns `true`;
 /// `false` for every other value. Their text (`-12`, `0.5`, `true`) needs no quoting in
 /// any format, which lets the hot loops skip `value_text` and the quoting for them.
-pub(crate) fn push_plain_scalar(value: &Value, out: &mut String) -> bool {
+pub(crate) fn push_plain_scalar(value: &Value, format: &ValueFormat, out: &mut String) -> bool {
     use std::fmt::Write as _;
     match value {
+        // `bool_format` words are checked to be bare (letters, digits, `_`, `-`, `.`).
+        Value::Bool(b) if format.bool_words.is_some() => {
+            let (yes, no) = format.bool_words.as_ref().expect("checked");
+            out.push_str(if *b { yes } else { no });
+        }
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
@@ -79,7 +84,16 @@ fn scalar_text(value: &Value, format: &ValueFormat) -> Result<String, TextError>
         Value::Str(s) => s.clone(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => float_text(*f),
-        Value::Bool(b) => b.to_string(),
+        Value::Bool(b) => match &format.bool_words {
+            Some((yes, no)) => {
+                if *b {
+                    yes.clone()
+                } else {
+                    no.clone()
+                }
+            }
+            None => b.to_string(),
+        },
         Value::Duration(ms) => duration_text(*ms, format.duration_unit)?,
         Value::List(items) => {
             let mut out = String::new();
@@ -209,17 +223,36 @@ mod tests {
             Value::Float(0.25),
             Value::Bool(true),
         ] {
-            let mut out = String::new();
-            assert!(push_plain_scalar(&v, &mut out));
-            assert_eq!(
-                out,
-                value_text(&v, &ValueFormat::default()).unwrap().unwrap()
-            );
+            let yes_no = ValueFormat {
+                bool_words: Some(("yes".into(), "no".into())),
+                ..ValueFormat::default()
+            };
+            for format in [ValueFormat::default(), yes_no] {
+                let mut out = String::new();
+                assert!(push_plain_scalar(&v, &format, &mut out));
+                assert_eq!(out, value_text(&v, &format).unwrap().unwrap());
+            }
         }
         assert!(!push_plain_scalar(
             &Value::Str("1".into()),
+            &ValueFormat::default(),
             &mut String::new()
         ));
+    }
+
+    #[test]
+    fn bool_format_words_replace_true_and_false() {
+        let format = ValueFormat {
+            bool_words: Some(("1".into(), "0".into())),
+            ..ValueFormat::default()
+        };
+        let text = |v: &Value| value_text(v, &format).unwrap().unwrap().into_owned();
+        assert_eq!(text(&Value::Bool(true)), "1");
+        assert_eq!(text(&Value::Bool(false)), "0");
+        assert_eq!(
+            text(&Value::List(vec![Value::Bool(true), Value::Bool(false)])),
+            "1,0"
+        );
     }
 
     #[test]

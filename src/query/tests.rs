@@ -191,10 +191,7 @@ fn selection_validates_and_splits() {
         artifacts::output_root(Path::new("a/b.envdef"), None),
         Path::new("a")
     );
-    assert_eq!(
-        artifacts::header_matcher(m).source.as_deref(),
-        Some("main.envdef")
-    );
+    assert_eq!(artifacts::manifest_source(m), "main.envdef");
 }
 
 #[test]

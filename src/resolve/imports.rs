@@ -181,6 +181,23 @@ impl Ctx<'_> {
         joined: &Path,
         written: &str,
     ) {
+        if matches!(err, LoadError::OutsideProject { .. } | LoadError::NotEnvdef) {
+            let help = match err {
+                LoadError::OutsideProject { .. } => {
+                    "move the file into the project, or widen the project with `--root DIR`"
+                }
+                _ => "import only `.envdef` files; copy the declarations into one",
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ImportOutsideProject,
+                    format!("refusing to import `{display}`: {err}"),
+                )
+                .primary(at, "imported here")
+                .help(help),
+            );
+            return;
+        }
         let help = match err {
             LoadError::NotFound => match self.similar_file(joined, written) {
                 Some(meant) => {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use similar::{DiffOp, TextDiff};
 
+use super::orphans::Orphan;
 use super::paths::display_path;
 use super::plan::{FileState, Plan};
 
@@ -23,6 +24,9 @@ pub enum ProblemKind {
     Stale,
     /// envdef generated the file earlier, but no `emit` produces it any more.
     Orphan,
+    /// An earlier compile into this root was interrupted (its journal is there): the tree
+    /// may mix old and new artifacts until `compile` completes or rolls the run back.
+    Interrupted,
 }
 
 impl ProblemKind {
@@ -31,6 +35,7 @@ impl ProblemKind {
             ProblemKind::Missing => "missing",
             ProblemKind::Stale => "stale",
             ProblemKind::Orphan => "orphan",
+            ProblemKind::Interrupted => "interrupted",
         }
     }
 }
@@ -49,18 +54,36 @@ pub struct Problem {
     /// For a stale file: the first line (1-based, on disk) that differs, for CI annotations.
     pub line: Option<usize>,
     /// For a stale file: why the diff may look empty (`the file on disk has CRLF line
-    /// endings, envdef writes LF`), since a diff shows no line endings.
+    /// endings, envdef writes LF`), since a diff shows no line endings; for an orphan that
+    /// was edited since envdef wrote it, that `--prune` keeps it.
     pub note: Option<&'static str>,
 }
+
+/// An orphan edited since envdef wrote it.
+pub const MODIFIED_NOTE: &str =
+    "changed since envdef wrote it, so `--prune` keeps it (`--prune --force` deletes it)";
+/// A stale file too large to diff.
+const TOO_LARGE_NOTE: &str = "the file on disk is too large to show a diff";
 
 /// A stale file edited on Windows: every line differs, invisibly.
 const CRLF_NOTE: &str = "the file on disk has CRLF line endings, envdef writes LF";
 
-/// The problems of a plan (missing and stale files, in plan order) followed by `orphans`
-/// (relative paths, as [`super::find_orphans`] returns them).
-pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
+/// The problems of a plan (an interrupted run first, then missing and stale files in plan
+/// order) followed by `orphans` (as [`super::find_orphans`] returns them).
+pub fn drift(plan: &Plan<'_>, orphans: &[Orphan], interrupted: bool) -> Vec<Problem> {
     let root = plan.root.as_path();
     let mut problems = Vec::new();
+    if interrupted {
+        let journal = Path::new(super::manifest::JOURNAL);
+        problems.push(Problem {
+            kind: ProblemKind::Interrupted,
+            path: journal.to_path_buf(),
+            display: display_path(root, journal),
+            diff: None,
+            line: None,
+            note: None,
+        });
+    }
     for file in &plan.files {
         let rel = file.file.path;
         match file.state {
@@ -72,6 +95,14 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
                 diff: None,
                 line: None,
                 note: None,
+            }),
+            FileState::Changed if file.on_disk.is_none() => problems.push(Problem {
+                kind: ProblemKind::Stale,
+                path: rel.to_path_buf(),
+                display: display_path(root, rel),
+                diff: None,
+                line: Some(1),
+                note: Some(TOO_LARGE_NOTE),
             }),
             FileState::Changed => {
                 let old = file.on_disk.as_deref().unwrap_or("");
@@ -88,13 +119,13 @@ pub fn drift(plan: &Plan<'_>, orphans: &[PathBuf]) -> Vec<Problem> {
             }
         }
     }
-    problems.extend(orphans.iter().map(|rel| Problem {
+    problems.extend(orphans.iter().map(|o| Problem {
         kind: ProblemKind::Orphan,
-        path: rel.clone(),
-        display: display_path(root, rel),
+        path: o.path.clone(),
+        display: display_path(root, &o.path),
         diff: None,
         line: None,
-        note: None,
+        note: o.modified.then_some(MODIFIED_NOTE),
     }));
     problems
 }

@@ -29,6 +29,24 @@ pub enum WorkflowError {
     OutsideRoot { path: PathBuf, reason: String },
     /// Two artifacts want the same file.
     Conflict { path: PathBuf },
+    /// A symlink sits where an artifact, or a directory on its way, should be. envdef
+    /// never reads or writes through one (E0520).
+    Symlink { path: PathBuf },
+    /// The path is one envdef must never write: inside `.git`, the source, an imported
+    /// file, a template, or envdef's own manifest (E0521). `what` names it.
+    Forbidden { path: PathBuf, what: String },
+    /// A FIFO, socket or device sits where an artifact should be.
+    NotAFile { path: PathBuf },
+    /// The manifest or journal of the output root cannot be understood.
+    BadRecord { path: PathBuf, reason: String },
+    /// Renaming the new files into place failed part way: some artifacts are new, the
+    /// rest old. The journal records the run, so the next compile completes it.
+    PartialCommit {
+        path: PathBuf,
+        error: io::Error,
+        done: usize,
+        total: usize,
+    },
 }
 
 impl WorkflowError {
@@ -47,8 +65,51 @@ impl WorkflowError {
             | WorkflowError::NotADirectory { path, .. }
             | WorkflowError::IsADirectory { path }
             | WorkflowError::OutsideRoot { path, .. }
-            | WorkflowError::Conflict { path } => path,
+            | WorkflowError::Conflict { path }
+            | WorkflowError::Symlink { path }
+            | WorkflowError::Forbidden { path, .. }
+            | WorkflowError::NotAFile { path }
+            | WorkflowError::BadRecord { path, .. }
+            | WorkflowError::PartialCommit { path, .. } => path,
         }
+    }
+
+    /// The stable code of a refusal (security-relevant ones have their own).
+    pub fn code(&self) -> Option<crate::diagnostics::Code> {
+        use crate::diagnostics::Code;
+        match self {
+            WorkflowError::Symlink { .. } => Some(Code::ArtifactSymlink),
+            WorkflowError::Forbidden { .. } => Some(Code::ForbiddenDestination),
+            WorkflowError::PartialCommit { .. } => Some(Code::RunInterrupted),
+            _ => None,
+        }
+    }
+
+    /// How to get past the error.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            WorkflowError::Symlink { .. } => {
+                "envdef never follows a symlink below the output root; replace the link with \
+                 a regular file or directory (or delete it), or choose another `--out`"
+                    .to_string()
+            }
+            WorkflowError::Forbidden { .. } => {
+                "change the `emit` path (or `--out`) so it names a file of its own".to_string()
+            }
+            WorkflowError::PartialCommit { .. } => {
+                "fix the cause and run `envdef compile` again: it completes the interrupted run"
+                    .to_string()
+            }
+            WorkflowError::BadRecord { path, .. } => format!(
+                "restore `{}` from version control, or delete it (orphans it listed are then \
+                 no longer found)",
+                path.display()
+            ),
+            WorkflowError::NotAFile { .. } => {
+                "move it away; envdef writes artifacts as regular files".to_string()
+            }
+            _ => return None,
+        })
     }
 }
 
@@ -87,6 +148,33 @@ impl fmt::Display for WorkflowError {
                  `{{service}}` so they differ",
                 path.display()
             ),
+            WorkflowError::Symlink { path } => {
+                write!(f, "refusing to use `{}`: it is a symlink", path.display())
+            }
+            WorkflowError::Forbidden { path, what } => {
+                write!(f, "refusing to write `{}`: it is {what}", path.display())
+            }
+            WorkflowError::NotAFile { path } => write!(
+                f,
+                "`{}` is not a regular file (a FIFO, socket or device); an artifact cannot \
+                 be written there",
+                path.display()
+            ),
+            WorkflowError::BadRecord { path, reason } => {
+                write!(f, "cannot read `{}`: {reason}", path.display())
+            }
+            WorkflowError::PartialCommit {
+                path,
+                error,
+                done,
+                total,
+            } => write!(
+                f,
+                "cannot replace `{}`: {}; {done} of {total} changed artifacts were updated \
+                 before it, the rest are still old",
+                path.display(),
+                describe(error)
+            ),
         }
     }
 }
@@ -94,7 +182,9 @@ impl fmt::Display for WorkflowError {
 impl std::error::Error for WorkflowError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            WorkflowError::Io { error, .. } => Some(error),
+            WorkflowError::Io { error, .. } | WorkflowError::PartialCommit { error, .. } => {
+                Some(error)
+            }
             _ => None,
         }
     }

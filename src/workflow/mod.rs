@@ -2,36 +2,43 @@
 //! under an output root. The only module that writes or deletes files; it knows nothing
 //! of `emit`.
 //!
-//! Four steps, each usable on its own (the CLI's `compile`, `compile --check` and
-//! `compile --prune` combine them):
+//! [`Output::open`] opens and locks the root (exclusive for `compile`, shared for
+//! `--check`); then, each usable on its own:
 //!
+//! - [`recover`]: finish or undo a run that was killed (its journal is still there).
 //! - [`plan`]: compare every artifact with what is on disk → new / changed / unchanged.
-//! - [`write()`]: apply a plan atomically. Every changed file is first written to a temp file
-//!   in its own directory; only when all temp files exist are they renamed over their
-//!   targets. Unchanged files are never touched (their mtime stays).
-//! - [`drift`]: what `--check` reports: missing, stale (with a unified diff), orphaned.
-//! - [`find_orphans`] / [`prune`]: files under the root that envdef generated earlier (its
-//!   header names envdef and this source) but that no `emit` produces any more.
+//! - [`write()`]: apply a plan, per file atomic and per run recoverable (`write.rs`), and
+//!   record the artifacts with their hashes in the manifest (`manifest.rs`).
+//! - [`drift`]: what `--check` reports: missing, stale (with a unified diff), orphaned,
+//!   interrupted.
+//! - [`find_orphans`] / [`prune`]: manifest entries of this source that no `emit` produces
+//!   any more; deleted only while their content is what envdef wrote.
 //!
-//! Invariants: nothing is written, read for comparison or deleted outside the output root
-//! (paths are re-validated here even though `emit` validates them, and a symlinked
-//! directory that leads outside the root is refused); a failure leaves every existing
-//! artifact as it was and no temp file behind; only files carrying envdef's header are ever
-//! deleted. The library prints nothing: results and errors are values for the CLI.
+//! Invariants: everything below the root is reached through directory handles that never
+//! follow a symlink (`dir.rs`), so nothing is read, written or deleted outside it, even
+//! when the tree changes mid-run; no artifact goes into `.git` or over the source, an
+//! import or a template ([`Guard`]); a failure leaves every existing artifact as it was (or
+//! a journal the next run completes); only files envdef wrote are ever deleted. The
+//! library prints nothing: results and errors are values for the CLI.
 
+mod dir;
 mod drift;
 mod error;
+mod manifest;
 mod orphans;
+mod output;
 mod paths;
 mod plan;
 mod write;
 
-pub use drift::{drift, Problem, ProblemKind};
+pub use drift::{drift, Problem, ProblemKind, MODIFIED_NOTE};
 pub use error::{WorkflowError, WorkflowResult};
-pub use orphans::{find_orphans, prune, HeaderMatcher, SKIPPED_DIRS};
+pub use manifest::{sha256, Manifest, JOURNAL, MANIFEST};
+pub use orphans::{find_orphans, prune, Orphan, PruneSummary};
+pub use output::{lexical_absolute, Access, Guard, Output};
 pub use paths::display_path;
-pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile};
-pub use write::{write, write_file, WriteSummary};
+pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile, DIFF_READ_LIMIT};
+pub use write::{interrupted, recover, write, write_file, Recovery, WriteSummary};
 
 #[cfg(test)]
 mod tests;

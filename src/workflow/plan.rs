@@ -1,11 +1,13 @@
-//! Comparing the files to write with the files on disk.
+//! Comparing artifacts with the files on disk.
 
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::dir::{file_name, Dir, Kind, OpenError};
 use super::error::{WorkflowError, WorkflowResult};
-use super::paths::{check_relative, display_path, Containment};
+use super::output::Output;
+use super::paths::{check_relative, display_path};
 
 /// One file to write: a path relative to the output root and its complete contents. The
 /// workflow knows nothing of what produced it (an emitted artifact, a formatted source).
@@ -15,7 +17,7 @@ pub struct OutputFile<'a> {
     pub contents: &'a str,
 }
 
-/// How a file to write relates to the file at its path.
+/// How an artifact relates to the file at its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileState {
@@ -27,16 +29,21 @@ pub enum FileState {
     Unchanged,
 }
 
-/// One file and what writing it would do.
+/// One artifact and what writing it would do.
 #[derive(Debug)]
 pub struct PlannedFile<'a> {
     pub file: OutputFile<'a>,
     pub state: FileState,
-    /// The current contents of a [`FileState::Changed`] file (lossily decoded), for diffs.
+    /// The current contents of a [`FileState::Changed`] file (lossily decoded), for diffs;
+    /// `None` when it is larger than [`DIFF_READ_LIMIT`].
     pub on_disk: Option<String>,
+    /// The size of the file on disk (0 when there is none).
+    pub on_disk_size: u64,
+    /// The permission bits of the file on disk, if there is one.
+    pub mode: Option<u32>,
 }
 
-/// Every file of one run, compared with the disk, in the order given.
+/// Every artifact of one run, compared with the disk, in the order given.
 #[derive(Debug)]
 pub struct Plan<'a> {
     pub root: PathBuf,
@@ -44,43 +51,54 @@ pub struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// The files that need writing.
+    /// The artifacts that need writing.
     pub fn pending(&self) -> impl Iterator<Item = &PlannedFile<'_>> {
         self.files
             .iter()
             .filter(|f| f.state != FileState::Unchanged)
     }
 
-    /// The path of a file as the user sees it.
+    /// The path of an artifact as the user sees it.
     pub fn display(&self, rel: &Path) -> PathBuf {
         display_path(&self.root, rel)
     }
 }
 
-/// Reads what is on disk behind every file and classifies it. Refuses paths that leave the
-/// root, two files with one path, and a directory where a file should be.
+/// Largest file on disk read to show a diff (`--check`); a bigger one is reported stale
+/// with its size instead. Comparing never reads more than the artifact's length plus one.
+pub const DIFF_READ_LIMIT: u64 = 16 << 20;
+
+/// Reads the file behind every artifact and classifies it. Refuses paths that leave the
+/// root, two artifacts with one path, a directory where a file should be, a symlink
+/// anywhere on the way (E0520) and forbidden destinations (E0521).
 pub fn plan<'a>(
-    root: &Path,
+    out: &Output,
     outputs: impl IntoIterator<Item = OutputFile<'a>>,
 ) -> WorkflowResult<Plan<'a>> {
     let outputs: Vec<OutputFile<'a>> = outputs.into_iter().collect();
+    let root = out.root.as_path();
     let mut seen: HashSet<&Path> = HashSet::with_capacity(outputs.len());
-    let mut containment = Containment::new(root);
+    let mut dirs = DirCache::default();
     let mut files = Vec::with_capacity(outputs.len());
     for &file in &outputs {
         let rel = file.path;
         check_relative(root, rel)?;
+        out.guard.check_name(root, rel)?;
         if !seen.insert(rel) {
             return Err(WorkflowError::Conflict {
                 path: display_path(root, rel),
             });
         }
-        containment.check_parent(rel)?;
-        let (state, on_disk) = compare(root, rel, file.contents)?;
+        let disk = match &out.dir {
+            Some(dir) => compare(out, dir, &mut dirs, rel, file.contents)?,
+            None => OnDisk::default(),
+        };
         files.push(PlannedFile {
             file,
-            state,
-            on_disk,
+            state: disk.state,
+            on_disk: disk.text,
+            on_disk_size: disk.size,
+            mode: disk.mode,
         });
     }
     // `a.env` and `a.env/x` cannot both exist; say so before anything is written.
@@ -98,38 +116,183 @@ pub fn plan<'a>(
     })
 }
 
-fn compare(root: &Path, rel: &Path, contents: &str) -> WorkflowResult<(FileState, Option<String>)> {
-    let full = root.join(rel);
-    // Stat first: reading a FIFO or device that happens to sit at an artifact's path would
-    // block or never end.
-    match std::fs::metadata(&full) {
-        Ok(meta) if meta.is_dir() => {
-            return Err(WorkflowError::IsADirectory {
-                path: display_path(root, rel),
-            })
+/// What is at an artifact's path.
+#[derive(Debug)]
+struct OnDisk {
+    state: FileState,
+    text: Option<String>,
+    size: u64,
+    mode: Option<u32>,
+}
+
+impl Default for OnDisk {
+    fn default() -> Self {
+        OnDisk {
+            state: FileState::New,
+            text: None,
+            size: 0,
+            mode: None,
         }
-        Ok(meta) if !meta.is_file() => {
-            return Err(WorkflowError::io(
-                "replace",
-                display_path(root, rel),
-                io::Error::other("not a regular file"),
-            ))
+    }
+}
+
+/// Open directories below the root by relative path, so a thousand artifacts in one
+/// directory walk to it once. Bounded: descriptors are a limited resource.
+#[derive(Default)]
+pub(crate) struct DirCache {
+    open: std::collections::HashMap<PathBuf, std::rc::Rc<Dir>>,
+}
+
+impl DirCache {
+    /// The directory `parent` below `dir` (the root), never through a symlink.
+    pub(crate) fn get(
+        &mut self,
+        root: &Path,
+        dir: &Dir,
+        parent: &Path,
+        create: bool,
+        artifact: &Path,
+    ) -> WorkflowResult<Option<std::rc::Rc<Dir>>> {
+        if let Some(d) = self.open.get(parent) {
+            return Ok(Some(d.clone()));
         }
-        Ok(_) => {}
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok((FileState::New, None)),
+        if self.open.len() >= 256 {
+            self.open.clear();
+        }
+        let mut current: Option<Dir> = None;
+        let mut at = PathBuf::new();
+        for part in parent.components() {
+            at.push(part);
+            let base = current.as_ref().unwrap_or(dir);
+            let name = part.as_os_str();
+            let next = if create {
+                base.child_or_create(name).map(|(d, _)| Some(d))
+            } else {
+                base.child(name)
+            };
+            match next {
+                Ok(Some(d)) => current = Some(d),
+                Ok(None) => return Ok(None),
+                Err(OpenError::Symlink) => {
+                    return Err(WorkflowError::Symlink {
+                        path: display_path(root, &at),
+                    })
+                }
+                Err(OpenError::NotADirectory) => {
+                    return Err(WorkflowError::NotADirectory {
+                        path: display_path(root, &at),
+                        artifact: display_path(root, artifact),
+                    })
+                }
+                Err(OpenError::Io(e)) => {
+                    return Err(WorkflowError::io("open", display_path(root, &at), e))
+                }
+            }
+        }
+        let opened = match current {
+            Some(d) => d,
+            None => dir.walk(Path::new("")).ok().flatten().ok_or_else(|| {
+                WorkflowError::io(
+                    "open",
+                    root.to_path_buf(),
+                    io::Error::other("cannot reopen"),
+                )
+            })?,
+        };
+        let rc = std::rc::Rc::new(opened);
+        self.open.insert(parent.to_path_buf(), rc.clone());
+        Ok(Some(rc))
+    }
+}
+
+/// Classifies what is at `rel` without following a symlink.
+pub(crate) fn inspect(
+    out: &Output,
+    parent: &Dir,
+    rel: &Path,
+) -> WorkflowResult<Option<super::dir::Entry>> {
+    let root = out.root.as_path();
+    let entry = parent
+        .entry(&file_name(rel))
+        .map_err(|e| WorkflowError::io("read", display_path(root, rel), e))?;
+    let Some(entry) = entry else {
+        return Ok(None);
+    };
+    match entry.kind {
+        Kind::Symlink => Err(WorkflowError::Symlink {
+            path: display_path(root, rel),
+        }),
+        Kind::Dir => Err(WorkflowError::IsADirectory {
+            path: display_path(root, rel),
+        }),
+        Kind::Other => Err(WorkflowError::NotAFile {
+            path: display_path(root, rel),
+        }),
+        Kind::File => {
+            out.guard.check_id(root, rel, entry.id)?;
+            Ok(Some(entry))
+        }
+    }
+}
+
+fn compare(
+    out: &Output,
+    dir: &Dir,
+    dirs: &mut DirCache,
+    rel: &Path,
+    contents: &str,
+) -> WorkflowResult<OnDisk> {
+    let root = out.root.as_path();
+    let parent_rel = rel.parent().unwrap_or(Path::new(""));
+    let parent = match dirs.get(root, dir, parent_rel, false, rel) {
+        Ok(Some(p)) => p,
         // A file where a directory is expected on the way there: writing will fail with a
         // clear message; for the plan the artifact simply does not exist yet.
-        Err(err) if is_not_a_directory(&err) => return Ok((FileState::New, None)),
-        Err(err) => return Err(WorkflowError::io("read", display_path(root, rel), err)),
+        Ok(None) | Err(WorkflowError::NotADirectory { .. }) => return Ok(OnDisk::default()),
+        Err(e) => return Err(e),
+    };
+    let Some(entry) = inspect(out, &parent, rel)? else {
+        return Ok(OnDisk::default());
+    };
+    let mode = Some(entry.mode);
+    let wanted = contents.len() as u64;
+    // Equal sizes: read one byte more than the artifact to be sure; otherwise the file
+    // differs, and is read only as far as a diff is worth showing.
+    let limit = if entry.size == wanted {
+        wanted + 1
+    } else if entry.size > DIFF_READ_LIMIT {
+        return Ok(OnDisk {
+            state: FileState::Changed,
+            text: None,
+            size: entry.size,
+            mode,
+        });
+    } else {
+        DIFF_READ_LIMIT
+    };
+    let (bytes, _) = parent.read(&file_name(rel), limit).map_err(|e| match e {
+        OpenError::Symlink => WorkflowError::Symlink {
+            path: display_path(root, rel),
+        },
+        OpenError::NotADirectory => WorkflowError::NotAFile {
+            path: display_path(root, rel),
+        },
+        OpenError::Io(e) => WorkflowError::io("read", display_path(root, rel), e),
+    })?;
+    if bytes == contents.as_bytes() {
+        return Ok(OnDisk {
+            state: FileState::Unchanged,
+            text: None,
+            size: entry.size,
+            mode,
+        });
     }
-    match std::fs::read(&full) {
-        Ok(bytes) if bytes == contents.as_bytes() => Ok((FileState::Unchanged, None)),
-        Ok(bytes) => Ok((
-            FileState::Changed,
-            Some(String::from_utf8_lossy(&bytes).into_owned()),
-        )),
-        Err(err) => Err(WorkflowError::io("read", display_path(root, rel), err)),
-    }
+    Ok(OnDisk {
+        state: FileState::Changed,
+        text: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        size: entry.size,
+        mode,
+    })
 }
 
 /// ENOTDIR: some ancestor of the path is a file.

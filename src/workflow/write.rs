@@ -1,25 +1,29 @@
-//! Applying a plan: all-or-nothing as far as a file system allows.
+//! Applying a plan: per file atomic, per run recoverable.
 //!
-//! Phase 1 creates missing directories and writes every pending artifact to a temp file in
-//! its target directory (`.NAME.XXXXXX.envdef-tmp`). Phase 2 renames each temp file over its
-//! target; a rename within one directory is atomic, so a reader sees either the old or the
-//! new file, never half of one. A failure in phase 1 leaves the disk as it was: the temp
-//! files are deleted (dropping a `NamedTempFile` removes it) and directories this run
-//! created are removed again. Renames practically cannot fail once the temp file sits in
-//! the same directory; if one does, the files already renamed are complete new versions
-//! and the rest are untouched.
+//! 1. The journal (`.envdef-journal`, see [`super::manifest`]) is written in state
+//!    `staging`: the run's files, their temp names, the directories it will create.
+//! 2. Every pending artifact is written to its temp file (`.NAME.RUN.envdef-tmp`) in its
+//!    own directory, reached through directory handles that never follow a symlink. A
+//!    failure here deletes the temp files and created directories again: the tree is as
+//!    it was.
+//! 3. The journal switches to `committing`; each temp file is renamed over its target (a
+//!    rename within one directory is atomic: a reader sees the old file or the new one).
+//! 4. The manifest records every artifact of the plan with its hash; the journal goes.
 //!
-//! Temp files are not fsynced: atomicity against concurrent readers is the goal, not
-//! durability across a power cut (a crash leaves at most a stray temp file, which carries
-//! envdef's header and is therefore cleaned up by `--prune`).
+//! A run killed at any point leaves the journal behind; the next compile (under the same
+//! lock) rolls a `staging` run back and completes a `committing` one ([`recover`]), and
+//! `compile --check` reports it. Temp files are not fsynced: the guarantee covers a killed
+//! process, not a power cut.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
-
+use super::dir::{file_name, Dir, FILE_MODE};
 use super::error::{WorkflowError, WorkflowResult};
-use super::paths::{display_path, Containment};
-use super::plan::{is_not_a_directory, FileState, OutputFile, Plan};
+use super::manifest::{run_id, sha256, temp_name, Journal, JournalFile, Manifest, State};
+use super::output::Output;
+use super::paths::display_path;
+use super::plan::{inspect, DirCache, FileState, Plan};
 
 /// What a [`write()`] did, in plan order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -30,19 +34,74 @@ pub struct WriteSummary {
     pub unchanged: Vec<PathBuf>,
 }
 
-/// Writes every new or changed artifact of `plan`; leaves unchanged files untouched.
-pub fn write(plan: &Plan<'_>) -> WorkflowResult<WriteSummary> {
-    let root = plan.root.as_path();
-    let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let result = stage(plan, &mut created_dirs).and_then(|staged| commit(root, staged));
-    if result.is_err() {
-        // Deepest first, and only if still empty: a directory someone else filled in the
-        // meantime stays.
-        for dir in created_dirs.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
+/// What [`recover`] found and did about an interrupted earlier run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// The run had not finished writing its temp files: they were deleted.
+    RolledBack { files: usize },
+    /// The run had begun renaming: the remaining renames were done.
+    Completed { files: usize },
+}
+
+/// Writes every new or changed artifact of `plan` and records the plan's artifacts in the
+/// manifest under `source`; leaves unchanged files untouched.
+pub fn write(out: &Output, plan: &Plan<'_>, source: &str) -> WorkflowResult<WriteSummary> {
+    let root = out.root.as_path();
+    let Some(dir) = &out.dir else {
+        return Err(WorkflowError::io(
+            "open",
+            root.to_path_buf(),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    };
+    let run = run_id();
+    let mut dirs = DirCache::default();
+    let pending: Vec<_> = plan.pending().collect();
+    let journal = Journal {
+        run: run.clone(),
+        state: State::Staging,
+        source: source.to_string(),
+        files: pending
+            .iter()
+            .map(|f| JournalFile {
+                path: f.file.path.to_path_buf(),
+                temp: temp_name(&file_name(f.file.path), &run),
+                sha256: sha256(f.file.contents.as_bytes()),
+            })
+            .collect(),
+        dirs: missing_dirs(
+            out,
+            dir,
+            &pending.iter().map(|f| f.file.path).collect::<Vec<_>>(),
+        )?,
+    };
+    if !pending.is_empty() {
+        journal.save(root, dir)?;
+        if let Err(err) = stage(out, dir, &mut dirs, plan, &journal) {
+            roll_back(out, dir, &journal);
+            return Err(err);
         }
+        let mut committing = journal.clone();
+        committing.state = State::Committing;
+        if let Err(err) = committing.save(root, dir) {
+            roll_back(out, dir, &journal);
+            return Err(err);
+        }
+        commit(out, dir, &mut dirs, &committing)?;
     }
-    let written = result?;
+    let mut manifest = Manifest::load(root, dir)?;
+    for file in &plan.files {
+        manifest.record(
+            source,
+            file.file.path,
+            sha256(file.file.contents.as_bytes()),
+        );
+    }
+    manifest.save(root, dir, &run)?;
+    if !pending.is_empty() {
+        Journal::remove(root, dir)?;
+    }
+    let written = pending.iter().map(|f| f.file.path.to_path_buf()).collect();
     let unchanged = plan
         .files
         .iter()
@@ -52,13 +111,191 @@ pub fn write(plan: &Plan<'_>) -> WorkflowResult<WriteSummary> {
     Ok(WriteSummary { written, unchanged })
 }
 
-/// Writes one file at `path` (a source formatted by `fmt`, a draft from `import`) the way
-/// artifacts are written: a temp file in the same directory renamed over the target, so a
-/// reader (or a crash) never sees half a file; an existing file's permissions are kept.
-pub fn write_file(path: &Path, contents: &str) -> WorkflowResult<()> {
-    let (root, name) = match (path.parent(), path.file_name()) {
-        (Some(p), Some(n)) if !p.as_os_str().is_empty() => (p, n),
-        (_, Some(n)) => (Path::new("."), n),
+/// The directories (relative, parents first) that do not exist yet on the way to `paths`.
+fn missing_dirs(out: &Output, dir: &Dir, paths: &[&Path]) -> WorkflowResult<Vec<PathBuf>> {
+    let mut known: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut missing = Vec::new();
+    let mut cache = DirCache::default();
+    for rel in paths {
+        let Some(parent) = rel.parent() else { continue };
+        let mut prefix = PathBuf::new();
+        for part in parent.components() {
+            prefix.push(part);
+            if known.contains(&prefix) {
+                continue;
+            }
+            known.insert(prefix.clone());
+            match cache.get(&out.root, dir, &prefix, false, rel) {
+                Ok(Some(_)) => {}
+                Ok(None) => missing.push(prefix.clone()),
+                // A file in the way: reported when staging gets there.
+                Err(WorkflowError::NotADirectory { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(missing)
+}
+
+fn stage(
+    out: &Output,
+    dir: &Dir,
+    dirs: &mut DirCache,
+    plan: &Plan<'_>,
+    journal: &Journal,
+) -> WorkflowResult<()> {
+    let root = out.root.as_path();
+    for (file, entry) in plan.pending().zip(&journal.files) {
+        let rel = file.file.path;
+        let parent_rel = rel.parent().unwrap_or(Path::new(""));
+        let parent = dirs
+            .get(root, dir, parent_rel, true, rel)?
+            .expect("created when missing");
+        // Again, right before writing: the tree may have changed since the plan.
+        let existing = inspect(out, &parent, rel)?;
+        let temp = OsStr::new(&entry.temp);
+        let written = parent
+            .create_new(temp, file.file.contents.as_bytes())
+            .map_err(|err| WorkflowError::io("write", display_path(root, rel), err))?;
+        // A new file is 0644 under the umask; a replaced one may keep less (a `.env` made
+        // 0600 stays 0600) but never gains a bit from the old file (setuid, exec).
+        if let Some(old) = existing.map(|e| e.mode).or(file.mode) {
+            Dir::restrict_mode(&written, old & FILE_MODE)
+                .map_err(|err| WorkflowError::io("write", display_path(root, rel), err))?;
+        }
+    }
+    Ok(())
+}
+
+fn commit(out: &Output, dir: &Dir, dirs: &mut DirCache, journal: &Journal) -> WorkflowResult<()> {
+    let root = out.root.as_path();
+    let total = journal.files.len();
+    for (done, file) in journal.files.iter().enumerate() {
+        let parent_rel = file.path.parent().unwrap_or(Path::new(""));
+        let result = dirs
+            .get(root, dir, parent_rel, false, &file.path)
+            .and_then(|p| {
+                p.ok_or_else(|| {
+                    WorkflowError::io(
+                        "replace",
+                        display_path(root, &file.path),
+                        std::io::Error::from(std::io::ErrorKind::NotFound),
+                    )
+                })
+            })
+            .and_then(|parent| {
+                parent
+                    .rename(OsStr::new(&file.temp), &file_name(&file.path))
+                    .map_err(|e| WorkflowError::io("replace", display_path(root, &file.path), e))
+            });
+        if let Err(err) = result {
+            // The journal stays in `committing`: the next compile completes the run.
+            let error = match err {
+                WorkflowError::Io { error, .. } => error,
+                other => std::io::Error::other(other.to_string()),
+            };
+            return Err(WorkflowError::PartialCommit {
+                path: display_path(root, &file.path),
+                error,
+                done,
+                total,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the temp files of a `staging` run and the directories it created (if empty),
+/// then the journal. Best effort: what cannot be removed stays for the next recovery.
+fn roll_back(out: &Output, dir: &Dir, journal: &Journal) {
+    let root = out.root.as_path();
+    let mut dirs = DirCache::default();
+    for file in &journal.files {
+        let parent_rel = file.path.parent().unwrap_or(Path::new(""));
+        if let Ok(Some(parent)) = dirs.get(root, dir, parent_rel, false, &file.path) {
+            let _ = parent.remove_file(OsStr::new(&file.temp));
+        }
+    }
+    drop(dirs);
+    for rel in journal.dirs.iter().rev() {
+        let parent_rel = rel.parent().unwrap_or(Path::new(""));
+        if let Ok(Some(parent)) = dir.walk(parent_rel) {
+            parent.remove_empty_dir(&file_name(rel));
+        }
+    }
+    let _ = Journal::remove(root, dir);
+}
+
+/// Finishes or undoes a run that was interrupted (its journal is still there). Call with
+/// the root opened for writing (the lock keeps a running compile's journal out of reach).
+pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
+    let root = out.root.as_path();
+    let Some(dir) = &out.dir else {
+        return Ok(None);
+    };
+    let Some(journal) = Journal::load(root, dir)? else {
+        return Ok(None);
+    };
+    let files = journal.files.len();
+    match journal.state {
+        State::Staging => {
+            roll_back(out, dir, &journal);
+            Ok(Some(Recovery::RolledBack { files }))
+        }
+        State::Committing => {
+            // The journal is a file in the tree, so possibly an attacker's: the renames it
+            // asks for pass the same guards as any artifact (never into `.git`, never over
+            // the source, never through a symlink), or nothing is done.
+            for file in &journal.files {
+                out.guard.check_name(root, &file.path)?;
+            }
+            let mut dirs = DirCache::default();
+            let mut manifest = Manifest::load(root, dir)?;
+            for file in &journal.files {
+                let parent_rel = file.path.parent().unwrap_or(Path::new(""));
+                let Some(parent) = dirs.get(root, dir, parent_rel, false, &file.path)? else {
+                    continue;
+                };
+                inspect(out, &parent, &file.path)?;
+                let temp = OsStr::new(&file.temp);
+                if parent.entry(temp).ok().flatten().is_some() {
+                    parent.rename(temp, &file_name(&file.path)).map_err(|e| {
+                        WorkflowError::io("replace", display_path(root, &file.path), e)
+                    })?;
+                }
+                manifest.record(&journal.source, &file.path, file.sha256.clone());
+            }
+            manifest.save(root, dir, &journal.run)?;
+            Journal::remove(root, dir)?;
+            Ok(Some(Recovery::Completed { files }))
+        }
+    }
+}
+
+/// Whether an interrupted run's journal is there (for `compile --check`).
+pub fn interrupted(out: &Output) -> WorkflowResult<bool> {
+    match &out.dir {
+        Some(dir) => Ok(Journal::load(&out.root, dir)?.is_some()),
+        None => Ok(false),
+    }
+}
+
+/// Replaces the single file `path` atomically (temp file in its directory, then a rename):
+/// for `fmt` and `import -o`, which write a source, not an artifact (no manifest).
+///
+/// `follow`: when `path` is a symlink, write through to the file it names (what `fmt`
+/// must do: the link stays, the real file gets formatted) and keep that file's permission
+/// bits. Otherwise the name itself is replaced (a link there is replaced, never followed)
+/// and a new file gets 0644 under the umask.
+pub fn write_file(path: &Path, contents: &str, follow: bool) -> WorkflowResult<()> {
+    let target = if follow {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let (parent, name) = match (target.parent(), target.file_name()) {
+        (Some(p), Some(n)) if !p.as_os_str().is_empty() => (p.to_path_buf(), n.to_os_string()),
+        (_, Some(n)) => (PathBuf::from("."), n.to_os_string()),
         _ => {
             return Err(WorkflowError::io(
                 "write",
@@ -67,152 +304,37 @@ pub fn write_file(path: &Path, contents: &str) -> WorkflowResult<()> {
             ))
         }
     };
-    let file = OutputFile {
-        path: Path::new(name),
-        contents,
-    };
-    write(&super::plan(root, [file])?).map(drop)
-}
-
-/// A complete new version of one artifact, waiting to be renamed into place.
-struct Staged {
-    temp: NamedTempFile,
-    rel: PathBuf,
-}
-
-fn stage(plan: &Plan<'_>, created_dirs: &mut Vec<PathBuf>) -> WorkflowResult<Vec<Staged>> {
-    let root = plan.root.as_path();
-    let mut containment = Containment::new(root);
-    let mut staged = Vec::new();
-    for file in plan.pending() {
-        let rel = file.file.path;
-        let parent_rel = rel.parent().unwrap_or(Path::new(""));
-        let created_before = created_dirs.len();
-        create_dirs(root, parent_rel, rel, created_dirs)?;
-        if created_dirs.len() != created_before {
-            containment.reset();
-        }
-        // Checked again after creating directories: one of them could have been replaced
-        // by a symlink since the plan was made.
-        containment.check_parent(rel)?;
-        let dir = root.join(parent_rel);
-        let full = root.join(rel);
-        if full.is_dir() {
+    let dir = Dir::open_path(&parent).map_err(|e| WorkflowError::io("write", path, e))?;
+    let keep_mode = match dir.entry(&name) {
+        Ok(Some(e)) if e.kind == super::dir::Kind::File && follow => Some(e.mode & 0o777),
+        Ok(Some(e)) if e.kind == super::dir::Kind::Dir => {
             return Err(WorkflowError::IsADirectory {
-                path: display_path(root, rel),
-            });
+                path: path.to_path_buf(),
+            })
         }
-        let temp = write_temp(&dir, rel, file.file.contents.as_bytes(), &full)
-            .map_err(|err| WorkflowError::io("write", display_path(root, rel), err))?;
-        staged.push(Staged {
-            temp,
-            rel: rel.to_path_buf(),
-        });
-    }
-    Ok(staged)
-}
-
-fn commit(root: &Path, staged: Vec<Staged>) -> WorkflowResult<Vec<PathBuf>> {
-    let mut written = Vec::with_capacity(staged.len());
-    // On an early return the remaining `Staged` values drop and delete their temp files.
-    for Staged { temp, rel } in staged {
-        temp.persist(root.join(&rel))
-            .map_err(|err| WorkflowError::io("replace", display_path(root, &rel), err.error))?;
-        written.push(rel);
-    }
-    Ok(written)
-}
-
-/// Creates the missing directories of `parent_rel` one level at a time (so the ones created
-/// can be removed again on failure), with a clear error when a file is in the way.
-fn create_dirs(
-    root: &Path,
-    parent_rel: &Path,
-    artifact: &Path,
-    created: &mut Vec<PathBuf>,
-) -> WorkflowResult<()> {
-    if !root.as_os_str().is_empty() && !root.is_dir() {
-        if root.exists() {
-            return Err(WorkflowError::NotADirectory {
-                path: root.to_path_buf(),
-                artifact: display_path(root, artifact),
-            });
+        Ok(Some(e)) if e.kind == super::dir::Kind::Other => {
+            return Err(WorkflowError::NotAFile {
+                path: path.to_path_buf(),
+            })
         }
-        // One level at a time, recording each, so a failure can remove them again.
-        let missing: Vec<&Path> = root
-            .ancestors()
-            .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
-            .collect();
-        for dir in missing.into_iter().rev() {
-            std::fs::create_dir(dir)
-                .map_err(|err| WorkflowError::io("create directory", dir, err))?;
-            created.push(dir.to_path_buf());
-        }
-    }
-    let mut dir = root.to_path_buf();
-    for component in parent_rel.components() {
-        dir.push(component);
-        match std::fs::metadata(&dir) {
-            Ok(meta) if meta.is_dir() => continue,
-            Ok(_) => {
-                return Err(WorkflowError::NotADirectory {
-                    path: dir,
-                    artifact: display_path(root, artifact),
-                })
-            }
-            Err(err) if is_not_a_directory(&err) => {
-                // Reported for the ancestor that is a file, which the loop already passed;
-                // name this level, the user will recognise the file above it.
-                return Err(WorkflowError::NotADirectory {
-                    path: dir,
-                    artifact: display_path(root, artifact),
-                });
-            }
-            Err(_) => {}
-        }
-        std::fs::create_dir(&dir)
-            .map_err(|err| WorkflowError::io("create directory", dir.clone(), err))?;
-        created.push(dir.clone());
-    }
-    Ok(())
-}
-
-/// The new contents in a temp file next to `full`, with the permissions `full` has (or
-/// those a freshly created file would get, when it does not exist yet).
-fn write_temp(
-    dir: &Path,
-    rel: &Path,
-    contents: &[u8],
-    full: &Path,
-) -> std::io::Result<NamedTempFile> {
-    use std::io::Write;
-    let name = rel
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Short enough that the temp name stays under NAME_MAX even for a 255-byte name.
-    let short: String = name.chars().take(32).collect();
-    let prefix = format!(".{short}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".envdef-tmp");
-    #[cfg(unix)]
-    let existing = std::fs::metadata(full).ok().map(|m| m.permissions());
-    #[cfg(unix)]
-    {
+        Ok(_) => None,
+        Err(e) => return Err(WorkflowError::io("write", path, e)),
+    };
+    let temp = temp_name(&name, &run_id());
+    let temp = OsStr::new(&temp);
+    let file = dir
+        .create_new(temp, contents.as_bytes())
+        .map_err(|e| WorkflowError::io("write", path, e))?;
+    if let Some(mode) = keep_mode {
         use std::os::unix::fs::PermissionsExt;
-        // NamedTempFile defaults to 0600; an artifact should get the usual 0666 & !umask,
-        // like any file an editor or `cat >` would create.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+        if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(mode)) {
+            let _ = dir.remove_file(temp);
+            return Err(WorkflowError::io("write", path, e));
+        }
     }
-    let mut temp = builder.tempfile_in(dir)?;
-    temp.write_all(contents)?;
-    temp.flush()?;
-    #[cfg(unix)]
-    if let Some(permissions) = existing {
-        // Keep whatever mode the user gave the existing file (e.g. 0640 for a .env).
-        temp.as_file().set_permissions(permissions)?;
-    }
-    #[cfg(not(unix))]
-    let _ = full;
-    Ok(temp)
+    drop(file);
+    dir.rename(temp, &name).map_err(|e| {
+        let _ = dir.remove_file(temp);
+        WorkflowError::io("replace", path, e)
+    })
 }

@@ -144,7 +144,7 @@ impl ModelBuilder {
     /// The four built-in per-env/per-service targets plus variables_tf.
     pub fn emit_all(&mut self) {
         self.emit("dotenv", "{service}/.env.{env}", &[]);
-        self.emit("tfvars", "infra/{env}.auto.tfvars", &[]);
+        self.emit("tfvars", "infra/{env}.tfvars", &[]);
         self.emit("variables_tf", "infra/variables.tf", &[]);
         self.emit("compose", "compose.{env}.yaml", &[]);
         self.emit(

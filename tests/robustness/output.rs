@@ -364,20 +364,22 @@ fn symlinks_never_lead_a_write_outside_the_output_root() {
         "nothing written outside"
     );
     std::fs::remove_file(dir.path().join("k8s")).unwrap();
-    // An artifact that is a symlink to a file outside: the link is replaced, the file
-    // it pointed at is untouched.
+    // An artifact that is a symlink to a file outside: refused (E0520, issue 12), neither
+    // followed nor replaced; the file it points at is untouched.
     std::os::unix::fs::symlink(
         outer.path().join("target.txt"),
         dir.path().join("compose.local.yaml"),
     )
     .unwrap();
-    envdef(dir.path(), &["compile", SRC]).expect_code(0);
+    envdef(dir.path(), &["compile", SRC])
+        .expect_code(2)
+        .expect_diagnostic("E0520");
     assert_eq!(
         std::fs::read_to_string(outer.path().join("target.txt")).unwrap(),
         "mine\n"
     );
     assert!(
-        !std::fs::symlink_metadata(dir.path().join("compose.local.yaml"))
+        std::fs::symlink_metadata(dir.path().join("compose.local.yaml"))
             .unwrap()
             .file_type()
             .is_symlink()
