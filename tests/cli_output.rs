@@ -161,3 +161,103 @@ fn every_command_takes_its_source_positionally_and_with_f() {
     expect_code(&flag, 0);
     assert_eq!(positional.stdout, flag.stdout);
 }
+
+/// `--format json` means stdout holds JSON lines only, whatever the command prints: results,
+/// diffs (in a field), diagnostics, drift and tool errors. Run in order in one directory,
+/// so that `compile --check` finds a stale and a missing artifact.
+#[test]
+fn with_format_json_every_stdout_line_is_json() {
+    let dir = workdir();
+    std::fs::write(dir.path().join("broken.envdef"), "var A: int =\n").unwrap();
+    let fleet = ["-f", "fleet.envdef"];
+    let steps: &[(&[&str], i32)] = &[
+        (&["check", "fleet.envdef"], 0),
+        (&["check", "bad.envdef"], 1),
+        (&["list"], 0),
+        (&["diff", "staging", "production"], 0),
+        (&["explain", "production", "API_URL"], 0),
+        (&["explain", "production", "NO_SUCH_VAR"], 2),
+        (&["compile", "--check"], 1),
+        (&["compile"], 0),
+        (&["compile", "--prune"], 0),
+        (&["compile", "--env", "stagin"], 2),
+        (&["fmt", "--check", "fmt-me.envdef"], 1),
+        (&["fmt", "--check", "broken.envdef"], 1),
+        (&["fmt", "fmt-me.envdef"], 0),
+        (&["fmt", "--check", "fmt-me.envdef"], 0),
+        (&["fmt", "missing.envdef"], 2),
+        (&["import", "sample.env"], 0),
+        (&["import", "sample.env", "-o", "drafted.envdef"], 0),
+        (&["list", "--no-such-flag"], 2),
+    ];
+    let parse_lines = |args: &[&str], stdout: &str| {
+        // A clean `check` is the one step with nothing to say.
+        let clean_check = args[..2] == ["check", "fleet.envdef"];
+        assert!(
+            clean_check || !stdout.is_empty(),
+            "{args:?} prints nothing on stdout"
+        );
+        for line in stdout.lines() {
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(line) {
+                panic!("{args:?}: a stdout line is not JSON ({err}): {line:?}\n{stdout}");
+            }
+        }
+    };
+    for (i, (args, code)) in steps.iter().enumerate() {
+        let mut all = args.to_vec();
+        if matches!(args[0], "list" | "diff" | "explain" | "compile")
+            && !args.contains(&"--no-such-flag")
+        {
+            all.extend(fleet);
+        }
+        all.extend(["--format", "json"]);
+        if i == 6 {
+            // One artifact on disk and wrong, the others missing: the diff goes in a field.
+            let run = envdef(dir.path(), &["compile", "-f", "fleet.envdef"]);
+            expect_code(&run, 0);
+            let written = run
+                .stdout
+                .lines()
+                .next()
+                .unwrap()
+                .trim_start_matches("wrote ");
+            std::fs::write(dir.path().join(written), "# stale\n").unwrap();
+            let rest: Vec<&str> = run.stdout.lines().skip(1).collect();
+            for line in rest {
+                if let Some(path) = line.strip_prefix("wrote ") {
+                    std::fs::remove_file(dir.path().join(path)).unwrap();
+                }
+            }
+        }
+        let run = envdef(dir.path(), &all);
+        expect_code(&run, *code);
+        parse_lines(&all, &run.stdout);
+    }
+    // `fmt -` (editors): the formatted text and the `--check` diff are fields too.
+    for (args, code) in [(&["fmt", "-"][..], 0), (&["fmt", "--check", "-"], 1)] {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let mut child = command(dir.path(), &all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"var   A:int=1\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{all:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        parse_lines(&all, &stdout);
+        let value: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        let field = if code == 0 { "text" } else { "diff" };
+        assert!(
+            value[field].as_str().unwrap().contains("var A: int = 1"),
+            "{value}"
+        );
+    }
+}

@@ -4,10 +4,15 @@
 //! `--check` nothing is written: each unformatted file's unified diff goes to stdout and the
 //! exit status is 1. Rewrites are atomic (temp file + rename) and skip files already
 //! formatted, so their modification time does not change.
+//!
+//! With `--format json` stdout holds JSON lines only: one object per file, `{"file",
+//! "status"}` where status is `unchanged`, `written` or `unformatted` (`--check`, with the
+//! unified diff in `"diff"`); `fmt -` puts the formatted text in `"text"`.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::json;
 
 use super::{SourceArg, Status, Ui};
 use crate::project::Project;
@@ -77,14 +82,34 @@ fn stdin(ui: &Ui, check: bool) -> Status {
         return Status::Failed;
     };
     if !check {
-        ui.out(&formatted);
+        if ui.is_json() {
+            ui.outln(json!({ "file": "<stdin>", "status": "formatted", "text": formatted }));
+        } else {
+            ui.out(&formatted);
+        }
         return Status::Ok;
     }
     if formatted == text {
+        report(ui, "<stdin>", "unchanged", None);
         return Status::Ok;
     }
-    ui.out(&check_diff("<stdin>", &text, &formatted));
+    let diff = check_diff("<stdin>", &text, &formatted);
+    report(ui, "<stdin>", "unformatted", Some(&diff));
     Status::Failed
+}
+
+/// What became of one file: a JSON line with `--format json`; in the other formats only
+/// an unformatted file's diff is printed (stdout), the rest is `status` lines on stderr.
+fn report(ui: &Ui, name: &str, status: &str, diff: Option<&str>) {
+    if ui.is_json() {
+        let mut line = json!({ "file": name, "status": status });
+        if let Some(diff) = diff {
+            line["diff"] = diff.into();
+        }
+        ui.outln(line);
+    } else if let Some(diff) = diff {
+        ui.out(diff);
+    }
 }
 
 /// Formats `text` (the file `path`, shown as `name`). With syntax errors: prints the
@@ -137,6 +162,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         return Status::Failed;
     };
     if formatted == text {
+        report(ui, &name, "unchanged", None);
         if ui.verbose {
             ui.status(&format!("{name}: already formatted"));
         }
@@ -144,7 +170,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
     }
     if check {
         let diff = check_diff(&name, &text, &formatted);
-        ui.out(&diff);
+        report(ui, &name, "unformatted", Some(&diff));
         ui.status(&format!("{name}: not formatted"));
         return Status::Failed;
     }
@@ -161,6 +187,7 @@ fn one(ui: &Ui, path: &Path, check: bool) -> Status {
         ui.tool_error(&err.to_string());
         return Status::ToolError;
     }
+    report(ui, &name, "written", None);
     ui.status(&format!("{name}: formatted"));
     Status::Ok
 }

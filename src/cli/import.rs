@@ -121,6 +121,10 @@ pub fn run(ui: &Ui, args: ImportArgs) -> Status {
                 ui.tool_error(&err.to_string());
                 return Status::ToolError;
             }
+            if ui.is_json() {
+                let file = out.display().to_string();
+                ui.outln(serde_json::json!({ "file": file, "status": "written" }));
+            }
         }
     }
     let n_vars = draft
