@@ -54,7 +54,7 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
                     .header(&file.name, &format!("{} (fixed)", file.name))
                     .to_string();
                 let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
-            } else if let Err(err) = crate::workflow::write_file(&file.path, &fixed) {
+            } else if let Err(err) = crate::workflow::write_file(&file.path, &fixed, true) {
                 ui.tool_error(&err.to_string());
                 return Status::ToolError;
             }
