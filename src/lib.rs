@@ -42,7 +42,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::
     cli::run(args)
 }
 
-pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Phase, Severity};
 pub use model::Model;
 pub use source::{FsLoader, Loader, SourceMap, Span};
 
@@ -104,12 +104,11 @@ pub fn check_file(
     // import problems only, and do not check (Go and just do the same).
     let syntax_broken = diagnostics
         .iter()
-        .any(|d| d.is_error() && d.code.as_str().starts_with("E01"));
+        .any(|d| d.is_error() && d.code.phase() == Phase::Syntax);
     let model = if syntax_broken {
         let mut kept = Diagnostics::new();
         for d in diagnostics.into_iter().filter(|d| {
-            d.code.as_str().starts_with("E00")
-                || d.code.as_str().starts_with("E01")
+            matches!(d.code.phase(), Phase::Load | Phase::Syntax)
                 || matches!(
                     d.code,
                     Code::ImportUnreadable | Code::ImportCycle | Code::ImportLimit

@@ -7,8 +7,9 @@
 mod code;
 pub mod formats;
 pub mod render;
+pub(crate) mod suggest;
 
-pub use code::Code;
+pub use code::{Code, Phase};
 
 use crate::source::Span;
 

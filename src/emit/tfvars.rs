@@ -4,8 +4,8 @@
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
-use super::render::{text_error, value_error};
-use super::{hcl, text, Job};
+use super::job::{text_error, value_error, Job};
+use super::{hcl, text};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Env, Model, Resolved, Value, VarDef, VarId};
 

@@ -55,7 +55,7 @@ fn parse_kind(text: &str, kind: &TypeKind, format: &ValueFormat) -> Result<Value
                         .join(", ")
                 );
                 if let Some(close) =
-                    crate::resolve::suggest::did_you_mean(text, members.iter().map(String::as_str))
+                    crate::diagnostics::suggest::did_you_mean(text, members.iter().map(String::as_str))
                 {
                     message.push_str(&format!(" ({close})"));
                 }
