@@ -351,7 +351,11 @@ mod tests {
                 Phase::Workflow => "E05",
                 Phase::DevLoop => "E06",
             };
-            assert!(code.as_str().starts_with(prefix), "{code} is in {:?}", code.phase());
+            assert!(
+                code.as_str().starts_with(prefix),
+                "{code} is in {:?}",
+                code.phase()
+            );
         }
     }
 }
