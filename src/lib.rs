@@ -43,7 +43,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::
     cli::run(args)
 }
 
-pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Phase, Severity};
 pub use model::Model;
 pub use source::{FsLoader, Loader, SourceMap, Span};
 

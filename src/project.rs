@@ -22,7 +22,7 @@ pub struct Project {
 impl Project {
     /// The project of the root source `source`; `explicit` is `--root DIR`.
     pub fn discover(source: &Path, explicit: Option<&Path>) -> Result<Project, String> {
-        let lexical = crate::workflow::lexical_absolute(source);
+        let lexical = lexical_absolute(source);
         let source_dir = lexical.parent().unwrap_or(Path::new("/")).to_path_buf();
         let root = match explicit {
             Some(dir) => {
@@ -126,4 +126,29 @@ impl Loader for ProjectLoader {
         }
         FsLoader.load_import(&canonical)
     }
+}
+
+/// `path` made absolute against the current directory, with `.` and `..` applied
+/// lexically (as the user wrote them, not as symlinks would resolve them). Here rather than
+/// in `workflow` (which re-exports it) so that `emit`, which checks templates against the
+/// project, never reaches `workflow`.
+pub fn lexical_absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(path)
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

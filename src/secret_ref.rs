@@ -341,6 +341,21 @@ fn parse_location(text: &str) -> Result<Location, RefError> {
     if fragment.is_some_and(|f| f.contains('#')) {
         return Err(bad("more than one `#`"));
     }
+    location(scheme, body, main, fragment)
+}
+
+/// The parts of a reference whose scheme and overall shape are known good; `main` and
+/// `fragment` are split from `body` with templates replaced by plain names.
+fn location(
+    scheme: Scheme,
+    body: &str,
+    main: &str,
+    fragment: Option<&str>,
+) -> Result<Location, RefError> {
+    let bad = |reason: &str| RefError::Malformed {
+        scheme,
+        reason: reason.to_string(),
+    };
     match scheme {
         Scheme::Env => {
             if fragment.is_some() {

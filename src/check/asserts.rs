@@ -224,7 +224,7 @@ fn prepare(
             let found = match &target.service {
                 Some(svc) => {
                     if !program.services.contains_key(&svc.text) {
-                        let help = crate::resolve::suggest::did_you_mean(
+                        let help = crate::diagnostics::suggest::did_you_mean(
                             &svc.text,
                             program.services.keys().map(String::as_str),
                         );
@@ -359,7 +359,7 @@ fn known_names(
         }
         ok = false;
         let what = if is_env { "environment" } else { "service" };
-        let help = crate::resolve::suggest::did_you_mean(&name, known.iter().copied())
+        let help = crate::diagnostics::suggest::did_you_mean(&name, known.iter().copied())
             .unwrap_or_else(|| format!("declared {what}s: {}", known.join(", ")));
         diagnostics.push(
             Diagnostic::error(
@@ -422,18 +422,18 @@ fn known_members(
             continue;
         }
         ok = false;
-        let help = match crate::resolve::suggest::closest(&text, members.iter().map(String::as_str))
-        {
-            Some(c) => format!("did you mean `\"{c}\"`?"),
-            None => format!(
-                "allowed: {}",
-                members
-                    .iter()
-                    .map(|m| format!("\"{m}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let help =
+            match crate::diagnostics::suggest::closest(&text, members.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `\"{c}\"`?"),
+                None => format!(
+                    "allowed: {}",
+                    members
+                        .iter()
+                        .map(|m| format!("\"{m}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
         diagnostics.push(
             Diagnostic::error(
                 Code::NotEnumMember,

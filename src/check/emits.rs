@@ -9,9 +9,9 @@
 use indexmap::IndexMap;
 
 use crate::ast;
+use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Emit, Value};
-use crate::resolve::suggest;
 use crate::source::Span;
 
 /// The options a built-in target understands (all take strings); `None` for a custom

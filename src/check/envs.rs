@@ -23,9 +23,20 @@ use crate::resolve::Program;
 use crate::secret_ref::{RefError, Scheme, SecretRef};
 use crate::source::Span;
 
+use super::attrs::VarMeta;
 use super::types::Regexes;
+use super::types::TyInfo;
 use super::values::{self, format_duration, Raw, RawValue};
-use super::VarInfo;
+
+/// What the checker knows about one variable, by [`VarId`] (built by `check`, read here).
+#[derive(Debug)]
+pub(crate) struct VarInfo {
+    /// `None` when the declared type is broken (already reported).
+    pub ty: Option<TyInfo>,
+    pub meta: VarMeta,
+    pub is_secret: bool,
+    pub optional: bool,
+}
 
 /// Largest value one interpolation may produce.
 pub const MAX_VALUE_BYTES: usize = 1 << 20;

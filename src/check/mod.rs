@@ -30,23 +30,13 @@ use crate::model::{self, Model, TypeKind, VarDef, VarId, VarKind};
 use crate::resolve::{Program, VarDecl};
 use crate::source::SourceMap;
 
-use attrs::VarMeta;
+use envs::VarInfo;
 use types::{TyInfo, TypeTable};
 
 /// Most values (environments × variables, abstract environments included) one
 /// compilation computes: 250 times the 10,000 × 20 fleet the design targets, about half a
 /// gigabyte of model.
 pub const MAX_VALUES: usize = 5_000_000;
-
-/// What the checker knows about one variable, by [`VarId`].
-#[derive(Debug)]
-pub(crate) struct VarInfo {
-    /// `None` when the declared type is broken (already reported).
-    pub ty: Option<TyInfo>,
-    pub meta: VarMeta,
-    pub is_secret: bool,
-    pub optional: bool,
-}
 
 /// Checks the program; returns the model (meaningful only when no error was pushed).
 pub fn check(

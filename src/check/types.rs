@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 
 use crate::ast;
+use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Number, Refinement, Type, TypeKind};
-use crate::resolve::{suggest, Program, BUILTIN_TYPES};
+use crate::resolve::{Program, BUILTIN_TYPES};
 use crate::source::Span;
 
 /// Compiled-program size limit for one `matching` regex (and for assert `matches`).

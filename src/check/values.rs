@@ -5,10 +5,10 @@
 //! Pure functions: no environment, no diagnostics sink; the caller decides where (and how
 //! often) an error is reported.
 
+use crate::diagnostics::suggest;
 use crate::diagnostics::Code;
 pub use crate::model::format_duration;
 use crate::model::{Number, Refinement, TypeKind, Value};
-use crate::resolve::suggest;
 use crate::source::Span;
 
 use super::types::{Regexes, TyInfo};

@@ -9,8 +9,9 @@ pub mod fixes;
 pub mod formats;
 pub mod knock_on;
 pub mod render;
+pub(crate) mod suggest;
 
-pub use code::Code;
+pub use code::{Code, Phase};
 
 use crate::source::Span;
 

@@ -6,8 +6,8 @@
 //! (≥ 2.24) then drops the key from the merged configuration, so an upstream file's
 //! default (`${KEY:-http://minio:9000}`) does not survive into this environment.
 
-use super::render::{services_of, text_error, Prepared};
-use super::{text, yaml, Job};
+use super::job::{services_of, text_error, Job, Prepared};
+use super::{text, yaml};
 use crate::diagnostics::Diagnostic;
 use crate::model::Model;
 use crate::secret_ref::{Location, SecretRef};

@@ -6,8 +6,8 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use super::job::{expand, Job, HEADER_MARKER};
 use super::text;
-use super::{expand, Job, HEADER_MARKER};
 use crate::model::format_duration;
 use crate::model::{Model, Service, Value, VarDef, VarKind};
 

@@ -6,7 +6,7 @@ use handlebars::{
     RenderErrorReason,
 };
 
-use super::{dotenv, hcl, yaml};
+use super::{envfile, hcl, yaml};
 
 /// The helpers every template can call, with what they do (for `docs/targets.md`).
 pub const TEMPLATE_HELPERS: &[(&str, &str)] = &[
@@ -45,7 +45,7 @@ pub(super) fn helper_dotenv(
     out: &mut dyn Output,
 ) -> HelperResult {
     let text = param_text(h, "dotenv")?;
-    match dotenv::quote(&text) {
+    match envfile::quote(&text) {
         Ok(q) => Ok(out.write(&q)?),
         Err(reason) => Err(RenderErrorReason::Other(format!(
             "the value {text:?} has no portable .env encoding: it {reason}"
@@ -61,7 +61,7 @@ pub(super) fn helper_sh(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    Ok(out.write(&dotenv::sh_quote(&param_text(h, "sh")?))?)
+    Ok(out.write(&envfile::sh_quote(&param_text(h, "sh")?))?)
 }
 
 pub(super) fn helper_yaml(

@@ -11,8 +11,9 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::data::Header;
-use super::render::{text_error, Prepared};
-use super::{option_str, text, yaml, Job};
+use super::job::{option_str, text_error, Job, Prepared};
+use super::names::dns_error;
+use super::{text, yaml};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::Model;
 use crate::secret_ref::{Scheme, SecretRef};
@@ -72,7 +73,7 @@ pub(super) fn data<'a>(
     let namespace = option_str(job.emit, "namespace", Some(&env.name), Some(&service.name));
     if let Some(ns) = &namespace {
         if !yaml::is_dns1123_label(ns) {
-            errors.push(super::names::dns_error("namespace", ns, job.emit));
+            errors.push(dns_error("namespace", ns, job.emit));
         }
     }
     let mut labels = String::new();

@@ -5,7 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{dotenv, hcl, yaml, Builtin, Job, Template};
+use super::job::{Builtin, Job, Template};
+use super::{envfile, hcl, yaml};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Emit, Model, Service, VarDef, VarId};
 
@@ -77,7 +78,7 @@ fn env_keys(
     for &id in &service.vars {
         let var = model.var(id);
         let key = service.key(id, var);
-        if !dotenv::is_portable_key(key) || (kube && !yaml::is_configmap_key(key)) {
+        if !envfile::is_portable_key(key) || (kube && !yaml::is_configmap_key(key)) {
             errors.push(key_error(
                 key,
                 "a portable environment variable name",

@@ -1,7 +1,7 @@
 //! Rendering jobs: the handlebars registries (built-ins once per process, user templates once
-//! per call), the parallel render loop, and what the per-target modules share (the
-//! per-call [`Prepared`] data, value diagnostics). The value blocks themselves are written
-//! by the target modules (`dotenv`, `tfvars`, `compose`, `kubernetes`).
+//! per call) and the parallel render loop. The value blocks themselves are written by the
+//! target modules (`dotenv`, `tfvars`, `compose`, `kubernetes`) with what they share from
+//! [`super::job`].
 
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -14,12 +14,13 @@ use serde::Serialize;
 
 use super::data::{self, Header};
 use super::guard;
-use super::text::{self, TextError};
-use super::{
-    compose, dotenv, helpers, kubernetes, tfvars, yaml, Builtin, EmitOptions, Job, Template,
+use super::job::{
+    Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
 };
+use super::text;
+use super::{compose, dotenv, helpers, kubernetes, tfvars};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Emit, Env, Model, Resolved, Service, Value, VarDef};
+use crate::model::{Emit, Model, Value};
 
 fn registry() -> Handlebars<'static> {
     let mut hb = Handlebars::new();
@@ -104,12 +105,12 @@ impl UserTemplates {
                 .map(|dir| dir.join(format!("{}.hbs", emit.target)))
                 .filter(|p| p.is_file());
             let Some(path) = explicit.or(from_dir) else {
-                if super::Builtin::from_name(&emit.target).is_none() {
+                if Builtin::from_name(&emit.target).is_none() {
                     // A near miss of a built-in is a typo far more often than a custom
                     // target whose template is missing.
-                    let typo = crate::resolve::suggest::did_you_mean(
+                    let typo = crate::diagnostics::suggest::did_you_mean(
                         &emit.target,
-                        super::BUILTIN_TARGETS.iter().copied(),
+                        BUILTIN_TARGETS.iter().copied(),
                     );
                     let help = match (typo, &options.templates_dir) {
                         (Some(typo), _) => format!(
@@ -120,11 +121,11 @@ impl UserTemplates {
                         (None, Some(dir)) => format!(
                             "add `{}` or use one of the built-in targets: {}",
                             dir.join(format!("{}.hbs", emit.target)).display(),
-                            super::BUILTIN_TARGETS.join(", ")
+                            BUILTIN_TARGETS.join(", ")
                         ),
                         (None, None) => format!(
                             "built-in targets: {}; for a custom target pass `--templates DIR` with `{}.hbs` in it, or set `template = \"path\"`",
-                            super::BUILTIN_TARGETS.join(", "),
+                            BUILTIN_TARGETS.join(", "),
                             emit.target
                         ),
                     };
@@ -233,12 +234,12 @@ pub(crate) fn render_all(model: &Model, jobs: &[Job<'_>], user: &UserTemplates) 
                       user: &UserTemplates|
      -> JobResult {
         use std::sync::atomic::Ordering;
-        if used.load(Ordering::Relaxed) > super::MAX_OUTPUT_BYTES {
+        if used.load(Ordering::Relaxed) > MAX_OUTPUT_BYTES {
             return Err(vec![Diagnostic::error(
                 Code::TooMuchOutput,
                 format!(
                     "the artifacts would hold more than {} MiB",
-                    super::MAX_OUTPUT_BYTES >> 20
+                    MAX_OUTPUT_BYTES >> 20
                 ),
             )
             .primary(
@@ -543,107 +544,6 @@ fn helper_block(
         )
         .into()),
     }
-}
-
-// ── value diagnostics ──────────────────────────────────────────────────────────────────
-
-pub(super) fn value_error(
-    code: Code,
-    message: String,
-    var: &VarDef,
-    res: &Resolved,
-    job: &Job<'_>,
-) -> Diagnostic {
-    let mut d = Diagnostic::error(code, message).primary(res.origin.span, "the value is set here");
-    if res.origin.span != var.span {
-        d = d.secondary(var.span, "declared here");
-    }
-    d.secondary(
-        job.emit.span,
-        format!("written by this `{}` emit", job.emit.target),
-    )
-}
-
-pub(super) fn text_error(
-    err: TextError,
-    var: &VarDef,
-    env: &Env,
-    res: &Resolved,
-    job: &Job<'_>,
-) -> Diagnostic {
-    let name = var.qualified_name();
-    match err {
-        TextError::Separator { element, separator } => value_error(
-            Code::ListElementContainsSeparator,
-            format!(
-                "the list `{name}` in environment `{}` has the element {element:?}, which contains the separator {separator:?}",
-                env.name
-            ),
-            var,
-            res,
-            job,
-        )
-        .help("set another `separator` on the variable, or `list_format = \"json\"`"),
-        TextError::InexactUnit { millis, unit } => value_error(
-            Code::InexactDurationUnit,
-            format!(
-                "the duration `{name}` in environment `{}` ({}) is not an exact number of `{unit}`",
-                env.name,
-                crate::model::format_duration(millis)
-            ),
-            var,
-            res,
-            job,
-        )
-        .help("choose a smaller `unit`, or a value that is a whole multiple of it"),
-    }
-}
-
-/// Per-call data shared by every job: each variable's `# doc` comment line, built once
-/// instead of once per artifact.
-pub(crate) struct Prepared {
-    pub(super) doc_lines: Vec<Option<String>>,
-    /// Each variable's key as a quoted YAML scalar (`"PORT"`), for compose and ConfigMaps.
-    pub(super) yaml_keys: Vec<String>,
-}
-
-impl Prepared {
-    /// `service`'s key for variable `id`, quoted for YAML: precomputed, unless the service
-    /// reads it under an alias (`uses NAME as KEY`).
-    pub(super) fn yaml_key(
-        &self,
-        service: &Service,
-        id: crate::model::VarId,
-    ) -> std::borrow::Cow<'_, str> {
-        match service.aliases.get(&id) {
-            Some(alias) => std::borrow::Cow::Owned(yaml::quote(alias)),
-            None => std::borrow::Cow::Borrowed(&self.yaml_keys[id.index()]),
-        }
-    }
-
-    fn new(model: &Model) -> Prepared {
-        Prepared {
-            doc_lines: model
-                .vars
-                .iter()
-                .map(|v| {
-                    v.doc
-                        .as_ref()
-                        .map(|d| format!("# {}\n", text::comment_text(d)))
-                })
-                .collect(),
-            yaml_keys: model
-                .vars
-                .iter()
-                .map(|v| yaml::quote(&v.emit_name))
-                .collect(),
-        }
-    }
-}
-
-/// The services an artifact covers: its own, or every service for per-environment ones.
-pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
-    job.services(model)
 }
 
 /// Why a template may not be read, if it may not: it resolves (symlinks followed) outside

@@ -5,8 +5,8 @@
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::render::{text_error, value_error};
-use super::{hcl, text, Job};
+use super::job::{text_error, value_error, Job};
+use super::{hcl, text};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Env, Model, Refinement, Resolved, Type, TypeKind, Value, VarDef, VarId};
 
@@ -76,7 +76,7 @@ pub(super) fn variables_tf_body(
     job: &Job<'_>,
     errors: &mut Vec<Diagnostic>,
 ) -> String {
-    let omit_secrets = match super::option_str(job.emit, "secrets", None, None).as_deref() {
+    let omit_secrets = match super::job::option_str(job.emit, "secrets", None, None).as_deref() {
         None | Some("sensitive") => false,
         Some("omit") => true,
         Some(other) => {

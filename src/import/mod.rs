@@ -511,6 +511,120 @@ impl<'a> Drafter<'a> {
         Placement::PerEnv(templates)
     }
 
+    /// The declaration line of one key (`var`, `flag` or `secret`); values that do not go
+    /// into the declaration are added to the `base` and per-environment assignments.
+    fn declaration(
+        &self,
+        key: &Key<'_>,
+        referenced: &HashSet<&str>,
+        base: &mut Vec<(String, String)>,
+        per_env: &mut [Vec<(String, String)>],
+    ) -> String {
+        let attrs = if key.var != key.key && names::is_emit_name(&key.key) {
+            format!(" {{ env_name = {} }}", literal::string(&key.key))
+        } else {
+            String::new()
+        };
+        if key.secret.is_some() {
+            format!(
+                "secret {} from {}{attrs}",
+                key.var,
+                literal::string(&format!("TODO://{{env}}/{}", key.key))
+            )
+        } else if let Some(flag) = flag_name(key, referenced) {
+            // A feature flag: emitted as `FEATURE_<NAME>` again. Off unless most
+            // environments turn it on; the others say so in their blocks.
+            let values: Vec<bool> = key
+                .entries
+                .iter()
+                .flatten()
+                .map(|e| e.value == "true")
+                .collect();
+            let on = values.iter().filter(|v| **v).count();
+            let default = on * 2 > values.len();
+            for (env_idx, v) in values.iter().enumerate() {
+                if *v != default {
+                    per_env[env_idx].push((flag.clone(), v.to_string()));
+                }
+            }
+            format!("flag {flag} = {default}")
+        } else {
+            let values: Vec<&str> = key
+                .entries
+                .iter()
+                .flatten()
+                .map(|e| e.value.as_str())
+                .collect();
+            let interpolated = key
+                .entries
+                .iter()
+                .flatten()
+                .any(|e| e.parts.iter().any(|p| matches!(p, Part::Ref { .. })));
+            let ty = infer::infer(&key.key, &values, interpolated);
+            let placement = self.placement(key);
+            let optional = key.entries.iter().any(Option::is_none);
+            let mut decl = format!("var {}: {}", key.var, type_source(&ty, optional));
+            match placement {
+                Placement::Default(t) => {
+                    decl.push_str(" = ");
+                    decl.push_str(&value_source(&ty, &t));
+                }
+                Placement::Base {
+                    shared,
+                    odd,
+                    odd_value,
+                } => {
+                    base.push((key.var.clone(), value_source(&ty, &shared)));
+                    per_env[odd].push((key.var.clone(), value_source(&ty, &odd_value)));
+                }
+                Placement::PerEnv(templates) => {
+                    for (env_idx, t) in templates.iter().enumerate() {
+                        if let Some(t) = t {
+                            per_env[env_idx].push((key.var.clone(), value_source(&ty, t)));
+                        }
+                    }
+                }
+            }
+            decl.push_str(&attrs);
+            decl
+        }
+    }
+
+    /// The `env` blocks, after an abstract `base` when some values are shared by all but one.
+    fn environments(
+        &self,
+        base: &[(String, String)],
+        per_env: &[Vec<(String, String)>],
+        out: &mut String,
+    ) {
+        let base_name = if base.is_empty() {
+            None
+        } else {
+            let mut name = "base".to_string();
+            let mut n = 2;
+            while self.envs.contains(&name) {
+                name = format!("base_{n}");
+                n += 1;
+            }
+            Some(name)
+        };
+        if let Some(name) = &base_name {
+            out.push('\n');
+            out.push_str(&format!(
+                "# Values all environments but one share.\nabstract env {name} "
+            ));
+            out.push_str(&env_block(base));
+        }
+        for (env_idx, env) in self.envs.iter().enumerate() {
+            out.push('\n');
+            out.push_str(&format!("env {env} "));
+            if let Some(b) = &base_name {
+                out.push_str(&format!("extends {b} "));
+            }
+            out.push_str(&env_block(&per_env[env_idx]));
+        }
+    }
+
     fn write(&mut self) -> String {
         let secret_values = self.secret_values();
         let mut dropped_comments = 0usize;
@@ -569,74 +683,7 @@ impl<'a> Drafter<'a> {
                 decls.push_str(c);
                 decls.push('\n');
             }
-            let attrs = if key.var != key.key && names::is_emit_name(&key.key) {
-                format!(" {{ env_name = {} }}", literal::string(&key.key))
-            } else {
-                String::new()
-            };
-            let line = if key.secret.is_some() {
-                format!(
-                    "secret {} from {}{attrs}",
-                    key.var,
-                    literal::string(&format!("TODO://{{env}}/{}", key.key))
-                )
-            } else if let Some(flag) = flag_name(key, &referenced) {
-                // A feature flag: emitted as `FEATURE_<NAME>` again. Off unless most
-                // environments turn it on; the others say so in their blocks.
-                let values: Vec<bool> = key
-                    .entries
-                    .iter()
-                    .flatten()
-                    .map(|e| e.value == "true")
-                    .collect();
-                let on = values.iter().filter(|v| **v).count();
-                let default = on * 2 > values.len();
-                for (env_idx, v) in values.iter().enumerate() {
-                    if *v != default {
-                        per_env[env_idx].push((flag.clone(), v.to_string()));
-                    }
-                }
-                format!("flag {flag} = {default}")
-            } else {
-                let values: Vec<&str> = key
-                    .entries
-                    .iter()
-                    .flatten()
-                    .map(|e| e.value.as_str())
-                    .collect();
-                let interpolated = key
-                    .entries
-                    .iter()
-                    .flatten()
-                    .any(|e| e.parts.iter().any(|p| matches!(p, Part::Ref { .. })));
-                let ty = infer::infer(&key.key, &values, interpolated);
-                let placement = self.placement(key);
-                let optional = key.entries.iter().any(Option::is_none);
-                let mut decl = format!("var {}: {}", key.var, type_source(&ty, optional));
-                match placement {
-                    Placement::Default(t) => {
-                        decl.push_str(" = ");
-                        decl.push_str(&value_source(&ty, &t));
-                    }
-                    Placement::Base {
-                        shared,
-                        odd,
-                        odd_value,
-                    } => {
-                        base.push((key.var.clone(), value_source(&ty, &shared)));
-                        per_env[odd].push((key.var.clone(), value_source(&ty, &odd_value)));
-                    }
-                    Placement::PerEnv(templates) => {
-                        for (env_idx, t) in templates.iter().enumerate() {
-                            if let Some(t) = t {
-                                per_env[env_idx].push((key.var.clone(), value_source(&ty, t)));
-                            }
-                        }
-                    }
-                }
-                decl.push_str(&attrs);
-                decl
-            };
+            let line = self.declaration(key, &referenced, &mut base, &mut per_env);
             decls.push_str(&line);
             if let Some(t) = trailing {
                 decls.push_str("  ");
@@ -671,33 +718,7 @@ impl<'a> Drafter<'a> {
             out.push_str(&decls);
         }
 
-        // Environments.
-        let base_name = if base.is_empty() {
-            None
-        } else {
-            let mut name = "base".to_string();
-            let mut n = 2;
-            while self.envs.contains(&name) {
-                name = format!("base_{n}");
-                n += 1;
-            }
-            Some(name)
-        };
-        if let Some(name) = &base_name {
-            out.push('\n');
-            out.push_str(&format!(
-                "# Values all environments but one share.\nabstract env {name} "
-            ));
-            out.push_str(&env_block(&base));
-        }
-        for (env_idx, env) in self.envs.iter().enumerate() {
-            out.push('\n');
-            out.push_str(&format!("env {env} "));
-            if let Some(b) = &base_name {
-                out.push_str(&format!("extends {b} "));
-            }
-            out.push_str(&env_block(&per_env[env_idx]));
-        }
+        self.environments(&base, &per_env, &mut out);
         out.push('\n');
         out.push_str(
             "# Compiled copies of the imported files (not the originals, which still hold the\n",

@@ -54,9 +54,10 @@ fn parse_kind(text: &str, kind: &TypeKind, format: &ValueFormat) -> Result<Value
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                if let Some(close) =
-                    crate::resolve::suggest::did_you_mean(text, members.iter().map(String::as_str))
-                {
+                if let Some(close) = crate::diagnostics::suggest::did_you_mean(
+                    text,
+                    members.iter().map(String::as_str),
+                ) {
                     message.push_str(&format!(" ({close})"));
                 }
                 Err(message)

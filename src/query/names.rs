@@ -9,7 +9,7 @@ use crate::model::{Env, Model, Service, VarDef, VarId};
 /// closest of `known` as help and all of them as a note.
 pub fn unknown_name(code: Code, what: &str, name: &str, known: &[&str]) -> Diagnostic {
     let diagnostic = Diagnostic::error(code, format!("unknown {what} `{name}`")).help_opt(
-        crate::resolve::suggest::did_you_mean(name, known.iter().copied()),
+        crate::diagnostics::suggest::did_you_mean(name, known.iter().copied()),
     );
     if known.is_empty() {
         diagnostic.note(format!("the source declares no {what}s"))

@@ -8,7 +8,6 @@
 //! phases never see a dangling reference.
 
 mod imports;
-pub(crate) mod suggest;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,7 +17,7 @@ use indexmap::IndexMap;
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
 
 use crate::ast;
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
 use crate::model::VarId;
 use crate::source::{LoadError, Loader, SourceMap, Span};
 

@@ -1,7 +1,7 @@
 //! `env://NAME`: the value of `NAME` in the environment envdef runs in (a CI job's
 //! masked variable, a developer's shell).
 
-use super::{Context, Provider, ProviderError, SecretValue};
+use super::provider::{Context, Provider, ProviderError, SecretValue};
 use crate::secret_ref::{Location, Scheme};
 
 pub struct EnvProvider;

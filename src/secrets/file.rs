@@ -2,7 +2,7 @@
 //! developer's local key file). One trailing newline is removed, as editors add one and
 //! `echo … > file` writes one, and no secret ends in a newline on purpose.
 
-use super::{Context, Provider, ProviderError, SecretValue};
+use super::provider::{Context, Provider, ProviderError, SecretValue};
 use crate::secret_ref::{Location, Scheme};
 
 /// Larger files are not secrets but mistakes (a log, a binary); refuse rather than read.

@@ -10,10 +10,14 @@ use pest::iterators::Pair;
 
 use super::literal;
 use super::parser::Rule;
-use super::MAX_EXPR_DEPTH;
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
+
+/// Deepest `assert` expression tree accepted (E0112). Each `!`, `&&`, `||`, comparison
+/// and list adds a level (parentheses do not); checking walks the tree recursively, so a hostile
+/// `!!!!…` or `A || A || …` must stop here instead of overflowing the stack.
+pub const MAX_EXPR_DEPTH: usize = 256;
 
 pub(crate) struct Lower<'d> {
     pub file: FileId,

@@ -29,13 +29,9 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
 pub use literal::{interpolations, Interpolation};
+pub use lower::MAX_EXPR_DEPTH;
 use parser::{EnvdefParser, Rule};
 use scan::{Chunk, ChunkKind, DeclKind};
-
-/// Deepest `assert` expression tree accepted (E0112). Each `!`, `&&`, `||`, comparison
-/// and list adds a level (parentheses do not); checking walks the tree recursively, so a hostile
-/// `!!!!…` or `A || A || …` must stop here instead of overflowing the stack.
-pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Files at least this big parse their chunks on several threads (below it, spawning
 /// threads costs more than it saves).

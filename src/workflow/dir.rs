@@ -246,3 +246,9 @@ impl Dir {
 pub(crate) fn file_name(rel: &Path) -> OsString {
     rel.file_name().map(OsStr::to_os_string).unwrap_or_default()
 }
+
+/// ENOTDIR: some ancestor of the path is a file. (Here, below `plan` and `output`, which
+/// both ask.)
+pub(crate) fn is_not_a_directory(err: &std::io::Error) -> bool {
+    cfg!(unix) && err.raw_os_error() == Some(20)
+}

@@ -31,11 +31,12 @@ mod paths;
 mod plan;
 mod write;
 
+pub use crate::project::lexical_absolute;
 pub use drift::{drift, Problem, ProblemKind, MODIFIED_NOTE};
 pub use error::{WorkflowError, WorkflowResult};
 pub use manifest::{sha256, Manifest, JOURNAL, MANIFEST};
 pub use orphans::{find_orphans, prune, Orphan, PruneSummary};
-pub use output::{lexical_absolute, Access, Guard, Output};
+pub use output::{Access, Guard, Output};
 pub use paths::display_path;
 pub use plan::{plan, FileState, OutputFile, Plan, PlannedFile, DIFF_READ_LIMIT};
 pub use write::{interrupted, recover, write, write_file, Recovery, WriteSummary};

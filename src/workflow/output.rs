@@ -95,7 +95,7 @@ impl Output {
         access: Access,
         guard: Guard,
     ) -> WorkflowResult<Output> {
-        let absolute = lexical_absolute(root);
+        let absolute = crate::project::lexical_absolute(root);
         if let Some(git) = absolute.components().find(|c| is_git(c.as_os_str())) {
             let _ = git;
             return Err(WorkflowError::Forbidden {
@@ -178,33 +178,10 @@ fn open_outside(root: &Path, access: Access) -> WorkflowResult<Option<Dir>> {
     match Dir::open_path(root) {
         Ok(dir) => Ok(Some(dir)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && access == Access::Read => Ok(None),
-        Err(e) if super::plan::is_not_a_directory(&e) => Err(WorkflowError::NotADirectory {
+        Err(e) if super::dir::is_not_a_directory(&e) => Err(WorkflowError::NotADirectory {
             path: root.to_path_buf(),
             artifact: root.to_path_buf(),
         }),
         Err(e) => Err(WorkflowError::io("open", root.to_path_buf(), e)),
     }
-}
-
-/// `path` made absolute against the current directory, with `.` and `..` applied
-/// lexically (as the user wrote them, not as symlinks would resolve them).
-pub fn lexical_absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .unwrap_or_else(|_| PathBuf::from("/"))
-            .join(path)
-    };
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

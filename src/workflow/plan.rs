@@ -294,8 +294,3 @@ fn compare(
         mode,
     })
 }
-
-/// ENOTDIR: some ancestor of the path is a file.
-pub(crate) fn is_not_a_directory(err: &io::Error) -> bool {
-    cfg!(unix) && err.raw_os_error() == Some(20)
-}

@@ -531,3 +531,21 @@ fn a_fifo_at_an_artifact_path_is_an_error_not_a_hang() {
     let err = plan_at(dir.path(), &[artifact("a.env", "x")]).unwrap_err();
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
+
+/// A compile killed while writing the journal (or the manifest) leaves that record's temp
+/// file with no journal naming it; the next run removes it and nothing else.
+#[test]
+fn a_record_temp_left_by_a_killed_run_is_removed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    compile(root, &[artifact("a.env", "a")]).unwrap();
+    std::fs::write(root.join("..envdef-journal.r9.envdef-tmp"), "{").unwrap();
+    std::fs::write(root.join("..envdef-manifest.r9.envdef-tmp"), "{").unwrap();
+    std::fs::write(root.join("notes.envdef-tmp"), "user file").unwrap();
+    let out = open(root, Access::Write);
+    assert_eq!(recover(&out).unwrap(), None);
+    drop(out);
+    assert!(!root.join("..envdef-journal.r9.envdef-tmp").exists());
+    assert!(!root.join("..envdef-manifest.r9.envdef-tmp").exists());
+    assert!(root.join("notes.envdef-tmp").exists());
+}

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use super::dir::{file_name, Dir, FILE_MODE};
 use super::error::{WorkflowError, WorkflowResult};
-use super::manifest::{run_id, sha256, temp_name, Journal, JournalFile, Manifest, State};
+use super::manifest::{
+    run_id, sha256, temp_name, Journal, JournalFile, Manifest, State, JOURNAL, MANIFEST,
+};
 use super::output::Output;
 use super::paths::display_path;
 use super::plan::{inspect, DirCache, FileState, Plan};
@@ -233,6 +235,7 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
     let Some(dir) = &out.dir else {
         return Ok(None);
     };
+    remove_stray_record_temps(root, dir);
     let Some(journal) = Journal::load(root, dir)? else {
         return Ok(None);
     };
@@ -268,6 +271,26 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
             manifest.save(root, dir, &journal.run)?;
             Journal::remove(root, dir)?;
             Ok(Some(Recovery::Completed { files }))
+        }
+    }
+}
+
+/// A run killed while writing the journal or the manifest leaves that record's temp file
+/// (`..envdef-journal.RUN.envdef-tmp`) behind with no journal naming it: remove such files,
+/// and only those (the caller holds the root's lock, so no running compile owns one).
+fn remove_stray_record_temps(root: &Path, dir: &Dir) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        let is_record_temp = [JOURNAL, MANIFEST]
+            .iter()
+            .any(|record| text.starts_with(&format!(".{record}.")));
+        if is_record_temp && text.ends_with(".envdef-tmp") {
+            // Through the directory handle: unlinkat never follows a symlink.
+            let _ = dir.remove_file(&name);
         }
     }
 }

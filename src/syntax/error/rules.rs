@@ -4,7 +4,7 @@
 //! diagnostic) or passes (`None`). `RULES` is tried in order, so a new rule goes before the
 //! more general rules it refines; a site no rule recognises gets [`anything_else`].
 
-use super::{is_keyword, is_range_token, is_word, join_or, kind_word, on_same_line, Site};
+use super::site::{is_keyword, is_range_token, is_word, join_or, kind_word, on_same_line, Site};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::parser::Rule;
 use crate::syntax::scan::DeclKind;

@@ -1,6 +1,6 @@
 //! "Did you mean" suggestions: the closest candidate name by edit distance.
 //!
-//! Shared by resolve and check. Uses `strsim`'s Jaro–Winkler (good at typos and
+//! Shared by every stage that names things (resolve, check, emit, query). Uses `strsim`'s Jaro–Winkler (good at typos and
 //! transpositions in short identifiers) with a floor, so unrelated names are never offered.
 //!
 //! Each suggestion compares the name with every candidate, so a file with thousands of
