@@ -27,17 +27,9 @@ pub struct File {
     pub span: Span,
 }
 
-/// A top-level declaration that did not parse (its syntax error is reported).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokenDecl {
-    /// The declaration keyword (`var`, `service`, …), `None` when the chunk did not start
-    /// with one (`DATABSE_URL = …` outside an environment, `vr X: int`).
-    pub keyword: Option<String>,
-    /// The name it would have declared, when one can be read (`var NAME`, `env NAME`,
-    /// `abstract env NAME`, the word of `NAME = …`).
-    pub name: Option<String>,
-    pub span: Span,
-}
+/// A top-level declaration that did not parse; defined beside the rules that use it
+/// (`diagnostics` may not reach `ast`).
+pub use crate::diagnostics::knock_on::BrokenDecl;
 
 /// A `# ...` comment; `text` excludes the `#` and the line ending.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1078,7 +1078,12 @@ fn compose_project_merges_onto_the_upstream_file_in_docker_compose() {
         "services:\n  api:\n    image: busybox\n    environment:\n      AWS_S3_ENDPOINT_URL: ${AWS_S3_ENDPOINT_URL:-http://minio:9000}\n      UPSTREAM_ONLY: kept\n  worker:\n    image: busybox\n    environment:\n      AWS_S3_ENDPOINT_URL: ${AWS_S3_ENDPOINT_URL:-http://minio:9000}\n",
     )
     .unwrap();
-    let host = [("DB_PASSWORD", "from the host")];
+    // Production's reference is a vault path, so compose reads the host variable named like
+    // the key; local's is `env://SHOP_DB_PASSWORD`, so compose reads that one instead.
+    let host = [
+        ("DB_PASSWORD", "from the host"),
+        ("SHOP_DB_PASSWORD", "local's own source"),
+    ];
 
     for service in ["api", "worker"] {
         let production = compose_config(
@@ -1107,6 +1112,7 @@ fn compose_project_merges_onto_the_upstream_file_in_docker_compose() {
         );
         assert_eq!(local["AWS_S3_ENDPOINT_URL"], "http://minio:9000");
         assert_eq!(local["LOG_LEVEL"], "debug");
+        assert_eq!(local["DB_PASSWORD"], "local's own source");
     }
     let api = compose_config(
         &r,

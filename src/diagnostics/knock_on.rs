@@ -15,7 +15,6 @@
 use std::collections::HashSet;
 
 use super::{Code, Diagnostic, Diagnostics};
-use crate::ast::BrokenDecl;
 use crate::source::{SourceMap, Span};
 
 /// Codes that say "this name is not declared".
@@ -37,6 +36,18 @@ fn is_import_failure(d: &Diagnostic) -> bool {
         d.code,
         Code::ImportUnreadable | Code::ImportCycle | Code::ImportLimit
     )
+}
+
+/// A top-level declaration that did not parse (its syntax error is reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenDecl {
+    /// The declaration keyword (`var`, `service`, …), `None` when the chunk did not start
+    /// with one (`DATABSE_URL = …` outside an environment, `vr X: int`).
+    pub keyword: Option<String>,
+    /// The name it would have declared, when one can be read (`var NAME`, `env NAME`,
+    /// `abstract env NAME`, the word of `NAME = …`).
+    pub name: Option<String>,
+    pub span: Span,
 }
 
 /// Runs every rule of this module, in place. `declarations` are the (name, whole

@@ -225,7 +225,7 @@ impl Ctx<'_> {
     fn similar_file(&self, joined: &Path, written: &str) -> Option<String> {
         let name = joined.file_name()?.to_str()?;
         let names = self.loader.list_sources(joined.parent()?);
-        let meant = super::suggest::closest(name, names.iter().map(String::as_str))?;
+        let meant = crate::diagnostics::suggest::closest(name, names.iter().map(String::as_str))?;
         let prefix = &written[..written.len().saturating_sub(name.len())];
         written.ends_with(name).then(|| format!("{prefix}{meant}"))
     }

@@ -16,7 +16,7 @@ use lsp_types::{
 };
 
 use super::position::{self, Encoding};
-use super::{Analysis, Server};
+use super::state::{Analysis, Server};
 use crate::diagnostics::formats::code_doc_url;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::query::complete::{complete, CompletionKind};

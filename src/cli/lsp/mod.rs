@@ -14,6 +14,7 @@
 mod features;
 mod position;
 mod roots;
+mod state;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,42 +34,11 @@ use lsp_types::{
     TextDocumentSyncCapability, TextDocumentSyncKind, Url,
 };
 
-use crate::model::Model;
-use crate::query::symbols::SymbolIndex;
-use crate::resolve::Program;
-use crate::source::{FileId, OverlayLoader, SourceMap};
-use crate::{CheckOptions, Diagnostic, FsLoader};
+use crate::source::OverlayLoader;
+use crate::FsLoader;
 
 pub use position::Encoding;
-
-/// One run of the front end on one root, and what queries need from it.
-pub struct Analysis {
-    pub sources: SourceMap,
-    pub program: Program,
-    pub model: Option<Model>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub index: SymbolIndex,
-}
-
-impl Analysis {
-    /// The file of this analysis at canonical path `path`.
-    pub fn file_of(&self, path: &Path) -> Option<FileId> {
-        self.sources.find_path(path)
-    }
-}
-
-/// The server's state.
-pub struct Server {
-    encoding: Encoding,
-    /// Open buffers by canonical path, with their URI as the client sent it.
-    open: BTreeMap<PathBuf, (Url, String)>,
-    loader: OverlayLoader<FsLoader>,
-    /// The last analysis per root.
-    analyses: BTreeMap<PathBuf, Analysis>,
-    /// URIs with diagnostics published, per root (to clear those that became clean).
-    published: HashMap<PathBuf, HashSet<Url>>,
-    roots: roots::Roots,
-}
+use state::{analyze, canonical, Server};
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> Result<(), String> {
@@ -186,11 +156,6 @@ where
             ))
         }
     }
-}
-
-fn canonical(uri: &Url) -> Option<PathBuf> {
-    let path = uri.to_file_path().ok()?;
-    Some(std::fs::canonicalize(&path).unwrap_or(path))
 }
 
 impl Server {
@@ -364,32 +329,6 @@ impl Server {
         self.analyses.insert(root, analysis);
         out
     }
-
-    /// The analysis that holds the file at `uri` (its root's), analysing it if needed.
-    pub fn analysis_for(&mut self, uri: &Url) -> Option<(&Analysis, FileId)> {
-        let path = canonical(uri)?;
-        let root = self.roots.root_of(&path, &self.loader);
-        if !self.analyses.contains_key(&root) {
-            let analysis = analyze(&self.loader, &root)?;
-            self.analyses.insert(root.clone(), analysis);
-        }
-        let analysis = self.analyses.get(&root)?;
-        let file = analysis.file_of(&path)?;
-        Some((analysis, file))
-    }
-
-    pub fn encoding(&self) -> Encoding {
-        self.encoding
-    }
-
-    /// The text of the buffer or file at `uri` as the server sees it.
-    pub fn text_of(&self, uri: &Url) -> Option<String> {
-        let path = canonical(uri)?;
-        if let Some((_, text)) = self.open.get(&path) {
-            return Some(text.clone());
-        }
-        crate::Loader::load(&self.loader, &path).ok()
-    }
 }
 
 fn publish(uri: Url, diagnostics: Vec<lsp_types::Diagnostic>) -> Notification {
@@ -401,17 +340,4 @@ fn publish(uri: Url, diagnostics: Vec<lsp_types::Diagnostic>) -> Notification {
             version: None,
         },
     )
-}
-
-/// The front end on `root` through the buffers. `None` when the root cannot be read.
-fn analyze(loader: &OverlayLoader<FsLoader>, root: &Path) -> Option<Analysis> {
-    let compilation = crate::check_file(loader, root, CheckOptions::default()).ok()?;
-    let index = SymbolIndex::new(&compilation.program);
-    Some(Analysis {
-        sources: compilation.sources,
-        program: compilation.program,
-        model: compilation.model,
-        diagnostics: compilation.diagnostics.into_vec(),
-        index,
-    })
 }

@@ -4,7 +4,7 @@
 //! is recognised too (its assignments below are attached to it by
 //! `diagnostics::knock_on`). Tried before the rules of `rules.rs`.
 
-use super::Site;
+use super::site::Site;
 use crate::diagnostics::{Applicability, Code, Diagnostic};
 use crate::source::Span;
 
