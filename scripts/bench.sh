@@ -229,5 +229,25 @@ done
 if [ -n "${BYTES[100000]:-}" ]; then
   scaling 1000 100000 "1000 → 100000 (overall)"
 fi
+# 5. `envdef import` at size: 3,000 keys × 12 dotenv files, a third of them secrets, values
+#    that differ per file (tests/import.rs checks the draft; its speed is measured here).
+imp="$WORK/import"
+mkdir -p "$imp"
+for f in $(seq 0 11); do
+  awk -v f="$f" 'BEGIN {
+    for (k = 0; k < 3000; k++) {
+      if (k % 3 == 0) printf "SERVICE_%d_PASSWORD=pw-%d-%d\n", k, f, k
+      else if (k % 3 == 1) printf "SERVICE_%d_PORT=%d\n", k, 1000 + k % 7 + f
+      else printf "SERVICE_%d_URL=https://s%d.example/%d\n", k, k, f % 2
+    }
+  }' >"$imp/.env.e$f"
+done
+read -r t tc <<<"$(median_ms "${RUNS:-5}" "" "$ENVDEF" import "$imp"/.env.e*)"
+{
+  echo
+  echo "## \`envdef import\` of 12 files × 3,000 keys"
+  echo
+  echo "median ${t} ms wall (${tc} ms CPU)"
+} | tee -a "$RESULTS"
 [ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
 exit 0

@@ -124,7 +124,10 @@ fn check_fails_on_a_hand_edited_artifact_with_a_diff() {
         run.stdout
     );
     assert!(
-        run.stdout.ends_with("stale   api/.env.production: differs from what the source produces (first difference at line 3)\n"),
+        run.stdout.ends_with(
+            "stale   api/.env.production: differs from what the source produces \
+             (first difference at line 3) [emit at acme.envdef:45:1]\n"
+        ),
         "{}",
         run.stdout
     );
@@ -179,7 +182,8 @@ fn check_reports_a_missing_artifact() {
     expect_code(&run, 1);
     assert_eq!(
         run.stdout,
-        "missing infra/staging.tfvars: not on disk; the source produces it\n"
+        "missing infra/staging.tfvars: not on disk; the source produces it \
+         [emit at acme.envdef:46:1]\n"
     );
     assert!(!dir.path().join("infra/staging.tfvars").exists());
 }
@@ -298,6 +302,102 @@ fn selection_writes_only_the_chosen_environments_and_targets() {
     expect_code(&envdef(dir.path(), &["compile"]), 0);
     let check = envdef(dir.path(), &["compile", "--check", "--env", "staging"]);
     expect_code(&check, 0);
+}
+
+#[test]
+fn service_selection_writes_that_services_artifacts_and_check_agrees() {
+    let dir = project(SRC);
+    let run = envdef(
+        dir.path(),
+        &["compile", "--service", "worker", "--env", "staging"],
+    );
+    expect_code(&run, 0);
+    // The worker's files, and the tfvars of no single service (still selected).
+    assert_eq!(
+        run.stdout,
+        "wrote worker/.env.staging\nwrote infra/staging.tfvars\n\
+         wrote k8s/staging/worker.yaml\n3 written, 0 unchanged, 12 skipped\n"
+    );
+    assert_eq!(
+        files(dir.path()),
+        with_source(
+            [
+                "infra/staging.tfvars",
+                "k8s/staging/worker.yaml",
+                "worker/.env.staging"
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
+    // `--check` with the same selection checks only what it covers: current.
+    let same = envdef(
+        dir.path(),
+        &[
+            "compile",
+            "--check",
+            "--service",
+            "worker",
+            "--env",
+            "staging",
+        ],
+    );
+    expect_code(&same, 0);
+    assert_eq!(same.stdout, "");
+    // The api's artifacts were never written: a check that covers them finds them missing.
+    let api = envdef(
+        dir.path(),
+        &[
+            "compile",
+            "--check",
+            "--service",
+            "api",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+        ],
+    );
+    expect_code(&api, 1);
+    let missing: Vec<String> = api
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|d| {
+            assert_eq!(d["kind"], "missing", "{d}");
+            assert_eq!(d["service"], "api", "{d}");
+            d["path"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(missing, ["api/.env.staging", "k8s/staging/api.yaml"]);
+    // Repeatable, and an unknown service is a usage error with a suggestion.
+    let both = envdef(
+        dir.path(),
+        &[
+            "compile",
+            "--service",
+            "api",
+            "--service",
+            "worker",
+            "--env",
+            "staging",
+        ],
+    );
+    expect_code(&both, 0);
+    assert!(
+        both.stdout
+            .ends_with("2 written, 3 unchanged, 10 skipped\n"),
+        "{}",
+        both.stdout
+    );
+    let unknown = envdef(dir.path(), &["compile", "--service", "wroker"]);
+    expect_code(&unknown, 2);
+    assert!(unknown.stderr.contains("E0504"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("did you mean `worker`?"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -647,7 +747,7 @@ fn check_says_when_only_line_endings_differ() {
     assert_eq!(
         check.stdout,
         "stale   api/.env.local: differs from what the source produces (first difference at \
-         line 1: the file on disk has CRLF line endings, envdef writes LF)\n"
+         line 1: the file on disk has CRLF line endings, envdef writes LF) [emit at acme.envdef:45:1]\n"
     );
     let json = envdef(dir.path(), &["compile", "--check", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();

@@ -558,9 +558,8 @@ fn cli_bad_input_is_exit_2_with_file_and_line() {
 }
 
 #[test]
-fn large_inputs_draft_in_linear_time() {
-    // 3,000 keys × 12 files, a third of them secrets, values that differ per file: the
-    // draft must come out quickly (no keys × keys or keys × secrets scans).
+fn large_inputs_draft() {
+    // 3,000 keys × 12 files, a third of them secrets, values that differ per file.
     let n_keys = 3_000;
     let files: Vec<(String, String)> = (0..12)
         .map(|f| {
@@ -581,13 +580,11 @@ fn large_inputs_draft_in_linear_time() {
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let start = std::time::Instant::now();
+    // Correctness at size only: its speed is measured by `scripts/bench.sh` (the import
+    // workload), never by wall time in a test on a shared machine.
     let d = draft(&refs, None);
-    let took = start.elapsed();
     assert_eq!(d.secrets.len(), n_keys / 3);
     assert!(!d.source.contains("xyzzy"));
-    // Generous for debug builds on a loaded machine; the release build takes a fraction.
-    assert!(took.as_secs() < 20, "import took {took:?}");
 }
 
 #[test]

@@ -255,7 +255,8 @@ fn doubling_interpolation_stops_at_the_limit_quickly() {
         ));
     }
     src.push_str("env a {}\nenv b {}\nenv c {}\n");
-    let start = std::time::Instant::now();
+    // Untimed: without the limit this would build a string of 2^59 × 32 bytes and die of
+    // memory exhaustion, which fails the test deterministically.
     let found = codes(&src);
     assert!(found.contains(&Code::ValueTooLarge), "{found:?}");
     // One error per place, not one per environment or per dependent variable.
@@ -263,7 +264,6 @@ fn doubling_interpolation_stops_at_the_limit_quickly() {
         found.iter().filter(|c| **c == Code::ValueTooLarge).count(),
         1
     );
-    assert!(start.elapsed().as_secs() < 10);
 }
 
 #[test]
@@ -395,8 +395,11 @@ fn thousands_of_misspelt_names_stay_fast() {
         src.push_str(&format!("  VARAIBLE_{i:05} = 2\n"));
     }
     src.push_str("}\n");
-    let start = std::time::Instant::now();
     let found = codes(&src);
     assert_eq!(found.len(), 3000);
-    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    // Counted, not timed: the work is bounded by the budget, far below 3000 × 3000, and
+    // the budget was reached (so it is what bounds it).
+    let compared = crate::resolve::suggest::comparisons();
+    assert_eq!(compared, crate::resolve::suggest::SUGGESTION_BUDGET);
+    assert!(compared < 3000 * 3000 / 10, "{compared} comparisons");
 }

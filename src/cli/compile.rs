@@ -1,5 +1,5 @@
-//! `envdef compile [FILE] [--env E]… [--target T]… [--out DIR] [--templates DIR]
-//! [--check | --prune]`: write the artifacts the `emit` lines ask for, or (`--check`) report
+//! `envdef compile [FILE] [--env E]… [--service S]… [--target T]… [--out DIR]
+//! [--templates DIR] [--check | --prune]`: write the artifacts the `emit` lines ask for, or (`--check`) report
 //! how the files on disk differ from them. Selection, output root, orphan matching and
 //! drift wording come from [`crate::query::artifacts`].
 //! Also home of the helpers `diff`, `explain` and `list` share (loading the model, errors
@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::show::Paint;
 use super::{SourceArg, Status, Ui};
+use crate::diagnostics::render::{json_span, JsonLabel};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::emit::{self, Artifact, EmitOptions};
 use crate::model::Model;
@@ -28,6 +29,10 @@ pub struct CompileArgs {
     /// Only this environment (repeatable; default: every concrete environment).
     #[arg(long = "env", value_name = "ENV")]
     pub envs: Vec<String>,
+    /// Only this service's artifacts (repeatable; default: every service). Artifacts of no
+    /// single service, such as a shared `.env`, are still written.
+    #[arg(long = "service", value_name = "SERVICE")]
+    pub services: Vec<String>,
     /// Only this target (repeatable; default: every `emit` line).
     #[arg(long = "target", value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -115,7 +120,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     let mut loaded = std::mem::ManuallyDrop::new(load(ui, &args.source)?);
     let selection = Selection {
         envs: args.envs.clone(),
-        services: Vec::new(),
+        services: args.services.clone(),
         targets: args.targets.clone(),
     };
     selection
@@ -169,7 +174,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         let interrupted = workflow::interrupted(&out).map_err(io)?;
         let orphans = workflow::find_orphans(&out, &produced, &source).map_err(io)?;
         let problems = workflow::drift(&plan, &orphans, interrupted);
-        return Ok(report_check(ui, &chosen, &problems));
+        return Ok(report_check(ui, &chosen, &problems, &loaded.sources));
     }
     if let Some(recovery) = workflow::recover(&out).map_err(io)? {
         ui.status(&match recovery {
@@ -320,15 +325,25 @@ fn report_compile(
     ui.outln(format_args!("{}", parts.join(", ")));
 }
 
-fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
+fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem], sources: &SourceMap) -> Status {
     let by_path: HashMap<&Path, &Artifact> = chosen.iter().map(|a| (a.path.as_path(), a)).collect();
     let artifact_of = |rel: &Path| by_path.get(rel).copied();
     if ui.is_json() {
         for p in problems {
             let a = artifact_of(&p.path);
             // Diagnostic-shaped (code, severity, message, file, line) so the same CI
-            // annotation step handles these and source diagnostics alike.
-            let d = artifacts::drift_diagnostic(p);
+            // annotation step handles these and source diagnostics alike. `file` and
+            // `line` are the artifact's; `labels` point at the `emit` line in the source.
+            let d = artifacts::drift_diagnostic(p, a);
+            let labels: Vec<_> = d
+                .labels
+                .iter()
+                .map(|l| JsonLabel {
+                    span: json_span(l.span, sources),
+                    message: &l.message,
+                    primary: l.primary,
+                })
+                .collect();
             let value = json!({
                 "code": d.code.as_str(),
                 "severity": "error",
@@ -342,6 +357,7 @@ fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
                 "env": a.map(|a| &a.env),
                 "service": a.and_then(|a| a.service.as_ref()),
                 "diff": p.diff,
+                "labels": labels,
                 "help": d.help,
             });
             ui.outln(value);
@@ -361,11 +377,20 @@ fn report_check(ui: &Ui, chosen: &[Artifact], problems: &[Problem]) -> Status {
         }
     }
     for p in problems {
+        let d = artifacts::drift_diagnostic(p, artifact_of(&p.path));
+        // `file:line:col` of the `emit` line, which terminals and editors open.
+        let origin = d
+            .primary_span()
+            .map(|span| {
+                let at = json_span(span, sources);
+                format!(" [emit at {}:{}:{}]", at.file, at.line, at.column)
+            })
+            .unwrap_or_default();
         ui.outln(format_args!(
-            "{} {}: {}",
+            "{} {}: {}{origin}",
             paint.red(&format!("{:<7}", p.kind.as_str())),
             p.display.display(),
-            artifacts::drift_diagnostic(p).message
+            d.message
         ));
     }
     if problems.is_empty() {

@@ -18,11 +18,23 @@ pub const SUGGESTION_BUDGET: u64 = 500_000;
 
 thread_local! {
     static BUDGET: Cell<u64> = const { Cell::new(SUGGESTION_BUDGET) };
+    /// Comparisons made since the last [`reset_budget`], counted apart from the budget so
+    /// that a test can see the work done even if the budget stopped being enforced.
+    static COMPARED: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Gives the current thread's next compilation a full budget.
 pub(crate) fn reset_budget() {
     BUDGET.with(|b| b.set(SUGGESTION_BUDGET));
+    COMPARED.with(|c| c.set(0));
+}
+
+/// Name comparisons the current thread's last compilation made for suggestions: a
+/// deterministic measure of their cost, for tests (wall time is not one on a shared
+/// machine).
+#[cfg(test)]
+pub(crate) fn comparisons() -> u64 {
+    COMPARED.with(Cell::get)
 }
 
 /// Takes one comparison from the budget; false when it is spent.
@@ -58,6 +70,7 @@ pub(crate) fn closest<'a>(
         if !spend() {
             return None;
         }
+        COMPARED.with(|c| c.set(c.get() + 1));
         // Case-insensitive so `api_url` finds `API_URL`. Jaro–Winkler ranks; for short
         // names a small edit distance (with transpositions) also qualifies, since
         // Jaro–Winkler undervalues swaps in very short names (`dve` → `dev`).

@@ -61,6 +61,9 @@ pub struct Artifact {
     pub env: String,
     /// The service, for per-service artifacts (`dotenv`, `kubernetes`, `{service}` paths).
     pub service: Option<String>,
+    /// The `emit` line that produced it: where a diagnostic about the file (missing,
+    /// stale) points in the source.
+    pub span: crate::source::Span,
 }
 
 /// Renders every selected `emit` line for every selected environment (and service).
@@ -89,6 +92,7 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
                 target: job.emit.target.clone(),
                 env: job.env.map(|e| e.name.clone()).unwrap_or_default(),
                 service: job.service.map(|s| s.name.clone()),
+                span: job.emit.span,
             }),
             Err(errs) => errors.extend(errs),
         }

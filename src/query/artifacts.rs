@@ -98,8 +98,9 @@ pub fn manifest_source(model: &Model) -> String {
 }
 
 /// One drift problem of `compile --check` as a diagnostic: its code (E05xx), message and
-/// the fix. It has no label (the file it is about is `problem.display`, not a source).
-pub fn drift_diagnostic(problem: &Problem) -> Diagnostic {
+/// the fix. `artifact` is what the source produces at that path (none for an orphan): the
+/// diagnostic's label points at the `emit` line that produced it, the line to edit.
+pub fn drift_diagnostic(problem: &Problem, artifact: Option<&Artifact>) -> Diagnostic {
     let (code, message, help) = match problem.kind {
         ProblemKind::Missing => (
             Code::ArtifactMissing,
@@ -134,7 +135,18 @@ pub fn drift_diagnostic(problem: &Problem) -> Diagnostic {
             "run `envdef compile`: it completes or rolls back the interrupted run",
         ),
     };
-    Diagnostic::error(code, message).help(help)
+    let diagnostic = Diagnostic::error(code, message).help(help);
+    match artifact {
+        Some(a) if problem.kind != ProblemKind::Orphan => diagnostic.primary(
+            a.span,
+            format!(
+                "this `emit {}` line produces `{}`",
+                a.target,
+                a.path.display()
+            ),
+        ),
+        _ => diagnostic,
+    }
 }
 
 /// The one-line verdict on a non-empty set of drift problems: how many of each kind and

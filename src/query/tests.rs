@@ -205,9 +205,26 @@ fn drift_reads_as_diagnostics() {
         line: Some(3),
         note: None,
     };
-    let stale = artifacts::drift_diagnostic(&problem(ProblemKind::Stale));
+    let c = compile(SRC);
+    let mut emitted = crate::diagnostics::Diagnostics::new();
+    let all = crate::emit::emit(
+        c.model.as_ref().unwrap(),
+        &crate::emit::EmitOptions::default(),
+        &mut emitted,
+    );
+    let stale = artifacts::drift_diagnostic(&problem(ProblemKind::Stale), all.first());
     assert_eq!(stale.code, Code::ArtifactStale);
     assert!(stale.message.contains("line 3"), "{}", stale.message);
+    // It points at the `emit` line that produced the file.
+    let span = stale.primary_span().expect("a label on the emit line");
+    assert_eq!(span, all[0].span);
+    assert!(
+        c.sources.slice(span).starts_with("emit "),
+        "{}",
+        c.sources.slice(span)
+    );
+    let orphan = artifacts::drift_diagnostic(&problem(ProblemKind::Orphan), None);
+    assert_eq!(orphan.primary_span(), None);
     let problems = [problem(ProblemKind::Stale), problem(ProblemKind::Orphan)];
     assert_eq!(
         artifacts::drift_summary(&problems).unwrap(),
