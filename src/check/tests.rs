@@ -399,7 +399,7 @@ fn thousands_of_misspelt_names_stay_fast() {
     assert_eq!(found.len(), 3000);
     // Counted, not timed: the work is bounded by the budget, far below 3000 × 3000, and
     // the budget was reached (so it is what bounds it).
-    let compared = crate::resolve::suggest::comparisons();
-    assert_eq!(compared, crate::resolve::suggest::SUGGESTION_BUDGET);
+    let compared = crate::diagnostics::suggest::comparisons();
+    assert_eq!(compared, crate::diagnostics::suggest::SUGGESTION_BUDGET);
     assert!(compared < 3000 * 3000 / 10, "{compared} comparisons");
 }
