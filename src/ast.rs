@@ -168,6 +168,10 @@ pub struct UsesDecl {
 /// `[abstract] env NAME [extends PARENT] { assignments }`
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvDecl {
+    /// `insecure env …`: the `insecure` keyword's span. Such an environment may give a
+    /// secret a plain value (a local development password); it can never reach an
+    /// environment without the mark, nor a Kubernetes or Terraform artifact.
+    pub insecure: Option<Span>,
     pub is_abstract: bool,
     pub name: Ident,
     pub parent: Option<Ident>,

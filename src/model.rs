@@ -299,6 +299,10 @@ pub struct Origin {
 pub struct Env {
     pub name: String,
     pub is_abstract: bool,
+    /// `insecure env`: its secrets may hold plain local values ([`Value::Str`] for a
+    /// secret), which never reach an environment without the mark nor a Kubernetes or
+    /// Terraform artifact (checked).
+    pub insecure: bool,
     pub parent: Option<String>,
     /// This environment, then its parent, then the parent's parent, …
     pub chain: Vec<String>,

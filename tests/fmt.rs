@@ -383,6 +383,9 @@ fn generate(seed: u64) -> String {
     let envs = ["local", "staging", "production"];
     for (i, env) in envs.iter().enumerate() {
         let mut toks: Vec<String> = Vec::new();
+        if i == 0 && rng.below(2) == 0 {
+            toks.push("insecure".into());
+        }
         if i == 1 && rng.below(2) == 0 {
             toks.push("abstract".into());
         }

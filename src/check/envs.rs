@@ -366,8 +366,12 @@ fn prepare(
                 );
             }
         }
-        SiteSrc::Value(value) if info.is_secret => {
+        SiteSrc::Value(value) if info.is_secret && !plain_secret_allowed(site, program) => {
             site.ok = false;
+            let env = site.env.map(|e| program.envs[e].name.text.as_str());
+            let mark = env.map_or_else(String::new, |env| {
+                format!(", or, for a local development value, mark the environment `insecure env {env}`")
+            });
             diagnostics.push(
                 Diagnostic::error(
                     Code::SecretLiteral,
@@ -376,7 +380,7 @@ fn prepare(
                 .primary(value.span, "a literal value")
                 .secondary(entry.name.span, "declared as a secret here")
                 .help(format!(
-                    "give a reference instead: `{qualified} from \"vault://path#key\"`; the value itself never goes into a source file"
+                    "give a reference instead: `{qualified} from \"vault://path#key\"`; the value itself never goes into a source file{mark}"
                 )),
             );
         }
@@ -447,6 +451,12 @@ fn prepare(
             }
         }
     }
+}
+
+/// A plain value for a secret is allowed only where it is written in an `insecure env`
+/// (a local development password); every other environment takes a reference.
+fn plain_secret_allowed(site: &Site<'_>, program: &Program) -> bool {
+    site.env.is_some_and(|e| program.envs[e].insecure.is_some())
 }
 
 /// The diagnostic for a reference [`SecretRef::parse`] refused. Never quotes the reference:
@@ -947,6 +957,10 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 }
             },
         };
+        if info.is_secret && !matches!(value, Value::Secret { .. }) && !self.insecure() {
+            self.plain_secret_inherited(var, site);
+            return State::Poisoned;
+        }
         self.values[idx] = Some(Resolved {
             value,
             origin: Origin {
@@ -956,6 +970,35 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             },
         });
         State::Done
+    }
+
+    fn insecure(&self) -> bool {
+        self.program.envs[self.env_idx].insecure.is_some()
+    }
+
+    /// E0345: a secret's plain value, written in an `insecure env`, reaches this environment
+    /// (which has no mark) through `extends`. The value itself is never quoted.
+    fn plain_secret_inherited(&mut self, var: VarId, site: &Site<'_>) {
+        let qualified = self.program.qualified(var).to_string();
+        let env = &self.program.envs[self.env_idx];
+        let from = site.env.map_or("its declaration", |e| {
+            self.program.envs[e].name.text.as_str()
+        });
+        let d = Diagnostic::error(
+            Code::PlainSecretInherited,
+            format!(
+                "secret `{qualified}` has a plain local value in environment `{}`, which is not marked `insecure`",
+                self.env_name
+            ),
+        )
+        .primary(site.span, format!("plain value, set in `insecure env {from}`"))
+        .secondary(env.name.span, format!("`{}` inherits it, without the mark", self.env_name))
+        .note(format!("`{}` inherits from: {}", self.env_name, self.chain_text()))
+        .help(format!(
+            "give `{}` a reference of its own (`{qualified} from \"vault://...\"`), or mark it `insecure env {}` if it is only ever a local environment",
+            self.env_name, self.env_name
+        ));
+        self.push(d);
     }
 
     /// Interpolates `value`; `k` walks `site.deps` in the same order `collect_deps` filled it.

@@ -11,6 +11,7 @@ mod attrs;
 mod emits;
 mod envs;
 mod live;
+mod local_values;
 mod types;
 mod values;
 
@@ -123,6 +124,7 @@ pub fn check(
     warnings(program, &infos, &computed, diagnostics);
     let model = build_model(program, &infos, computed, emits);
     check_emitted_names(program, &model, diagnostics);
+    local_values::plain_values_in_artifacts(&model, diagnostics);
     Some(model)
 }
 
@@ -236,6 +238,7 @@ fn build_model(
             model::Env {
                 name: env.name.text.clone(),
                 is_abstract: env.is_abstract,
+                insecure: env.insecure.is_some(),
                 parent: env.parent_name.as_ref().map(|p| p.text.clone()),
                 chain: env
                     .chain

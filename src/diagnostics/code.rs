@@ -167,7 +167,7 @@ codes! {
         InvalidUrl = "E0308", "a value is not a valid URL";
         /// A required variable that a concrete environment never sets.
         MissingValue = "E0309", "a required variable has no value in an environment";
-        /// `SECRET = "literal"`: secrets only take references.
+        /// `SECRET = "literal"` outside an `insecure env`: secrets take references there.
         SecretLiteral = "E0310", "a literal value is assigned to a secret";
         /// A secret with neither a default reference nor one from the environment.
         MissingSecretReference = "E0311", "a secret has no reference in an environment";
@@ -217,6 +217,12 @@ codes! {
         RegexNotRe2 = "E0328", "a pattern Terraform's regular expressions cannot express";
         /// `uses NAME as KEY` where another variable of the service is already read as `KEY`.
         AliasCollision = "E0344", "an alias collides with another key of the service";
+        /// A secret's plain local value (allowed only in an `insecure env`) is inherited by an
+        /// environment without the mark.
+        PlainSecretInherited = "E0345", "a plain secret value reaches an environment not marked `insecure`";
+        /// A `kubernetes`, `tfvars` or `variables_tf` emit covers an environment where a secret
+        /// has a plain local value.
+        PlainSecretInArtifact = "E0346", "a plain secret value would go into a deployment artifact";
 
         // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
         /// A shared declaration that no service `uses`.

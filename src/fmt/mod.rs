@@ -522,6 +522,9 @@ impl<'a> Printer<'a> {
         let end = self.end(e.span);
         self.flush_before(header_end, indent);
         let mut head = String::from(indent);
+        if e.insecure.is_some() {
+            head.push_str("insecure ");
+        }
         if e.is_abstract {
             head.push_str("abstract ");
         }

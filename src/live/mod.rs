@@ -90,7 +90,8 @@ pub fn service_environment(
             },
         };
         entries.push(Entry {
-            key: var.emit_name.clone(),
+            // The key this service reads it under (`uses DB_PASSWORD as POSTGRES_PASSWORD`).
+            key: service.key(id, var).to_string(),
             var: id,
             source,
             span: resolved.origin.span,

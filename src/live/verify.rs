@@ -142,7 +142,8 @@ pub fn verify(
     let where_ = format!("service `{}` in `{}`", service.name, env.name);
     for &id in &service.vars {
         let var = model.var(id);
-        let key = &var.emit_name;
+        // The key this service reads it under (its alias, if it has one).
+        let key = &service.key(id, var).to_string();
         let expected = env.value(id);
         let state = match (live.get(key), expected) {
             (None, None) => KeyState::Unset,
@@ -253,9 +254,11 @@ fn misspelt_keys(model: &Model, service: &Service, live: &LiveEnvironment) -> Ve
     let reads: Vec<(&str, VarId)> = service
         .vars
         .iter()
-        .map(|&id| (model.var(id).emit_name.as_str(), id))
+        .map(|&id| (service.key(id, model.var(id)), id))
         .collect();
-    let declared = |key: &str| model.vars.iter().any(|v| v.emit_name == key);
+    let declared = |key: &str| {
+        model.vars.iter().any(|v| v.emit_name == key) || reads.iter().any(|(k, _)| *k == key)
+    };
     let mut out = Vec::new();
     for (key, got) in live {
         if declared(key) {

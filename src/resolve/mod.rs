@@ -124,6 +124,8 @@ pub struct ServiceEntry {
 #[derive(Debug)]
 pub struct EnvEntry {
     pub name: ast::Ident,
+    /// `insecure env`: where the mark is written (plain secret values allowed here).
+    pub insecure: Option<Span>,
     pub is_abstract: bool,
     pub span: Span,
     /// `extends PARENT` as written.
@@ -286,6 +288,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
                     e.name.text.clone(),
                     EnvEntry {
                         name: e.name.clone(),
+                        insecure: e.insecure,
                         is_abstract: e.is_abstract,
                         span: e.span,
                         parent_name: e.parent.clone(),

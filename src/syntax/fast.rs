@@ -629,10 +629,15 @@ impl<'a> Parser<'a> {
         None
     }
 
-    /// `env_decl = { kw_abstract? ~ kw_env ~ name ~ (kw_extends ~ name)? ~ "{" ~
+    /// `env_decl = { kw_insecure? ~ kw_abstract? ~ kw_env ~ name ~ (kw_extends ~ name)? ~ "{" ~
     /// (assignment ~ ","?)* ~ "}" }`
     fn env_decl(&mut self) -> Option<EnvDecl> {
         let start = self.pos;
+        let insecure_start = self.pos;
+        let insecure = self
+            .keyword("insecure")
+            .then(|| self.span(insecure_start, self.pos));
+        self.skip();
         let is_abstract = self.keyword("abstract");
         self.skip();
         if !self.keyword("env") {
@@ -670,6 +675,7 @@ impl<'a> Parser<'a> {
             }
         }
         Some(EnvDecl {
+            insecure,
             is_abstract,
             name,
             parent,

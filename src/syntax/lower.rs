@@ -284,12 +284,14 @@ impl Lower<'_> {
     fn env_decl(&mut self, pair: P<'_>) -> EnvDecl {
         let span = self.span(&pair);
         let mut is_abstract = false;
+        let mut insecure = None;
         let mut name = None;
         let mut parent = None;
         let mut assignments = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::kw_abstract => is_abstract = true,
+                Rule::kw_insecure => insecure = Some(self.span(&p)),
                 Rule::name if name.is_none() => name = Some(self.ident(p)),
                 Rule::name => parent = Some(self.ident(p)),
                 Rule::assignment => assignments.push(self.assignment(p)),
@@ -297,6 +299,7 @@ impl Lower<'_> {
             }
         }
         EnvDecl {
+            insecure,
             is_abstract,
             name: name.expect("grammar: env has a name"),
             parent,

@@ -131,6 +131,9 @@ struct Scanner<'a> {
     after_list: bool,
     /// The previous token was `abstract` at top level (so `env` continues the chunk).
     after_abstract: bool,
+    /// The previous token was the modifier `insecure` at top level (so `abstract` or `env`
+    /// continues the chunk).
+    after_insecure: bool,
     /// The previous token was `matching` or `matches`: only there does `/` open a regex
     /// (elsewhere it is a stray character, e.g. in an unquoted path, and pest reports it).
     after_regex_keyword: bool,
@@ -153,6 +156,7 @@ pub(crate) fn scan(file: FileId, text: &str) -> Scan {
         at_line_start: true,
         after_list: false,
         after_abstract: false,
+        after_insecure: false,
         after_regex_keyword: false,
         prev_can_end: true,
     };
@@ -197,6 +201,7 @@ impl Scanner<'_> {
             let line_start = self.at_line_start;
             self.at_line_start = false;
             let was_after_list = std::mem::take(&mut self.after_list);
+            let was_after_insecure = std::mem::take(&mut self.after_insecure);
             let was_after_abstract = std::mem::take(&mut self.after_abstract);
             let was_after_regex_keyword = std::mem::take(&mut self.after_regex_keyword);
             match b {
@@ -223,7 +228,13 @@ impl Scanner<'_> {
                 }
                 b if is_word_start(b) => {
                     let end = self.word_end(start);
-                    self.word(start, end, line_start, was_after_abstract);
+                    // `env` continues `abstract`/`insecure`; `abstract` continues `insecure`.
+                    let continues = match &self.text[start..end] {
+                        b"env" => was_after_abstract || was_after_insecure,
+                        b"abstract" => was_after_insecure,
+                        _ => false,
+                    };
+                    self.word(start, end, line_start, continues);
                     self.pos = end;
                 }
                 b if b.is_ascii_digit() => {
@@ -285,6 +296,15 @@ impl Scanner<'_> {
         None
     }
 
+    /// Whether `insecure` ending at `end` is followed by `env` or `abstract` (the modifier).
+    fn insecure_modifier(&self, end: usize) -> bool {
+        let Some(next) = self.peek_significant(end) else {
+            return false;
+        };
+        let next_end = self.word_end(next);
+        matches!(&self.text[next..next_end], b"env" | b"abstract")
+    }
+
     /// Whether the word at `start..end` starts a declaration here.
     fn is_declaration_keyword(&self, word: &[u8], end: usize) -> Option<DeclKind> {
         let kind = DeclKind::from_keyword(word)?;
@@ -318,6 +338,18 @@ impl Scanner<'_> {
         if self.stack.is_empty() {
             if word == b"env" && after_abstract {
                 // `abstract env NAME`: one declaration.
+                return;
+            }
+            if word == b"abstract" && after_abstract {
+                // `insecure abstract env NAME`: one declaration.
+                self.after_abstract = true;
+                return;
+            }
+            if word == b"insecure" && self.insecure_modifier(end) {
+                // `insecure` is a keyword only in front of `env` / `abstract env`, so a
+                // flag or environment may still be called `insecure`.
+                self.start_chunk(start, ChunkKind::Decl(DeclKind::Env));
+                self.after_insecure = true;
                 return;
             }
             if let Some(kind) = self.is_declaration_keyword(word, end) {

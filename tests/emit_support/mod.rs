@@ -119,6 +119,7 @@ impl ModelBuilder {
             Env {
                 name: name.to_string(),
                 is_abstract: false,
+                insecure: false,
                 parent: None,
                 chain: vec![name.to_string()],
                 values: slots,

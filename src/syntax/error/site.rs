@@ -142,6 +142,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         R::kw_flag => "`flag`",
         R::kw_service => "`service`",
         R::kw_abstract => "`abstract`",
+        R::kw_insecure => "`insecure`",
         R::kw_env => "`env`",
         R::kw_extends => "`extends`",
         R::kw_assert => "`assert`",

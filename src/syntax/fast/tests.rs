@@ -139,6 +139,10 @@ const SNIPPETS: &[&str] = &[
     "abstract  env base extends other-env {\n  A = [1, 2]\n  B = 5m,\n  C = -2.5e-3\n}",
     "env e extends p { auth-gw.X = true, }",
     "env e { A=1 }",
+    "insecure env local { DB_PASSWORD = \"postgres\" }",
+    "insecure  abstract env dev extends base { A = 1 }",
+    "insecure # why\n env e {}",
+    "insecure abstract {}",
     // Malformed or diagnosed: the fast path must not answer (or must agree).
     "var A: int = 0123",
     "var A: string = \"\\q\"",
