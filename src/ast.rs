@@ -51,6 +51,7 @@ pub enum Item {
     Env(EnvDecl),
     Assert(AssertDecl),
     Emit(EmitDecl),
+    Promote(PromoteDecl),
 }
 
 impl Item {
@@ -66,6 +67,7 @@ impl Item {
             Item::Env(x) => x.span,
             Item::Assert(x) => x.span,
             Item::Emit(x) => x.span,
+            Item::Promote(x) => x.span,
         }
     }
 }
@@ -224,6 +226,16 @@ pub struct EmitDecl {
     /// expression language; `None` covers every one.
     pub when: Option<Expr>,
     pub options: Vec<Attr>,
+    pub span: Span,
+}
+
+/// `promote local -> dev -> staging -> production`: a promotion ladder, earliest first. A
+/// flag on in one of these environments must be on in every one before it; a percentage
+/// flag must not be rolled out further in a later one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromoteDecl {
+    /// The environments in promotion order (at least two).
+    pub envs: Vec<Ident>,
     pub span: Span,
 }
 

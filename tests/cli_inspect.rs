@@ -230,3 +230,74 @@ env prod {
          = \"https://prod.example.com/api/prod?cost=$5&q=${X}\"\n"
     );
 }
+
+/// `diff --promote FROM TO`: flags that turn on, rollouts that grow, values that change;
+/// a secret whose reference comes from the same `{env}` template on both sides is no change.
+#[test]
+fn diff_promote_shows_what_promoting_would_change() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        r#"var API_URL: url = "http://localhost"
+secret DB_PASSWORD from "vault://kv/{env}/db#password"
+secret STRIPE_KEY from "vault://kv/shared/stripe#key"
+flag new_checkout = false
+flag checkout_rollout = 0
+env staging { new_checkout = true  checkout_rollout = 50  API_URL = "https://staging.acme.dev"  STRIPE_KEY from "vault://kv/staging/stripe#key" }
+env production { checkout_rollout = 10  API_URL = "https://acme.dev" }
+promote staging -> production
+"#,
+    )
+    .unwrap();
+    let r = envdef(dir.path(), &["diff", "--promote", "staging", "production"]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "promoting `staging` to `production`:\n\
+         \x20 changes    API_URL           \"https://acme.dev\" → \"https://staging.acme.dev\"  (staging at app.envdef:6)\n\
+         \x20 reference  STRIPE_KEY        secret from \"vault://kv/shared/stripe#key\" → secret from \"vault://kv/staging/stripe#key\"  (staging at app.envdef:6)\n\
+         \x20 turns on   new_checkout      false → true  (staging at app.envdef:6)\n\
+         \x20 rolls out  checkout_rollout  10 → 50  (staging at app.envdef:6)\n\
+         4 changes\n"
+    );
+    let json = envdef(
+        dir.path(),
+        &[
+            "diff",
+            "--promote",
+            "staging",
+            "production",
+            "--format",
+            "json",
+        ],
+    );
+    let changes: Vec<(String, String)> = json
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["var"].as_str().unwrap().to_string(),
+                v["change"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("API_URL", "value"),
+        ("STRIPE_KEY", "secret_reference"),
+        ("new_checkout", "flag_on"),
+        ("checkout_rollout", "rollout_grows"),
+    ];
+    assert_eq!(
+        changes,
+        expected.map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let same = envdef(
+        dir.path(),
+        &["diff", "--promote", "production", "production"],
+    );
+    assert_eq!(
+        same.stdout,
+        "promoting `production` to `production` changes nothing\n"
+    );
+}

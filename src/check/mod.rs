@@ -12,6 +12,7 @@ mod emits;
 mod envs;
 mod live;
 mod local_values;
+mod promote;
 mod types;
 mod values;
 
@@ -58,11 +59,7 @@ pub fn check(
                     true,
                     false,
                 ),
-                VarDecl::Flag(d) => (
-                    Some(TyInfo::simple(TypeKind::Bool, d.name.span)),
-                    false,
-                    false,
-                ),
+                VarDecl::Flag(d) => (Some(flag_type(d)), false, false),
             };
             let meta = attrs::var_meta(&entry.decl, ty.as_ref().map(|t| &t.ty.kind), diagnostics);
             VarInfo {
@@ -121,11 +118,30 @@ pub fn check(
         diagnostics,
     );
     let emits = emits::lower_emits(&program.emits, scopes, diagnostics);
+    promote::check_ladders(program, &computed.values, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
     let model = build_model(program, &infos, computed, emits);
     check_emitted_names(program, &model, diagnostics);
     local_values::plain_values_in_artifacts(&model, diagnostics);
     Some(model)
+}
+
+/// A flag is a bool, or a percentage rollout when its default is an integer: `int in
+/// 0..=100` (so `flag checkout = 25` and `checkout = 100` in an environment type-check
+/// like any refined variable).
+fn flag_type(decl: &crate::ast::FlagDecl) -> TyInfo {
+    if !matches!(decl.default.kind, crate::ast::ValueKind::Int(_)) {
+        return TyInfo::simple(TypeKind::Bool, decl.name.span);
+    }
+    let mut info = TyInfo::simple(TypeKind::Int, decl.name.span);
+    info.ty.refinements.push(model::Refinement::Range {
+        lo: model::Number::Int(0),
+        hi: model::Number::Int(100),
+        inclusive: true,
+    });
+    info.ty.name = Some("percentage".to_string());
+    info.refinement_spans.push(decl.name.span);
+    info
 }
 
 fn build_model(

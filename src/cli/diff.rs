@@ -1,6 +1,8 @@
 //! `envdef diff ENV_A ENV_B [--service S] [FILE | -f FILE]`: every variable whose value differs
 //! between two environments, is set in only one, or has the same value set by different
 //! lines; each side says which environment (and line) set it. Secrets compare by reference.
+//! `--promote FROM TO`: what promoting `FROM`'s values into `TO` would change (flags that
+//! turn on, rollouts, secret references, values).
 
 use clap::Args;
 use serde_json::json;
@@ -9,7 +11,7 @@ use super::compile::{bad_name, load, Loaded};
 use super::show::{self, Paint};
 use super::{SourceArg, Status, Ui};
 use crate::model::{Origin, Resolved};
-use crate::query::{self, names, DiffKind, DiffRow};
+use crate::query::{self, names, DiffKind, DiffRow, Promotion, PromotionRow};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -20,6 +22,10 @@ pub struct DiffArgs {
     /// Only the variables this service reads (and expand `{service}` in references).
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
+    /// Show what promoting the first environment's values into the second would change:
+    /// flags that turn on, rollouts, secret references and values.
+    #[arg(long)]
+    pub promote: bool,
     #[command(flatten)]
     pub source: SourceArg,
 }
@@ -41,6 +47,11 @@ fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
         Some(name) => Some(names::service(model, name).map_err(bad)?),
         None => None,
     };
+    if args.promote {
+        let rows = query::promotion(model, env_a, env_b, service);
+        print_promotion(ui, &loaded, &args, &rows);
+        return Ok(Status::Ok);
+    }
     let rows = query::diff(model, env_a, env_b, service);
     if ui.is_json() {
         print_json(ui, &loaded, &args, &rows);
@@ -225,6 +236,94 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             } else {
                 "variables differ"
             }
+        ));
+    }
+}
+
+/// `--promote FROM TO`: one line per change, `NAME  now → promoted`, then who set the
+/// promoted value; JSON: one object per change.
+fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionRow<'_>]) {
+    let service = args.service.as_deref();
+    let (from, to) = (&args.env_a, &args.env_b);
+    if ui.is_json() {
+        let side = |r: Option<&Resolved>| match r {
+            Some(r) => json!({
+                "value": show::value_json(&r.value, service),
+                "set_by": show::setter(&r.origin),
+                "origin": show::origin_json(&r.origin, &loaded.sources),
+            }),
+            None => json!({ "value": null, "set_by": null, "origin": null }),
+        };
+        for row in rows {
+            ui.outln(json!({
+                "var": loaded.model.var(row.var).qualified_name(),
+                "change": row.change.as_str(),
+                "from": from,
+                "to": to,
+                "current": side(row.current),
+                "promoted": side(row.promoted),
+            }));
+        }
+        return;
+    }
+    let paint = Paint(ui.color_stdout);
+    if rows.is_empty() {
+        if !ui.quiet {
+            ui.outln(format_args!("promoting `{from}` to `{to}` changes nothing"));
+        }
+        return;
+    }
+    let value = |r: Option<&Resolved>| {
+        r.map_or_else(|| "(unset)".to_string(), |r| show::value(&r.value, service))
+    };
+    let word = |change: Promotion| match change {
+        Promotion::FlagOn => "turns on",
+        Promotion::FlagOff => "turns off",
+        Promotion::RolloutGrows => "rolls out",
+        Promotion::RolloutShrinks => "rolls back",
+        Promotion::SecretReference => "reference",
+        Promotion::Value => "changes",
+        Promotion::Added => "added",
+        Promotion::Removed => "removed",
+    };
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| loaded.model.var(r.var).qualified_name())
+        .collect();
+    let w_name = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let w_word = rows.iter().map(|r| word(r.change).len()).max().unwrap_or(0);
+    ui.outln(format_args!(
+        "{}",
+        paint.bold(&format!("promoting `{from}` to `{to}`:"))
+    ));
+    for (row, name) in rows.iter().zip(&names) {
+        let change = format!("{:w_word$}", word(row.change));
+        let change = match row.change {
+            Promotion::FlagOn | Promotion::RolloutGrows | Promotion::Added => paint.green(&change),
+            Promotion::FlagOff | Promotion::RolloutShrinks | Promotion::Removed => {
+                paint.red(&change)
+            }
+            _ => change,
+        };
+        let origin = row.promoted.map_or_else(String::new, |r| {
+            format!(
+                "  ({} at {})",
+                show::setter(&r.origin),
+                show::location(r.origin.span, &loaded.sources)
+            )
+        });
+        ui.outln(format_args!(
+            "  {change}  {name:w_name$}  {} → {}{}",
+            value(row.current),
+            value(row.promoted),
+            paint.dim(&origin)
+        ));
+    }
+    if !ui.quiet {
+        ui.outln(format_args!(
+            "{} {}",
+            rows.len(),
+            if rows.len() == 1 { "change" } else { "changes" }
         ));
     }
 }

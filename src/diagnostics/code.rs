@@ -145,6 +145,8 @@ codes! {
         /// An import resolves outside the project root (default: the git work tree of the root
         /// source), or names a file that is not an `.envdef` source.
         ImportOutsideProject = "E0215", "an import outside the project or not an envdef source";
+        /// A `promote` ladder names an unknown environment, or one environment twice.
+        InvalidPromotionLadder = "E0231", "a promotion ladder names an unknown environment or one twice";
     }
 
     // ── E03xx: check ────────────────────────────────────────────────────────────────────
@@ -223,6 +225,10 @@ codes! {
         /// A `kubernetes`, `tfvars` or `variables_tf` emit covers an environment where a secret
         /// has a plain local value.
         PlainSecretInArtifact = "E0346", "a plain secret value would go into a deployment artifact";
+        /// A flag on in an environment of a `promote` ladder and off in one before it.
+        FlagPromotedOutOfOrder = "E0360", "a flag is on in an environment but off in one before it on the promotion ladder";
+        /// A percentage flag rolled out further in an environment than in one before it.
+        RolloutShrinks = "E0361", "a percentage rollout shrinks along the promotion ladder";
 
         // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
         /// A shared declaration that no service `uses`.

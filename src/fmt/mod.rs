@@ -69,6 +69,7 @@ fn group(item: &Item) -> u8 {
         Item::Env(_) => 5,
         Item::Assert(_) => 6,
         Item::Emit(_) => 7,
+        Item::Promote(_) => 8,
     }
 }
 
@@ -306,6 +307,10 @@ impl<'a> Printer<'a> {
                     line.push_str(&string(m));
                 }
                 self.simple(a.span, indent, line);
+            }
+            Item::Promote(p) => {
+                let names: Vec<&str> = p.envs.iter().map(|e| e.text.as_str()).collect();
+                self.simple(p.span, indent, format!("promote {}", names.join(" -> ")));
             }
             Item::Emit(e) => {
                 let mut head = format!("emit {} to {}", e.target.text, string(&e.path));
@@ -619,7 +624,7 @@ impl<'a> Printer<'a> {
 fn uses_text(indent: &str, names: &[&str]) -> String {
     const KEYWORDS: &[&str] = &[
         "project", "import", "type", "var", "secret", "flag", "service", "uses", "abstract", "env",
-        "assert", "emit",
+        "assert", "emit", "promote",
     ];
     let cont = format!("\n{indent}     ");
     let mut out = String::from("uses ");

@@ -79,3 +79,108 @@ pub fn diff<'m>(
             .collect(),
     }
 }
+
+/// What promoting one environment's values into another changes for one variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Promotion {
+    /// A bool flag off in the target turns on.
+    FlagOn,
+    /// A bool flag on in the target turns off.
+    FlagOff,
+    /// A percentage flag rolls out further.
+    RolloutGrows,
+    /// A percentage flag rolls back.
+    RolloutShrinks,
+    /// A secret's reference changes (never its value: envdef has none).
+    SecretReference,
+    /// Any other value changes.
+    Value,
+    /// Unset in the target, set by the promotion.
+    Added,
+    /// Set in the target, unset by the promotion.
+    Removed,
+}
+
+impl Promotion {
+    /// The stable word of JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Promotion::FlagOn => "flag_on",
+            Promotion::FlagOff => "flag_off",
+            Promotion::RolloutGrows => "rollout_grows",
+            Promotion::RolloutShrinks => "rollout_shrinks",
+            Promotion::SecretReference => "secret_reference",
+            Promotion::Value => "value",
+            Promotion::Added => "added",
+            Promotion::Removed => "removed",
+        }
+    }
+}
+
+/// One variable a promotion changes: its value in the target now, and the promoted one.
+#[derive(Debug, Clone, Copy)]
+pub struct PromotionRow<'m> {
+    pub var: VarId,
+    pub change: Promotion,
+    /// The target's value today (`None`: unset there).
+    pub current: Option<&'m Resolved>,
+    /// The value the promotion brings from the source environment.
+    pub promoted: Option<&'m Resolved>,
+}
+
+/// `diff --promote FROM TO`: every variable whose value in `to` would change if `from`'s
+/// values were promoted into it, in declaration order. Values that are equal but set by
+/// different lines change nothing and are left out, and so are values set by the same
+/// line on both sides (`vault://kv/{env}/db` differs per environment, but promoting
+/// changes no line of it).
+pub fn promotion<'m>(
+    model: &'m Model,
+    from: &'m Env,
+    to: &'m Env,
+    service: Option<&Service>,
+) -> Vec<PromotionRow<'m>> {
+    use crate::model::Value;
+    diff(model, to, from, service)
+        .into_iter()
+        .filter(|row| row.kind != DiffKind::SourceDiffers)
+        .filter(|row| match (row.a, row.b) {
+            (Some(a), Some(b)) => a.origin.span != b.origin.span,
+            _ => true,
+        })
+        .map(|row| {
+            let change = match (row.a.map(|r| &r.value), row.b.map(|r| &r.value)) {
+                (None, _) => Promotion::Added,
+                (_, None) => Promotion::Removed,
+                (Some(Value::Bool(_)), Some(Value::Bool(true)))
+                    if model.var(row.var).kind == crate::model::VarKind::Flag =>
+                {
+                    Promotion::FlagOn
+                }
+                (Some(Value::Bool(_)), Some(Value::Bool(false)))
+                    if model.var(row.var).kind == crate::model::VarKind::Flag =>
+                {
+                    Promotion::FlagOff
+                }
+                (Some(Value::Int(now)), Some(Value::Int(next)))
+                    if model.var(row.var).kind == crate::model::VarKind::Flag =>
+                {
+                    if next > now {
+                        Promotion::RolloutGrows
+                    } else {
+                        Promotion::RolloutShrinks
+                    }
+                }
+                (Some(Value::Secret { .. }), _) | (_, Some(Value::Secret { .. })) => {
+                    Promotion::SecretReference
+                }
+                _ => Promotion::Value,
+            };
+            PromotionRow {
+                var: row.var,
+                change,
+                current: row.a,
+                promoted: row.b,
+            }
+        })
+        .collect()
+}

@@ -22,7 +22,7 @@ mod list;
 pub mod names;
 pub mod symbols;
 
-pub use diff::{diff, DiffKind, DiffRow};
+pub use diff::{diff, promotion, DiffKind, DiffRow, Promotion, PromotionRow};
 pub use explain::{explain, values, ChainLink, EnvValue, Explanation, Step, StepKind, MAX_DEPTH};
 pub use list::{list, Listing, ServiceListing};
 

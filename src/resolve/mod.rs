@@ -8,6 +8,7 @@
 //! phases never see a dangling reference.
 
 mod imports;
+mod ladder;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
+pub use ladder::Ladder;
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
@@ -48,6 +50,8 @@ pub struct Program {
     pub env_order: Vec<usize>,
     pub asserts: Vec<ast::AssertDecl>,
     pub emits: Vec<ast::EmitDecl>,
+    /// `promote` ladders whose every name is an environment, in declaration order.
+    pub ladders: Vec<Ladder>,
     /// `uses` names that did not resolve (reported); "unused variable" warnings would be
     /// unreliable noise next to them.
     pub unresolved_uses: usize,
@@ -227,11 +231,13 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
         env_order: Vec::new(),
         asserts: Vec::new(),
         emits: Vec::new(),
+        ladders: Vec::new(),
         unresolved_uses: 0,
         broken: Vec::new(),
     };
     let mut env_decls = Vec::new();
     let mut service_members = Vec::new();
+    let mut promotes = Vec::new();
     for item in items {
         match item {
             ast::Item::Project(p) => match &program.project {
@@ -301,6 +307,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
             }
             ast::Item::Assert(a) => program.asserts.push(a),
             ast::Item::Emit(e) => program.emits.push(e),
+            ast::Item::Promote(p) => promotes.push(p),
         }
     }
     // What each service already reads, built once per service (not once per `uses` line,
@@ -323,6 +330,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
         bind_assignments(&mut program, env_idx, decl, diagnostics);
     }
     link_envs(&mut program, diagnostics);
+    program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
     program
 }
 

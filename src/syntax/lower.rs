@@ -67,8 +67,22 @@ impl Lower<'_> {
             Rule::env_decl => Item::Env(self.env_decl(decl)),
             Rule::assert_decl => Item::Assert(self.assert_decl(decl)),
             Rule::emit_decl => Item::Emit(self.emit_decl(decl)),
+            Rule::promote_decl => Item::Promote(self.promote_decl(decl)),
             r => unreachable!("item rule {r:?}"),
         }
+    }
+
+    fn promote_decl(&mut self, pair: P<'_>) -> PromoteDecl {
+        let span = self.span(&pair);
+        let envs = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::ladder_name)
+            .map(|p| Ident {
+                text: p.as_str().to_string(),
+                span: self.span(&p),
+            })
+            .collect();
+        PromoteDecl { envs, span }
     }
 
     fn project_decl(&mut self, pair: P<'_>) -> ProjectDecl {

@@ -299,6 +299,7 @@ fn item_rule(kind: DeclKind) -> Rule {
         DeclKind::Env => Rule::env_item,
         DeclKind::Assert => Rule::assert_item,
         DeclKind::Emit => Rule::emit_item,
+        DeclKind::Promote => Rule::promote_item,
     }
 }
 

@@ -33,6 +33,7 @@ pub(crate) enum DeclKind {
     Env,
     Assert,
     Emit,
+    Promote,
 }
 
 impl DeclKind {
@@ -48,6 +49,7 @@ impl DeclKind {
             b"env" | b"abstract" => DeclKind::Env,
             b"assert" => DeclKind::Assert,
             b"emit" => DeclKind::Emit,
+            b"promote" => DeclKind::Promote,
             _ => return None,
         })
     }
@@ -56,7 +58,7 @@ impl DeclKind {
 /// The words that start a declaration (for "did you mean" on an unknown one).
 pub(crate) const DECL_KEYWORDS: &[&str] = &[
     "project", "import", "type", "var", "secret", "flag", "service", "abstract", "env", "assert",
-    "emit",
+    "emit", "promote",
 ];
 
 /// Words that follow an operand in an assert expression; `env`/`service` followed by one

@@ -148,6 +148,9 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         R::kw_assert => "`assert`",
         R::kw_when => "`when`",
         R::kw_emit => "`emit`",
+        R::kw_promote => "`promote`",
+        R::ladder_arrow => "`->`",
+        R::ladder_name => "an environment name",
         R::kw_to => "`to`",
         R::kw_from => "`from`",
         R::kw_in => "`in`",
@@ -206,6 +209,7 @@ pub(super) fn kind_word(kind: DeclKind) -> &'static str {
         DeclKind::Env => "env",
         DeclKind::Assert => "assert",
         DeclKind::Emit => "emit",
+        DeclKind::Promote => "promote",
     }
 }
 
@@ -363,6 +367,7 @@ pub(super) fn is_keyword(s: &str) -> bool {
             | "extends"
             | "service"
             | "emit"
+            | "promote"
             | "var"
             | "secret"
             | "flag"
