@@ -155,6 +155,23 @@ pub fn check_emits(
     // The artifacts themselves are dropped: rendering is the only exact way to find every
     // value a target cannot carry (the quoting rules live in the renderers).
     drop(emit::emit(model, &emit_options, &mut emitted));
+    // Working files (`working = true`) are written one environment at a time by `envdef
+    // switch`: each environment it can switch to is checked as that switch would be.
+    let mut seen = std::collections::HashSet::new();
+    for env in emit::working_envs(model) {
+        let options = emit::EmitOptions {
+            working: Some(env.name.clone()),
+            ..emit_options.clone()
+        };
+        let mut working = Diagnostics::new();
+        drop(emit::emit(model, &options, &mut working));
+        // A problem of a line shared by every environment is reported once.
+        for d in working.into_vec() {
+            if seen.insert((d.code, d.message.clone(), d.primary_span())) {
+                emitted.push(d);
+            }
+        }
+    }
     if options.deny_warnings {
         emitted.deny_warnings();
     }

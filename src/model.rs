@@ -369,7 +369,16 @@ pub struct Emit {
     pub span: Span,
 }
 
+/// The emit option that makes a line a working file of `envdef switch` (`working = true`).
+pub const WORKING_OPTION: &str = "working";
+
 impl Emit {
+    /// Whether this line describes a working file: written by `envdef switch ENV` for the
+    /// active environment only, never by `compile`, and never checked in.
+    pub fn is_working(&self) -> bool {
+        matches!(self.options.get(WORKING_OPTION), Some(Value::Bool(true)))
+    }
+
     /// Whether the emit writes anything for this environment.
     pub fn covers_env(&self, env: &str) -> bool {
         self.scope

@@ -370,8 +370,7 @@ fn selection_by_env_and_target() {
     let options = EmitOptions {
         envs: vec!["production".into()],
         targets: vec!["compose".into(), "dotenv".into()],
-        templates_dir: None,
-        project_root: None,
+        ..EmitOptions::default()
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(d.is_empty());
@@ -391,8 +390,7 @@ fn selection_by_env_and_target() {
     let options = EmitOptions {
         envs: vec!["prod".into()],
         targets: vec!["helm".into()],
-        templates_dir: None,
-        project_root: None,
+        ..EmitOptions::default()
     };
     let (artifacts, d) = run_with(&model, &options);
     assert!(artifacts.is_empty());

@@ -2,6 +2,9 @@
 //!
 //! Built-in targets accept only the options in [`known_options`]; any other target name is
 //! a custom template target and its options are passed through to the template untouched.
+//! Every target takes `working = true` (a bool): the line then describes a *working file*
+//! that `envdef switch ENV` writes for one environment at a time, never `compile`; its path
+//! may not name `{env}` (E0620), since every environment is written to the same file.
 //! Paths and option strings may use the placeholders `{env}` and `{service}` only. Whether
 //! an expanded path is safe and collision-free is decided by `emit`, which sees the
 //! expanded paths.
@@ -18,10 +21,11 @@ use crate::source::Span;
 /// target, whose options are free-form.
 pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
     match target {
-        "dotenv" | "tfvars" | "compose" => Some(&["template"]),
+        "dotenv" | "tfvars" | "compose" => Some(&["template", WORKING]),
         "variables_tf" => Some(&["template", "secrets"]),
         "kubernetes" => Some(&[
             "template",
+            WORKING,
             "namespace",
             "secret_store",
             "secret_store_kind",
@@ -65,6 +69,12 @@ pub(crate) fn lower_emits(
                 continue;
             }
             first_span.insert(key, attr.key.span);
+            if key == WORKING {
+                if let Some(working) = working_option(attr, &decl.path, diagnostics) {
+                    options.insert(key.to_string(), Value::Bool(working));
+                }
+                continue;
+            }
             if let Some(known) = known_options(target) {
                 if !known.contains(&key) {
                     let help = suggest::did_you_mean(key, known.iter().copied())
@@ -117,6 +127,54 @@ pub(crate) fn lower_emits(
         }
     }
     out
+}
+
+/// The option that makes an emit line a working file (`envdef switch`).
+pub const WORKING: &str = crate::model::WORKING_OPTION;
+
+/// `working = BOOL`; with `true`, the path may not contain `{env}` (E0620). `None` after
+/// reporting a problem.
+fn working_option(
+    attr: &ast::Attr,
+    path: &ast::StrLit,
+    diagnostics: &mut Diagnostics,
+) -> Option<bool> {
+    let ast::ValueKind::Bool(working) = attr.value.kind else {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidEmitOption,
+                format!("option `{WORKING}` takes `true` or `false`"),
+            )
+            .primary(attr.value.span, "expected a bool")
+            .help(format!(
+                "write `{WORKING} = true` to make this a working file of `envdef switch`"
+            )),
+        );
+        return None;
+    };
+    if working && path.to_template().contains("{env}") {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::WorkingPathNamesEnv,
+                format!(
+                    "the working file `{}` names `{{env}}` in its path",
+                    path.to_template().escape_debug()
+                ),
+            )
+            .primary(path.span, "one file per environment")
+            .secondary(attr.span, "a working file")
+            .note(
+                "`envdef switch ENV` writes the environment it switches to into the same \
+                 working file, replacing the one before",
+            )
+            .help(
+                "remove `{env}` from the path (e.g. \"{service}/.env\"), or remove \
+                 `working = true` to commit one file per environment",
+            ),
+        );
+        return None;
+    }
+    Some(working)
 }
 
 /// A literal as a model value (strings as written; `{env}` expands later).

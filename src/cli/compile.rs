@@ -132,6 +132,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         targets: Vec::new(),
         templates_dir: args.templates.clone(),
         project_root: Some(loaded.project.root().to_path_buf()),
+        working: None,
     };
     let mut emitted = Diagnostics::new();
     let artifacts = emit::emit(&loaded.model, &options, &mut emitted);
@@ -176,18 +177,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         let problems = workflow::drift(&plan, &orphans, interrupted);
         return Ok(report_check(ui, &chosen, &problems, &loaded.sources));
     }
-    if let Some(recovery) = workflow::recover(&out).map_err(io)? {
-        ui.status(&match recovery {
-            workflow::Recovery::Completed { files } => format!(
-                "an earlier compile into `{}` was interrupted while renaming; completed it ({files} files)",
-                root.display()
-            ),
-            workflow::Recovery::RolledBack { files } => format!(
-                "an earlier compile into `{}` was interrupted while writing; rolled it back ({files} temp files removed)",
-                root.display()
-            ),
-        });
-    }
+    recover(ui, &out, &root).map_err(io)?;
     let plan = workflow::plan(&out, outputs()).map_err(io)?;
     let summary = workflow::write(&out, &plan, &source).map_err(io)?;
     let pruned = if args.prune {
@@ -207,8 +197,30 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     Ok(Status::Ok)
 }
 
+/// Finishes or undoes an interrupted earlier run into `out` (a compile's or a switch's),
+/// and says which on stderr.
+pub(super) fn recover(
+    ui: &Ui,
+    out: &workflow::Output,
+    root: &Path,
+) -> workflow::WorkflowResult<()> {
+    if let Some(recovery) = workflow::recover(out)? {
+        ui.status(&match recovery {
+            workflow::Recovery::Completed { files } => format!(
+                "an earlier compile into `{}` was interrupted while renaming; completed it ({files} files)",
+                root.display()
+            ),
+            workflow::Recovery::RolledBack { files } => format!(
+                "an earlier compile into `{}` was interrupted while writing; rolled it back ({files} temp files removed)",
+                root.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Prints a workflow failure (with its code and help when it has them); exit 2.
-fn workflow_error(ui: &Ui, err: &workflow::WorkflowError) -> Status {
+pub(super) fn workflow_error(ui: &Ui, err: &workflow::WorkflowError) -> Status {
     match err.code() {
         Some(code) => {
             let diagnostic = Diagnostic::error(code, err.to_string()).help_opt(err.help());
@@ -221,7 +233,7 @@ fn workflow_error(ui: &Ui, err: &workflow::WorkflowError) -> Status {
 
 /// What no artifact may overwrite: the source, every imported file, every template this
 /// compile reads (the `template` options, `<target>.hbs` in `--templates DIR`).
-fn guard(loaded: &Loaded, templates_dir: Option<&Path>) -> workflow::Guard {
+pub(super) fn guard(loaded: &Loaded, templates_dir: Option<&Path>) -> workflow::Guard {
     let mut guard = workflow::Guard::new();
     for (_, file) in loaded.sources.files() {
         guard.forbid(&file.path, format!("the envdef source `{}`", file.name));

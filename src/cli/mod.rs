@@ -17,6 +17,7 @@ mod list;
 mod lsp;
 mod run;
 mod show;
+mod switch;
 mod ui;
 mod verify;
 
@@ -133,6 +134,10 @@ enum Command {
     Run(run::RunArgs),
     /// Check a live environment (this process, or .env files) against the definition.
     Verify(verify::VerifyArgs),
+    /// Write one environment's working files (`emit … { working = true }`) for every service.
+    Switch(switch::SwitchArgs),
+    /// Which environment each working file holds, and whether it is current.
+    Status(switch::StatusArgs),
     /// Apply the fixes diagnostics are sure of (`:` → `=`, `=` → `==`, …), then check.
     Fix(fix::FixArgs),
     /// A language server over stdio (diagnostics, hover, definition, completion, …).
@@ -156,6 +161,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Explain(args) => explain::run(&ui, args),
         Command::List(args) => list::run(&ui, args),
         Command::Verify(args) => verify::run(&ui, args),
+        Command::Switch(args) => switch::run_switch(&ui, args),
+        Command::Status(args) => switch::run_status(&ui, args),
         Command::Run(args) => {
             return match run::run(&ui, args) {
                 run::RunOutcome::Status(status) => ui.finish(status).into(),

@@ -53,13 +53,33 @@ fn verify_cmd(ui: &Ui, args: VerifyArgs) -> Result<Status, Status> {
             ui.tool_error(&format!("cannot read `{}`: {e}", path.display()));
             Status::ToolError
         })?;
-        let plain: std::collections::HashSet<String> = loaded
-            .model
+        let model = &loaded.model;
+        // Keys of plain variables, under their names and `uses … as KEY` aliases; a key
+        // that is a secret's anywhere (as a name or an alias) is never shown.
+        let aliases = || {
+            model
+                .services
+                .values()
+                .flat_map(|s| s.aliases.iter())
+                .map(|(&id, alias)| (model.var(id), alias))
+        };
+        let mut plain: std::collections::HashSet<String> = model
             .vars
             .iter()
             .filter(|v| !v.is_secret())
             .map(|v| v.emit_name.clone())
+            .chain(
+                aliases()
+                    .filter(|(v, _)| !v.is_secret())
+                    .map(|(_, a)| a.clone()),
+            )
             .collect();
+        for (_, alias) in aliases().filter(|(v, _)| v.is_secret()) {
+            plain.remove(alias);
+        }
+        for var in model.vars.iter().filter(|v| v.is_secret()) {
+            plain.remove(&var.emit_name);
+        }
         let shown = |key: &str| plain.contains(key);
         verify::add_dotenv(&mut live_env, &mut loaded.sources, path, text, &shown).map_err(
             |e| {

@@ -334,6 +334,15 @@ codes! {
         LiveInvalidValue = "E0612", "a live value does not fit its type";
         /// `envdef verify`: an assert does not hold for the live values. Exit 1.
         LiveAssertFailed = "E0613", "an assert fails for the live values";
+        /// An `emit` line marked `working = true` names `{env}` in its path: `envdef switch`
+        /// writes every environment to the same working file.
+        WorkingPathNamesEnv = "E0620", "a working file's path names `{env}`";
+        /// `envdef switch`: no `emit` line with `working = true` covers the environment (and
+        /// service) asked for, so there is nothing to switch. Exit 1.
+        NoWorkingFiles = "E0621", "no working file to switch";
+        /// `envdef switch`: a working file's path holds a file envdef did not write there, or
+        /// one edited since; it is not replaced without `--force`. Nothing is written. Exit 1.
+        WorkingFileNotOurs = "E0622", "a working file would replace a file envdef did not write";
     }
 }
 

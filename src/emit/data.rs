@@ -27,6 +27,12 @@ pub(crate) struct Header<'a> {
     pub path: &'a str,
     pub env: Option<&'a str>,
     pub service: Option<&'a str>,
+    /// A working file of `envdef switch` (an emit line with `working = true`), not a
+    /// committed artifact.
+    pub working: bool,
+    /// The command that writes this file again: `envdef compile`, or `envdef switch ENV`
+    /// for a working file.
+    pub command: String,
 }
 
 impl<'a> Header<'a> {
@@ -40,7 +46,14 @@ impl<'a> Header<'a> {
             (None, Some(s)) => header.push_str(&format!(": service {s}")),
             (None, None) => {}
         }
+        let working = job.emit.is_working();
+        let command = match env {
+            Some(e) if working => format!("envdef switch {e}"),
+            _ => "envdef compile".to_string(),
+        };
         Header {
+            working,
+            command,
             marker: HEADER_MARKER,
             header,
             project: &model.project,

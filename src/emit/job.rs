@@ -37,6 +37,10 @@ pub struct EmitOptions {
     /// The project root (canonical): templates that resolve outside it, or into `.git`,
     /// are refused (E0420). `None` reads templates anywhere (library use, tests).
     pub project_root: Option<PathBuf>,
+    /// `None`: the committed artifacts (`compile`), every `emit` line without
+    /// `working = true`. `Some(env)`: the working files of `env` alone (`envdef switch`),
+    /// every `working = true` line; `envs` is then ignored.
+    pub working: Option<String>,
 }
 
 /// A built-in target.

@@ -75,6 +75,9 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
     let emits = select_emits(model, options, &mut errors);
     let templates = render::UserTemplates::load(model, &emits, options, &mut errors);
     let jobs = plan(model, &emits, &envs, &templates, &mut errors);
+    if options.working.is_some() {
+        working_over_committed(model, &jobs, options, &mut errors);
+    }
     auto_tfvars_shared(&jobs, diagnostics);
     names::check(model, &jobs, &mut errors);
     if !errors.is_empty() {
@@ -120,6 +123,10 @@ fn select_envs<'m>(
     options: &EmitOptions,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<&'m Env> {
+    if let Some(name) = &options.working {
+        // One environment at a time: the caller named a concrete one (`query::names`).
+        return model.concrete_envs().filter(|e| e.name == *name).collect();
+    }
     if options.envs.is_empty() {
         return model.concrete_envs().collect();
     }
@@ -173,11 +180,77 @@ fn select_emits<'m>(
             );
         }
     }
+    let working = options.working.is_some();
     model
         .emits
         .iter()
+        .filter(|e| e.is_working() == working)
         .filter(|e| options.targets.is_empty() || options.targets.contains(&e.target))
         .collect()
+}
+
+/// The concrete environments some `working = true` line covers, in declaration order:
+/// those `envdef switch` can switch to (and `check` validates one by one).
+pub fn working_envs(model: &Model) -> Vec<&Env> {
+    model
+        .concrete_envs()
+        .filter(|env| {
+            model
+                .emits
+                .iter()
+                .any(|e| e.is_working() && e.covers_env(&env.name))
+        })
+        .collect()
+}
+
+/// A working file where `compile` writes an artifact (in any environment): `switch` would
+/// overwrite a committed file, `compile` the working one. E0402, like any collision.
+fn working_over_committed(
+    model: &Model,
+    working: &[Job<'_>],
+    options: &EmitOptions,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let committed_options = EmitOptions {
+        working: None,
+        envs: Vec::new(),
+        targets: Vec::new(),
+        ..options.clone()
+    };
+    // Paths only: planning expands them without rendering; its own errors are the
+    // committed lines' and are reported when those are emitted.
+    let mut ignored = Vec::new();
+    let emits = select_emits(model, &committed_options, &mut ignored);
+    let envs: Vec<&Env> = model.concrete_envs().collect();
+    let templates = render::UserTemplates::paths_only(&emits);
+    let committed = plan(model, &emits, &envs, &templates, &mut ignored);
+    let by_path: HashMap<String, &Job<'_>> = committed
+        .iter()
+        .map(|j| (j.path.to_lowercase(), j))
+        .collect();
+    for job in working {
+        if let Some(other) = by_path.get(&job.path.to_lowercase()) {
+            errors.push(
+                Diagnostic::error(
+                    Code::ArtifactPathCollision,
+                    if other.path == job.path {
+                        format!(
+                            "the working file `{}` is also an artifact `compile` writes",
+                            job.path
+                        )
+                    } else {
+                        format!(
+                            "the working file `{}` and the artifact `{}` differ only in case: on case-insensitive file systems (macOS, Windows) they are one file",
+                            job.path, other.path
+                        )
+                    },
+                )
+                .primary(job.emit.span, "this working file")
+                .secondary(other.emit.span, "this emit writes the artifact")
+                .help("give the working file a path no committed `emit` line writes (e.g. \"{service}/.env\" next to \"{service}/.env.{env}\")"),
+            );
+        }
+    }
 }
 
 /// Expands every emit line into jobs, validating each path and refusing collisions.
@@ -302,7 +375,7 @@ fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
             let help = if other.env.map(|e| &e.name) != job.env.map(|e| &e.name)
                 && !job.emit.path.contains("{env}")
             {
-                "add `{env}` to the path so each environment gets its own file"
+                "add `{env}` to the path so each environment gets its own file, or make it a working file that `envdef switch ENV` writes for one environment at a time: `{ working = true }`"
             } else if other.service.map(|s| &s.name) != job.service.map(|s| &s.name)
                 && !job.emit.path.contains("{service}")
             {

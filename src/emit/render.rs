@@ -211,6 +211,18 @@ impl UserTemplates {
         UserTemplates { registry, per_emit }
     }
 
+    /// For planning paths without rendering: every custom target counts as found (its
+    /// template is neither read nor registered).
+    pub(crate) fn paths_only(emits: &[&Emit]) -> UserTemplates {
+        UserTemplates {
+            registry: Handlebars::new(),
+            per_emit: emits
+                .iter()
+                .map(|e| Builtin::from_name(&e.target).is_none().then_some(0))
+                .collect(),
+        }
+    }
+
     pub(crate) fn for_emit(&self, emit_idx: usize) -> Option<usize> {
         self.per_emit.get(emit_idx).copied().flatten()
     }

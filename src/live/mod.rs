@@ -8,6 +8,7 @@
 //! through [`crate::secrets`] right before starting the child.
 
 pub mod run;
+pub mod switch;
 pub mod value;
 pub mod verify;
 
@@ -19,7 +20,8 @@ use crate::source::Span;
 /// One key a service reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// The environment variable name (`API_URL`, `FEATURE_NEW_CHECKOUT`).
+    /// The environment variable name (`API_URL`, `FEATURE_NEW_CHECKOUT`, or the `KEY` of
+    /// `uses NAME as KEY`).
     pub key: String,
     pub var: VarId,
     pub source: EntrySource,

@@ -142,8 +142,7 @@ pub fn verify(
     let where_ = format!("service `{}` in `{}`", service.name, env.name);
     for &id in &service.vars {
         let var = model.var(id);
-        // The key this service reads it under (its alias, if it has one).
-        let key = &service.key(id, var).to_string();
+        let key = service.key(id, var);
         let expected = env.value(id);
         let state = match (live.get(key), expected) {
             (None, None) => KeyState::Unset,
@@ -225,7 +224,7 @@ pub fn verify(
                 }
             },
         };
-        keys.push((key.clone(), state));
+        keys.push((key.to_string(), state));
     }
     diagnostics.extend(misspelt_keys(model, service, live));
     diagnostics.extend(crate::check::live_asserts(
@@ -256,8 +255,13 @@ fn misspelt_keys(model: &Model, service: &Service, live: &LiveEnvironment) -> Ve
         .iter()
         .map(|&id| (service.key(id, model.var(id)), id))
         .collect();
+    // A key some variable is written under anywhere: its own name or a service's alias.
     let declared = |key: &str| {
-        model.vars.iter().any(|v| v.emit_name == key) || reads.iter().any(|(k, _)| *k == key)
+        model.vars.iter().any(|v| v.emit_name == key)
+            || model
+                .services
+                .values()
+                .any(|s| s.aliases.values().any(|alias| alias == key))
     };
     let mut out = Vec::new();
     for (key, got) in live {

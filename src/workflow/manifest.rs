@@ -30,6 +30,8 @@ use super::paths::display_path;
 pub const MANIFEST: &str = ".envdef-manifest";
 /// The journal's file name in the output root.
 pub const JOURNAL: &str = ".envdef-journal";
+/// The state file of `envdef switch` in the output root (`active.rs`).
+pub const ACTIVE: &str = ".envdef-active";
 /// Largest manifest or journal envdef reads (100,000 artifacts at ~200 bytes a line).
 const RECORD_LIMIT: u64 = 64 << 20;
 
@@ -165,6 +167,10 @@ pub(crate) struct Journal {
     pub files: Vec<JournalFile>,
     /// Directories (relative, parents first) this run creates.
     pub dirs: Vec<PathBuf>,
+    /// A run of `envdef switch` writing the working files of this environment: its files
+    /// are recorded in the state file (`active.rs`), never in the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_env: Option<String>,
 }
 
 impl Journal {
@@ -225,7 +231,7 @@ pub(crate) fn run_id() -> String {
     format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff_ffff)
 }
 
-fn read_record(root: &Path, dir: &Dir, name: &str) -> WorkflowResult<Option<String>> {
+pub(super) fn read_record(root: &Path, dir: &Dir, name: &str) -> WorkflowResult<Option<String>> {
     let shown = display_path(root, Path::new(name));
     match dir.entry(OsStr::new(name)) {
         Ok(None) => return Ok(None),
@@ -261,7 +267,13 @@ fn read_record(root: &Path, dir: &Dir, name: &str) -> WorkflowResult<Option<Stri
         })
 }
 
-fn write_record(root: &Path, dir: &Dir, name: &str, run: &str, text: &str) -> WorkflowResult<()> {
+pub(super) fn write_record(
+    root: &Path,
+    dir: &Dir,
+    name: &str,
+    run: &str,
+    text: &str,
+) -> WorkflowResult<()> {
     let shown = display_path(root, Path::new(name));
     let temp = temp_name(OsStr::new(name), run);
     let file = dir

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
 
+use super::active::ACTIVE;
 use super::dir::{Dir, OpenError};
 use super::error::{WorkflowError, WorkflowResult};
 use super::manifest::{JOURNAL, MANIFEST};
@@ -40,7 +41,10 @@ impl Guard {
                     .to_string(),
             });
         }
-        if rel == Path::new(MANIFEST) || rel == Path::new(JOURNAL) {
+        if [MANIFEST, JOURNAL, ACTIVE]
+            .iter()
+            .any(|r| rel == Path::new(r))
+        {
             return Err(WorkflowError::Forbidden {
                 path: display_path(root, rel),
                 what: "envdef's record of the files it wrote".to_string(),

@@ -18,10 +18,11 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use super::active::Active;
 use super::dir::{file_name, Dir, FILE_MODE};
 use super::error::{WorkflowError, WorkflowResult};
 use super::manifest::{
-    run_id, sha256, temp_name, Journal, JournalFile, Manifest, State, JOURNAL, MANIFEST,
+    run_id, sha256, temp_name, Journal, JournalFile, Manifest, State, ACTIVE, JOURNAL, MANIFEST,
 };
 use super::output::Output;
 use super::paths::display_path;
@@ -48,6 +49,27 @@ pub enum Recovery {
 /// Writes every new or changed artifact of `plan` and records the plan's artifacts in the
 /// manifest under `source`; leaves unchanged files untouched.
 pub fn write(out: &Output, plan: &Plan<'_>, source: &str) -> WorkflowResult<WriteSummary> {
+    write_recorded(out, plan, source, None)
+}
+
+/// [`write()`] for `envdef switch`: the plan's files are working files holding `env`. They
+/// are recorded in the state file (`.envdef-active`, with `env` as the active environment
+/// of `source`), never in the manifest, so `compile --check` and `--prune` never see them.
+pub fn write_working(
+    out: &Output,
+    plan: &Plan<'_>,
+    source: &str,
+    env: &str,
+) -> WorkflowResult<WriteSummary> {
+    write_recorded(out, plan, source, Some(env))
+}
+
+fn write_recorded(
+    out: &Output,
+    plan: &Plan<'_>,
+    source: &str,
+    working_env: Option<&str>,
+) -> WorkflowResult<WriteSummary> {
     let root = out.root.as_path();
     let Some(dir) = &out.dir else {
         return Err(WorkflowError::io(
@@ -76,6 +98,7 @@ pub fn write(out: &Output, plan: &Plan<'_>, source: &str) -> WorkflowResult<Writ
             dir,
             &pending.iter().map(|f| f.file.path).collect::<Vec<_>>(),
         )?,
+        working_env: working_env.map(str::to_string),
     };
     if !pending.is_empty() {
         journal.save(root, dir)?;
@@ -91,15 +114,27 @@ pub fn write(out: &Output, plan: &Plan<'_>, source: &str) -> WorkflowResult<Writ
         }
         commit(out, dir, &mut dirs, &committing)?;
     }
-    let mut manifest = Manifest::load(root, dir)?;
-    for file in &plan.files {
-        manifest.record(
-            source,
-            file.file.path,
-            sha256(file.file.contents.as_bytes()),
-        );
+    let hashes = plan
+        .files
+        .iter()
+        .map(|f| (f.file.path, sha256(f.file.contents.as_bytes())));
+    match working_env {
+        None => {
+            let mut manifest = Manifest::load(root, dir)?;
+            for (path, hash) in hashes {
+                manifest.record(source, path, hash);
+            }
+            manifest.save(root, dir, &run)?;
+        }
+        Some(env) => {
+            let mut active = Active::load_from(root, dir)?;
+            for (path, hash) in hashes {
+                active.record(source, path, env, hash);
+            }
+            active.set_active(source, env);
+            active.save(root, dir)?;
+        }
     }
-    manifest.save(root, dir, &run)?;
     if !pending.is_empty() {
         Journal::remove(root, dir)?;
     }
@@ -254,6 +289,7 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
             }
             let mut dirs = DirCache::default();
             let mut manifest = Manifest::load(root, dir)?;
+            let mut active = Active::load_from(root, dir)?;
             for file in &journal.files {
                 let parent_rel = file.path.parent().unwrap_or(Path::new(""));
                 let Some(parent) = dirs.get(root, dir, parent_rel, false, &file.path)? else {
@@ -266,9 +302,22 @@ pub fn recover(out: &Output) -> WorkflowResult<Option<Recovery>> {
                         WorkflowError::io("replace", display_path(root, &file.path), e)
                     })?;
                 }
-                manifest.record(&journal.source, &file.path, file.sha256.clone());
+                match &journal.working_env {
+                    None => manifest.record(&journal.source, &file.path, file.sha256.clone()),
+                    Some(env) => {
+                        active.record(&journal.source, &file.path, env, file.sha256.clone())
+                    }
+                }
             }
-            manifest.save(root, dir, &journal.run)?;
+            match &journal.working_env {
+                None => manifest.save(root, dir, &journal.run)?,
+                Some(env) => {
+                    // Only the files that changed are in the journal; the others of that
+                    // switch were current, and their entries are as they were.
+                    active.set_active(&journal.source, env);
+                    active.save(root, dir)?;
+                }
+            }
             Journal::remove(root, dir)?;
             Ok(Some(Recovery::Completed { files }))
         }
@@ -285,7 +334,7 @@ fn remove_stray_record_temps(root: &Path, dir: &Dir) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let text = name.to_string_lossy();
-        let is_record_temp = [JOURNAL, MANIFEST]
+        let is_record_temp = [JOURNAL, MANIFEST, ACTIVE]
             .iter()
             .any(|record| text.starts_with(&format!(".{record}.")));
         if is_record_temp && text.ends_with(".envdef-tmp") {
