@@ -750,3 +750,68 @@ fn switch_needs_working_files_and_refuses_symlinks() {
     support::expect_code(&out, 2);
     assert!(out.stderr.contains("E0521"), "{}", out.stderr);
 }
+
+/// `uses NAME as KEY`: `run` sets the service's key, not the variable's own name, and
+/// `verify` looks for it under that key.
+#[test]
+fn run_and_verify_use_the_services_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("shop.envdef"),
+        r#"project shop
+var PORT: int in 1..=65535 = 8080
+secret TOKEN from "env://ENVDEF_ALIAS_TEST_TOKEN"
+service api { uses PORT as HTTP_PORT, TOKEN as API_KEY }
+service worker { uses PORT, TOKEN }
+env local {}
+"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(args)
+            .current_dir(p)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("ENVDEF_ALIAS_TEST_TOKEN", "alias-token-6d02")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["run", "local", "--service", "api", "--", "env", "-0"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let seen = parse_env0(&out.stdout);
+    assert_eq!(seen.get("HTTP_PORT").map(String::as_str), Some("8080"));
+    assert_eq!(
+        seen.get("API_KEY").map(String::as_str),
+        Some("alias-token-6d02")
+    );
+    assert!(
+        !seen.contains_key("PORT") && !seen.contains_key("TOKEN"),
+        "{seen:?}"
+    );
+    // The other service reads the same variables under their own names.
+    let out = run(&["run", "local", "--service", "worker", "--", "env", "-0"]);
+    let seen = parse_env0(&out.stdout);
+    assert_eq!(seen.get("PORT").map(String::as_str), Some("8080"));
+    assert_eq!(
+        seen.get("TOKEN").map(String::as_str),
+        Some("alias-token-6d02")
+    );
+
+    std::fs::write(p.join("ok.env"), "HTTP_PORT=8080\nAPI_KEY=x-7a1c\n").unwrap();
+    let out = run(&["verify", "local", "--service", "api", "--dotenv", "ok.env"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    // The variable's own names are not what api reads: its keys are missing.
+    std::fs::write(p.join("own.env"), "PORT=8080\nTOKEN=x-7a1c\n").unwrap();
+    let out = run(&["verify", "local", "--service", "api", "--dotenv", "own.env"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(
+        stderr.contains("variable `HTTP_PORT` is not set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("secret `API_KEY` is not set"), "{stderr}");
+    assert_no_secret("stderr", &out.stderr, &["x-7a1c", "alias-token-6d02"]);
+}
