@@ -655,7 +655,7 @@ fn part_files(fleet: &Fleet, n_parts: usize, rng: &mut Rng) -> (Vec<String>, Vec
         for secret in fleet.secrets.iter().filter(|s| s.owner == Some(svc_idx)) {
             let _ = writeln!(
                 out,
-                "  secret {} from \"vault://kv/fleet/{{env}}/{{service}}/{}\"",
+                "  secret {} from \"vault://kv/fleet/{{env}}/{{service}}/{}#value\"",
                 secret.name,
                 secret.name.to_ascii_lowercase()
             );

@@ -49,13 +49,14 @@ fi
 [ "$HAVE_TIME" = 1 ] || echo "bench.sh: no GNU time; peak memory not measured" >&2
 
 echo "bench.sh: building (release)" >&2
-cargo build --release --quiet --bin envdef --example gen_fleet --example bench_stages
+cargo build --release --quiet --bin envdef --example gen_fleet --example bench_stages --example bench_lsp
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
   | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 TARGET_DIR="${TARGET_DIR:-target}"
 ENVDEF="$TARGET_DIR/release/envdef"
 GEN="$TARGET_DIR/release/examples/gen_fleet"
 STAGES="$TARGET_DIR/release/examples/bench_stages"
+LSP="$TARGET_DIR/release/examples/bench_lsp"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/envdef-bench.XXXXXX")"
 cleanup() { [ "$KEEP" = 1 ] && echo "bench.sh: kept $WORK" >&2 || rm -rf "$WORK"; }
@@ -249,5 +250,30 @@ read -r t tc <<<"$(median_ms "${RUNS:-5}" "" "$ENVDEF" import "$imp"/.env.e*)"
   echo
   echo "median ${t} ms wall (${tc} ms CPU)"
 } | tee -a "$RESULTS"
+# 6. The language server (`examples/bench_lsp.rs`): a one-line edit that alternates a type
+#    error and its repair, until the diagnostics that follow it; hover on a variable.
+#    Goals: bundled fleet < 20 ms, 10,000-variable fleet < 200 ms (issue 16) and <= 50 ms
+#    (issue 18), hover < 10 ms.
+{
+  echo
+  echo "## Language server (\`examples/bench_lsp.rs\`, ${RUNS:-30} edits and hovers, ms)"
+  echo
+  echo "| source | bytes | open | change → diagnostics (median) | p90 | hover (median) | p90 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+} | tee -a "$RESULTS"
+lsp_row() { # $1 = label, $2 = file, $3 = workspace folder
+  local line
+  if ! line=$("$LSP" "$ENVDEF" "$2" --workspace "$3" --runs "${RUNS:-30}" 2>"$WORK/lsp.log" | sed -n 's/^LSP //p'); then
+    echo "bench.sh: bench_lsp failed on $2:" >&2; cat "$WORK/lsp.log" >&2; exit 1
+  fi
+  eval "$(echo "$line" | tr ' ' '\n' | sed 's/^/L_/')"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$L_bytes" "$L_open" "$L_change" \
+    "$L_change_p90" "$L_hover" "$L_hover_p90" | tee -a "$RESULTS"
+}
+[ -f "$FLEET" ] && lsp_row "bundled fleet" "$FLEET" "$(dirname "$FLEET")"
+# An environment file of the generated fleet: the server finds its root and re-checks the
+# whole 10,000-variable program on each edit.
+[ -f "$WORK/fleet-10000/envs/envs_00.envdef" ] && lsp_row "10,000 vars (an imported env file)" "$WORK/fleet-10000/envs/envs_00.envdef" "$WORK/fleet-10000"
+
 [ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
 exit 0
