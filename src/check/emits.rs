@@ -36,6 +36,18 @@ pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
             "refresh_interval",
             "external_secrets_version",
         ]),
+        "jsonschema" => Some(&["template", "variant"]),
+        _ => None,
+    }
+}
+
+/// Why a built-in target's option value is not one it accepts, for options with a fixed set
+/// of values.
+fn option_value_problem(target: &str, key: &str, value: &str) -> Option<&'static str> {
+    match (target, key) {
+        ("jsonschema", "variant") if value != "env" && value != "typed" => {
+            Some("must be \"env\" (every value a string, as the process reads it) or \"typed\"")
+        }
         _ => None,
     }
 }
@@ -100,6 +112,16 @@ pub(crate) fn lower_emits(
                     continue;
                 };
                 if !check_template(s, "option", diagnostics) {
+                    continue;
+                }
+                if let Some(problem) = option_value_problem(target, key, &s.to_template()) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::InvalidEmitOption,
+                            format!("option `{key}` of `{target}` {problem}"),
+                        )
+                        .primary(attr.value.span, "not an accepted value"),
+                    );
                     continue;
                 }
                 if s.to_template().is_empty() {

@@ -13,6 +13,7 @@ mod envs;
 mod live;
 mod local_values;
 mod promote;
+mod patterns;
 mod types;
 mod values;
 
@@ -123,6 +124,7 @@ pub fn check(
     let model = build_model(program, &infos, computed, emits);
     check_emitted_names(program, &model, diagnostics);
     local_values::plain_values_in_artifacts(&model, diagnostics);
+    patterns::check_carried(&model, &infos, diagnostics);
     Some(model)
 }
 

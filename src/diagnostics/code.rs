@@ -229,6 +229,10 @@ codes! {
         FlagPromotedOutOfOrder = "E0360", "a flag is on in an environment but off in one before it on the promotion ladder";
         /// A percentage flag rolled out further in an environment than in one before it.
         RolloutShrinks = "E0361", "a percentage rollout shrinks along the promotion ladder";
+        /// A `matching` pattern that an emitted application target (`pydantic`, `typescript`,
+        /// `jsonschema`) cannot write in its regex dialect with the same meaning (a Unicode
+        /// word boundary, a CRLF anchor, bytes that are not UTF-8).
+        UntranslatablePattern = "E0370", "a pattern cannot be written in a target's regex dialect";
 
         // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
         /// A shared declaration that no service `uses`.

@@ -206,7 +206,7 @@ fn var_data<'a>(var: &'a VarDef, value: Option<&'a Value>, service: Option<&str>
 }
 
 /// A value as JSON with its real type.
-fn typed(value: &Value, var: Option<&VarDef>) -> serde_json::Value {
+pub(super) fn typed(value: &Value, var: Option<&VarDef>) -> serde_json::Value {
     use serde_json::Value as J;
     match value {
         Value::Str(s) => J::String(s.clone()),

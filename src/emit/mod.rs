@@ -23,6 +23,7 @@
 //! The only input read here is the user's template files (`--templates DIR`, the emit
 //! option `template`), which are part of the compile's input like the source itself.
 
+mod app;
 mod compose;
 mod data;
 mod dotenv;
@@ -31,9 +32,11 @@ mod guard;
 pub(crate) mod hcl;
 mod helpers;
 mod job;
+mod jsonschema;
 mod kubernetes;
 mod names;
 mod render;
+mod shape;
 pub(crate) mod text;
 mod tfvars;
 pub(crate) mod yaml;
@@ -274,7 +277,7 @@ fn plan<'m>(
         };
         let per_service =
             emit.path.contains("{service}") || builtin.is_some_and(Builtin::always_per_service);
-        let per_env = emit.path.contains("{env}") || builtin != Some(Builtin::VariablesTf);
+        let per_env = emit.path.contains("{env}") || !builtin.is_some_and(Builtin::env_independent);
         // `when`: only the covered environments, and in each only the covered services.
         let env_list: Vec<Option<&Env>> = if per_env {
             envs.iter()

@@ -18,6 +18,7 @@ enum Check<'m> {
     KubeService(&'m str),
     ComposeService(&'m str),
     Project,
+    AllKeys,
 }
 
 pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
@@ -57,6 +58,18 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
                     );
                 }
             }
+            Builtin::Jsonschema => match job.service {
+                Some(service) => {
+                    if done.insert(Check::EnvKeys(&service.name, false)) {
+                        env_keys(model, service, false, job.emit, errors);
+                    }
+                }
+                None => {
+                    if done.insert(Check::AllKeys) {
+                        all_keys(model, job.emit, errors);
+                    }
+                }
+            },
             Builtin::Tfvars | Builtin::VariablesTf => {
                 let scope = job.service.map(|s| s.name.as_str());
                 if done.insert(Check::TfNames(scope)) {
@@ -89,6 +102,28 @@ fn env_keys(
             if !std::ptr::eq(first, var) {
                 errors.push(duplicate_key_error(key, first, var, emit));
             }
+        }
+    }
+}
+
+/// A project-wide application artifact (no `{service}`) holds every variable under its key:
+/// each key valid and used by one variable only.
+fn all_keys(model: &Model, emit: &Emit, errors: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(model.vars.len());
+    for var in &model.vars {
+        let key = var.emit_name.as_str();
+        if !envfile::is_portable_key(key) {
+            errors.push(key_error(
+                key,
+                "a portable environment variable name",
+                var,
+                emit,
+            ));
+        } else if let Some(first) = seen.insert(key, var) {
+            errors.push(
+                duplicate_key_error(key, first, var, emit)
+                    .note("a path without `{service}` describes every variable of the project in one artifact; add `{service}` for one per service"),
+            );
         }
     }
 }

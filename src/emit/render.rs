@@ -18,7 +18,7 @@ use super::job::{
     Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
 };
 use super::text;
-use super::{compose, dotenv, helpers, kubernetes, tfvars};
+use super::{compose, dotenv, helpers, jsonschema, kubernetes, tfvars};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Emit, Model, Value};
 
@@ -38,7 +38,7 @@ fn registry() -> Handlebars<'static> {
     hb
 }
 
-const BUILTIN_SOURCES: [(Builtin, &str); 5] = [
+const BUILTIN_SOURCES: [(Builtin, &str); 6] = [
     (Builtin::Dotenv, include_str!("../../templates/dotenv.hbs")),
     (Builtin::Tfvars, include_str!("../../templates/tfvars.hbs")),
     (
@@ -52,6 +52,10 @@ const BUILTIN_SOURCES: [(Builtin, &str); 5] = [
     (
         Builtin::Kubernetes,
         include_str!("../../templates/kubernetes.hbs"),
+    ),
+    (
+        Builtin::Jsonschema,
+        include_str!("../../templates/jsonschema.hbs"),
     ),
 ];
 
@@ -379,6 +383,10 @@ fn render_job(
                         Some((data, block)) => render_builtin(target, &data, block),
                         None => Ok(String::new()),
                     }
+                }
+                Builtin::Jsonschema => {
+                    let document = jsonschema::document(model, &header, job);
+                    render_builtin(target, &header, document)
                 }
             };
             if !errors.is_empty() {

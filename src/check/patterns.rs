@@ -1,0 +1,185 @@
+//! E0370: a `matching` pattern that an emitted application target cannot carry.
+//!
+//! `pydantic` writes each pattern as Python `re`, `typescript` and `jsonschema` as an
+//! ECMAScript `RegExp`; [`crate::regex_dialect`] translates exactly or names what it cannot.
+//! Checked here, at `check`, for the variables each such `emit` line writes, so that a
+//! pattern that would mean something else in the application is an error before anything is
+//! compiled (and `check` and `compile` agree).
+
+use std::collections::HashSet;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Emit, Model, Refinement};
+use crate::regex_dialect::{translate, Dialect};
+use crate::source::Span;
+
+use super::envs::VarInfo;
+use super::types::TyInfo;
+
+/// The regex dialect an application target writes its patterns in.
+pub(crate) fn dialect_of(target: &str) -> Option<Dialect> {
+    match target {
+        "pydantic" => Some(Dialect::Python),
+        "typescript" | "jsonschema" => Some(Dialect::Ecma),
+        _ => None,
+    }
+}
+
+pub(crate) fn check_carried(model: &Model, infos: &[VarInfo], diagnostics: &mut Diagnostics) {
+    let mut reported: HashSet<(Span, &str)> = HashSet::new();
+    for emit in &model.emits {
+        let Some(dialect) = dialect_of(&emit.target) else {
+            continue;
+        };
+        for index in written_vars(model, emit) {
+            let Some(ty) = infos.get(index).and_then(|i| i.ty.as_ref()) else {
+                continue;
+            };
+            let mut level = Some(ty);
+            while let Some(info) = level {
+                check_type(info, emit, dialect, &mut reported, diagnostics);
+                level = info.element.as_deref();
+            }
+        }
+    }
+}
+
+/// The variables an emit line writes: those of the services it covers somewhere, or every
+/// variable for a path without `{service}`.
+fn written_vars(model: &Model, emit: &Emit) -> Vec<usize> {
+    if !emit.path.contains("{service}") {
+        return (0..model.vars.len()).collect();
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for service in model.services.values() {
+        let covered = model
+            .concrete_envs()
+            .any(|e| emit.covers(&e.name, &service.name));
+        if !covered {
+            continue;
+        }
+        for id in &service.vars {
+            if seen.insert(id.index()) {
+                out.push(id.index());
+            }
+        }
+    }
+    out
+}
+
+fn check_type<'e>(
+    info: &TyInfo,
+    emit: &'e Emit,
+    dialect: Dialect,
+    reported: &mut HashSet<(Span, &'e str)>,
+    diagnostics: &mut Diagnostics,
+) {
+    for (refinement, span) in info.ty.refinements.iter().zip(&info.refinement_spans) {
+        let Refinement::Matching { pattern } = refinement else {
+            continue;
+        };
+        let Err(why) = translate(pattern, dialect) else {
+            continue;
+        };
+        if !reported.insert((*span, emit.target.as_str())) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                Code::UntranslatablePattern,
+                format!(
+                    "the pattern /{pattern}/ uses {}, which the `{}` target cannot write in {} with the same meaning",
+                    why.construct,
+                    emit.target,
+                    dialect.describe()
+                ),
+            )
+            .primary(*span, "this pattern")
+            .secondary(emit.span, format!("the `{}` emit writes it", emit.target))
+            .help(why.help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::values::url_problem;
+    use crate::regex_dialect::url_pattern;
+
+    /// The `url` rule and the pattern the application targets write for it agree.
+    #[test]
+    fn url_pattern_is_the_url_rule() {
+        let re = regex::Regex::new(&url_pattern("")).unwrap();
+        let corpus = [
+            "https://acme.example",
+            "https://acme.example/api?x=1#f",
+            "postgres://dev:dev@localhost:5432/acme_dev",
+            "redis://localhost:6379/0",
+            "file:///etc/x",
+            "file://",
+            "file://:80/x",
+            "file://:ab/x",
+            "http://",
+            "http:///x",
+            "http://:80",
+            "http://a:b",
+            "http://a:80",
+            "http://a:",
+            "http://[::1]:80/",
+            "http://[::1",
+            "http://[]/",
+            "http://[[]/",
+            "http://[[x]/",
+            "http://a:b]",
+            "http://u@p@h:1/",
+            "http://u@/x",
+            "http://exa mple",
+            "http://a\u{a0}b",
+            "http://a\u{85}b",
+            "http://a/\u{7f}",
+            "1http://a",
+            "h+t.t-p://a",
+            "h_t://a",
+            "://a",
+            "no scheme",
+            "HTTP://A",
+            "http://a?b",
+            "http://a#b:c",
+            "http://héllo.example/ü",
+            "http://a:1:2",
+            "http://a:1:x",
+            "FILE://",
+            "file://[",
+            "file://[]",
+            "file://[x",
+            "file://u@",
+        ];
+        for s in corpus {
+            assert_eq!(
+                url_problem(s).is_none(),
+                re.is_match(s),
+                "{s:?}: rule says {:?}",
+                url_problem(s)
+            );
+        }
+        // Exhaustively over short strings of the characters the rule looks at.
+        let alphabet = ['a', ':', '/', '@', '[', ']', '1', '#', ' '];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &strings {
+                for c in alphabet {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            for tail in &next {
+                for scheme in ["http://", "file://"] {
+                    let s = format!("{scheme}{tail}");
+                    assert_eq!(url_problem(&s).is_none(), re.is_match(&s), "{s:?}");
+                }
+            }
+            strings = next;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! What the application targets (`pydantic`, `typescript`, `jsonschema`) share: which
+//! variables an artifact describes, and each variable's default.
+//!
+//! These targets describe a service's environment, not one environment's values, so their
+//! artifacts are written once (per service with `{service}` in the path, once for the
+//! project without), and once per environment only when the path has `{env}`.
+
+use crate::model::{Model, Value, VarDef, VarId};
+
+use super::job::Job;
+
+/// The variables an application artifact describes: the service's (its own first, then
+/// the ones it `uses`), or every declared variable for a project-wide artifact (keys were
+/// checked to be unique by `names::check`).
+pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
+    match job.service {
+        Some(service) => service.vars.iter().map(|&id| (id, model.var(id))).collect(),
+        None => model
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (VarId(i as u32), v))
+            .collect(),
+    }
+}
+
+/// The declaration's default, when it is a literal (an interpolated default such as
+/// `"${PUBLIC_URL}/api"` differs per environment and is no default of the class). The model
+/// keeps defaults only as values: any environment whose value came from the declaration
+/// itself (`origin.env` empty), without interpolation, holds it. For an artifact written
+/// per environment, that environment's value is used as the default instead.
+pub(super) fn default_value<'m>(model: &'m Model, job: &Job<'m>, id: VarId) -> Option<&'m Value> {
+    let var = model.var(id);
+    if var.is_secret() {
+        return None;
+    }
+    if let Some(env) = job.env {
+        return env.value(id).map(|r| &r.value);
+    }
+    model
+        .envs
+        .values()
+        .filter_map(|e| e.value(id))
+        .find(|r| r.origin.env.is_none() && r.origin.template.is_none())
+        .map(|r| &r.value)
+}
+
+/// Whether the variable must be present in the environment: not optional, and no default.
+pub(super) fn required(model: &Model, job: &Job<'_>, id: VarId) -> bool {
+    !model.var(id).optional && default_value(model, job, id).is_none()
+}

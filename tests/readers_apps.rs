@@ -1,0 +1,439 @@
+//! The application targets read by the real tools that consume them, installed by
+//! `scripts/install-readers.sh` into `.readers/`: check-jsonschema (the `jsonschema`
+//! target), pydantic-settings (`pydantic`), zod under node (`typescript`) and
+//! `ansible-inventory --list` (`ansible`).
+//!
+//! For `examples/fleet`, each service's generated artifacts accept that service's generated
+//! `.env` (read by python-dotenv, the reader pydantic-settings uses) for every environment,
+//! plus its secrets as `envdef run` would inject them, and reject a value that breaks any
+//! one refinement: range, pattern, length, union member, URL, duration.
+//!
+//! Without the readers these tests FAIL and say to run the script, unless
+//! `ENVDEF_SKIP_READERS=1` is set.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use envdef::emit::{Artifact, EmitOptions};
+use envdef::model::Model;
+
+// ── the readers ────────────────────────────────────────────────────────────────────────
+
+struct Readers {
+    root: PathBuf,
+}
+
+impl Readers {
+    fn bin(&self, name: &str) -> PathBuf {
+        self.root.join("venv/bin").join(name)
+    }
+}
+
+fn readers() -> Option<Readers> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(".readers");
+    let stamp = std::fs::read_to_string(root.join("installed")).unwrap_or_default();
+    if stamp.contains("pydantic-settings") && stamp.contains("zod") {
+        return Some(Readers { root });
+    }
+    if std::env::var("ENVDEF_SKIP_READERS").as_deref() == Ok("1") {
+        eprintln!("skipping: the application readers are not installed and ENVDEF_SKIP_READERS=1");
+        return None;
+    }
+    panic!(
+        "the application readers (pydantic-settings, zod, check-jsonschema, ansible-core) are not \
+         installed: run `scripts/install-readers.sh` first, or set ENVDEF_SKIP_READERS=1 to skip these tests"
+    );
+}
+
+/// Runs a command; returns (success, stdout + stderr).
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let (ok, text) = run(cmd);
+    assert!(ok, "{cmd:?} failed:\n{text}");
+    text
+}
+
+fn write_artifacts(dir: &Path, artifacts: &[Artifact]) {
+    for a in artifacts {
+        let path = dir.join(&a.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &a.contents).unwrap();
+    }
+}
+
+fn compile_file(source: &Path) -> (Model, Vec<Artifact>) {
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, source, envdef::CheckOptions::default()).unwrap();
+    let errors: Vec<String> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    let model = compilation
+        .model
+        .unwrap_or_else(|| panic!("{} does not check: {errors:#?}", source.display()));
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    (model, artifacts)
+}
+
+fn fleet() -> (Model, Vec<Artifact>, tempfile::TempDir) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/fleet.envdef");
+    let (model, artifacts) = compile_file(&source);
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    (model, artifacts, dir)
+}
+
+/// The value a secret gets in the tests' process environment: hostile on purpose.
+fn secret_value(key: &str) -> String {
+    format!("s3cr't \"{key}\" $HOME #x ünï 😀 yes 0123")
+}
+
+/// Each `.env` of one service, read by python-dotenv, with the service's secrets added:
+/// the environment the process sees, per environment name.
+fn process_envs(
+    r: &Readers,
+    model: &Model,
+    dir: &Path,
+    service: &str,
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let svc = &model.services[service];
+    let mut out = BTreeMap::new();
+    for env in model.concrete_envs() {
+        let file = dir.join(format!("{service}/.env.{}", env.name));
+        let json = run_ok(
+            Command::new(r.bin("python"))
+                .arg("-c")
+                .arg("import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))")
+                .arg(&file)
+                .env_clear(),
+        );
+        let mut map: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
+        for id in &svc.vars {
+            let var = model.var(*id);
+            if var.is_secret() {
+                map.insert(var.emit_name.clone(), secret_value(&var.emit_name));
+            }
+        }
+        out.insert(env.name.clone(), map);
+    }
+    out
+}
+
+/// One value that breaks one refinement (or the type's shape), for a service that has
+/// the key: `text` as it would stand in the environment, `typed` as JSON.
+struct Broken {
+    service: &'static str,
+    key: &'static str,
+    text: &'static str,
+    typed: serde_json::Value,
+    breaks: &'static str,
+}
+
+fn broken_values() -> Vec<Broken> {
+    use serde_json::json;
+    let b = |service, key, text, typed, breaks| Broken {
+        service,
+        key,
+        text,
+        typed,
+        breaks,
+    };
+    vec![
+        b("api", "PORT", "70000", json!(70000), "range"),
+        b("api", "PORT", "0", json!(0), "range"),
+        b("worker", "CONCURRENCY", "65", json!(65), "range"),
+        b("api", "MAX_UPLOAD_MB", "1.5", json!(1.5), "int"),
+        b(
+            "api",
+            "DATABASE_URL",
+            "mysql://db.internal/acme",
+            json!("mysql://db.internal/acme"),
+            "pattern",
+        ),
+        b(
+            "worker",
+            "QUEUE",
+            "Default-Jobs",
+            json!("Default-Jobs"),
+            "pattern",
+        ),
+        b("worker", "QUEUE", "ab", json!("ab"), "length"),
+        b(
+            "web",
+            "SUPPORT_EMAIL",
+            "support",
+            json!("support"),
+            "pattern",
+        ),
+        b(
+            "api",
+            "LOG_LEVEL",
+            "verbose",
+            json!("verbose"),
+            "union member",
+        ),
+        b(
+            "worker",
+            "REGION",
+            "eu-west-2",
+            json!("eu-west-2"),
+            "union member",
+        ),
+        b(
+            "web",
+            "PUBLIC_URL",
+            "acme.example",
+            json!("acme.example"),
+            "URL",
+        ),
+        b(
+            "api",
+            "REDIS_URL",
+            "redis://:6379/0",
+            json!("redis://:6379/0"),
+            "URL",
+        ),
+        b(
+            "api",
+            "ALLOWED_ORIGINS",
+            "https://a.example,not a url",
+            json!(["https://a.example", "not a url"]),
+            "URL",
+        ),
+        b(
+            "worker",
+            "JOB_TIMEOUT",
+            "5 minutes",
+            json!("5 minutes"),
+            "duration",
+        ),
+        b(
+            "billing-sync",
+            "SYNC_INTERVAL",
+            "1.5h",
+            json!("1.5h"),
+            "duration",
+        ),
+        b("api", "REQUEST_TIMEOUT", "30s", json!("30s"), "duration"),
+        b("api", "TRACE_SAMPLE_RATIO", "1.5", json!(1.5), "range"),
+        b("web", "FEATURE_DARK_MODE", "maybe", json!("maybe"), "bool"),
+    ]
+}
+
+/// A service's process environment as typed JSON, for the `typed` schema variant: each
+/// value converted by the variable's type.
+fn typed_instance(
+    model: &Model,
+    service: &str,
+    env: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    use envdef::model::{DurationUnit, TypeKind};
+    use serde_json::json;
+    let mut out = serde_json::Map::new();
+    for id in &model.services[service].vars {
+        let var = model.var(*id);
+        let Some(text) = env.get(&var.emit_name) else {
+            continue;
+        };
+        let scalar = |kind: &TypeKind, t: &str| -> serde_json::Value {
+            match kind {
+                TypeKind::Int => json!(t.parse::<i64>().unwrap()),
+                TypeKind::Float => json!(t.parse::<f64>().unwrap()),
+                TypeKind::Bool => json!(t == "true"),
+                TypeKind::Duration => match var.format.duration_unit {
+                    Some(DurationUnit::Ms) => json!(t.parse::<u64>().unwrap()),
+                    Some(_) => json!(t.parse::<f64>().unwrap()),
+                    None => json!(t),
+                },
+                _ => json!(t),
+            }
+        };
+        let value = match &var.ty.kind {
+            TypeKind::List { element } if text.is_empty() => {
+                let _ = element;
+                json!([])
+            }
+            TypeKind::List { element } => serde_json::Value::Array(
+                text.split(var.format.separator.as_str())
+                    .map(|t| scalar(&element.kind, t))
+                    .collect(),
+            ),
+            kind => scalar(kind, text),
+        };
+        out.insert(var.emit_name.clone(), value);
+    }
+    serde_json::Value::Object(out)
+}
+
+// ── jsonschema ─────────────────────────────────────────────────────────────────────────
+
+/// check-jsonschema on one schema and some instances: (all valid, its report).
+fn check_jsonschema(r: &Readers, schema: &Path, instances: &[PathBuf]) -> (bool, String) {
+    let mut cmd = Command::new(r.bin("check-jsonschema"));
+    cmd.arg("--schemafile").arg(schema).args(instances);
+    run(&mut cmd)
+}
+
+#[test]
+fn fleet_json_schemas_accept_every_environment_and_reject_each_broken_refinement() {
+    let Some(r) = readers() else { return };
+    let (model, _, dir) = fleet();
+    let work = tempfile::tempdir().unwrap();
+    for service in model.services.keys() {
+        let envs = process_envs(&r, &model, dir.path(), service);
+        let text_schema = dir.path().join(format!("schema/{service}.env.schema.json"));
+        let typed_schema = dir.path().join(format!("schema/{service}.schema.json"));
+        let mut text_files = Vec::new();
+        let mut typed_files = Vec::new();
+        for (env, map) in &envs {
+            let text = work.path().join(format!("{service}.{env}.env.json"));
+            std::fs::write(&text, serde_json::to_string(map).unwrap()).unwrap();
+            text_files.push(text);
+            let typed = work.path().join(format!("{service}.{env}.json"));
+            std::fs::write(&typed, typed_instance(&model, service, map).to_string()).unwrap();
+            typed_files.push(typed);
+        }
+        let (ok, report) = check_jsonschema(&r, &text_schema, &text_files);
+        assert!(
+            ok,
+            "{service}: the env schema refuses the generated .env:\n{report}"
+        );
+        let (ok, report) = check_jsonschema(&r, &typed_schema, &typed_files);
+        assert!(
+            ok,
+            "{service}: the typed schema refuses the typed values:\n{report}"
+        );
+
+        // The production environment with one value broken at a time.
+        let base = &envs["production"];
+        for broken in broken_values().iter().filter(|b| b.service == service) {
+            assert!(
+                base.contains_key(broken.key),
+                "{service} has {}",
+                broken.key
+            );
+            let mut map = base.clone();
+            map.insert(broken.key.to_string(), broken.text.to_string());
+            let file = work.path().join("broken.env.json");
+            std::fs::write(&file, serde_json::to_string(&map).unwrap()).unwrap();
+            let (ok, report) = check_jsonschema(&r, &text_schema, &[file]);
+            let typed_only = broken.breaks == "range" && broken.key == "TRACE_SAMPLE_RATIO";
+            if typed_only {
+                // A float range has no pattern in the env variant (docs/targets.md).
+                assert!(ok, "{report}");
+            } else {
+                assert!(
+                    !ok && report.contains(broken.key),
+                    "{service}: {}={:?} breaks its {} but the env schema accepts it:\n{report}",
+                    broken.key,
+                    broken.text,
+                    broken.breaks
+                );
+            }
+            let mut typed = typed_instance(&model, service, base);
+            typed[broken.key] = broken.typed.clone();
+            let file = work.path().join("broken.json");
+            std::fs::write(&file, typed.to_string()).unwrap();
+            let (ok, report) = check_jsonschema(&r, &typed_schema, &[file]);
+            assert!(
+                !ok,
+                "{service}: {}={} breaks its {} but the typed schema accepts it:\n{report}",
+                broken.key, broken.typed, broken.breaks
+            );
+        }
+    }
+}
+
+/// Hostile strings (quotes, `$`, `#`, unicode, `yes`, `0123`, newlines) pass the env schema
+/// exactly as python-dotenv reads them from the generated `.env`, and the patterns keep
+/// their Rust meaning in check-jsonschema's ECMAScript engine.
+#[test]
+fn hostile_values_pass_the_json_schema_and_patterns_mean_what_rust_means() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("hostile.envdef");
+    std::fs::write(&source, HOSTILE_SOURCE).unwrap();
+    let (model, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let envs = process_envs(&r, &model, &out, "app");
+    let map = &envs["prod"];
+    for (key, want) in HOSTILE_EXPECTED {
+        assert_eq!(map.get(*key).map(String::as_str), Some(*want), "{key}");
+    }
+    let file = dir.path().join("instance.json");
+    std::fs::write(&file, serde_json::to_string(map).unwrap()).unwrap();
+    let schema = out.join("schema/app.env.schema.json");
+    let (ok, report) = check_jsonschema(&r, &schema, std::slice::from_ref(&file));
+    assert!(ok, "{report}");
+    // Each pattern refuses what Rust's regex refuses.
+    for (key, bad) in HOSTILE_REJECTED {
+        let mut broken = map.clone();
+        broken.insert(key.to_string(), bad.to_string());
+        std::fs::write(&file, serde_json::to_string(&broken).unwrap()).unwrap();
+        let (ok, report) = check_jsonschema(&r, &schema, std::slice::from_ref(&file));
+        assert!(!ok, "{key}={bad:?} is accepted:\n{report}");
+    }
+}
+
+/// A source whose values and patterns are hard for every target.
+const HOSTILE_SOURCE: &str = r#"
+project hostile
+var GREETING: string = "say \"hi\" $HOME #x ünï 😀"
+var APOSTROPHE: string = "it's fine # really"
+var MULTI: string = "line one\nline two # not a comment"
+var ANSWER: "yes" | "no" = "yes"
+var ZIP: string matching /^[0-9]{4}$/ = "0123"
+var DIGITS: string matching /^\d+$/ = "٣٤"
+var WORD: string matching /^(?i)straße$/ = "STRAẞE"
+var LINE: string matching /(?m)^end$/ = "start\nend"
+var DOT: string matching /^a.c$/ = "a😀c"
+var PRICE: string = "cost: $$5 and 100%"
+service app { uses GREETING, APOSTROPHE, MULTI, ANSWER, ZIP, DIGITS, WORD, LINE, DOT, PRICE }
+env prod { WORD = "straße" }
+emit dotenv to "{service}/.env.{env}"
+emit jsonschema to "schema/{service}.env.schema.json"
+emit jsonschema to "schema/{service}.schema.json" { variant = "typed" }
+"#;
+
+const HOSTILE_EXPECTED: &[(&str, &str)] = &[
+    ("GREETING", "say \"hi\" $HOME #x ünï 😀"),
+    ("APOSTROPHE", "it's fine # really"),
+    ("MULTI", "line one\nline two # not a comment"),
+    ("ANSWER", "yes"),
+    ("ZIP", "0123"),
+    ("DIGITS", "٣٤"),
+    ("WORD", "straße"),
+    ("LINE", "start\nend"),
+    ("DOT", "a😀c"),
+    ("PRICE", "cost: $5 and 100%"),
+];
+
+/// Values Rust's regex refuses, which a naive copy of the pattern would accept in another
+/// dialect (`$` before a final newline in Python, `.` against a surrogate pair, case
+/// folding, `\d`).
+const HOSTILE_REJECTED: &[(&str, &str)] = &[
+    ("ZIP", "0123\n"),
+    ("ZIP", "012"),
+    ("DIGITS", "12a"),
+    ("WORD", "strasse!"),
+    ("LINE", "start\r\nend\r"),
+    ("DOT", "a\nc"),
+    ("ANSWER", "Yes"),
+];
