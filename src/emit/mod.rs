@@ -35,6 +35,8 @@ mod job;
 mod jsonschema;
 mod kubernetes;
 mod names;
+mod pydantic;
+mod pylit;
 mod render;
 mod shape;
 pub(crate) mod text;

@@ -58,7 +58,7 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
                     );
                 }
             }
-            Builtin::Jsonschema => match job.service {
+            Builtin::Jsonschema | Builtin::Pydantic => match job.service {
                 Some(service) => {
                     if done.insert(Check::EnvKeys(&service.name, false)) {
                         env_keys(model, service, false, job.emit, errors);

@@ -18,7 +18,7 @@ use super::job::{
     Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
 };
 use super::text;
-use super::{compose, dotenv, helpers, jsonschema, kubernetes, tfvars};
+use super::{compose, dotenv, helpers, jsonschema, kubernetes, pydantic, tfvars};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Emit, Model, Value};
 
@@ -38,7 +38,7 @@ fn registry() -> Handlebars<'static> {
     hb
 }
 
-const BUILTIN_SOURCES: [(Builtin, &str); 6] = [
+const BUILTIN_SOURCES: [(Builtin, &str); 7] = [
     (Builtin::Dotenv, include_str!("../../templates/dotenv.hbs")),
     (Builtin::Tfvars, include_str!("../../templates/tfvars.hbs")),
     (
@@ -56,6 +56,10 @@ const BUILTIN_SOURCES: [(Builtin, &str); 6] = [
     (
         Builtin::Jsonschema,
         include_str!("../../templates/jsonschema.hbs"),
+    ),
+    (
+        Builtin::Pydantic,
+        include_str!("../../templates/pydantic.hbs"),
     ),
 ];
 
@@ -383,6 +387,10 @@ fn render_job(
                         Some((data, block)) => render_builtin(target, &data, block),
                         None => Ok(String::new()),
                     }
+                }
+                Builtin::Pydantic => {
+                    let body = pydantic::body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Jsonschema => {
                     let document = jsonschema::document(model, &header, job);
