@@ -127,7 +127,8 @@ fn process_envs(
         for id in &svc.vars {
             let var = model.var(*id);
             if var.is_secret() {
-                map.insert(var.emit_name.clone(), secret_value(&var.emit_name));
+                let key = svc.key(*id, var);
+                map.insert(key.to_string(), secret_value(key));
             }
         }
         out.insert(env.name.clone(), map);
@@ -246,9 +247,11 @@ fn typed_instance(
     use envdef::model::{DurationUnit, TypeKind};
     use serde_json::json;
     let mut out = serde_json::Map::new();
-    for id in &model.services[service].vars {
+    let svc = &model.services[service];
+    for id in &svc.vars {
         let var = model.var(*id);
-        let Some(text) = env.get(&var.emit_name) else {
+        let key = svc.key(*id, var);
+        let Some(text) = env.get(key) else {
             continue;
         };
         let scalar = |kind: &TypeKind, t: &str| -> serde_json::Value {
@@ -276,7 +279,7 @@ fn typed_instance(
             ),
             kind => scalar(kind, text),
         };
-        out.insert(var.emit_name.clone(), value);
+        out.insert(key.to_string(), value);
     }
     serde_json::Value::Object(out)
 }
@@ -405,7 +408,7 @@ var WORD: string matching /^(?i)straße$/ = "STRAẞE"
 var LINE: string matching /(?m)^end$/ = "start\nend"
 var DOT: string matching /^a.c$/ = "a😀c"
 var PRICE: string = "cost: $$5 and 100%"
-service app { uses GREETING, APOSTROPHE, MULTI, ANSWER, ZIP, DIGITS, WORD, LINE, DOT, PRICE }
+service app { uses GREETING as HELLO, APOSTROPHE, MULTI, ANSWER, ZIP, DIGITS, WORD, LINE, DOT, PRICE }
 env prod { WORD = "straße" }
 emit dotenv to "{service}/.env.{env}"
 emit jsonschema to "schema/{service}.env.schema.json"
@@ -414,7 +417,7 @@ emit pydantic to "py/{service}_settings.py"
 "#;
 
 const HOSTILE_EXPECTED: &[(&str, &str)] = &[
-    ("GREETING", "say \"hi\" $HOME #x ünï 😀"),
+    ("HELLO", "say \"hi\" $HOME #x ünï 😀"),
     ("APOSTROPHE", "it's fine # really"),
     ("MULTI", "line one\nline two # not a comment"),
     ("ANSWER", "yes"),
@@ -482,6 +485,7 @@ print(json.dumps(out))
 
 /// What the settings class should read for a value.
 fn expected_read(
+    key: &str,
     var: &envdef::model::VarDef,
     value: Option<&envdef::model::Value>,
 ) -> serde_json::Value {
@@ -506,7 +510,7 @@ fn expected_read(
     }
     match value {
         None => serde_json::Value::Null,
-        Some(Value::Secret { .. }) => json!(secret_value(&var.emit_name)),
+        Some(Value::Secret { .. }) => json!(secret_value(key)),
         Some(v) => one(v, var.format.duration_unit),
     }
 }
@@ -543,12 +547,14 @@ fn run_pydantic(
 }
 
 fn secrets_of(model: &Model, service: &str) -> Vec<(String, String)> {
-    model.services[service]
-        .vars
+    let svc = &model.services[service];
+    svc.vars
         .iter()
-        .map(|id| model.var(*id))
-        .filter(|v| v.is_secret())
-        .map(|v| (v.emit_name.clone(), secret_value(&v.emit_name)))
+        .filter(|id| model.var(**id).is_secret())
+        .map(|id| {
+            let key = svc.key(*id, model.var(*id));
+            (key.to_string(), secret_value(key))
+        })
         .collect()
 }
 
@@ -603,13 +609,13 @@ fn fleet_pydantic_settings_read_every_environment_exactly_and_reject_each_broken
             let read = &run.envs[&env.name];
             for id in &svc.vars {
                 let var = model.var(*id);
-                let want = expected_read(var, env.value(*id).map(|r| &r.value));
+                let key = svc.key(*id, var);
+                let want = expected_read(key, var, env.value(*id).map(|r| &r.value));
                 assert_eq!(
-                    read.get(&var.emit_name),
+                    read.get(key),
                     Some(&want),
-                    "{service} in {}: {} read differently",
-                    env.name,
-                    var.emit_name
+                    "{service} in {}: {key} read differently",
+                    env.name
                 );
             }
         }

@@ -12,16 +12,39 @@ use super::job::Job;
 /// The variables an application artifact describes: the service's (its own first, then
 /// the ones it `uses`), or every declared variable for a project-wide artifact (keys were
 /// checked to be unique by `names::check`).
-pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
+pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<AppVar<'m>> {
     match job.service {
-        Some(service) => service.vars.iter().map(|&id| (id, model.var(id))).collect(),
+        Some(service) => service
+            .vars
+            .iter()
+            .map(|&id| {
+                let var = model.var(id);
+                AppVar {
+                    id,
+                    var,
+                    key: service.key(id, var),
+                }
+            })
+            .collect(),
         None => model
             .vars
             .iter()
             .enumerate()
-            .map(|(i, v)| (VarId(i as u32), v))
+            .map(|(i, var)| AppVar {
+                id: VarId(i as u32),
+                var,
+                key: &var.emit_name,
+            })
             .collect(),
     }
+}
+
+/// A variable of an application artifact and the key the process reads it under.
+pub(super) struct AppVar<'m> {
+    pub id: VarId,
+    pub var: &'m VarDef,
+    /// The service's alias (`uses NAME as KEY`), else the variable's `emit_name`.
+    pub key: &'m str,
 }
 
 /// The declaration's default, when it is a literal (an interpolated default such as

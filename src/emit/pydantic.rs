@@ -54,7 +54,7 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
     let mut uses = Uses::default();
     let mut fields = Vec::new();
     let mut names: HashMap<String, &VarDef> = HashMap::new();
-    for (id, var) in app_vars(model, job) {
+    for super::app::AppVar { id, var, key } in app_vars(model, job) {
         let name = pylit::field_name(&var.name);
         if let Some(first) = names.insert(name.clone(), var) {
             errors.push(
@@ -76,7 +76,7 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
             continue;
         }
         let default = default_value(model, job, id);
-        fields.push(field(&name, var, default, &mut uses));
+        fields.push(field(&name, var, key, default, &mut uses));
     }
     let class = match job.service {
         Some(s) => pylit::class_name(&s.name),
@@ -203,7 +203,13 @@ fn helpers(uses: &Uses, out: &mut String) {
     }
 }
 
-fn field(name: &str, var: &VarDef, default: Option<&Value>, uses: &mut Uses) -> FieldOut {
+fn field(
+    name: &str,
+    var: &VarDef,
+    key: &str,
+    default: Option<&Value>,
+    uses: &mut Uses,
+) -> FieldOut {
     let mut args: Vec<String> = Vec::new();
     let (ty, alias) = if var.is_secret() {
         uses.secret = true;
@@ -229,7 +235,7 @@ fn field(name: &str, var: &VarDef, default: Option<&Value>, uses: &mut Uses) -> 
         (None, true) => args.push("None".to_string()),
         (None, false) => {}
     }
-    args.push(format!("alias={}", pylit::string(&var.emit_name)));
+    args.push(format!("alias={}", pylit::string(key)));
     if let Some(doc) = &var.doc {
         args.push(format!("description={}", pylit::string(doc)));
     }
