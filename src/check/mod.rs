@@ -12,8 +12,8 @@ mod emits;
 mod envs;
 mod live;
 mod local_values;
-mod promote;
 mod patterns;
+mod promote;
 mod types;
 mod values;
 
