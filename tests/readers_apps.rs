@@ -8,6 +8,8 @@
 //! plus its secrets as `envdef run` would inject them, and reject a value that breaks any
 //! one refinement: range, pattern, length, union member, URL, duration.
 //!
+//! Ansible gets the exact values of every environment from the generated `group_vars/`.
+//!
 //! Without the readers these tests FAIL and say to run the script, unless
 //! `ENVDEF_SKIP_READERS=1` is set.
 
@@ -414,6 +416,8 @@ emit dotenv to "{service}/.env.{env}"
 emit jsonschema to "schema/{service}.env.schema.json"
 emit jsonschema to "schema/{service}.schema.json" { variant = "typed" }
 emit pydantic to "py/{service}_settings.py"
+emit typescript to "ts/{service}.env.ts"
+emit ansible to "inventory/group_vars/{env}.yml"
 "#;
 
 const HOSTILE_EXPECTED: &[(&str, &str)] = &[
@@ -676,4 +680,374 @@ fn hostile_values_are_read_exactly_by_pydantic_and_patterns_keep_their_meaning()
     for ((key, bad), result) in HOSTILE_REJECTED.iter().zip(&run.broken) {
         assert!(result.is_some(), "{key}={bad:?} is accepted by pydantic");
     }
+}
+
+// ── typescript ─────────────────────────────────────────────────────────────────────────
+
+fn node_modules(r: &Readers) -> PathBuf {
+    r.root.join("node/node_modules")
+}
+
+/// Loads a generated TypeScript module under node (transpiled by the TypeScript compiler's
+/// own `transpileModule`, zod from the readers): once per `.env` file read by Node's
+/// dotenv (the service's secrets added), then once per broken value. Prints what each load
+/// read and, per broken value, the `ZodError` message or null when it was accepted.
+const ZOD_LOADER: &str = r#"
+const fs = require("fs");
+const path = require("path");
+const ts = require("typescript");
+const dotenv = require("dotenv");
+const [file, loader, casesJson] = process.argv.slice(1);
+const js = ts.transpileModule(fs.readFileSync(file, "utf8"), {
+  compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+}).outputText;
+const out = path.join(path.dirname(file), path.basename(file) + ".cjs");
+fs.writeFileSync(out, js);
+const mod = require(out);
+const cases = JSON.parse(casesJson);
+const result = { envs: {}, broken: [] };
+for (const [name, envFile] of Object.entries(cases.envs)) {
+  const env = { ...dotenv.parse(fs.readFileSync(envFile)), ...cases.secrets };
+  result.envs[name] = mod[loader](env);
+}
+for (const [key, text, envFile] of cases.broken) {
+  const env = { ...dotenv.parse(fs.readFileSync(envFile)), ...cases.secrets, [key]: text };
+  try {
+    mod[loader](env);
+    result.broken.push(null);
+  } catch (e) {
+    result.broken.push(String(e.message));
+  }
+}
+process.stdout.write(JSON.stringify(result));
+"#;
+
+/// What the zod schema should read for a value (durations without a unit in ms).
+fn expected_zod(
+    key: &str,
+    var: &envdef::model::VarDef,
+    value: Option<&envdef::model::Value>,
+) -> serde_json::Value {
+    use envdef::model::Value;
+    use serde_json::json;
+    fn ms(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) if m.contains_key("ms") => m["ms"].clone(),
+            serde_json::Value::Array(items) => items.into_iter().map(ms).collect(),
+            other => other,
+        }
+    }
+    match value {
+        Some(Value::Secret { .. }) => json!(secret_value(key)),
+        other => ms(expected_read(key, var, other)),
+    }
+}
+
+/// Numbers compare by value (`1` from JavaScript is envdef's `1.0`).
+fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+struct ZodRun {
+    envs: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    broken: Vec<Option<String>>,
+}
+
+fn run_zod(
+    r: &Readers,
+    file: &Path,
+    loader: &str,
+    envs: &BTreeMap<String, PathBuf>,
+    broken: &[(String, String, PathBuf)],
+    secrets: &[(String, String)],
+) -> ZodRun {
+    let secrets: serde_json::Map<String, serde_json::Value> = secrets
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+        .collect();
+    let cases = serde_json::json!({ "envs": envs, "broken": broken, "secrets": secrets });
+    let out = run_ok(
+        Command::new("node")
+            .arg("-e")
+            .arg(ZOD_LOADER)
+            .arg(file)
+            .arg(loader)
+            .arg(cases.to_string())
+            .env("NODE_PATH", node_modules(r)),
+    );
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    ZodRun {
+        envs: serde_json::from_value(out["envs"].clone()).unwrap(),
+        broken: serde_json::from_value(out["broken"].clone()).unwrap(),
+    }
+}
+
+/// `tsc --strict --noEmit` over generated files, with zod's types from the readers.
+fn tsc_strict(r: &Readers, files: &[PathBuf]) {
+    let dir = files[0].parent().unwrap();
+    let link = dir.join("node_modules");
+    if !link.exists() {
+        std::os::unix::fs::symlink(node_modules(r), &link).unwrap();
+    }
+    run_ok(
+        Command::new("node")
+            .arg(node_modules(r).join("typescript/bin/tsc"))
+            .args([
+                "--strict",
+                "--noEmit",
+                "--target",
+                "es2022",
+                "--module",
+                "nodenext",
+                "--moduleResolution",
+                "nodenext",
+            ])
+            .args(files),
+    );
+}
+
+#[test]
+fn fleet_zod_schemas_read_every_environment_exactly_and_reject_each_broken_refinement() {
+    let Some(r) = readers() else { return };
+    let (model, _, dir) = fleet();
+    let mut files = Vec::new();
+    for (service, svc) in &model.services {
+        let file = dir.path().join(format!("settings/{service}.env.ts"));
+        files.push(file.clone());
+        let envs: BTreeMap<String, PathBuf> = model
+            .concrete_envs()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    dir.path().join(format!("{service}/.env.{}", e.name)),
+                )
+            })
+            .collect();
+        let all = broken_values();
+        let broken_cases: Vec<&Broken> = all.iter().filter(|b| b.service == service).collect();
+        let broken: Vec<(String, String, PathBuf)> = broken_cases
+            .iter()
+            .map(|b| {
+                (
+                    b.key.to_string(),
+                    b.text.to_string(),
+                    envs["production"].clone(),
+                )
+            })
+            .collect();
+        let loader = format!("load{}", class_name(service).replace("Settings", "Env"));
+        let run = run_zod(
+            &r,
+            &file,
+            &loader,
+            &envs,
+            &broken,
+            &secrets_of(&model, service),
+        );
+        for env in model.concrete_envs() {
+            let read = &run.envs[&env.name];
+            for id in &svc.vars {
+                let var = model.var(*id);
+                let key = svc.key(*id, var);
+                let want = expected_zod(key, var, env.value(*id).map(|r| &r.value));
+                let got = read.get(key).cloned().unwrap_or(serde_json::Value::Null);
+                assert!(
+                    same_json(&got, &want),
+                    "{service} in {}: {key} read as {got}, not {want}",
+                    env.name
+                );
+            }
+        }
+        for (case, result) in broken_cases.iter().zip(&run.broken) {
+            let error = result.as_deref().unwrap_or_else(|| {
+                panic!(
+                    "{service}: {}={:?} breaks its {} but zod accepts it",
+                    case.key, case.text, case.breaks
+                )
+            });
+            assert!(error.contains(case.key), "{service}: {}: {error}", case.key);
+        }
+    }
+    tsc_strict(&r, &files);
+    run_ok(
+        Command::new("node")
+            .arg(node_modules(&r).join("prettier/bin/prettier.cjs"))
+            .arg("--check")
+            .args(&files),
+    );
+}
+
+#[test]
+fn hostile_values_are_read_exactly_by_zod_and_patterns_keep_their_meaning() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("hostile.envdef");
+    std::fs::write(&source, HOSTILE_SOURCE).unwrap();
+    let (_, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let env_file = out.join("app/.env.prod");
+    let envs = BTreeMap::from([("prod".to_string(), env_file.clone())]);
+    let broken: Vec<(String, String, PathBuf)> = HOSTILE_REJECTED
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string(), env_file.clone()))
+        .collect();
+    let ts = out.join("ts/app.env.ts");
+    let run = run_zod(&r, &ts, "loadAppEnv", &envs, &broken, &[]);
+    for (key, want) in HOSTILE_EXPECTED {
+        assert_eq!(
+            run.envs["prod"].get(*key),
+            Some(&serde_json::json!(want)),
+            "{key}"
+        );
+    }
+    for ((key, bad), result) in HOSTILE_REJECTED.iter().zip(&run.broken) {
+        assert!(result.is_some(), "{key}={bad:?} is accepted by zod");
+    }
+    tsc_strict(&r, &[ts]);
+}
+
+// ── ansible ────────────────────────────────────────────────────────────────────────────
+
+/// A value as `ansible-inventory --list` prints it (an `!unsafe` string unwrapped).
+fn expected_ansible(
+    value: &envdef::model::Value,
+    var: &envdef::model::VarDef,
+) -> serde_json::Value {
+    use envdef::model::{DurationUnit, Value};
+    use serde_json::json;
+    match value {
+        Value::Str(s) => json!(s),
+        Value::Int(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Bool(b) => json!(b),
+        Value::Duration(ms) => match var.format.duration_unit {
+            None => json!(envdef::model::format_duration(*ms)),
+            Some(DurationUnit::Ms) => json!(ms),
+            Some(DurationUnit::S) => json!(*ms as f64 / 1e3),
+            Some(DurationUnit::M) => json!(*ms as f64 / 6e4),
+            Some(DurationUnit::H) => json!(*ms as f64 / 3.6e6),
+        },
+        Value::List(items) => items.iter().map(|v| expected_ansible(v, var)).collect(),
+        Value::Secret { reference } => {
+            let (mount_path, key) = reference
+                .trim_start_matches("vault://")
+                .split_once('#')
+                .unwrap();
+            let (mount, path) = mount_path.split_once('/').unwrap();
+            json!(format!(
+                "{{{{ lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}'] }}}}"
+            ))
+        }
+    }
+}
+
+fn unwrap_unsafe(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) if m.len() == 1 && m.contains_key("__ansible_unsafe") => {
+            m["__ansible_unsafe"].clone()
+        }
+        serde_json::Value::Array(items) => items.iter().map(unwrap_unsafe).collect(),
+        other => other.clone(),
+    }
+}
+
+/// `ansible-inventory --list` over an inventory with one group (and host) per environment
+/// and the generated `group_vars/`: each host's variables.
+fn ansible_hostvars(r: &Readers, inventory: &Path, envs: &[&str]) -> serde_json::Value {
+    let mut hosts = String::new();
+    for env in envs {
+        hosts.push_str(&format!("[{env}]\nhost-{env}\n\n"));
+    }
+    std::fs::write(inventory.join("hosts.ini"), hosts).unwrap();
+    let out = run_ok(
+        Command::new(r.bin("ansible-inventory"))
+            .arg("-i")
+            .arg(inventory.join("hosts.ini"))
+            .arg("--list")
+            .env("ANSIBLE_LOCAL_TEMP", inventory.join(".tmp"))
+            .env("ANSIBLE_HOME", inventory.join(".ansible"))
+            .env("ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS", "never")
+            .env("ANSIBLE_DEPRECATION_WARNINGS", "false"),
+    );
+    let start = out.find('{').expect("JSON on stdout");
+    // Warnings may follow the JSON on the same stream.
+    let json: serde_json::Value = serde_json::Deserializer::from_str(&out[start..])
+        .into_iter()
+        .next()
+        .expect("one JSON document")
+        .unwrap();
+    json["_meta"]["hostvars"].clone()
+}
+
+#[test]
+fn fleet_group_vars_give_ansible_exactly_the_values() {
+    let Some(r) = readers() else { return };
+    let (model, _, dir) = fleet();
+    let inventory = dir.path().join("inventory");
+    let envs: Vec<&str> = model
+        .concrete_envs()
+        .map(|e| e.name.as_str())
+        .filter(|e| *e != "local")
+        .collect();
+    let hostvars = ansible_hostvars(&r, &inventory, &envs);
+    for env_name in &envs {
+        let env = &model.envs[*env_name];
+        let vars = &hostvars[format!("host-{env_name}")];
+        for (i, var) in model.vars.iter().enumerate() {
+            let name = var.tfvars_name.replace('-', "_");
+            let got = unwrap_unsafe(&vars[&name]);
+            match env.value(envdef::model::VarId(i as u32)) {
+                None => assert!(
+                    got.is_null(),
+                    "{env_name}: {name} should be unset, is {got}"
+                ),
+                Some(res) => {
+                    let want = expected_ansible(&res.value, var);
+                    assert!(
+                        same_json(&got, &want),
+                        "{env_name}: {name} is {got}, not {want}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_values_reach_ansible_unchanged_and_untemplated() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("hostile.envdef");
+    let mut text = HOSTILE_SOURCE.to_string();
+    text.push_str(
+        "var TEMPLATE: string = \"{{ lookup('pipe', 'id') }} {% raw %}\"\nvar YAMLISH: list<string> = [\"yes\", \"0123\", \"~\", \"null\", \"- x\", \"a: b\"]\nservice ops { uses TEMPLATE, YAMLISH, HELLO_SOURCE }\n",
+    );
+    let text = text.replace("HELLO_SOURCE", "GREETING");
+    std::fs::write(&source, text).unwrap();
+    let (model, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let hostvars = ansible_hostvars(&r, &out.join("inventory"), &["prod"]);
+    let vars = &hostvars["host-prod"];
+    let env = &model.envs["prod"];
+    for (i, var) in model.vars.iter().enumerate() {
+        let name = var.tfvars_name.replace('-', "_");
+        let want = expected_ansible(
+            &env.value(envdef::model::VarId(i as u32)).unwrap().value,
+            var,
+        );
+        assert_eq!(unwrap_unsafe(&vars[&name]), want, "{name}");
+    }
+    assert!(
+        vars["template"].get("__ansible_unsafe").is_some(),
+        "a Jinja value is marked !unsafe"
+    );
 }

@@ -22,7 +22,7 @@ use crate::source::Span;
 pub fn known_options(target: &str) -> Option<&'static [&'static str]> {
     match target {
         "dotenv" | "tfvars" | "compose" => Some(&["template", WORKING]),
-        "pydantic" => Some(&["template"]),
+        "pydantic" | "typescript" | "ansible" => Some(&["template"]),
         "variables_tf" => Some(&["template", "secrets"]),
         "kubernetes" => Some(&[
             "template",

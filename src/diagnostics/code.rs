@@ -287,6 +287,10 @@ codes! {
         /// A `dotenv` path without `{service}` writes one file per environment for every
         /// covered service, and two services give one key different values there.
         MergedKeyConflict = "E0430", "two services give one key different values in a merged file";
+        /// The `ansible` target writes a secret as a lookup of its reference, and the
+        /// reference has none: a scheme other than `vault://` or `sops://`, characters the
+        /// lookup's Jinja string cannot carry, or a plain local value.
+        NoAnsibleLookup = "E0440", "a secret has no Ansible lookup";
         /// A template resolves outside the project root (symlinks followed) or into `.git`.
         TemplateOutsideProject = "E0420", "a template outside the project";
         /// Two environments' `*.auto.tfvars` in one directory: Terraform loads all of them and

@@ -22,6 +22,8 @@ pub const BUILTIN_TARGETS: &[&str] = &[
     "kubernetes",
     "jsonschema",
     "pydantic",
+    "typescript",
+    "ansible",
 ];
 
 /// Most artifacts one compile writes (E0411). Real fleets write thousands; without a bound
@@ -61,6 +63,8 @@ pub(crate) enum Builtin {
     Kubernetes,
     Jsonschema,
     Pydantic,
+    Typescript,
+    Ansible,
 }
 
 impl Builtin {
@@ -73,6 +77,8 @@ impl Builtin {
             "kubernetes" => Builtin::Kubernetes,
             "jsonschema" => Builtin::Jsonschema,
             "pydantic" => Builtin::Pydantic,
+            "typescript" => Builtin::Typescript,
+            "ansible" => Builtin::Ansible,
             _ => return None,
         })
     }
@@ -86,6 +92,8 @@ impl Builtin {
             Builtin::Kubernetes => "kubernetes",
             Builtin::Jsonschema => "jsonschema",
             Builtin::Pydantic => "pydantic",
+            Builtin::Typescript => "typescript",
+            Builtin::Ansible => "ansible",
         }
     }
 
@@ -101,7 +109,7 @@ impl Builtin {
     pub(super) fn env_independent(self) -> bool {
         matches!(
             self,
-            Builtin::VariablesTf | Builtin::Jsonschema | Builtin::Pydantic
+            Builtin::VariablesTf | Builtin::Jsonschema | Builtin::Pydantic | Builtin::Typescript
         )
     }
 }

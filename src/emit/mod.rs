@@ -23,6 +23,7 @@
 //! The only input read here is the user's template files (`--templates DIR`, the emit
 //! option `template`), which are part of the compile's input like the source itself.
 
+mod ansible;
 mod app;
 mod compose;
 mod data;
@@ -41,6 +42,7 @@ mod render;
 mod shape;
 pub(crate) mod text;
 mod tfvars;
+mod typescript;
 pub(crate) mod yaml;
 
 use std::collections::HashMap;

@@ -19,6 +19,7 @@ enum Check<'m> {
     ComposeService(&'m str),
     Project,
     AllKeys,
+    AnsibleNames(Option<&'m str>),
 }
 
 pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
@@ -58,7 +59,7 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
                     );
                 }
             }
-            Builtin::Jsonschema | Builtin::Pydantic => match job.service {
+            Builtin::Jsonschema | Builtin::Pydantic | Builtin::Typescript => match job.service {
                 Some(service) => {
                     if done.insert(Check::EnvKeys(&service.name, false)) {
                         env_keys(model, service, false, job.emit, errors);
@@ -70,6 +71,12 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
                     }
                 }
             },
+            Builtin::Ansible => {
+                let scope = job.service.map(|s| s.name.as_str());
+                if done.insert(Check::AnsibleNames(scope)) {
+                    ansible_names(model, job.service, job.emit, errors);
+                }
+            }
             Builtin::Tfvars | Builtin::VariablesTf => {
                 let scope = job.service.map(|s| s.name.as_str());
                 if done.insert(Check::TfNames(scope)) {
@@ -124,6 +131,35 @@ fn all_keys(model: &Model, emit: &Emit, errors: &mut Vec<Diagnostic>) {
                 duplicate_key_error(key, first, var, emit)
                     .note("a path without `{service}` describes every variable of the project in one artifact; add `{service}` for one per service"),
             );
+        }
+    }
+}
+
+/// Ansible variable names (Terraform names, `-` as `_`): identifiers Ansible accepts, once
+/// per artifact.
+fn ansible_names(
+    model: &Model,
+    service: Option<&Service>,
+    emit: &Emit,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let ids: Vec<VarId> = match service {
+        Some(s) => s.vars.clone(),
+        None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
+    };
+    let mut seen: HashMap<String, &VarDef> = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let var = model.var(id);
+        let name = super::ansible::var_name(var);
+        if !super::ansible::is_variable_name(&name) {
+            errors.push(
+                key_error(&name, "an Ansible variable name (an identifier that Ansible does not reserve)", var, emit)
+                    .help("give the variable another Terraform name with `tfvars_name = \"...\"`; the ansible target uses it"),
+            );
+        } else if let Some(first) = seen.get(&name) {
+            errors.push(duplicate_key_error(&name, first, var, emit));
+        } else {
+            seen.insert(name, var);
         }
     }
 }

@@ -18,7 +18,9 @@ use super::job::{
     Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
 };
 use super::text;
-use super::{compose, dotenv, helpers, jsonschema, kubernetes, pydantic, tfvars};
+use super::{
+    ansible, compose, dotenv, helpers, jsonschema, kubernetes, pydantic, tfvars, typescript,
+};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Emit, Model, Value};
 
@@ -38,7 +40,7 @@ fn registry() -> Handlebars<'static> {
     hb
 }
 
-const BUILTIN_SOURCES: [(Builtin, &str); 7] = [
+const BUILTIN_SOURCES: [(Builtin, &str); 9] = [
     (Builtin::Dotenv, include_str!("../../templates/dotenv.hbs")),
     (Builtin::Tfvars, include_str!("../../templates/tfvars.hbs")),
     (
@@ -60,6 +62,14 @@ const BUILTIN_SOURCES: [(Builtin, &str); 7] = [
     (
         Builtin::Pydantic,
         include_str!("../../templates/pydantic.hbs"),
+    ),
+    (
+        Builtin::Typescript,
+        include_str!("../../templates/typescript.hbs"),
+    ),
+    (
+        Builtin::Ansible,
+        include_str!("../../templates/ansible.hbs"),
     ),
 ];
 
@@ -387,6 +397,13 @@ fn render_job(
                         Some((data, block)) => render_builtin(target, &data, block),
                         None => Ok(String::new()),
                     }
+                }
+                Builtin::Typescript => {
+                    render_builtin(target, &header, typescript::body(model, job))
+                }
+                Builtin::Ansible => {
+                    let body = ansible::body(model, job, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Pydantic => {
                     let body = pydantic::body(model, job, &mut errors);

@@ -1,0 +1,310 @@
+//! The `ansible` target: one environment's variables as YAML for `group_vars/`
+//! (`inventory/group_vars/{env}.yml`), with their real types.
+//!
+//! Names are the Terraform names (snake case, a service's own variables prefixed with the
+//! service) with `-` as `_`, as Ansible variables must be identifiers. Strings are
+//! JSON-style double-quoted YAML scalars (`yaml.rs`: `"yes"`, `"0123"`, `"~"` stay strings),
+//! and marked `!unsafe` when they hold a Jinja delimiter, so Ansible never templates a value.
+//! Secrets are lookups of their reference, never values: `vault://` through
+//! `community.hashi_vault.vault_kv2_get`, `sops://` through `community.sops.sops`; any
+//! other scheme has no lookup here and is refused by name (E0440).
+
+use super::job::{text_error, value_error, Job};
+use super::{text, yaml};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Env, Model, Resolved, Value, ValueFormat, VarDef, VarId};
+use crate::secret_ref::{Location, SecretRef};
+
+/// A variable's Ansible name.
+pub(crate) fn var_name(var: &VarDef) -> String {
+    var.tfvars_name.replace('-', "_")
+}
+
+/// Whether Ansible accepts `name` as a variable: an identifier that is no Python keyword
+/// and none of the names Ansible reserves (play and task keywords such as `port`, `name`,
+/// `environment`, which it warns about and which would shadow them).
+pub(crate) fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !PYTHON_KEYWORDS.contains(&name)
+        && !ANSIBLE_RESERVED.contains(&name)
+        && !name.starts_with("with_")
+}
+
+/// `ansible.vars.reserved.get_reserved_names()` of ansible-core 2.19.
+const ANSIBLE_RESERVED: &[&str] = &[
+    "action",
+    "always",
+    "any_errors_fatal",
+    "args",
+    "async",
+    "async_val",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "block",
+    "changed_when",
+    "check_mode",
+    "collections",
+    "connection",
+    "cycler",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "delegate_to",
+    "dict",
+    "diff",
+    "environment",
+    "fact_path",
+    "failed_when",
+    "force_handlers",
+    "gather_facts",
+    "gather_timeout",
+    "handlers",
+    "hosts",
+    "ignore_errors",
+    "ignore_unreachable",
+    "joiner",
+    "lipsum",
+    "local_action",
+    "lookup",
+    "loop",
+    "loop_control",
+    "loop_with",
+    "max_fail_percentage",
+    "module_defaults",
+    "name",
+    "namespace",
+    "no_log",
+    "notify",
+    "now",
+    "omit",
+    "order",
+    "poll",
+    "port",
+    "post_tasks",
+    "pre_tasks",
+    "q",
+    "query",
+    "range",
+    "register",
+    "remote_user",
+    "rescue",
+    "retries",
+    "roles",
+    "run_once",
+    "serial",
+    "strategy",
+    "tags",
+    "tasks",
+    "throttle",
+    "timeout",
+    "undef",
+    "until",
+    "vars",
+    "vars_files",
+    "vars_prompt",
+    "when",
+];
+
+const PYTHON_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// The variables of an artifact: one service's, or every variable of the model.
+fn vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<VarId> {
+    match job.service {
+        Some(s) => s.vars.clone(),
+        None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
+    }
+}
+
+pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
+    let Some(env) = job.env else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for id in vars(model, job) {
+        let Some(res) = env.value(id) else { continue };
+        let var = model.var(id);
+        let value = match &res.value {
+            // A plain local value of a secret (an `insecure env`): never written here.
+            _ if var.is_secret() && !matches!(res.value, Value::Secret { .. }) => {
+                let why = "it has a plain local value (an `insecure env`), and the ansible target writes secrets only as lookups".to_string();
+                errors.push(secret_error(None, why, var, env, res, job));
+                continue;
+            }
+            Value::Secret { .. } => {
+                let service = job.service.map_or("", |s| s.name.as_str());
+                let reference = res.value.secret_reference(service).unwrap_or_default();
+                match lookup(&reference) {
+                    Ok(lookup) => yaml::quote(&lookup),
+                    Err(why) => {
+                        errors.push(secret_error(Some(&reference), why, var, env, res, job));
+                        continue;
+                    }
+                }
+            }
+            other => match scalar_or_list(other, &var.format) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(text_error(e, var, env, res, job));
+                    continue;
+                }
+            },
+        };
+        if let Some(doc) = &var.doc {
+            out.push_str("# ");
+            out.push_str(&text::comment_text(doc));
+            out.push('\n');
+        }
+        out.push_str(&var_name(var));
+        out.push_str(": ");
+        out.push_str(&value);
+        out.push('\n');
+    }
+    out
+}
+
+/// A value as a typed YAML node.
+fn scalar_or_list(value: &Value, format: &ValueFormat) -> Result<String, text::TextError> {
+    Ok(match value {
+        Value::Str(s) => string(s),
+        Value::Int(i) => i.to_string(),
+        // A float keeps a `.` so YAML reads it back as a float, not an int.
+        Value::Float(f) => {
+            let t = text::float_text(*f);
+            if t.contains('.') {
+                t
+            } else {
+                format!("{t}.0")
+            }
+        }
+        Value::Bool(b) => b.to_string(),
+        Value::Duration(ms) => match format.duration_unit {
+            None => string(&crate::model::format_duration(*ms)),
+            Some(unit) => text::duration_in_unit(*ms, unit)?,
+        },
+        Value::List(items) => {
+            let parts: Result<Vec<String>, _> =
+                items.iter().map(|v| scalar_or_list(v, format)).collect();
+            format!("[{}]", parts?.join(", "))
+        }
+        Value::Secret { .. } => "null".to_string(),
+    })
+}
+
+/// A string that Ansible will not template: `!unsafe` when it holds a Jinja delimiter.
+fn string(s: &str) -> String {
+    let quoted = yaml::quote(s);
+    if ["{{", "{%", "{#"].iter().any(|d| s.contains(d)) {
+        format!("!unsafe {quoted}")
+    } else {
+        quoted
+    }
+}
+
+/// The Jinja expression that looks a reference up, or why there is none.
+fn lookup(reference: &str) -> Result<String, String> {
+    let parsed =
+        SecretRef::parse(reference).map_err(|_| "it is not a valid reference".to_string())?;
+    if reference
+        .chars()
+        .any(|c| matches!(c, '\'' | '\\' | '{' | '}') || c.is_control())
+    {
+        return Err(
+            "it contains a quote, a backslash or a brace, which the lookup's Jinja string cannot carry unchanged"
+                .to_string(),
+        );
+    }
+    Ok(match parsed.location() {
+        Location::Vault { mount, path, key } => format!(
+            "{{{{ lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}'] }}}}"
+        ),
+        Location::Sops { file, key } => {
+            let extract: String = key.split('.').map(|k| format!("[\"{k}\"]")).collect();
+            format!("{{{{ lookup('community.sops.sops', '{file}', extract='{extract}') }}}}")
+        }
+        other => {
+            return Err(format!(
+                "the `{}://` scheme has no Ansible lookup here",
+                scheme_name(other)
+            ))
+        }
+    })
+}
+
+fn scheme_name(location: &Location) -> &'static str {
+    match location {
+        Location::Env { .. } => "env",
+        Location::File { .. } => "file",
+        Location::Vault { .. } => "vault",
+        Location::Sops { .. } => "sops",
+        Location::AwsSm { .. } => "aws-sm",
+        Location::GcpSm { .. } => "gcp-sm",
+        Location::OnePassword { .. } => "op",
+    }
+}
+
+fn secret_error(
+    reference: Option<&str>,
+    why: String,
+    var: &VarDef,
+    env: &Env,
+    res: &Resolved,
+    job: &Job<'_>,
+) -> Diagnostic {
+    value_error(
+        Code::NoAnsibleLookup,
+        format!(
+            "the secret `{}` in environment `{}` cannot be written for Ansible: {why}{}",
+            var.qualified_name(),
+            env.name,
+            reference
+                .map(|r| format!(" (reference `{}`)", text::comment_text(r)))
+                .unwrap_or_default()
+        ),
+        var,
+        res,
+        job,
+    )
+    .note("the ansible target writes secrets as `community.hashi_vault` (`vault://`) and `community.sops` (`sops://`) lookups")
+    .help("use a `vault://` or `sops://` reference in this environment, or limit the emit with `when`: `emit ansible to \"…\" when env != \"local\"`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(
+            lookup("vault://kv/acme/production/db#password").unwrap(),
+            "{{ lookup('community.hashi_vault.vault_kv2_get', 'acme/production/db', engine_mount_point='kv').secret['password'] }}"
+        );
+        assert_eq!(
+            lookup("sops://secrets/prod.yaml#db.password").unwrap(),
+            "{{ lookup('community.sops.sops', 'secrets/prod.yaml', extract='[\"db\"][\"password\"]') }}"
+        );
+        assert!(lookup("env://STRIPE_TEST_KEY")
+            .unwrap_err()
+            .contains("`env://`"));
+        assert!(lookup("aws-sm://prod/stripe")
+            .unwrap_err()
+            .contains("`aws-sm://`"));
+    }
+
+    #[test]
+    fn strings_are_never_templated() {
+        assert_eq!(string("yes"), "\"yes\"");
+        assert_eq!(string("{{ x }}"), "!unsafe \"{{ x }}\"");
+    }
+}
