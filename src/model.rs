@@ -292,6 +292,9 @@ pub struct Origin {
     pub span: Span,
     /// For interpolated strings: the template as written (`"${API_URL}/v1"`).
     pub template: Option<String>,
+    /// Set when a per-service override (`api.LOG_LEVEL = "debug"` for a shared
+    /// `LOG_LEVEL`) gave the value: the service it is for.
+    pub service: Option<String>,
 }
 
 /// One environment, after inheritance.
@@ -312,7 +315,23 @@ pub struct Env {
     /// Optional variables that an `= unset` (here or in an ancestor) leaves without a value,
     /// with where; sorted by [`VarId`]. The compose target removes these keys (`!reset`).
     pub unset: Vec<(VarId, Origin)>,
+    /// Per service whose values here differ from [`Env::values`]: every variable that a
+    /// per-service override (`api.LOG_LEVEL = "debug"`, here or inherited) changes for it,
+    /// the overridden one and each whose `${…}` reads it, sorted by [`VarId`]. Services
+    /// without overrides are absent. Read through [`Env::value_for`] and
+    /// [`Env::unset_for`].
+    pub service_values: IndexMap<String, Vec<ServiceValue>>,
     pub span: Span,
+}
+
+/// One variable's value for one service where it differs from the environment's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceValue {
+    pub var: VarId,
+    /// `None`: the service reads no value (an override `api.NAME = unset`).
+    pub value: Option<Resolved>,
+    /// Where an `= unset` removed the value for this service, when one did.
+    pub unset: Option<Origin>,
 }
 
 impl Env {
@@ -326,6 +345,36 @@ impl Env {
             .binary_search_by_key(&id.0, |(v, _)| v.0)
             .ok()
             .map(|i| &self.unset[i].1)
+    }
+
+    /// The variable's value as `service` reads it here differs from the environment's
+    /// (a per-service override, or a value interpolating one): that value.
+    pub fn service_value(&self, service: &str, id: VarId) -> Option<&ServiceValue> {
+        if self.service_values.is_empty() {
+            return None;
+        }
+        let values = self.service_values.get(service)?;
+        values
+            .binary_search_by_key(&id.0, |v| v.var.0)
+            .ok()
+            .map(|i| &values[i])
+    }
+
+    /// The value `service` reads for the variable here: its override when one applies,
+    /// else the environment's value. Every target and `run`/`verify` read values this way.
+    pub fn value_for(&self, service: &str, id: VarId) -> Option<&Resolved> {
+        match self.service_value(service, id) {
+            Some(v) => v.value.as_ref(),
+            None => self.value(id),
+        }
+    }
+
+    /// Where an `= unset` removed the variable for `service`, if one did.
+    pub fn unset_for(&self, service: &str, id: VarId) -> Option<&Origin> {
+        match self.service_value(service, id) {
+            Some(v) => v.unset.as_ref(),
+            None => self.unset_at(id),
+        }
     }
 }
 
@@ -341,6 +390,12 @@ pub struct Service {
     /// their own [`VarDef::emit_name`]. Every target that writes keys (.env, compose,
     /// ConfigMap, ExternalSecret) uses [`Service::key`]; Terraform names are unaffected.
     pub aliases: IndexMap<VarId, String>,
+    /// Terraform names of this service's own values of shared variables: every non-secret
+    /// variable it reads whose value a per-service override changes for it in some
+    /// environment, named `<service>_<name>` (`api_log_level`). A tfvars artifact for a
+    /// whole environment writes them beside the shared value; `variables_tf` declares them
+    /// (`default = null`: the shared value applies).
+    pub override_tfvars: IndexMap<VarId, String>,
     pub span: Span,
 }
 

@@ -98,3 +98,11 @@ fn minimal() {
 fn compose() {
     golden("compose", "shop.envdef");
 }
+
+/// Per-service overrides of shared variables: each target writes the service's own value
+/// (an override, an `= unset` for one service, a value interpolating an override), and
+/// Terraform gets it as a variable of its own beside the shared one.
+#[test]
+fn overrides() {
+    golden("overrides", "shop.envdef");
+}

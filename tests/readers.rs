@@ -1359,3 +1359,102 @@ fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
     }
     assert!(applied >= 4, "applied {applied} environments");
 }
+
+/// Per-service overrides (examples/overrides) read back by the real docker compose merged
+/// onto an upstream file, and by the real terraform: each service gets its own value, an
+/// override's `= unset` removes the upstream default for that service only, and Terraform
+/// sees a service's own value as `<service>_<name>` (null where no override applies).
+#[test]
+fn overrides_reach_docker_compose_and_terraform_per_service() {
+    let Some(r) = readers() else { return };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/overrides/shop.envdef");
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &source, envdef::CheckOptions::default()).unwrap();
+    let model = compilation.model.expect("the overrides example checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  api:\n    image: busybox\n    environment:\n      AWS_S3_ENDPOINT_URL: ${AWS_S3_ENDPOINT_URL:-http://minio:9000}\n  worker:\n    image: busybox\n    environment:\n      AWS_S3_ENDPOINT_URL: ${AWS_S3_ENDPOINT_URL:-http://minio:9000}\n",
+    )
+    .unwrap();
+    let host = [("DB_PASSWORD", "db"), ("SHOP_DB_PASSWORD", "local db")];
+    let config = |env: &str, service: &str| {
+        let file = format!("deploy/{env}/compose.override.yml");
+        compose_config(
+            &r,
+            dir.path(),
+            &["docker-compose.yml", &file],
+            service,
+            &host,
+        )
+    };
+    let api = config("local", "api");
+    let worker = config("local", "worker");
+    assert_eq!(api["LOG_LEVEL"], "debug");
+    assert_eq!(worker["LOG_LEVEL"], "info");
+    assert_eq!(api["AWS_S3_ENDPOINT_URL"], "http://minio:9000");
+    assert!(
+        !worker.contains_key("AWS_S3_ENDPOINT_URL"),
+        "worker's `= unset` removes the upstream default: {worker:?}"
+    );
+    let api = config("production", "api");
+    let worker = config("production", "worker");
+    assert_eq!(api["DATABASE_URL"], "postgres://prod-db.internal:5432/shop");
+    assert_eq!(
+        worker["DATABASE_URL"],
+        "postgres://prod-replica.internal:5432/shop"
+    );
+    assert_eq!(worker["LOG_LEVEL"], "warn");
+
+    // Terraform: one root module, `-var-file` per environment.
+    let infra = dir.path().join("infra");
+    std::fs::write(
+        infra.join("main.tf"),
+        "output \"worker_database_url\" {\n  value = coalesce(var.worker_database_url, var.database_url)\n}\noutput \"api_log_level\" {\n  value = coalesce(var.api_log_level, var.log_level)\n}\n",
+    )
+    .unwrap();
+    let secrets = sensitive_tf_vars(&std::fs::read_to_string(infra.join("variables.tf")).unwrap());
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&infra)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .envs(secrets.iter().map(|(k, v)| (k, v)))
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    for (env, database_url, log_level) in [
+        ("local", "postgres://db:5432/shop", "debug"),
+        (
+            "staging",
+            "postgres://staging-db.internal:5432/shop",
+            "info",
+        ),
+        (
+            "production",
+            "postgres://prod-replica.internal:5432/shop",
+            "warn",
+        ),
+    ] {
+        let var_file = format!("-var-file={env}.tfvars");
+        let state = format!("-state={env}.tfstate");
+        tf(&[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            &var_file,
+            &state,
+        ]);
+        let out: serde_json::Value =
+            serde_json::from_str(&tf(&["output", "-json", &state])).unwrap();
+        assert_eq!(out["worker_database_url"]["value"], database_url, "{env}");
+        assert_eq!(out["api_log_level"]["value"], log_level, "{env}");
+    }
+}

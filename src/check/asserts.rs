@@ -14,7 +14,7 @@ use crate::model::{Resolved, Value, VarId};
 use crate::resolve::Program;
 use crate::source::{SourceMap, Span};
 
-use super::envs::Reporter;
+use super::envs::{Reporter, ServiceView};
 use super::types::Regexes;
 use super::values::{clip, format_duration};
 
@@ -102,7 +102,7 @@ struct Prepared<'p> {
 pub(crate) fn check_asserts(
     program: &Program,
     sources: &SourceMap,
-    values: &[Vec<Option<Resolved>>],
+    (values, views): (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
     optional: &[bool],
     unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
@@ -132,10 +132,23 @@ pub(crate) fn check_asserts(
             if env.is_abstract {
                 continue;
             }
+            // A rule holds for what every service reads: a service whose overrides change
+            // a value the rule reads is checked with its own values too.
             let services: Vec<Option<&str>> = if p.per_service {
                 program.services.keys().map(|s| Some(s.as_str())).collect()
             } else {
-                vec![None]
+                std::iter::once(None)
+                    .chain(
+                        views[env_idx]
+                            .iter()
+                            .filter(|v| {
+                                p.vars
+                                    .values()
+                                    .any(|id| v.values[id.index()] != values[env_idx][id.index()])
+                            })
+                            .map(|v| Some(program.services[v.service].name.text.as_str())),
+                    )
+                    .collect()
             };
             // A required variable without a value here has its own error already;
             // evaluating the rule on a hole would only add a confusing second one.
@@ -152,7 +165,7 @@ pub(crate) fn check_asserts(
                 let ctx = Ctx {
                     env: &env.name.text,
                     service,
-                    values: &values[env_idx],
+                    values: view_of(program, values, views, env_idx, service),
                     prepared: p,
                     regexes,
                 };
@@ -199,6 +212,22 @@ pub(crate) fn check_asserts(
         }
     }
     reporter.finish(diagnostics);
+}
+
+/// The values `service` reads in environment `env_idx`: its view when per-service
+/// overrides change any, else the environment's.
+fn view_of<'a>(
+    program: &Program,
+    values: &'a [Vec<Option<Resolved>>],
+    views: &'a [Vec<ServiceView>],
+    env_idx: usize,
+    service: Option<&str>,
+) -> &'a [Option<Resolved>] {
+    let svc = service.and_then(|s| program.services.get_index_of(s));
+    views[env_idx]
+        .iter()
+        .find(|v| Some(v.service) == svc)
+        .map_or(&values[env_idx], |v| &v.values)
 }
 
 fn expect_bool(v: &V, span: Span) -> Result<bool, TypeError> {
@@ -650,9 +679,10 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
         match ctx.values.get(id.index()).and_then(Option::as_ref) {
             Some(r) => {
                 let shown = V::from_model(&r.value).show();
-                let from = match &r.origin.env {
-                    Some(e) => format!("set in `{e}`"),
-                    None => "default".to_string(),
+                let from = match (&r.origin.env, &r.origin.service) {
+                    (Some(e), Some(s)) => format!("set for `{s}` in `{e}`"),
+                    (Some(e), None) => format!("set in `{e}`"),
+                    (None, _) => "default".to_string(),
                 };
                 d = d.secondary(r.origin.span, format!("`{name}` is {shown} here ({from})"));
             }
@@ -675,7 +705,7 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
 /// environment, and per service when it mentions `service`.
 pub(crate) fn emit_scopes(
     program: &Program,
-    values: &[Vec<Option<Resolved>>],
+    values: (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
     unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
     diagnostics: &mut Diagnostics,
@@ -717,7 +747,7 @@ pub(crate) fn emit_scopes(
 
 fn evaluate_scope(
     program: &Program,
-    values: &[Vec<Option<Resolved>>],
+    (values, views): (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
     p: &Prepared<'_>,
     regexes: &Regexes,
     when: &ast::Expr,
@@ -738,7 +768,7 @@ fn evaluate_scope(
         let ctx = |service| Ctx {
             env: &env.name.text,
             service,
-            values: &values[env_idx],
+            values: view_of(program, values, views, env_idx, service),
             prepared: p,
             regexes,
         };

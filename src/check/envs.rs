@@ -67,6 +67,9 @@ struct Site<'p> {
     var: VarId,
     /// The environment that assigns it; `None` for the declaration's default.
     env: Option<usize>,
+    /// A per-service override (`api.LOG_LEVEL = …`): the service, which `${service}` and
+    /// bare names in the value are read in.
+    scope: Option<usize>,
     src: SiteSrc<'p>,
     /// The span an `Origin` points at.
     span: Span,
@@ -132,6 +135,11 @@ pub(crate) struct EnvValues {
     /// Per environment, the variables an `= unset` (here or inherited) leaves without a
     /// value, with where, by `VarId`.
     pub unsets: Vec<Vec<(VarId, Origin)>>,
+    /// Per environment, the services it (or an ancestor) overrides a shared variable
+    /// for, each with its whole view of the environment, by service index.
+    pub views: Vec<Vec<ServiceView>>,
+    /// Per environment, its own per-service overrides: (service, variable, where).
+    pub overrides: Vec<Vec<(usize, VarId, Span)>>,
 }
 
 pub(crate) fn evaluate(
@@ -169,7 +177,9 @@ pub(crate) fn evaluate(
                 ast::AssignRhs::Unset(_) => SiteSrc::Unset,
             };
             ids.push(sites.len() as u32);
-            sites.push(Site::new(a.var, Some(env_idx), src, a.span));
+            let mut site = Site::new(a.var, Some(env_idx), src, a.span);
+            site.scope = a.service;
+            sites.push(site);
         }
         assign_sites.push(ids);
     }
@@ -189,54 +199,174 @@ pub(crate) fn evaluate(
         .map(|ids| ids.iter().map(|&s| sites[s as usize].ok).collect())
         .collect();
 
-    // Slots: which site gives each variable its value, per environment, parents first.
-    let mut slots: Vec<Vec<u32>> = vec![Vec::new(); program.envs.len()];
-    for &env_idx in &program.env_order {
-        let mut own = match program.envs[env_idx].parent {
-            Some(p) => slots[p].clone(),
-            None => default_site.clone(),
-        };
-        for &s in &assign_sites[env_idx] {
-            own[sites[s as usize].var.index()] = s;
-        }
-        slots[env_idx] = own;
-    }
+    let (slots, override_slots) = inherit_slots(program, &sites, &default_site, &assign_sites);
 
-    redundant_overrides(program, &sites, &slots, &assign_sites, diagnostics);
+    redundant_overrides(
+        program,
+        &sites,
+        (&slots, &override_slots),
+        &assign_sites,
+        diagnostics,
+    );
 
     let mut reporter = Reporter::default();
     let mut budget = MAX_TOTAL_INTERPOLATED_BYTES;
     let mut values = vec![Vec::new(); program.envs.len()];
     let mut unsets: Vec<Vec<(VarId, Origin)>> = vec![Vec::new(); program.envs.len()];
+    let mut views: Vec<Vec<ServiceView>> = vec![Vec::new(); program.envs.len()];
     for &env_idx in &program.env_order {
-        let env = &program.envs[env_idx];
-        let mut eval = EnvEval {
-            program,
-            infos,
-            regexes,
-            sites: &sites,
-            slots: &slots[env_idx],
-            env_idx,
-            env_name: &env.name.text,
-            report: !env.is_abstract,
-            state: vec![State::Todo; n_vars],
-            values: vec![None; n_vars],
-            path: Vec::new(),
-            reporter: &mut reporter,
-            budget: &mut budget,
-            unset: Vec::new(),
+        let mut run = |slots: &[u32]| {
+            let env = &program.envs[env_idx];
+            let mut eval = EnvEval {
+                program,
+                infos,
+                regexes,
+                sites: &sites,
+                slots,
+                env_idx,
+                env_name: &env.name.text,
+                report: !env.is_abstract,
+                state: vec![State::Todo; n_vars],
+                values: vec![None; n_vars],
+                path: Vec::new(),
+                reporter: &mut reporter,
+                budget: &mut budget,
+                unset: Vec::new(),
+            };
+            eval.run();
+            eval.unset.sort_by_key(|(id, _)| id.0);
+            (eval.values, eval.unset)
         };
-        eval.run();
-        values[env_idx] = eval.values;
-        eval.unset.sort_by_key(|(id, _)| id.0);
-        unsets[env_idx] = eval.unset;
+        (values[env_idx], unsets[env_idx]) = run(&slots[env_idx]);
+        // Each service with overrides here sees the environment with its override sites in
+        // place of the shared ones: evaluated the same way (inheritance, late-bound
+        // `${…}`, type checks), so a variable interpolating an overridden one changes too.
+        let mut patched: Vec<u32> = Vec::new();
+        let overrides = &override_slots[env_idx];
+        let mut at = 0;
+        while at < overrides.len() {
+            let svc = overrides[at].0 .0;
+            patched.clone_from(&slots[env_idx]);
+            while at < overrides.len() && overrides[at].0 .0 == svc {
+                let ((_, var), site) = overrides[at];
+                patched[var as usize] = site;
+                at += 1;
+            }
+            let (values, unset) = run(&patched);
+            views[env_idx].push(ServiceView {
+                service: svc,
+                values,
+                unset,
+            });
+        }
     }
     reporter.finish(diagnostics);
+    let overrides = assign_sites
+        .iter()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|&s| {
+                    let site = &sites[s as usize];
+                    site.scope.map(|svc| (svc, site.var, site.span))
+                })
+                .collect()
+        })
+        .collect();
     EnvValues {
         values,
         assignment_ok,
         interpolates,
         unsets,
+        views,
+        overrides,
+    }
+}
+
+/// Slots: which site gives each variable its value, per environment, parents first;
+/// per-service overrides in their own (sparse) slots, inherited the same way.
+fn inherit_slots(
+    program: &Program,
+    sites: &[Site<'_>],
+    default_site: &[u32],
+    assign_sites: &[Vec<u32>],
+) -> (Vec<Vec<u32>>, Vec<OverrideSlots>) {
+    let mut slots: Vec<Vec<u32>> = vec![Vec::new(); program.envs.len()];
+    let mut override_slots: Vec<OverrideSlots> = vec![OverrideSlots::new(); program.envs.len()];
+    for &env_idx in &program.env_order {
+        let parent = program.envs[env_idx].parent;
+        let mut own = match parent {
+            Some(p) => slots[p].clone(),
+            None => default_site.to_vec(),
+        };
+        let mut overrides = match parent {
+            Some(p) => override_slots[p].clone(),
+            None => OverrideSlots::new(),
+        };
+        for &s in &assign_sites[env_idx] {
+            let site = &sites[s as usize];
+            match site.scope {
+                Some(svc) => {
+                    overrides.insert((svc, site.var.0), s);
+                }
+                None => own[site.var.index()] = s,
+            }
+        }
+        slots[env_idx] = own;
+        override_slots[env_idx] = overrides;
+    }
+
+    (slots, override_slots)
+}
+
+/// Per-service override slots of one environment, sorted by (service, variable): few, so
+/// a sorted vector (cloned per environment like the shared slots) beats a map.
+#[derive(Debug, Clone, Default)]
+struct OverrideSlots(Vec<((usize, u32), u32)>);
+
+impl OverrideSlots {
+    fn new() -> OverrideSlots {
+        OverrideSlots(Vec::new())
+    }
+
+    fn insert(&mut self, key: (usize, u32), site: u32) {
+        match self.0.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(i) => self.0[i].1 = site,
+            Err(i) => self.0.insert(i, (key, site)),
+        }
+    }
+
+    fn get(&self, key: (usize, u32)) -> Option<u32> {
+        self.0
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+}
+
+impl std::ops::Deref for OverrideSlots {
+    type Target = [((usize, u32), u32)];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// One service's values in one environment with its per-service overrides applied.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceView {
+    /// The service's index in `program.services`.
+    pub service: usize,
+    /// Indexed by `VarId`, like the environment's own values.
+    pub values: Vec<Option<Resolved>>,
+    /// What an `= unset` leaves without a value for this service, sorted by `VarId`.
+    pub unset: Vec<(VarId, Origin)>,
+}
+
+impl ServiceView {
+    pub fn unset_at(&self, id: VarId) -> Option<&Origin> {
+        self.unset
+            .binary_search_by_key(&id.0, |(v, _)| v.0)
+            .ok()
+            .map(|i| &self.unset[i].1)
     }
 }
 
@@ -247,7 +377,7 @@ pub(crate) fn evaluate(
 fn redundant_overrides(
     program: &Program,
     sites: &[Site<'_>],
-    slots: &[Vec<u32>],
+    (slots, override_slots): (&[Vec<u32>], &[OverrideSlots]),
     assign_sites: &[Vec<u32>],
     diagnostics: &mut Diagnostics,
 ) {
@@ -256,7 +386,12 @@ fn redundant_overrides(
         let Some(parent) = env.parent else { continue };
         for (a, &s) in env.assignments.iter().zip(&assign_sites[env_idx]) {
             let site = &sites[s as usize];
-            let inherited = slots[parent][site.var.index()];
+            // An override repeats what the service would inherit: the parent's override
+            // for it, or else the shared value.
+            let inherited = site
+                .scope
+                .and_then(|svc| override_slots[parent].get((svc, site.var.0)))
+                .unwrap_or(slots[parent][site.var.index()]);
             if !site.ok || inherited == NO_SITE {
                 continue;
             }
@@ -266,7 +401,14 @@ fn redundant_overrides(
             }
             // The message and the label name the same origin: the environment that sets
             // the inherited value, or the declaration's default.
-            let name = program.qualified(a.var);
+            let name = match a.service {
+                Some(svc) => format!(
+                    "{}.{}",
+                    program.services[svc].name.text,
+                    program.qualified(a.var)
+                ),
+                None => program.qualified(a.var).to_string(),
+            };
             let (message, label) = match from.env {
                 Some(e) => {
                     let from_env = &program.envs[e].name.text;
@@ -329,6 +471,7 @@ impl<'p> Site<'p> {
         Site {
             var,
             env,
+            scope: None,
             src,
             span,
             ok: true,
@@ -532,7 +675,7 @@ fn collect_deps(
 ) {
     match &value.kind {
         ast::ValueKind::Str(s) => {
-            let owner = program.var(site.var).owner;
+            let owner = program.var(site.var).owner.or(site.scope);
             for part in &s.parts {
                 let ast::StrPart::Interp(ident) = part else {
                     continue;
@@ -552,7 +695,7 @@ fn collect_deps(
                                     ),
                                 )
                                 .primary(ident.span, "no single service here")
-                                .help("a shared variable has one value for every service; use `${service}` only in a service's own variables"),
+                                .help("a shared variable has one value for every service; use `${service}` in a service's own variables, or in a per-service override (`api.NAME = \"…${service}…\"`)"),
                             );
                             continue;
                         }
@@ -699,6 +842,12 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             ));
         }
         self.push(d);
+    }
+
+    /// The service a per-service override site is for.
+    fn scope_name(&self, site: &Site<'_>) -> Option<String> {
+        site.scope
+            .map(|svc| self.program.services[svc].name.text.clone())
     }
 
     fn chain_text(&self) -> String {
@@ -896,6 +1045,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                         env: origin_env,
                         span: site.span,
                         template: None,
+                        service: self.scope_name(site),
                     },
                 ));
                 return State::Unset;
@@ -967,6 +1117,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 env: origin_env,
                 span: site.span,
                 template,
+                service: self.scope_name(site),
             },
         });
         State::Done

@@ -14,12 +14,13 @@ use super::types::Regexes;
 
 /// Every assert evaluated in `env` with `live` in place of the model's values (`None`: the
 /// variable is not usable live, so rules that need it are not evaluated). `spans` gives,
-/// per live value, where it came from (a `.env` line, or the declaration).
+/// per live value, where it came from (a `.env` line, or the declaration). `service`'s
+/// own values (its per-service overrides) stand in `env` for the variables not live.
 pub fn live_asserts(
     program: &Program,
     sources: &SourceMap,
     model: &Model,
-    env: &str,
+    (env, service): (&str, &str),
     live: &[(VarId, Option<Value>, Span)],
 ) -> Vec<Diagnostic> {
     let mut optional = Vec::with_capacity(program.vars.len());
@@ -40,8 +41,13 @@ pub fn live_asserts(
             let Some(model_env) = model.envs.get(name) else {
                 return Vec::new();
             };
-            let mut values = model_env.values.clone();
-            if name == env {
+            if name != env {
+                return model_env.values.clone();
+            }
+            let mut values: Vec<Option<Resolved>> = (0..model_env.values.len())
+                .map(|i| model_env.value_for(service, VarId(i as u32)).cloned())
+                .collect();
+            {
                 for (id, value, span) in live {
                     values[id.index()] = value.clone().map(|value| Resolved {
                         value,
@@ -49,6 +55,7 @@ pub fn live_asserts(
                             env: Some(format!("{env}, live")),
                             span: *span,
                             template: None,
+                            service: None,
                         },
                     });
                 }
@@ -57,10 +64,11 @@ pub fn live_asserts(
         })
         .collect();
     let mut out = Diagnostics::new();
+    let views = vec![Vec::new(); values.len()];
     super::asserts::check_asserts(
         program,
         sources,
-        &values,
+        (&values, &views),
         &optional,
         &unions,
         &mut regexes,

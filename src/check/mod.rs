@@ -102,10 +102,11 @@ pub fn check(
             _ => None,
         })
         .collect();
+    overrides_read(program, &computed, diagnostics);
     asserts::check_asserts(
         program,
         sources,
-        &computed.values,
+        (&computed.values, &computed.views),
         &optional,
         &unions,
         &mut regexes,
@@ -113,7 +114,7 @@ pub fn check(
     );
     let scopes = asserts::emit_scopes(
         program,
-        &computed.values,
+        (&computed.values, &computed.views),
         &unions,
         &mut regexes,
         diagnostics,
@@ -155,6 +156,7 @@ fn build_model(
     let envs::EnvValues {
         mut values,
         mut unsets,
+        mut views,
         ..
     } = computed;
     let vars: Vec<VarDef> = program
@@ -223,6 +225,7 @@ fn build_model(
                 vars: (0..vars.len()).map(|i| VarId(i as u32)).collect(),
                 implicit: true,
                 aliases: IndexMap::new(),
+                override_tfvars: IndexMap::new(),
                 span,
             },
         );
@@ -236,6 +239,7 @@ fn build_model(
                     name: svc.name.text.clone(),
                     vars: ids,
                     implicit: false,
+                    override_tfvars: IndexMap::new(),
                     aliases: svc
                         .aliases
                         .iter()
@@ -263,12 +267,19 @@ fn build_model(
                     .iter()
                     .map(|&i| program.envs[i].name.text.clone())
                     .collect(),
+                service_values: service_values(
+                    program,
+                    &values[idx],
+                    &unsets[idx],
+                    std::mem::take(&mut views[idx]),
+                ),
                 values: std::mem::take(&mut values[idx]),
                 unset: std::mem::take(&mut unsets[idx]),
                 span: env.span,
             },
         );
     }
+    name_service_values(&vars, &mut services, &envs);
     let project = match &program.project {
         Some(p) => p.text.clone(),
         None => std::path::Path::new(&program.root_name)
@@ -282,6 +293,116 @@ fn build_model(
         services,
         envs,
         emits,
+    }
+}
+
+/// Fills each service's [`model::Service::override_tfvars`] from every environment's
+/// per-service values, in the service's variable order.
+fn name_service_values(
+    vars: &[VarDef],
+    services: &mut IndexMap<String, model::Service>,
+    envs: &IndexMap<String, model::Env>,
+) {
+    for service in services.values_mut() {
+        let changed: std::collections::HashSet<VarId> = envs
+            .values()
+            .filter_map(|e| e.service_values.get(&service.name))
+            .flatten()
+            .map(|v| v.var)
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        for &id in &service.vars {
+            let var = &vars[id.index()];
+            if changed.contains(&id) && var.owner.is_none() && !var.is_secret() {
+                let name = format!("{}_{}", attrs::snake_case(&service.name), var.tfvars_name);
+                service.override_tfvars.insert(id, name);
+            }
+        }
+    }
+}
+
+/// Per service with overrides, the values that differ from the environment's (the model's
+/// [`model::Env::service_values`]).
+fn service_values(
+    program: &Program,
+    values: &[Option<model::Resolved>],
+    unset: &[(VarId, model::Origin)],
+    views: Vec<envs::ServiceView>,
+) -> IndexMap<String, Vec<model::ServiceValue>> {
+    let unset_at = |id: VarId| {
+        unset
+            .binary_search_by_key(&id.0, |(v, _)| v.0)
+            .ok()
+            .map(|i| &unset[i].1)
+    };
+    let mut out = IndexMap::new();
+    for mut view in views {
+        let mut differ = Vec::new();
+        for (i, shared) in values.iter().enumerate() {
+            let id = VarId(i as u32);
+            let own_unset = view.unset_at(id).cloned();
+            if view.values[i] == *shared && own_unset.as_ref() == unset_at(id) {
+                continue;
+            }
+            differ.push(model::ServiceValue {
+                var: id,
+                value: view.values[i].take(),
+                unset: own_unset,
+            });
+        }
+        if !differ.is_empty() {
+            out.insert(program.services[view.service].name.text.clone(), differ);
+        }
+    }
+    out
+}
+
+/// E0352: `api.NAME = …` for a service that reads `NAME` neither directly (`uses`) nor
+/// through another variable's `${…}`: the override could never reach it.
+fn overrides_read(program: &Program, computed: &envs::EnvValues, diagnostics: &mut Diagnostics) {
+    let mut reads: HashMap<usize, Vec<bool>> = HashMap::new();
+    for (env_idx, overrides) in computed.overrides.iter().enumerate() {
+        for &(svc, var, span) in overrides {
+            let read = reads.entry(svc).or_insert_with(|| {
+                let service = &program.services[svc];
+                let mut read = vec![false; program.vars.len()];
+                let mut todo: Vec<VarId> = service
+                    .own
+                    .iter()
+                    .copied()
+                    .chain(service.uses.iter().map(|(id, _)| *id))
+                    .collect();
+                while let Some(id) = todo.pop() {
+                    if std::mem::replace(&mut read[id.index()], true) {
+                        continue;
+                    }
+                    todo.extend(computed.interpolates[id.index()].iter().copied());
+                }
+                read
+            });
+            if read[var.index()] {
+                continue;
+            }
+            let service = &program.services[svc];
+            let name = program.qualified(var);
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::OverrideNotRead,
+                    format!(
+                        "environment `{}` overrides `{name}` for service `{}`, which does not read it",
+                        program.envs[env_idx].name.text, service.name.text
+                    ),
+                )
+                .primary(span, "this override reaches no artifact")
+                .secondary(service.name.span, format!("`{}` neither `uses` `{name}` nor reads it through another variable's `${{…}}`", service.name.text))
+                .help(format!(
+                    "add `uses {name}` to service `{}`, or delete the override",
+                    service.name.text
+                )),
+            );
+        }
     }
 }
 
@@ -472,6 +593,29 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             None => {
                 seen.insert(&var.tfvars_name, id);
             }
+        }
+    }
+    // A service's own value of a shared variable is Terraform variable `<service>_<name>`.
+    for service in model.services.values() {
+        for (&id, name) in &service.override_tfvars {
+            let Some(&other) = seen.get(name.as_str()) else {
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::EmitNameCollision,
+                    format!(
+                        "`{}` (service `{}`'s own value of `{}`, set by a per-service override) and `{}` are both written as Terraform variable `{name}`",
+                        format_args!("{}.{}", service.name, program.qualified(id)),
+                        service.name,
+                        program.qualified(id),
+                        program.qualified(other)
+                    ),
+                )
+                .primary(program.var(other).name.span, format!("written as `{name}`"))
+                .secondary(program.var(id).name.span, format!("`{}` overrides this for `{}`", service.name, name))
+                .help("give the other variable another name with `tfvars_name = \"...\"`"),
+            );
         }
     }
 }

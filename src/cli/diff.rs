@@ -82,12 +82,21 @@ fn print_json(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     };
     for row in rows {
         let value = json!({
-            "var": loaded.model.var(row.var).qualified_name(),
+            "var": row_name(loaded, row),
             "kind": row.kind.as_str(),
             "a": side(&args.env_a, row.a, row.a_unset),
             "b": side(&args.env_b, row.b, row.b_unset),
         });
         ui.outln(value);
+    }
+}
+
+/// `NAME`, or `svc.NAME` for a service's own value of a shared variable.
+fn row_name(loaded: &Loaded, row: &DiffRow<'_>) -> String {
+    let var = loaded.model.var(row.var);
+    match row.service {
+        Some(service) => format!("{service}.{}", var.name),
+        None => var.qualified_name(),
     }
 }
 
@@ -126,7 +135,7 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
         .iter()
         .map(|row| {
             [
-                loaded.model.var(row.var).qualified_name(),
+                row_name(loaded, row),
                 value(row.a),
                 value(row.b),
                 origin(row.a, row.a_unset),

@@ -15,8 +15,9 @@ use crate::query::{self, names, Explanation, Step, StepKind};
 pub struct ExplainArgs {
     /// The environment.
     pub env: String,
-    /// The variable: `NAME`, `svc.NAME` for a service's own variable, a flag's name, or the
-    /// emitted key (`FEATURE_NEW_CHECKOUT`).
+    /// The variable: `NAME`, `svc.NAME` for a service's own variable (or for a shared
+    /// variable as service `svc` reads it, its per-service overrides applied), a flag's
+    /// name, or the emitted key (`FEATURE_NEW_CHECKOUT`).
     pub var: String,
     #[command(flatten)]
     pub source: SourceArg,
@@ -34,8 +35,8 @@ fn explain(ui: &Ui, args: ExplainArgs) -> Result<Status, Status> {
     let model = &loaded.model;
     let bad = |d| bad_name(ui, &loaded, d);
     let env = names::env(model, &args.env, false).map_err(bad)?;
-    let var = names::variable(model, &args.var).map_err(bad)?;
-    let explanation = query::explain(model, env, var);
+    let (var, service) = names::service_variable(model, &args.var).map_err(bad)?;
+    let explanation = query::explain(model, env, var, service);
     if ui.is_json() {
         ui.outln(json(&loaded, &explanation));
     } else {
@@ -62,11 +63,11 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
                 "(unset)".to_string()
             }
         },
-        |r| show::value(&r.value, var.owner.as_deref()),
+        |r| show::value(&r.value, x.service.or(var.owner.as_deref())),
     );
     out.push_str(&format!(
         "{} in {} = {}\n\n",
-        paint.bold(&var.qualified_name()),
+        paint.bold(&explained_name(x)),
         paint.bold(&x.env.name),
         value
     ));
@@ -90,7 +91,10 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
         let verdict = match (x.resolved.filter(|_| link.sets), x.unset_by) {
             (Some(r), _) => format!(
                 "{} at {}  {}",
-                paint.green("sets it"),
+                paint.green(&match &r.origin.service {
+                    Some(s) => format!("sets it for `{s}`"),
+                    None => "sets it".to_string(),
+                }),
                 show::location(r.origin.span, sources),
                 show::line_text(r.origin.span, sources)
             ),
@@ -122,7 +126,40 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
         steps_human(loaded, &x.steps, 1, &mut out);
         out.push_str(&format!("            = {value}\n"));
     }
+    for (i, o) in x.overrides.iter().enumerate() {
+        let label = if i == 0 {
+            "  services  "
+        } else {
+            "            "
+        };
+        let what = match (o.resolved, o.unset_by) {
+            (Some(r), _) => format!(
+                "`{}` reads {} instead  ({} at {})",
+                o.service,
+                show::value(&r.value, Some(o.service)),
+                show::setter(&r.origin),
+                show::location(r.origin.span, sources)
+            ),
+            (None, Some(u)) => format!(
+                "`{}` reads no value: unset for it by {} at {}",
+                o.service,
+                u.env.as_deref().unwrap_or("?"),
+                show::location(u.span, sources)
+            ),
+            (None, None) => format!("`{}` reads no value", o.service),
+        };
+        out.push_str(&format!("{label}{what}\n"));
+    }
     out
+}
+
+/// `NAME`, `svc.NAME` for a service's own variable, or `svc.NAME` for a shared variable
+/// as one service reads it.
+fn explained_name(x: &Explanation<'_>) -> String {
+    match (x.service, &x.def.owner) {
+        (Some(service), None) => format!("{service}.{}", x.def.name),
+        _ => x.def.qualified_name(),
+    }
 }
 
 fn steps_human(loaded: &Loaded, steps: &[Step<'_>], depth: usize, out: &mut String) {
@@ -168,12 +205,26 @@ fn json(loaded: &Loaded, x: &Explanation<'_>) -> Json {
         .iter()
         .map(|link| json!({ "env": link.env, "abstract": link.is_abstract, "sets": link.sets }))
         .collect();
+    let overrides: Vec<Json> = x
+        .overrides
+        .iter()
+        .map(|o| {
+            json!({
+                "service": o.service,
+                "value": o.resolved.map(|r| show::value_json(&r.value, Some(o.service))),
+                "origin": o.resolved.map(|r| show::origin_json(&r.origin, sources)),
+                "unset_by": o.unset_by.map(|u| show::origin_json(u, sources)),
+            })
+        })
+        .collect();
     json!({
         "env": x.env.name,
-        "var": var.qualified_name(),
+        "var": explained_name(x),
+        "service": x.service,
+        "overrides": overrides,
         "kind": var.kind,
         "type": show::declared_type(var),
-        "value": x.resolved.map(|r| show::value_json(&r.value, var.owner.as_deref())),
+        "value": x.resolved.map(|r| show::value_json(&r.value, x.service.or(var.owner.as_deref()))),
         "set": x.resolved.is_some(),
         "default_used": x.default_used,
         "unset_by": x.unset_by.map(|o| show::origin_json(o, sources)),

@@ -182,7 +182,11 @@ pub(super) fn line_text(span: Span, sources: &SourceMap) -> String {
 
 /// Who set a value: the environment, or `default` for the declaration.
 pub(super) fn setter(origin: &Origin) -> String {
-    origin.env.clone().unwrap_or_else(|| "default".to_string())
+    match (&origin.env, &origin.service) {
+        (Some(env), Some(service)) => format!("{env} (for {service})"),
+        (Some(env), None) => env.clone(),
+        (None, _) => "default".to_string(),
+    }
 }
 
 /// Provenance for JSON: `{ "env", "file", "line", "column", "text" }`.
@@ -191,6 +195,7 @@ pub(super) fn origin_json(origin: &Origin, sources: &SourceMap) -> Json {
     let at = file.line_col(origin.span.start as usize);
     json!({
         "env": origin.env,
+        "service": origin.service,
         "file": file.name,
         "line": at.line,
         "column": at.column,

@@ -213,6 +213,9 @@ codes! {
         SecretReferenceIsCredential = "E0343", "a secret reference is a credential itself";
         /// `NAME = unset` on a variable that is not optional (it must have a value everywhere).
         UnsetRequired = "E0350", "only an optional variable can be unset";
+        /// `api.NAME = …` overrides a shared variable for a service that does not read it
+        /// (neither in its `uses` nor through another variable's `${…}`).
+        OverrideNotRead = "E0352", "a per-service override for a service that does not read the variable";
         /// A variable's Terraform name is one Terraform reserves (`version`, `count`, …).
         ReservedTerraformName = "E0327", "a Terraform name is reserved by Terraform";
         /// A `matching` pattern uses a construct Terraform's RE2 cannot express.

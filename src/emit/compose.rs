@@ -41,8 +41,8 @@ pub(super) fn body(
         out.push_str(":\n    environment:");
         let mut any = false;
         for &id in &service.vars {
-            let Some(res) = env.value(id) else {
-                if env.unset_at(id).is_some() {
+            let Some(res) = env.value_for(&service.name, id) else {
+                if env.unset_for(&service.name, id).is_some() {
                     out.push_str(if any { "      " } else { "\n      " });
                     out.push_str(&prepared.yaml_key(service, id));
                     out.push_str(": !reset null\n");

@@ -133,7 +133,13 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
     let var_data = |id: crate::model::VarId, svc: Option<&'a Service>| -> Option<VarData<'a>> {
         let var = model.var(id);
         let value = match env {
-            Some(env) => Some(&env.value(id)?.value),
+            Some(env) => Some(
+                &match svc {
+                    Some(s) => env.value_for(&s.name, id),
+                    None => env.value(id),
+                }?
+                .value,
+            ),
             // An environment-independent artifact: declarations only.
             None => None,
         };

@@ -31,7 +31,9 @@ pub(super) fn body(
     for service in services_of(model, job) {
         out.reserve(service.vars.len() * 48);
         for &id in &service.vars {
-            let Some(res) = env.value(id) else { continue };
+            let Some(res) = env.value_for(&service.name, id) else {
+                continue;
+            };
             let var = model.var(id);
             let key = service.key(id, var);
             line.clear();
@@ -40,9 +42,19 @@ pub(super) fn body(
             }
             if merged {
                 match written.get(key) {
-                    Some((other, _, _)) if *other == id => continue,
+                    // One variable read by several services: one line, unless a
+                    // per-service override gives it another value for one of them
+                    // (compared as values: a secret's `{service}` is not expanded in a
+                    // comment line's sense).
+                    Some((other, _, other_service))
+                        if *other == id
+                            && env.value_for(other_service, id).map(|r| &r.value)
+                                == Some(&res.value) =>
+                    {
+                        continue
+                    }
                     Some((other, other_line, other_service)) => {
-                        if *other_line != line {
+                        if *other == id || *other_line != line {
                             errors.push(merge_conflict(
                                 model,
                                 (*other, other_service),
@@ -142,7 +154,10 @@ fn merge_conflict(
     job: &Job<'_>,
 ) -> Diagnostic {
     let (a, b) = (model.var(first), model.var(second));
-    let at = |var: &VarDef, id: VarId| env.value(id).map_or(var.span, |r| r.origin.span);
+    let at = |var: &VarDef, id: VarId, service: &str| {
+        env.value_for(service, id)
+            .map_or(var.span, |r| r.origin.span)
+    };
     Diagnostic::error(
         Code::MergedKeyConflict,
         format!(
@@ -154,8 +169,14 @@ fn merge_conflict(
             env.name
         ),
     )
-    .primary(at(b, second), format!("`{second_service}`'s value"))
-    .secondary(at(a, first), format!("`{first_service}`'s value"))
+    .primary(
+        at(b, second, second_service),
+        format!("`{second_service}`'s value"),
+    )
+    .secondary(
+        at(a, first, first_service),
+        format!("`{first_service}`'s value"),
+    )
     .secondary(job.emit.span, "this emit writes one file for all services")
     .help("add `{service}` to the path (one file per service), rename one variable (`env_name`), or limit the emit with `when service …`")
 }

@@ -95,7 +95,9 @@ pub(super) fn data<'a>(
     let mut secrets = Vec::new();
     data.reserve(service.vars.len() * 48);
     for &id in &service.vars {
-        let Some(res) = env.value(id) else { continue };
+        let Some(res) = env.value_for(&service.name, id) else {
+            continue;
+        };
         let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
             let (remote_key, property, scheme) = remote_ref(&reference);

@@ -23,41 +23,59 @@ fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
     }
 }
 
-pub(super) fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -> String {
+pub(super) fn tfvars_body<'m>(
+    model: &'m Model,
+    job: &Job<'m>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
     let Some(env) = job.env else {
         return String::new();
     };
     // Two passes: which variables are written (and the widest name, for `terraform fmt`
     // alignment), then the lines straight into the output.
-    let mut written: Vec<(&VarDef, &Value)> = Vec::new();
+    let mut written: Vec<(&str, &VarDef, &Value)> = Vec::new();
     let mut width = 0;
+    let mut write = |name: &'m str, var: &'m VarDef, res: &'m Resolved| {
+        if let Some(error) = unwritable(var, env, res, job) {
+            errors.push(error);
+            return;
+        }
+        width = width.max(name.len());
+        written.push((name, var, &res.value));
+    };
     for (id, var) in tf_vars(model, job) {
         if var.is_secret() {
             continue;
         }
-        let Some(res) = env.value(id) else { continue };
-        if let (Value::Duration(ms), Some(unit)) = (&res.value, var.format.duration_unit) {
-            if let Err(e) = text::duration_in_unit(*ms, unit) {
-                errors.push(text_error(e, var, env, res, job));
-                continue;
+        // A per-service artifact carries what that service reads, overrides included.
+        let res = match job.service {
+            Some(service) => env.value_for(&service.name, id),
+            None => env.value(id),
+        };
+        if let Some(res) = res {
+            write(&var.tfvars_name, var, res);
+        }
+    }
+    // An artifact for the whole environment: a service's override of a shared variable
+    // as its own Terraform variable (`api_log_level`), beside the shared one.
+    if job.service.is_none() {
+        for service in job.services(model) {
+            for (&id, name) in &service.override_tfvars {
+                let Some(res) = env
+                    .service_value(&service.name, id)
+                    .and_then(|v| v.value.as_ref())
+                else {
+                    continue;
+                };
+                write(name, model.var(id), res);
             }
         }
-        if let Some(bad) = not_nfc(&res.value) {
-            errors.push(not_nfc_error(bad, var, env, res, job));
-            continue;
-        }
-        if let Some(error) = length_disagreement(var, env, res, job) {
-            errors.push(error);
-            continue;
-        }
-        width = width.max(var.tfvars_name.len());
-        written.push((var, &res.value));
     }
     let mut out = String::with_capacity(written.len() * (width + 32));
-    for (var, value) in written {
-        out.push_str(&var.tfvars_name);
+    for (name, var, value) in written {
+        out.push_str(name);
         // Terraform identifiers are ASCII, so bytes are columns.
-        for _ in var.tfvars_name.len()..width {
+        for _ in name.len()..width {
             out.push(' ');
         }
         out.push_str(" = ");
@@ -67,13 +85,27 @@ pub(super) fn tfvars_body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnos
     out
 }
 
+/// Why a value cannot go into tfvars as it is (an inexact duration unit, a string that is
+/// not NFC, a length Terraform counts differently), if it cannot.
+fn unwritable(var: &VarDef, env: &Env, res: &Resolved, job: &Job<'_>) -> Option<Diagnostic> {
+    if let (Value::Duration(ms), Some(unit)) = (&res.value, var.format.duration_unit) {
+        if let Err(e) = text::duration_in_unit(*ms, unit) {
+            return Some(text_error(e, var, env, res, job));
+        }
+    }
+    if let Some(bad) = not_nfc(&res.value) {
+        return Some(not_nfc_error(bad, var, env, res, job));
+    }
+    length_disagreement(var, env, res, job)
+}
+
 /// `variables.tf`. The `secrets` option says what becomes of secrets: `"sensitive"` (the
 /// default) declares each as a `sensitive` variable without a default, fed at apply time
 /// through `TF_VAR_<name>` (tfvars never hold them); `"omit"` leaves them out, for
 /// configurations that read secrets from a store themselves.
-pub(super) fn variables_tf_body(
-    model: &Model,
-    job: &Job<'_>,
+pub(super) fn variables_tf_body<'m>(
+    model: &'m Model,
+    job: &Job<'m>,
     errors: &mut Vec<Diagnostic>,
 ) -> String {
     let omit_secrets = match super::job::option_str(job.emit, "secrets", None, None).as_deref() {
@@ -100,6 +132,23 @@ pub(super) fn variables_tf_body(
             out.push('\n');
         }
         hcl::variable_block(var, &mut out);
+    }
+    if job.service.is_none() {
+        for service in job.services(model) {
+            for (&id, name) in &service.override_tfvars {
+                let shared = model.var(id);
+                // Declared like an optional variable: null wherever no override applies.
+                let mut var = shared.clone();
+                var.tfvars_name.clone_from(name);
+                var.optional = true;
+                var.doc = Some(format!(
+                    "{}'s own value of {} where an environment overrides it ({}.{}); null: {} applies",
+                    service.name, shared.tfvars_name, service.name, shared.name, shared.tfvars_name
+                ));
+                out.push('\n');
+                hcl::variable_block(&var, &mut out);
+            }
+        }
     }
     out
 }

@@ -68,7 +68,7 @@ pub fn service_environment(
 ) -> Result<Vec<Entry>, Diagnostic> {
     let mut entries = Vec::with_capacity(service.vars.len());
     for &id in &service.vars {
-        let Some(resolved) = env.value(id) else {
+        let Some(resolved) = env.value_for(&service.name, id) else {
             continue;
         };
         let var = model.var(id);

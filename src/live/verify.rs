@@ -142,8 +142,9 @@ pub fn verify(
     let where_ = format!("service `{}` in `{}`", service.name, env.name);
     for &id in &service.vars {
         let var = model.var(id);
+        // The key this service reads it under (its alias, if it has one).
         let key = service.key(id, var);
-        let expected = env.value(id);
+        let expected = env.value_for(&service.name, id);
         let state = match (live.get(key), expected) {
             (None, None) => KeyState::Unset,
             (None, Some(resolved)) => {
@@ -231,7 +232,7 @@ pub fn verify(
         program,
         sources,
         model,
-        &env.name,
+        (&env.name, &service.name),
         &live_values,
     ));
     Verification { keys, diagnostics }

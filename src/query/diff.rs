@@ -33,6 +33,9 @@ impl DiffKind {
 pub struct DiffRow<'m> {
     /// The variable.
     pub var: VarId,
+    /// A row for one service's own value of a shared variable (a per-service override in
+    /// either environment): the service. Shown as `svc.NAME`.
+    pub service: Option<&'m str>,
     /// How its two sides differ.
     pub kind: DiffKind,
     /// The value in the first environment (`None`: unset there).
@@ -45,16 +48,26 @@ pub struct DiffRow<'m> {
     pub b_unset: Option<&'m Origin>,
 }
 
-/// Every variable (only those `service` reads, when given) that differs between `a` and
-/// `b`, in declaration order.
+/// Every variable (only those `service` reads, when given, as it reads them) that differs
+/// between `a` and `b`, in declaration order. Without a service, a variable that a
+/// per-service override changes for some service in either environment also gets a row
+/// for that service (`api.LOG_LEVEL`) when the service's values differ.
 pub fn diff<'m>(
     model: &'m Model,
     a: &'m Env,
     b: &'m Env,
-    service: Option<&Service>,
+    service: Option<&'m Service>,
 ) -> Vec<DiffRow<'m>> {
-    let row = |var: VarId| {
-        let (x, y) = (a.value(var), b.value(var));
+    let row = |var: VarId, scope: Option<&'m str>, row_service: Option<&'m str>| {
+        let (x, y, x_unset, y_unset) = match scope {
+            Some(s) => (
+                a.value_for(s, var),
+                b.value_for(s, var),
+                a.unset_for(s, var),
+                b.unset_for(s, var),
+            ),
+            None => (a.value(var), b.value(var), a.unset_at(var), b.unset_at(var)),
+        };
         let kind = match (x, y) {
             (None, None) => return None,
             (Some(_), None) => DiffKind::OnlyA,
@@ -65,18 +78,35 @@ pub fn diff<'m>(
         };
         Some(DiffRow {
             var,
+            service: row_service,
             kind,
             a: x,
             b: y,
-            a_unset: a.unset_at(var),
-            b_unset: b.unset_at(var),
+            a_unset: x_unset,
+            b_unset: y_unset,
         })
     };
     match service {
-        Some(service) => service.vars.iter().filter_map(|&v| row(v)).collect(),
-        None => (0..model.vars.len())
-            .filter_map(|i| row(VarId(i as u32)))
+        Some(service) => service
+            .vars
+            .iter()
+            .filter_map(|&v| row(v, Some(&service.name), None))
             .collect(),
+        None => {
+            let mut rows = Vec::new();
+            for i in 0..model.vars.len() {
+                let var = VarId(i as u32);
+                rows.extend(row(var, None, None));
+                for svc in model.services.values() {
+                    let name = svc.name.as_str();
+                    if a.service_value(name, var).is_some() || b.service_value(name, var).is_some()
+                    {
+                        rows.extend(row(var, Some(name), Some(name)));
+                    }
+                }
+            }
+            rows
+        }
     }
 }
 

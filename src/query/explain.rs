@@ -16,6 +16,12 @@ pub struct Explanation<'m> {
     pub env: &'m Env,
     /// The variable asked about.
     pub var: VarId,
+    /// The service whose value is explained (`api.LOG_LEVEL` for a shared `LOG_LEVEL`):
+    /// its per-service override applies. `None`: the environment's value.
+    pub service: Option<&'m str>,
+    /// Without a service: every service that reads another value here because of a
+    /// per-service override, with that value (`None`: unset for it) and its origin.
+    pub overrides: Vec<ServiceOverride<'m>>,
     /// Its declaration.
     pub def: &'m VarDef,
     /// `None`: unset (an optional variable, or nothing set it in an abstract environment).
@@ -31,6 +37,17 @@ pub struct Explanation<'m> {
     pub template: Option<&'m str>,
     /// Each `${…}` of [`Explanation::template`], in order.
     pub steps: Vec<Step<'m>>,
+}
+
+/// A service that reads its own value of the variable in the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceOverride<'m> {
+    /// The service.
+    pub service: &'m str,
+    /// Its value (`None`: an override unsets it for the service).
+    pub resolved: Option<&'m Resolved>,
+    /// Where an `= unset` removed it for the service.
+    pub unset_by: Option<&'m Origin>,
 }
 
 /// One environment of an `extends` chain.
@@ -73,11 +90,34 @@ pub enum StepKind<'m> {
     Unknown,
 }
 
-/// Explains `var` in `env`.
-pub fn explain<'m>(model: &'m Model, env: &'m Env, var: VarId) -> Explanation<'m> {
+/// Explains `var` in `env`, as `service` reads it when given (its per-service overrides
+/// apply), else the environment's value with the services that read another one.
+pub fn explain<'m>(
+    model: &'m Model,
+    env: &'m Env,
+    var: VarId,
+    service: Option<&'m str>,
+) -> Explanation<'m> {
     let def = model.var(var);
-    let resolved = env.value(var);
-    let unset_by = env.unset_at(var);
+    let (resolved, unset_by) = match service {
+        Some(s) => (env.value_for(s, var), env.unset_for(s, var)),
+        None => (env.value(var), env.unset_at(var)),
+    };
+    let overrides = match service {
+        Some(_) => Vec::new(),
+        None => env
+            .service_values
+            .iter()
+            .filter_map(|(name, values)| {
+                let i = values.binary_search_by_key(&var.0, |v| v.var.0).ok()?;
+                Some(ServiceOverride {
+                    service: name,
+                    resolved: values[i].value.as_ref(),
+                    unset_by: values[i].unset.as_ref(),
+                })
+            })
+            .collect(),
+    };
     // The environment whose line decided: the one that set the value, or unset it.
     let setter = resolved
         .map(|r| &r.origin)
@@ -99,21 +139,25 @@ pub fn explain<'m>(model: &'m Model, env: &'m Env, var: VarId) -> Explanation<'m
     Explanation {
         env,
         var,
+        service,
+        overrides,
         def,
         resolved,
         chain,
         default_used: resolved.is_some_and(|r| r.origin.env.is_none()),
         unset_by,
         template,
-        steps: template.map_or_else(Vec::new, |t| steps(model, env, def, t, 1)),
+        steps: template.map_or_else(Vec::new, |t| {
+            steps(model, (env, service.or(def.owner.as_deref())), t, 1)
+        }),
     }
 }
 
-/// Every `${…}` of `template` (the value of `owner`), resolved in `env`.
+/// Every `${…}` of `template`, resolved in `env` as `scope` reads it (the service of a
+/// service's own variable or of the explained override; `None`: shared).
 fn steps<'m>(
     model: &'m Model,
-    env: &'m Env,
-    owner: &VarDef,
+    (env, scope): (&'m Env, Option<&str>),
     template: &str,
     depth: usize,
 ) -> Vec<Step<'m>> {
@@ -123,26 +167,27 @@ fn steps<'m>(
             let name = interp.name;
             let builtin = match name {
                 "env" => Some(env.name.clone()),
-                "service" => Some(owner.owner.clone().unwrap_or_else(|| "{service}".into())),
+                "service" => Some(scope.unwrap_or("{service}").to_string()),
                 _ => None,
             };
             let (kind, nested) = match builtin {
                 Some(text) => (StepKind::Builtin(text), None),
                 None => {
                     // Inside a service's own variable, a bare name may mean a sibling.
-                    let id = owner
-                        .owner
-                        .as_ref()
+                    let id = scope
                         .and_then(|svc| model.find_var(&format!("{svc}.{name}")))
                         .or_else(|| model.find_var(name));
                     match id {
                         None => (StepKind::Unknown, None),
                         Some(id) => {
-                            let resolved = env.value(id);
+                            let resolved = match scope {
+                                Some(svc) => env.value_for(svc, id),
+                                None => env.value(id),
+                            };
                             let nested = resolved
                                 .and_then(|r| r.origin.template.as_deref())
                                 .filter(|_| depth < MAX_DEPTH)
-                                .map(|t| steps(model, env, model.var(id), t, depth + 1));
+                                .map(|t| steps(model, (env, scope), t, depth + 1));
                             (StepKind::Var { id, resolved }, nested)
                         }
                     }

@@ -23,7 +23,9 @@ pub mod names;
 pub mod symbols;
 
 pub use diff::{diff, promotion, DiffKind, DiffRow, Promotion, PromotionRow};
-pub use explain::{explain, values, ChainLink, EnvValue, Explanation, Step, StepKind, MAX_DEPTH};
+pub use explain::{
+    explain, values, ChainLink, EnvValue, Explanation, ServiceOverride, Step, StepKind, MAX_DEPTH,
+};
 pub use list::{list, Listing, ServiceListing};
 
 #[cfg(test)]

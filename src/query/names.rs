@@ -82,6 +82,28 @@ pub fn variable(model: &Model, name: &str) -> Result<VarId, Diagnostic> {
         })
 }
 
+/// Like [`variable`], and also `svc.NAME` for a shared `NAME` that service `svc` reads:
+/// the variable as that service reads it (its per-service overrides apply).
+pub fn service_variable<'m>(
+    model: &'m Model,
+    name: &str,
+) -> Result<(VarId, Option<&'m str>), Diagnostic> {
+    let err = match variable(model, name) {
+        Ok(id) => return Ok((id, None)),
+        Err(err) => err,
+    };
+    let Some((svc, var)) = name.split_once('.') else {
+        return Err(err);
+    };
+    let Some((svc, service)) = model.services.get_key_value(svc) else {
+        return Err(err);
+    };
+    match model.find_var(var) {
+        Some(id) if service.vars.contains(&id) => Ok((id, Some(svc.as_str()))),
+        _ => Err(err),
+    }
+}
+
 /// The targets the source's `emit` lines name, each once, in the order first written.
 pub fn targets(model: &Model) -> Vec<&str> {
     let mut targets: Vec<&str> = Vec::new();

@@ -124,7 +124,7 @@ fn diff_rows_are_classified() {
 fn explain_follows_the_chain_and_every_interpolation() {
     let c = compile(SRC);
     let m = c.model.as_ref().unwrap();
-    let x = explain(m, &m.envs["dev"], m.find_var("api.SELF").unwrap());
+    let x = explain(m, &m.envs["dev"], m.find_var("api.SELF").unwrap(), None);
     assert!(x.default_used);
     let chain: Vec<&str> = x.chain.iter().map(|l| l.env).collect();
     assert_eq!(chain, ["dev", "base"]);
@@ -140,7 +140,7 @@ fn explain_follows_the_chain_and_every_interpolation() {
         .collect();
     assert_eq!(nested, ["${HOST}", "${env}"], "`$${{X}}` is a literal");
     assert!(matches!(&x.steps[1].kind, StepKind::Builtin(s) if s == "api"));
-    let prod = explain(m, &m.envs["prod"], m.find_var("HOST").unwrap());
+    let prod = explain(m, &m.envs["prod"], m.find_var("HOST").unwrap(), None);
     assert_eq!(prod.chain.len(), 1);
     assert!(prod.chain[0].sets);
     let per_env: Vec<_> = values(m, m.find_var("HOST").unwrap())

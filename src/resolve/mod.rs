@@ -147,6 +147,10 @@ pub struct EnvEntry {
 #[derive(Debug)]
 pub struct Assignment {
     pub var: VarId,
+    /// A per-service override of a shared declaration (`api.LOG_LEVEL = "debug"` where
+    /// `LOG_LEVEL` is shared): the service's index. `None` for every other assignment
+    /// (a service's own `api.PORT` is bound to its own `VarId`).
+    pub service: Option<usize>,
     pub target: ast::AssignTarget,
     pub rhs: ast::AssignRhs,
     pub span: Span,
@@ -498,7 +502,7 @@ fn bind_assignments(
     diagnostics: &mut Diagnostics,
 ) {
     // First assignment of each variable in this environment, for duplicates.
-    let mut seen: HashMap<VarId, Span> = HashMap::new();
+    let mut seen: HashMap<(VarId, Option<usize>), Span> = HashMap::new();
     let env_name = decl.name.text.clone();
     let mut bound = Vec::with_capacity(decl.assignments.len());
     for assignment in decl.assignments {
@@ -522,56 +526,23 @@ fn bind_assignments(
                 };
                 let qualified = format!("{}.{}", svc.text, target.name.text);
                 match program.var_id(&qualified) {
-                    Some(id) => id,
-                    None => {
-                        let is_shared = program
-                            .var_id(&target.name.text)
-                            .is_some_and(|id| program.var(id).owner.is_none());
-                        let help = if is_shared {
-                            Some(format!(
-                                "`{}` is a shared declaration, not one of `{}`'s own; assign it without the `{}.` prefix",
-                                target.name.text, svc.text, svc.text
-                            ))
-                        } else {
-                            let own: Vec<&str> = program.services[svc_idx]
-                                .own
-                                .iter()
-                                .map(|id| program.var(*id).name.text.as_str())
-                                .collect();
-                            suggest::did_you_mean(&target.name.text, own).or_else(|| {
-                                // The name may belong to another service.
-                                program
-                                    .vars
-                                    .iter()
-                                    .find(|(_, v)| {
-                                        v.owner.is_some() && v.name.text == target.name.text
-                                    })
-                                    .map(|(q, _)| {
-                                        format!(
-                                            "`{}` is declared in another service; write `{q}`",
-                                            target.name.text
-                                        )
-                                    })
-                            })
-                        };
-                        diagnostics.push(
-                            Diagnostic::error(
-                                Code::UnknownVariable,
-                                format!(
-                                    "service `{}` has no variable `{}`",
-                                    svc.text, target.name.text
-                                ),
-                            )
-                            .primary(target.name.span, "not declared in this service")
-                            .help_opt(help),
-                        );
-                        continue;
-                    }
+                    Some(id) => (id, None),
+                    // A shared declaration: an override for this one service. Whether
+                    // the service reads it is checked once values are known
+                    // (`check`), since reading it through another variable's `${…}`
+                    // counts.
+                    None => match program.lookup(&target.name.text, None) {
+                        Some(id) => (id, Some(svc_idx)),
+                        None => {
+                            unknown_service_variable(program, svc_idx, svc, target, diagnostics);
+                            continue;
+                        }
+                    },
                 }
             }
             None => {
                 match program.lookup(&target.name.text, None) {
-                    Some(id) => id,
+                    Some(id) => (id, None),
                     None => {
                         let help = program.unknown_name_help(&target.name.text);
                         diagnostics.push(
@@ -592,14 +563,20 @@ fn bind_assignments(
                 }
             }
         };
-        if let Some(first) = seen.get(&id) {
+        let (id, service) = id;
+        if let Some(first) = seen.get(&(id, service)) {
+            let name = match service {
+                Some(svc) => format!(
+                    "{}.{}",
+                    program.services[svc].name.text,
+                    program.qualified(id)
+                ),
+                None => program.qualified(id).to_string(),
+            };
             diagnostics.push(
                 Diagnostic::error(
                     Code::DuplicateAssignment,
-                    format!(
-                        "`{}` is set twice in environment `{env_name}`",
-                        program.qualified(id)
-                    ),
+                    format!("`{name}` is set twice in environment `{env_name}`"),
                 )
                 .primary(target.span, "set again here")
                 .secondary(*first, "first set here")
@@ -607,15 +584,64 @@ fn bind_assignments(
             );
             continue;
         }
-        seen.insert(id, target.span);
+        seen.insert((id, service), target.span);
         bound.push(Assignment {
             var: id,
+            service,
             target: assignment.target,
             rhs: assignment.rhs,
             span: assignment.span,
         });
     }
     program.envs[env_idx].assignments = bound;
+}
+
+/// E0201 for `svc.NAME` where `NAME` is neither `svc`'s own variable nor a shared one.
+fn unknown_service_variable(
+    program: &Program,
+    svc_idx: usize,
+    svc: &ast::Ident,
+    target: &ast::AssignTarget,
+    diagnostics: &mut Diagnostics,
+) {
+    let own: Vec<&str> = program.services[svc_idx]
+        .own
+        .iter()
+        .map(|id| program.var(*id).name.text.as_str())
+        .collect();
+    let shared = program
+        .vars
+        .iter()
+        .filter(|(_, v)| v.owner.is_none())
+        .map(|(k, _)| k.as_str());
+    let help =
+        suggest::did_you_mean(&target.name.text, own.into_iter().chain(shared)).or_else(|| {
+            // The name may belong to another service.
+            program
+                .vars
+                .iter()
+                .find(|(_, v)| v.owner.is_some() && v.name.text == target.name.text)
+                .map(|(q, _)| {
+                    format!(
+                        "`{}` is declared in another service; write `{q}`",
+                        target.name.text
+                    )
+                })
+        });
+    diagnostics.push(
+        Diagnostic::error(
+            Code::UnknownVariable,
+            format!(
+                "service `{}` has no variable `{}`",
+                svc.text, target.name.text
+            ),
+        )
+        .primary(
+            target.name.span,
+            "neither declared in this service nor shared",
+        )
+        .help_opt(help),
+    );
 }
 
 /// Binds parents, finds cycles and computes every chain once (memoised: each environment's

@@ -87,6 +87,7 @@ impl ModelBuilder {
                 vars: vars.to_vec(),
                 implicit: false,
                 aliases: Default::default(),
+                override_tfvars: Default::default(),
                 span: Span::default(),
             },
         );
@@ -111,6 +112,7 @@ impl ModelBuilder {
                     env: Some(name.to_string()),
                     span: Span::default(),
                     template: None,
+                    service: None,
                 },
             });
         }
@@ -124,6 +126,7 @@ impl ModelBuilder {
                 chain: vec![name.to_string()],
                 values: slots,
                 unset: Vec::new(),
+                service_values: Default::default(),
                 span: Span::default(),
             },
         );
