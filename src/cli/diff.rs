@@ -93,8 +93,12 @@ fn print_json(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
 
 /// `NAME`, or `svc.NAME` for a service's own value of a shared variable.
 fn row_name(loaded: &Loaded, row: &DiffRow<'_>) -> String {
-    let var = loaded.model.var(row.var);
-    match row.service {
+    shown_name(loaded, row.var, row.service)
+}
+
+fn shown_name(loaded: &Loaded, id: crate::model::VarId, service: Option<&str>) -> String {
+    let var = loaded.model.var(id);
+    match service {
         Some(service) => format!("{service}.{}", var.name),
         None => var.qualified_name(),
     }
@@ -265,7 +269,7 @@ fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionR
         };
         for row in rows {
             ui.outln(json!({
-                "var": loaded.model.var(row.var).qualified_name(),
+                "var": shown_name(loaded, row.var, row.service),
                 "change": row.change.as_str(),
                 "from": from,
                 "to": to,
@@ -297,7 +301,7 @@ fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionR
     };
     let names: Vec<String> = rows
         .iter()
-        .map(|r| loaded.model.var(r.var).qualified_name())
+        .map(|r| shown_name(loaded, r.var, r.service))
         .collect();
     let w_name = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let w_word = rows.iter().map(|r| word(r.change).len()).max().unwrap_or(0);

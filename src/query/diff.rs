@@ -151,6 +151,8 @@ impl Promotion {
 #[derive(Debug, Clone, Copy)]
 pub struct PromotionRow<'m> {
     pub var: VarId,
+    /// A service's own value of a shared variable (a per-service override): the service.
+    pub service: Option<&'m str>,
     pub change: Promotion,
     /// The target's value today (`None`: unset there).
     pub current: Option<&'m Resolved>,
@@ -167,7 +169,7 @@ pub fn promotion<'m>(
     model: &'m Model,
     from: &'m Env,
     to: &'m Env,
-    service: Option<&Service>,
+    service: Option<&'m Service>,
 ) -> Vec<PromotionRow<'m>> {
     use crate::model::Value;
     diff(model, to, from, service)
@@ -207,6 +209,7 @@ pub fn promotion<'m>(
             };
             PromotionRow {
                 var: row.var,
+                service: row.service,
                 change,
                 current: row.a,
                 promoted: row.b,
