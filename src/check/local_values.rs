@@ -28,7 +28,9 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
                     if !model.var(id).is_secret() {
                         continue;
                     }
-                    let Some(res) = env.value(id) else { continue };
+                    let Some(res) = env.value_for(&service.name, id) else {
+                        continue;
+                    };
                     if matches!(res.value, Value::Secret { .. }) {
                         continue;
                     }
