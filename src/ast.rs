@@ -176,8 +176,19 @@ pub struct EnvDecl {
     pub insecure: Option<Span>,
     pub is_abstract: bool,
     pub name: Ident,
+    /// `env NAME(PARAM, PARAM: TYPE)`: empty for an ordinary environment.
+    pub params: Vec<EnvParam>,
     pub parent: Option<Ident>,
     pub assignments: Vec<Assignment>,
+    pub span: Span,
+}
+
+/// One parameter of a parameterised environment: `branch` or `region: "eu" | "us"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvParam {
+    pub name: Ident,
+    /// `None`: `string`.
+    pub ty: Option<TypeExpr>,
     pub span: Span,
 }
 

@@ -91,14 +91,24 @@ pub fn check_file(
     root: &Path,
     options: CheckOptions,
 ) -> Result<Compilation, RootLoadError> {
+    check_file_with_params(loader, root, options, &[])
+}
+
+/// [`check_file`] with values for parameterised environments (`--param NAME=VALUE`):
+/// every `env NAME(PARAM, …)` whose open parameters are all given gets an instance, an
+/// ordinary environment from `resolve` on (see `docs/language.md`).
+pub fn check_file_with_params(
+    loader: &dyn Loader,
+    root: &Path,
+    options: CheckOptions,
+    params: &[(String, String)],
+) -> Result<Compilation, RootLoadError> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
-    let program =
-        resolve::load_program(loader, root, &mut sources, &mut diagnostics).map_err(|error| {
-            RootLoadError {
-                path: root.to_path_buf(),
-                error,
-            }
+    let program = resolve::load_program_with(loader, root, params, &mut sources, &mut diagnostics)
+        .map_err(|error| RootLoadError {
+            path: root.to_path_buf(),
+            error,
         })?;
     // Every declaration that parsed is checked, even when others did not: an editor shows
     // the range error at line 53 while line 33 is half-typed. The errors that only follow

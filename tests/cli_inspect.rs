@@ -301,3 +301,122 @@ promote staging -> production
         "promoting `production` to `production` changes nothing\n"
     );
 }
+
+const PREVIEW: &str = r#"project acme
+var PUBLIC_URL: url
+secret DB_PASSWORD from "vault://kv/acme/{env}/db#password"
+env local { PUBLIC_URL = "http://localhost" }
+env staging { PUBLIC_URL = "https://staging.acme.dev" }
+env preview(branch: string len in 1..=60) extends staging {
+  PUBLIC_URL = "https://preview-${branch}.acme.dev"
+  DB_PASSWORD from "vault://kv/acme/preview/{branch}#password"
+}
+env production(region: "eu" | "us") extends staging {
+  PUBLIC_URL = "https://${region}.acme.dev"
+}
+emit dotenv to "{env}/.env"
+emit variables_tf to "variables.tf"
+"#;
+
+/// A preview per branch: `--param` compiles only its instance, `--check` checks it, the
+/// ordinary compile never sees its files as orphans, and `--teardown` removes exactly them.
+#[test]
+fn preview_instance_compile_check_and_teardown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.envdef"), PREVIEW).unwrap();
+    let base = envdef(dir.path(), &["compile"]);
+    expect_code(&base, 0);
+    let dirs = |d: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        dirs(dir.path()),
+        [
+            ".envdef-manifest",
+            "app.envdef",
+            "local",
+            "production-eu",
+            "production-us",
+            "staging",
+            "variables.tf"
+        ]
+    );
+    let param = "branch=feature/Login_Fix";
+    let preview = envdef(
+        dir.path(),
+        &["compile", "--env", "preview", "--param", param],
+    );
+    expect_code(&preview, 0);
+    assert_eq!(
+        preview.stdout,
+        "wrote preview-feature-login-fix/.env\n1 written, 0 unchanged, 5 skipped\n"
+    );
+    let env = std::fs::read_to_string(dir.path().join("preview-feature-login-fix/.env")).unwrap();
+    assert!(
+        env.contains("PUBLIC_URL=https://preview-feature-login-fix.acme.dev\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("vault://kv/acme/preview/feature-login-fix#password"),
+        "{env}"
+    );
+    expect_code(&envdef(dir.path(), &["compile", "--check"]), 0);
+    expect_code(
+        &envdef(dir.path(), &["compile", "--check", "--param", param]),
+        0,
+    );
+    std::fs::write(
+        dir.path().join("preview-feature-login-fix/.env"),
+        "EDITED=1\n",
+    )
+    .unwrap();
+    expect_code(
+        &envdef(dir.path(), &["compile", "--check", "--param", param]),
+        1,
+    );
+    expect_code(&envdef(dir.path(), &["compile", "--param", param]), 0);
+    let down = envdef(dir.path(), &["compile", "--teardown", "--param", param]);
+    expect_code(&down, 0);
+    assert!(!dir.path().join("preview-feature-login-fix").exists());
+    assert!(dir.path().join("variables.tf").exists());
+    expect_code(&envdef(dir.path(), &["compile", "--check"]), 0);
+}
+
+/// A bad `--param` value is E0362 (exit 1), an unknown parameter E0232 with a
+/// did-you-mean, and `--env preview` without its parameter names the missing value.
+#[test]
+fn bad_parameters_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.envdef"), PREVIEW).unwrap();
+    let long = format!("branch={}", "x".repeat(61));
+    let r = envdef(dir.path(), &["check", "--param", &long]);
+    expect_code(&r, 1);
+    assert!(r.stderr.contains("error[E0362]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("allows a length in 1..=60"),
+        "{}",
+        r.stderr
+    );
+    let r = envdef(dir.path(), &["check", "--param", "brnch=x"]);
+    expect_code(&r, 1);
+    assert!(r.stderr.contains("error[E0232]"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `branch`?"), "{}", r.stderr);
+    let r = envdef(dir.path(), &["compile", "--env", "preview"]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("E0501"), "{}", r.stderr);
+    let list = envdef(
+        dir.path(),
+        &["list", "--param", "branch=a/b", "--format", "json"],
+    );
+    expect_code(&list, 0);
+    assert!(
+        list.stdout.contains(r#""name":"preview-a-b""#),
+        "{}",
+        list.stdout
+    );
+}

@@ -384,6 +384,12 @@ fn redundant_overrides(
     for &env_idx in &program.env_order {
         let env = &program.envs[env_idx];
         let Some(parent) = env.parent else { continue };
+        // An instance's assignments are its declaration's lines with the parameters filled
+        // in: equal to an inherited value for one member of a matrix, not for the others,
+        // and the line cannot be deleted for one member.
+        if !env.params.is_empty() {
+            continue;
+        }
         for (a, &s) in env.assignments.iter().zip(&assign_sites[env_idx]) {
             let site = &sites[s as usize];
             // An override repeats what the service would inherit: the parent's override

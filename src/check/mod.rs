@@ -12,6 +12,7 @@ mod emits;
 mod envs;
 mod live;
 mod local_values;
+mod params;
 mod patterns;
 mod promote;
 mod types;
@@ -71,6 +72,7 @@ pub fn check(
             }
         })
         .collect();
+    params::check_params(program, &mut types, diagnostics);
     let mut regexes = std::mem::take(&mut types.regexes);
     let cells = program.env_order.len().saturating_mul(program.vars.len());
     if cells > MAX_VALUES {

@@ -67,13 +67,14 @@ pub fn run(ui: &Ui, args: CheckArgs) -> Status {
     }
     // Never freed: the process exits right after, and freeing a big model value by value
     // was 11% of `check` on a 10,000-variable fleet (docs/performance.md).
-    let mut compilation = match crate::check_file(&loader, &path, ui.check_options) {
-        Ok(c) => std::mem::ManuallyDrop::new(c),
-        Err(err) => {
-            ui.tool_error(&err.to_string());
-            return Status::ToolError;
-        }
-    };
+    let mut compilation =
+        match crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params) {
+            Ok(c) => std::mem::ManuallyDrop::new(c),
+            Err(err) => {
+                ui.tool_error(&err.to_string());
+                return Status::ToolError;
+            }
+        };
     // What `compile` would refuse, `check` refuses too.
     crate::check_emits(
         &mut compilation,

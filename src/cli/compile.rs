@@ -50,8 +50,12 @@ pub struct CompileArgs {
     #[arg(long, conflicts_with = "check")]
     pub prune: bool,
     /// With `--prune`: also delete orphans that were edited since envdef wrote them.
-    #[arg(long, requires = "prune")]
+    #[arg(long)]
     pub force: bool,
+    /// With `--param`: delete the artifacts this instance's compile wrote (a preview
+    /// environment's teardown); one edited since is kept unless `--force`.
+    #[arg(long, conflicts_with_all = ["check", "prune"])]
+    pub teardown: bool,
 }
 
 /// A checked model and everything needed to talk about it.
@@ -81,10 +85,11 @@ pub(super) fn load(ui: &Ui, source: &SourceArg) -> Result<Loaded, Status> {
         Status::ToolError
     })?;
     let compilation =
-        crate::check_file(&project.loader(), &path, ui.check_options).map_err(|err| {
-            ui.tool_error(&err.to_string());
-            Status::ToolError
-        })?;
+        crate::check_file_with_params(&project.loader(), &path, ui.check_options, &ui.params)
+            .map_err(|err| {
+                ui.tool_error(&err.to_string());
+                Status::ToolError
+            })?;
     match compilation.model {
         Some(model) if !compilation.diagnostics.has_errors() => Ok(Loaded {
             path,
@@ -118,10 +123,27 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     // Never freed: the process exits right after, and freeing a big model value by value
     // costs as much as a tenth of a large compile (docs/performance.md).
     let mut loaded = std::mem::ManuallyDrop::new(load(ui, &args.source)?);
+    let instance_run =
+        artifacts::instance_run(&loaded.program, &loaded.model, &ui.params, &args.envs)
+            .transpose()
+            .map_err(|d| bad_name(ui, &loaded, d))?;
+    if args.teardown && instance_run.is_none() {
+        ui.tool_error(
+            "`--teardown` removes one instance's artifacts: give its `--param NAME=VALUE`",
+        );
+        return Err(Status::ToolError);
+    }
+    if args.force && !args.prune && !args.teardown {
+        ui.tool_error("`--force` goes with `--prune` or `--teardown`");
+        return Err(Status::ToolError);
+    }
     let selection = Selection {
-        envs: args.envs.clone(),
+        envs: instance_run
+            .as_ref()
+            .map_or_else(|| args.envs.clone(), |run| run.envs.clone()),
         services: args.services.clone(),
         targets: args.targets.clone(),
+        env_only: instance_run.is_some(),
     };
     selection
         .validate(&loaded.model)
@@ -148,12 +170,22 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     }
 
     let Selected {
-        chosen,
+        mut chosen,
         skipped,
-        produced,
+        mut produced,
     } = artifacts::select(artifacts, &selection);
+    if args.teardown {
+        // The instance produces nothing: what its compiles recorded becomes orphans of its
+        // manifest key, which the prune below deletes.
+        for artifact in chosen.drain(..) {
+            produced.remove(&artifact.path);
+        }
+    }
     let root = artifacts::output_root(&loaded.path, args.out.as_deref());
-    let source = artifacts::manifest_source(&loaded.model);
+    let source = instance_run.as_ref().map_or_else(
+        || artifacts::manifest_source(&loaded.model),
+        |run| run.manifest_source.clone(),
+    );
     let guard = guard(&loaded, args.templates.as_deref());
 
     let io = |err: workflow::WorkflowError| workflow_error(ui, &err);
@@ -180,7 +212,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     recover(ui, &out, &root).map_err(io)?;
     let plan = workflow::plan(&out, outputs()).map_err(io)?;
     let summary = workflow::write(&out, &plan, &source).map_err(io)?;
-    let pruned = if args.prune {
+    let pruned = if args.prune || args.teardown {
         let orphans = workflow::find_orphans(&out, &produced, &source).map_err(io)?;
         workflow::prune(&out, &orphans, &source, args.force).map_err(io)?
     } else {

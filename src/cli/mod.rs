@@ -86,6 +86,19 @@ pub struct GlobalArgs {
     /// Default: the git work tree holding the source, or its directory outside git.
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// `NAME=VALUE` for a parameterised environment (`env preview(branch) …`): every
+    /// environment whose parameters are all given gets an instance (repeatable).
+    #[arg(long = "param", global = true, value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+/// `NAME=VALUE` → `(NAME, VALUE)`; the value may hold `=` and is otherwise anything (the
+/// source's parameter type judges it).
+fn parse_param(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{arg}`")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

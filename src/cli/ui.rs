@@ -36,6 +36,8 @@ pub struct Ui {
     failure: RefCell<Option<std::io::Error>>,
     /// `--root DIR`: the project root (see [`crate::project`]).
     pub root: Option<std::path::PathBuf>,
+    /// `--param NAME=VALUE`, in the order given.
+    pub params: Vec<(String, String)>,
 }
 
 impl Ui {
@@ -58,6 +60,7 @@ impl Ui {
             sarif: RefCell::default(),
             failure: RefCell::default(),
             root: args.root.clone(),
+            params: args.params.clone(),
         }
     }
 
@@ -74,6 +77,7 @@ impl Ui {
             sarif: RefCell::default(),
             failure: RefCell::default(),
             root: None,
+            params: Vec::new(),
         }
     }
 

@@ -145,6 +145,12 @@ codes! {
         /// An import resolves outside the project root (default: the git work tree of the root
         /// source), or names a file that is not an `.envdef` source.
         ImportOutsideProject = "E0215", "an import outside the project or not an envdef source";
+        /// An instance of a parameterised environment is named like another environment
+        /// (after its values are turned into DNS-1123 labels).
+        InstanceNameCollision = "E0230", "an environment instance is named like another environment";
+        /// A parameter declared twice, named like a variable, of a type that is not text, a
+        /// matrix too large, or `--param` naming no parameter.
+        ParameterMismatch = "E0232", "an environment parameter is declared or given wrongly";
         /// A `promote` ladder names an unknown environment, or one environment twice.
         InvalidPromotionLadder = "E0231", "a promotion ladder names an unknown environment or one twice";
     }
@@ -230,6 +236,8 @@ codes! {
         PlainSecretInArtifact = "E0346", "a plain secret value would go into a deployment artifact";
         /// A flag on in an environment of a `promote` ladder and off in one before it.
         FlagPromotedOutOfOrder = "E0360", "a flag is on in an environment but off in one before it on the promotion ladder";
+        /// A `--param` value (or union member) does not fit the parameter's type.
+        InvalidParameterValue = "E0362", "a parameter value does not fit its type";
         /// A percentage flag rolled out further in an environment than in one before it.
         RolloutShrinks = "E0361", "a percentage rollout shrinks along the promotion ladder";
         /// A `matching` pattern that an emitted application target (`pydantic`, `typescript`,

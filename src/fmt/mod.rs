@@ -523,7 +523,11 @@ impl<'a> Printer<'a> {
     }
 
     fn env(&mut self, e: &EnvDecl, indent: &str) {
-        let header_end = e.parent.as_ref().unwrap_or(&e.name).span.end;
+        let header_end = match (&e.parent, e.params.last()) {
+            (Some(p), _) => p.span.end,
+            (None, Some(param)) => param.span.end + 1,
+            (None, None) => e.name.span.end,
+        };
         let end = self.end(e.span);
         self.flush_before(header_end, indent);
         let mut head = String::from(indent);
@@ -535,6 +539,19 @@ impl<'a> Printer<'a> {
         }
         head.push_str("env ");
         head.push_str(&e.name.text);
+        if !e.params.is_empty() {
+            let params: Vec<String> = e
+                .params
+                .iter()
+                .map(|p| match &p.ty {
+                    Some(ty) => format!("{}: {}", p.name.text, type_expr(ty)),
+                    None => p.name.text.clone(),
+                })
+                .collect();
+            head.push('(');
+            head.push_str(&params.join(", "));
+            head.push(')');
+        }
         if let Some(p) = &e.parent {
             head.push_str(" extends ");
             head.push_str(&p.text);

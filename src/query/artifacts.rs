@@ -22,6 +22,9 @@ pub struct Selection {
     pub services: Vec<String>,
     /// Target names (`dotenv`, `compose`, a custom template, …).
     pub targets: Vec<String>,
+    /// A `--param` run: only artifacts of an environment (a `variables_tf` of every
+    /// environment belongs to the ordinary compile, not to one preview's).
+    pub env_only: bool,
 }
 
 impl Selection {
@@ -45,13 +48,94 @@ impl Selection {
     pub fn contains(&self, artifact: &Artifact) -> bool {
         let any =
             |names: &[String], name: &str| names.is_empty() || names.iter().any(|n| n == name);
-        (artifact.env.is_empty() || any(&self.envs, &artifact.env))
-            && artifact
-                .service
-                .as_deref()
-                .map_or(true, |s| any(&self.services, s))
+        (if artifact.env.is_empty() {
+            !self.env_only
+        } else {
+            any(&self.envs, &artifact.env)
+        }) && artifact
+            .service
+            .as_deref()
+            .map_or(true, |s| any(&self.services, s))
             && any(&self.targets, &artifact.target)
     }
+}
+
+/// What a `--param` run compiles: the instances the given values created (all of them, or
+/// those of the `--env` names: an instance, or a parameterised environment standing for its
+/// instances), and the manifest key their artifacts are recorded under, so the ordinary
+/// compile never sees them as orphans and a teardown prunes exactly them.
+#[derive(Debug, Clone)]
+pub struct InstanceRun {
+    pub envs: Vec<String>,
+    /// `SOURCE#INSTANCE[,INSTANCE…]`.
+    pub manifest_source: String,
+}
+
+/// `None` when no `--param` was given; `Err` when `--param` created no instance or an
+/// `--env` name is not one of them.
+pub fn instance_run(
+    program: &crate::resolve::Program,
+    model: &Model,
+    given: &[(String, String)],
+    envs: &[String],
+) -> Option<Result<InstanceRun, Diagnostic>> {
+    if given.is_empty() {
+        return None;
+    }
+    let is_given = |p: &crate::resolve::ParamValue| {
+        given
+            .iter()
+            .any(|(n, v)| *n == p.param.name.text && *v == p.value)
+    };
+    let instances: Vec<(&str, Option<&str>)> = program
+        .envs
+        .values()
+        .filter(|e| !e.chain.is_empty() && e.params.iter().any(is_given))
+        .map(|e| {
+            (
+                e.name.text.as_str(),
+                e.parent_name.as_ref().map(|p| p.text.as_str()),
+            )
+        })
+        .collect();
+    if instances.is_empty() {
+        let open: Vec<String> = program
+            .envs
+            .values()
+            .filter(|e| !e.param_decls.is_empty())
+            .map(|e| e.name.text.clone())
+            .collect();
+        return Some(Err(Diagnostic::error(
+            Code::UnknownEnvironmentArg,
+            "`--param` created no environment: every parameter of an environment must be given",
+        )
+        .note(format!("parameterised environments: {}", open.join(", ")))));
+    }
+    let mut selected = Vec::new();
+    for name in envs {
+        let matching: Vec<&str> = instances
+            .iter()
+            .filter(|(i, base)| i == name || *base == Some(name.as_str()))
+            .map(|(i, _)| *i)
+            .collect();
+        if matching.is_empty() {
+            let names: Vec<&str> = instances.iter().map(|(i, _)| *i).collect();
+            return Some(Err(Diagnostic::error(
+                Code::UnknownEnvironmentArg,
+                format!("`--env {name}` is not an instance the `--param` values create"),
+            )
+            .note(format!("instances of this run: {}", names.join(", ")))));
+        }
+        selected.extend(matching.into_iter().map(str::to_string));
+    }
+    if selected.is_empty() {
+        selected = instances.iter().map(|(i, _)| (*i).to_string()).collect();
+    }
+    let all: Vec<&str> = instances.iter().map(|(i, _)| *i).collect();
+    Some(Ok(InstanceRun {
+        envs: selected,
+        manifest_source: format!("{}#{}", manifest_source(model), all.join(",")),
+    }))
 }
 
 /// Emitted artifacts split by a [`Selection`].

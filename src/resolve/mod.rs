@@ -8,6 +8,7 @@
 //! phases never see a dangling reference.
 
 mod imports;
+mod instances;
 mod ladder;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
+pub use instances::{dns_label, instance_name, ParamValue, MAX_INSTANCES, MAX_LABEL};
 pub use ladder::Ladder;
 
 use crate::ast;
@@ -141,6 +143,11 @@ pub struct EnvEntry {
     pub chain: Vec<usize>,
     /// Assignments bound to their variables, in the order written.
     pub assignments: Vec<Assignment>,
+    /// `env NAME(PARAM, …)`: the declaration's parameters (it is abstract; its instances
+    /// extend it). Empty for other environments.
+    pub param_decls: Vec<ast::EnvParam>,
+    /// For an instance of a parameterised environment: each parameter's value.
+    pub params: Vec<ParamValue>,
 }
 
 /// `NAME = VALUE` / `NAME from "REF"`, bound.
@@ -216,15 +223,37 @@ pub fn load_program(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Program, LoadError> {
+    load_program_with(loader, root, &[], sources, diagnostics)
+}
+
+/// [`load_program`] with `--param NAME=VALUE` values (`given`) for parameterised
+/// environments: each declaration whose open parameters are all given gets an instance.
+pub fn load_program_with(
+    loader: &dyn Loader,
+    root: &Path,
+    given: &[(String, String)],
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Result<Program, LoadError> {
     suggest::reset_budget();
     let (items, broken) = imports::load_all(loader, root, sources, diagnostics)?;
-    let mut program = build(root.display().to_string(), items, diagnostics);
+    let mut program = build_with(root.display().to_string(), items, given, diagnostics);
     program.broken = broken;
     Ok(program)
 }
 
 /// Builds the tables from already-loaded items (also used by tests and `fmt`-free tools).
 pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnostics) -> Program {
+    build_with(root_name, items, &[], diagnostics)
+}
+
+/// [`build`] with `--param` values (see [`load_program_with`]).
+pub fn build_with(
+    root_name: String,
+    items: Vec<ast::Item>,
+    given: &[(String, String)],
+    diagnostics: &mut Diagnostics,
+) -> Program {
     let mut program = Program {
         root_name,
         project: None,
@@ -242,6 +271,7 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
     let mut env_decls = Vec::new();
     let mut service_members = Vec::new();
     let mut promotes = Vec::new();
+    let mut templates = Vec::new();
     for item in items {
         match item {
             ast::Item::Project(p) => match &program.project {
@@ -289,24 +319,21 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
                     }
                 }
             }
-            ast::Item::Env(e) => {
+            ast::Item::Env(mut e) => {
                 if let Some(first) = program.envs.get(&e.name.text) {
                     diagnostics.push(duplicate("environment", &e.name, first.name.span));
                     continue;
                 }
-                program.envs.insert(
-                    e.name.text.clone(),
-                    EnvEntry {
-                        name: e.name.clone(),
-                        insecure: e.insecure,
-                        is_abstract: e.is_abstract,
-                        span: e.span,
-                        parent_name: e.parent.clone(),
-                        parent: None,
-                        chain: Vec::new(),
-                        assignments: Vec::new(),
-                    },
-                );
+                let mut entry = env_entry(&e, Vec::new());
+                if !e.params.is_empty() {
+                    // The declaration is the abstract base of its instances, which are
+                    // added once every name is known (they may not take one).
+                    entry.is_abstract = true;
+                    entry.param_decls = e.params.clone();
+                    let uses = instances::split(&mut e);
+                    templates.push((e.clone(), uses));
+                }
+                program.envs.insert(e.name.text.clone(), entry);
                 env_decls.push(e);
             }
             ast::Item::Assert(a) => program.asserts.push(a),
@@ -330,12 +357,69 @@ pub fn build(root_name: String, items: Vec<ast::Item>, diagnostics: &mut Diagnos
         });
         bind_uses(&mut program, svc, uses, seen, diagnostics);
     }
+    let scope = instances::Scope {
+        types: &program.types,
+        envs: &program.envs,
+        vars: &program.vars,
+        given,
+    };
+    let instances = instances::expand(&scope, &templates, diagnostics);
+    if !instances.is_empty() {
+        env_decls = place_instances(&mut program, env_decls, instances);
+    }
     for (env_idx, decl) in env_decls.into_iter().enumerate() {
         bind_assignments(&mut program, env_idx, decl, diagnostics);
     }
     link_envs(&mut program, diagnostics);
     program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
     program
+}
+
+/// Adds the instances right after the declaration each extends (so `list` and every
+/// target show `production`, `production-eu`, `production-us` together), keeping
+/// `program.envs` and the declarations in one order.
+fn place_instances(
+    program: &mut Program,
+    env_decls: Vec<ast::EnvDecl>,
+    instances: Vec<instances::Instance>,
+) -> Vec<ast::EnvDecl> {
+    let mut by_base: HashMap<String, Vec<instances::Instance>> = HashMap::new();
+    for instance in instances {
+        let base = instance
+            .decl
+            .parent
+            .as_ref()
+            .map_or_else(String::new, |p| p.text.clone());
+        by_base.entry(base).or_default().push(instance);
+    }
+    let old = std::mem::take(&mut program.envs);
+    let mut decls = Vec::with_capacity(env_decls.len());
+    for ((name, entry), decl) in old.into_iter().zip(env_decls) {
+        let own = by_base.remove(&name);
+        program.envs.insert(name, entry);
+        decls.push(decl);
+        for instance in own.into_iter().flatten() {
+            let entry = env_entry(&instance.decl, instance.params);
+            program.envs.insert(instance.decl.name.text.clone(), entry);
+            decls.push(instance.decl);
+        }
+    }
+    decls
+}
+
+fn env_entry(e: &ast::EnvDecl, params: Vec<ParamValue>) -> EnvEntry {
+    EnvEntry {
+        name: e.name.clone(),
+        insecure: e.insecure,
+        is_abstract: e.is_abstract,
+        span: e.span,
+        parent_name: e.parent.clone(),
+        parent: None,
+        chain: Vec::new(),
+        assignments: Vec::new(),
+        param_decls: Vec::new(),
+        params,
+    }
 }
 
 /// `what` is the kind of declaration; `{}` in it is replaced by the quoted name

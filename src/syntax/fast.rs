@@ -678,6 +678,7 @@ impl<'a> Parser<'a> {
             insecure,
             is_abstract,
             name,
+            params: Vec::new(),
             parent,
             assignments,
             span: self.span(start, self.pos),

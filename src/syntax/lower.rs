@@ -301,11 +301,13 @@ impl Lower<'_> {
         let mut insecure = None;
         let mut name = None;
         let mut parent = None;
+        let mut params = Vec::new();
         let mut assignments = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::kw_abstract => is_abstract = true,
                 Rule::kw_insecure => insecure = Some(self.span(&p)),
+                Rule::env_params => params = self.env_params(p),
                 Rule::name if name.is_none() => name = Some(self.ident(p)),
                 Rule::name => parent = Some(self.ident(p)),
                 Rule::assignment => assignments.push(self.assignment(p)),
@@ -316,10 +318,40 @@ impl Lower<'_> {
             insecure,
             is_abstract,
             name: name.expect("grammar: env has a name"),
+            params,
             parent,
             assignments,
             span,
         }
+    }
+
+    fn env_params(&mut self, pair: P<'_>) -> Vec<EnvParam> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::env_param)
+            .map(|p| {
+                let span = self.span(&p);
+                let mut name = None;
+                let mut ty = None;
+                for part in p.into_inner() {
+                    match part.as_rule() {
+                        Rule::ident => name = Some(self.ident(part)),
+                        Rule::type_expr => {
+                            let (t, optional) = self.type_expr(part);
+                            if let Some(at) = optional {
+                                self.misplaced_optional(at, "an environment parameter");
+                            }
+                            ty = Some(t);
+                        }
+                        _ => {}
+                    }
+                }
+                EnvParam {
+                    name: name.expect("grammar: a parameter has a name"),
+                    ty,
+                    span,
+                }
+            })
+            .collect()
     }
 
     fn assignment(&mut self, pair: P<'_>) -> Assignment {
