@@ -101,6 +101,7 @@ fn switch(ui: &Ui, args: SwitchArgs) -> Result<Status, Status> {
         envs: vec![env.clone()],
         services: args.services.clone(),
         targets: Vec::new(),
+        env_only: false,
     };
     selection
         .validate(model)
