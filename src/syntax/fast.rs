@@ -651,6 +651,12 @@ impl<'a> Parser<'a> {
         }
         let name = self.name()?;
         self.skip();
+        let params = if self.peek() == Some(b'(') {
+            self.env_params()?
+        } else {
+            Vec::new()
+        };
+        self.skip();
         let parent = if self.keyword("extends") {
             self.skip();
             Some(self.name()?)
@@ -678,11 +684,56 @@ impl<'a> Parser<'a> {
             insecure,
             is_abstract,
             name,
-            params: Vec::new(),
+            params,
             parent,
             assignments,
             span: self.span(start, self.pos),
         })
+    }
+
+    /// `env_params = { "(" ~ env_param ~ ("," ~ env_param)* ~ ","? ~ ")" }`, `env_param =
+    /// { ident ~ (":" ~ type_expr)? }`. A `?` in a parameter's type is pest's to report.
+    fn env_params(&mut self) -> Option<Vec<EnvParam>> {
+        if !self.eat(b'(') {
+            return None;
+        }
+        let mut params = Vec::new();
+        loop {
+            self.skip();
+            if !params.is_empty() && self.eat(b')') {
+                break;
+            }
+            let name = self.ident()?;
+            let save = self.pos;
+            self.skip();
+            let ty = if self.eat(b':') {
+                self.skip();
+                let (ty, optional) = self.type_expr()?;
+                if optional.is_some() {
+                    return None;
+                }
+                Some(ty)
+            } else {
+                self.pos = save;
+                None
+            };
+            let end = ty
+                .as_ref()
+                .map_or(name.span.end as usize, |t| t.span.end as usize);
+            params.push(EnvParam {
+                span: Span::new(name.span.file, name.span.start as usize, end),
+                name,
+                ty,
+            });
+            self.skip();
+            if self.eat(b')') {
+                break;
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+        Some(params)
     }
 
     /// `assignment = { assign_target ~ ("=" ~ value | kw_from ~ string) }`, with
