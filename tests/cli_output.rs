@@ -32,6 +32,8 @@ const PRINTING: &[&[&str]] = &[
     &["diff", "staging", "production", "--format", "json"],
     &["explain", "production", "API_URL"],
     &["explain", "production", "API_URL", "--format", "json"],
+    &["status"],
+    &["status", "--format", "json"],
     &["compile", "--check", "--out", "/nonexistent-envdef-out"],
     &[
         "compile",
@@ -136,9 +138,11 @@ fn every_command_takes_its_source_positionally_and_with_f() {
         &["explain", "production", "API_URL"],
         &["compile", "--check"],
         &["fmt", "--check"],
+        &["status"],
+        &["switch", "local", "-q"],
     ] {
         let bare = envdef(dir.path(), args);
-        if !matches!(args[0], "compile" | "fmt") {
+        if !matches!(args[0], "compile" | "fmt" | "status") {
             expect_code(&bare, 0);
         }
         let mut positional = args.to_vec();
@@ -189,6 +193,10 @@ fn with_format_json_every_stdout_line_is_json() {
         (&["import", "sample.env"], 0),
         (&["import", "sample.env", "-o", "drafted.envdef"], 0),
         (&["list", "--no-such-flag"], 2),
+        (&["status"], 1),
+        (&["switch", "local"], 0),
+        (&["status"], 0),
+        (&["switch", "stagin"], 2),
     ];
     let parse_lines = |args: &[&str], stdout: &str| {
         // A clean `check` is the one step with nothing to say.
@@ -205,8 +213,10 @@ fn with_format_json_every_stdout_line_is_json() {
     };
     for (i, (args, code)) in steps.iter().enumerate() {
         let mut all = args.to_vec();
-        if matches!(args[0], "list" | "diff" | "explain" | "compile")
-            && !args.contains(&"--no-such-flag")
+        if matches!(
+            args[0],
+            "list" | "diff" | "explain" | "compile" | "switch" | "status"
+        ) && !args.contains(&"--no-such-flag")
         {
             all.extend(fleet);
         }

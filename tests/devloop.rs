@@ -558,6 +558,10 @@ fn switch_writes_every_services_working_file_and_status_tracks_them() {
     assert!(api.contains(
         "# STRIPE_KEY: secret, not written here (reference: sops://secrets.yaml#stripe.key)"
     ));
+    assert!(
+        api.contains("`envdef run local --service api -- CMD` starts CMD with them resolved"),
+        "{api}"
+    );
     let worker = support::read(p.join("worker/.env"));
     assert!(worker.contains("# DATABASE_PASSWORD: secret, not written here"));
     assert!(support::read(p.join("compose.override.yaml"))

@@ -124,3 +124,95 @@ fn check_doc(rel: &str, min_whole: usize) {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The README's developer loop (`switch`, `run`, `verify`) is three command lines that work
+/// as written on a fresh checkout of the bundled fleet example: each is run by `sh` in a
+/// copy of `examples/fleet` (without anything `.gitignore` there keeps out of a clone), with
+/// only the built `envdef` and the system's tools on the `PATH`.
+#[test]
+fn readme_developer_loop_runs_on_the_bundled_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let at = readme
+        .find("The developer loop")
+        .expect("the README shows the developer loop");
+    let rest = &readme[at..];
+    let open = rest.find("```sh\n").expect("a ```sh block") + "```sh\n".len();
+    let block = &rest[open..open + rest[open..].find("```").unwrap()];
+    let lines: Vec<&str> = block
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let commands: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .map(|c| match c.as_str() {
+            "envdef switch" => "switch",
+            "envdef run" => "run",
+            "envdef verify" => "verify",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(commands, ["switch", "run", "verify"], "{block}");
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_clean(&root.join("examples/fleet"), dir.path());
+    let bin = Path::new(env!("CARGO_BIN_EXE_envdef")).parent().unwrap();
+    for line in &lines {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(dir.path())
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+            )
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("sh runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success(),
+            "`{line}` failed ({}):\n{stdout}\n{stderr}",
+            out.status
+        );
+        // The local database password (file://secrets/dev-db-password) is resolved by
+        // `run`, and never printed.
+        assert!(!stdout.contains("dev-password-local") && !stderr.contains("dev-password-local"));
+    }
+    // Every service's working file is there, with the secret named and not written.
+    for service in ["api", "web", "worker", "billing-sync"] {
+        let text = std::fs::read_to_string(dir.path().join(service).join(".env"))
+            .unwrap_or_else(|e| panic!("{service}/.env: {e}"));
+        assert!(text.contains("environment local"), "{text}");
+        assert!(
+            !text.contains("dev-password-local"),
+            "{service}/.env: {text}"
+        );
+    }
+    let worker = std::fs::read_to_string(dir.path().join("worker/.env")).unwrap();
+    assert!(
+        worker.contains("# DB_PASSWORD: secret, not written here"),
+        "{worker}"
+    );
+}
+
+/// Copies `from` into `to`, leaving out what `examples/fleet/.gitignore` keeps out of git
+/// (working files and the state of `envdef switch`), as a fresh clone would.
+fn copy_clean(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dst).unwrap();
+            copy_clean(&src, &dst);
+        } else if name != ".env" && name != ".envdef-active" {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
