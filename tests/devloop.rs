@@ -272,6 +272,12 @@ fn assert_stopped(
     assert_no_secret("stderr", &out.stderr, SECRETS);
     assert_no_secret("stdout", &out.stdout, SECRETS);
     assert!(snapshot(project.path()) == before, "a file was written");
+    // -v adds no detail that could carry a value.
+    let verbose = project.envdef(env, &["-v", "run", envname, "--", "touch", "started"]);
+    assert_eq!(code(&verbose), 2);
+    assert!(!project.path().join("started").exists(), "the command ran");
+    assert_no_secret("stderr with -v", &verbose.stderr, SECRETS);
+    assert_no_secret("stdout with -v", &verbose.stdout, SECRETS);
     let json = project.envdef(
         env,
         &["run", envname, "--format", "json", "--", "touch", "started"],
