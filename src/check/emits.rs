@@ -82,7 +82,9 @@ pub(crate) fn lower_emits(
                 continue;
             }
             first_span.insert(key, attr.key.span);
-            if key == WORKING {
+            // `working` where the target takes it (every target but the ones that do not
+            // depend on the environment, whose lists leave it out).
+            if key == WORKING && known_options(target).map_or(true, |k| k.contains(&WORKING)) {
                 if let Some(working) = working_option(attr, &decl.path, diagnostics) {
                     options.insert(key.to_string(), Value::Bool(working));
                 }
