@@ -4,9 +4,12 @@
 #
 #   scripts/bench.sh            # everything (about 5 minutes on 2 cores)
 #   scripts/bench.sh --quick    # skip the 100,000-variable workload
+#   scripts/bench.sh --peers    # also install jrsonnet (cargo install) for the peer job
 #
 # Options: --quick, --runs N (hyperfine runs per command; default: 10, fewer for the big
-# sizes), --keep (keep the temp directory with the workloads and results).
+# sizes), --keep (keep the temp directory with the workloads and results), --peers.
+# The peer job (section 7, `examples/gen_peer.rs`) runs envdef always, and jrsonnet on the
+# equivalent Jsonnet program when `jrsonnet` is on PATH (or after --peers installs it).
 #
 # Needs: cargo; hyperfine and GNU time (`/usr/bin/time -v`), which it installs with apt-get
 # when it can (Debian packages `hyperfine`, `time`), else it falls back to a timing loop
@@ -19,12 +22,14 @@ cd "$(dirname "$0")/.."
 QUICK=0
 RUNS=""
 KEEP=0
+PEERS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --runs) RUNS="$2"; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --peers) PEERS=1 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,12 +54,14 @@ fi
 [ "$HAVE_TIME" = 1 ] || echo "bench.sh: no GNU time; peak memory not measured" >&2
 
 echo "bench.sh: building (release)" >&2
-cargo build --release --quiet --bin envdef --example gen_fleet --example bench_stages --example bench_lsp
+cargo build --release --quiet --bin envdef --example gen_fleet --example gen_peer \
+  --example bench_stages --example bench_lsp
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
   | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 TARGET_DIR="${TARGET_DIR:-target}"
 ENVDEF="$TARGET_DIR/release/envdef"
 GEN="$TARGET_DIR/release/examples/gen_fleet"
+GEN_PEER="$TARGET_DIR/release/examples/gen_peer"
 STAGES="$TARGET_DIR/release/examples/bench_stages"
 LSP="$TARGET_DIR/release/examples/bench_lsp"
 
@@ -274,6 +281,48 @@ lsp_row() { # $1 = label, $2 = file, $3 = workspace folder
 # An environment file of the generated fleet: the server finds its root and re-checks the
 # whole 10,000-variable program on each edit.
 [ -f "$WORK/fleet-10000/envs/envs_00.envdef" ] && lsp_row "10,000 vars (an imported env file)" "$WORK/fleet-10000/envs/envs_00.envdef" "$WORK/fleet-10000"
+
+# 7. The peer job (issue 18): 10,000 typed variables with regex, range and enum refinements;
+#    base, staging and production with overrides; every environment validated; production
+#    exported. envdef: `compile --env production` (every environment is checked, production's
+#    .env written into an empty directory); jrsonnet: the same job as a Jsonnet program that
+#    `gen_peer` writes beside it, its production lines printed with `-S`.
+peer="$WORK/peer"
+"$GEN_PEER" --vars 10000 --seed 1 --out "$peer" >/dev/null
+if [ "$PEERS" = 1 ] && ! command -v jrsonnet >/dev/null 2>&1; then
+  echo "bench.sh: installing jrsonnet (cargo install jrsonnet; a few minutes)" >&2
+  cargo install --quiet jrsonnet >&2 || echo "bench.sh: cargo install jrsonnet failed" >&2
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+fi
+if ! "$ENVDEF" compile -q "$peer/peer.envdef" --env production --out "$peer/out" >"$WORK/peer.log" 2>&1; then
+  echo "bench.sh: the peer job does not compile:" >&2; head -40 "$WORK/peer.log" >&2; exit 1
+fi
+read -r pe pecpu <<<"$(median_ms "${RUNS:-10}" "rm -rf $peer/out" "$ENVDEF" compile -q "$peer/peer.envdef" --env production --out "$peer/out")"
+pj="not installed (\`scripts/bench.sh --peers\` installs it)"
+ratio="n/a"
+if command -v jrsonnet >/dev/null 2>&1; then
+  # The two programs must agree on production before their times are compared.
+  if ! jrsonnet -S "$peer/peer.jsonnet" >"$peer/jsonnet.env" 2>"$WORK/jsonnet.log"; then
+    echo "bench.sh: jrsonnet fails on the peer job:" >&2; head -20 "$WORK/jsonnet.log" >&2; exit 1
+  fi
+  if ! diff <(grep -v '^#' "$peer/out/.env.production" | sort) <(grep -v '^$' "$peer/jsonnet.env" | sort) >/dev/null; then
+    echo "bench.sh: envdef and jrsonnet disagree on production's values" >&2; exit 1
+  fi
+  read -r pjt pjcpu <<<"$(median_ms "${RUNS:-10}" "" jrsonnet -S "$peer/peer.jsonnet")"
+  pj="${pjt} ms wall (${pjcpu} ms CPU), $(jrsonnet --version 2>/dev/null | head -1)"
+  ratio=$(awk -v a="$pjt" -v b="$pe" 'BEGIN { printf "%.1f×", a / b }')
+fi
+{
+  echo
+  echo "## Peer job: 10,000 typed variables, 3 environments, production exported (\`examples/gen_peer.rs\`; goal ≥ 10× jrsonnet)"
+  echo
+  echo "| | median |"
+  echo "|---|---|"
+  echo "| source | $(wc -c <"$peer/peer.envdef") bytes envdef, $(wc -c <"$peer/peer.jsonnet") bytes Jsonnet |"
+  echo "| envdef compile --env production | ${pe} ms wall (${pecpu} ms CPU) |"
+  echo "| jrsonnet -S | $pj |"
+  echo "| jrsonnet / envdef (wall, same run) | $ratio |"
+} | tee -a "$RESULTS"
 
 [ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
 exit 0
