@@ -299,6 +299,7 @@ if ! "$ENVDEF" compile -q "$peer/peer.envdef" --env production --out "$peer/out"
 fi
 read -r pe pecpu <<<"$(median_ms "${RUNS:-10}" "rm -rf $peer/out" "$ENVDEF" compile -q "$peer/peer.envdef" --env production --out "$peer/out")"
 pj="not installed (\`scripts/bench.sh --peers\` installs it)"
+[ "$PEERS" = 1 ] && pj="not installed: \`cargo install jrsonnet\` failed (see above)"
 ratio="n/a"
 if command -v jrsonnet >/dev/null 2>&1; then
   # The two programs must agree on production before their times are compared.

@@ -103,10 +103,23 @@ pub fn check_file_with_params(
     options: CheckOptions,
     params: &[(String, String)],
 ) -> Result<Compilation, RootLoadError> {
+    check_file_cached(loader, root, options, params, None)
+}
+
+/// [`check_file_with_params`], reusing the parsed files of `cache` whose text is unchanged
+/// (the language server keeps one across edits).
+pub fn check_file_cached(
+    loader: &dyn Loader,
+    root: &Path,
+    options: CheckOptions,
+    params: &[(String, String)],
+    cache: Option<&mut resolve::ParseCache>,
+) -> Result<Compilation, RootLoadError> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
-    let program = resolve::load_program_with(loader, root, params, &mut sources, &mut diagnostics)
-        .map_err(|error| RootLoadError {
+    let program =
+        resolve::load_program_cached(loader, root, params, &mut sources, &mut diagnostics, cache)
+            .map_err(|error| RootLoadError {
             path: root.to_path_buf(),
             error,
         })?;

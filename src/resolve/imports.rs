@@ -28,6 +28,8 @@ struct Ctx<'a> {
     stack: Vec<(PathBuf, FileId, Option<crate::source::Span>)>,
     items: Vec<ast::Item>,
     broken: Vec<ast::BrokenDecl>,
+    /// Parsed files of earlier runs (the language server's), if any.
+    cache: Option<&'a mut super::ParseCache>,
 }
 
 /// Loads `root` and its imports; returns every non-import item in declaration order, and
@@ -37,6 +39,7 @@ pub(crate) fn load_all(
     root: &Path,
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
+    cache: Option<&mut super::ParseCache>,
 ) -> Result<(Vec<ast::Item>, Vec<ast::BrokenDecl>), LoadError> {
     let text = loader.load(root)?;
     let canonical = loader
@@ -55,6 +58,7 @@ pub(crate) fn load_all(
         stack: Vec::new(),
         items: Vec::new(),
         broken: Vec::new(),
+        cache,
     };
     ctx.load_file(canonical, id, None);
     Ok((ctx.items, ctx.broken))
@@ -63,7 +67,10 @@ pub(crate) fn load_all(
 impl Ctx<'_> {
     fn load_file(&mut self, canonical: PathBuf, id: FileId, via: Option<crate::source::Span>) {
         let text = self.sources.get(id).text.clone();
-        let file = crate::syntax::parse(id, &text, self.diagnostics);
+        let file = match self.cache.as_deref_mut() {
+            Some(cache) => cache.parse(&canonical, id, &text, self.diagnostics),
+            None => crate::syntax::parse(id, &text, self.diagnostics),
+        };
         self.broken.extend(file.broken);
         self.stack.push((canonical, id, via));
         for item in file.items {

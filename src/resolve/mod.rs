@@ -7,6 +7,7 @@
 //! a name problem is reported once, at the name, and the offending item is dropped so later
 //! phases never see a dangling reference.
 
+mod cache;
 mod imports;
 mod instances;
 mod ladder;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
+pub use cache::ParseCache;
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
 pub use instances::{dns_label, instance_name, ParamValue, MAX_INSTANCES, MAX_LABEL};
 pub use ladder::Ladder;
@@ -235,8 +237,21 @@ pub fn load_program_with(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Result<Program, LoadError> {
+    load_program_cached(loader, root, given, sources, diagnostics, None)
+}
+
+/// [`load_program_with`], reusing the parsed files of `cache` whose text did not change
+/// (and remembering the files it parses).
+pub fn load_program_cached(
+    loader: &dyn Loader,
+    root: &Path,
+    given: &[(String, String)],
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+    cache: Option<&mut ParseCache>,
+) -> Result<Program, LoadError> {
     suggest::reset_budget();
-    let (items, broken) = imports::load_all(loader, root, sources, diagnostics)?;
+    let (items, broken) = imports::load_all(loader, root, sources, diagnostics, cache)?;
     let mut program = build_with(root.display().to_string(), items, given, diagnostics);
     program.broken = broken;
     Ok(program)

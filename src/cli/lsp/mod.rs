@@ -88,6 +88,7 @@ fn serve(connection: &Connection) -> Result<(), String> {
         analyses: BTreeMap::new(),
         published: HashMap::new(),
         roots: roots::Roots::new(workspace),
+        parsed: crate::resolve::ParseCache::new(),
     };
     for message in &connection.receiver {
         match message {
@@ -292,7 +293,7 @@ impl Server {
     /// Re-runs the front end on the root of `path` and publishes its diagnostics.
     fn reanalyze(&mut self, path: &Path) -> Vec<Notification> {
         let root = self.roots.root_of(path, &self.loader);
-        let analysis = analyze(&self.loader, &root);
+        let analysis = analyze(&self.loader, &root, &mut self.parsed);
         let mut out = Vec::new();
         let Some(analysis) = analysis else {
             return out;

@@ -11,7 +11,7 @@ use super::position::Encoding;
 use super::roots;
 use crate::model::Model;
 use crate::query::symbols::SymbolIndex;
-use crate::resolve::Program;
+use crate::resolve::{ParseCache, Program};
 use crate::source::{FileId, OverlayLoader, SourceMap};
 use crate::{CheckOptions, Diagnostic, FsLoader};
 
@@ -42,6 +42,9 @@ pub struct Server {
     /// URIs with diagnostics published, per root (to clear those that became clean).
     pub(super) published: HashMap<PathBuf, HashSet<Url>>,
     pub(super) roots: roots::Roots,
+    /// Parsed files by path and text: after a one-line edit only the edited file is
+    /// parsed again (docs/performance.md).
+    pub(super) parsed: ParseCache,
 }
 
 impl Server {
@@ -50,7 +53,7 @@ impl Server {
         let path = canonical(uri)?;
         let root = self.roots.root_of(&path, &self.loader);
         if !self.analyses.contains_key(&root) {
-            let analysis = analyze(&self.loader, &root)?;
+            let analysis = analyze(&self.loader, &root, &mut self.parsed)?;
             self.analyses.insert(root.clone(), analysis);
         }
         let analysis = self.analyses.get(&root)?;
@@ -78,8 +81,13 @@ pub(super) fn canonical(uri: &Url) -> Option<PathBuf> {
 }
 
 /// The front end on `root` through the buffers. `None` when the root cannot be read.
-pub(super) fn analyze(loader: &OverlayLoader<FsLoader>, root: &Path) -> Option<Analysis> {
-    let compilation = crate::check_file(loader, root, CheckOptions::default()).ok()?;
+pub(super) fn analyze(
+    loader: &OverlayLoader<FsLoader>,
+    root: &Path,
+    parsed: &mut ParseCache,
+) -> Option<Analysis> {
+    let compilation =
+        crate::check_file_cached(loader, root, CheckOptions::default(), &[], Some(parsed)).ok()?;
     let index = SymbolIndex::new(&compilation.program);
     Some(Analysis {
         sources: compilation.sources,
