@@ -173,6 +173,7 @@ pub fn check_emits(
     let emit_options = emit::EmitOptions {
         templates_dir: templates_dir.map(Path::to_path_buf),
         project_root: project_root.map(Path::to_path_buf),
+        measure_only: true,
         ..emit::EmitOptions::default()
     };
     let mut emitted = Diagnostics::new();

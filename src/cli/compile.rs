@@ -155,6 +155,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         templates_dir: args.templates.clone(),
         project_root: Some(loaded.project.root().to_path_buf()),
         working: None,
+        measure_only: false,
     };
     let mut emitted = Diagnostics::new();
     let artifacts = emit::emit(&loaded.model, &options, &mut emitted);

@@ -51,6 +51,10 @@ pub struct EmitOptions {
     /// `working = true`. `Some(env)`: the working files of `env` alone (`envdef switch`),
     /// every `working = true` line; `envs` is then ignored.
     pub working: Option<String>,
+    /// Validate and measure only (`check`): every diagnostic `compile` gives, including the
+    /// output budget, but the artifacts of built-in targets come back with empty contents
+    /// (their text is counted, not kept).
+    pub measure_only: bool,
 }
 
 /// A built-in target.

@@ -92,11 +92,11 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
         return Vec::new();
     }
 
-    let results = render::render_all(model, &jobs, &templates);
+    let results = render::render_all(model, &jobs, &templates, options.measure_only);
     let mut artifacts = Vec::with_capacity(jobs.len());
     for (job, result) in jobs.iter().zip(results) {
         match result {
-            Ok(contents) => artifacts.push(Artifact {
+            Ok((contents, _)) => artifacts.push(Artifact {
                 path: PathBuf::from(&job.path),
                 contents,
                 target: job.emit.target.clone(),
