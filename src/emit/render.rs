@@ -410,11 +410,11 @@ fn render_job(
                     }
                 }
                 Builtin::Typescript => {
-                    render_builtin(target, &header, typescript::body(model, job))
+                    render_builtin(target, &header, typescript::body(model, job), measure)
                 }
                 Builtin::Ansible => {
                     let body = ansible::body(model, job, &mut errors);
-                    render_builtin(target, &header, body)
+                    render_builtin(target, &header, body, measure)
                 }
                 Builtin::Pydantic => {
                     let body = pydantic::body(model, job, &mut errors);
