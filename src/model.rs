@@ -211,6 +211,37 @@ pub enum Value {
     Secret {
         reference: String,
     },
+    /// A derived secret: a secret's value composed from text and other secrets
+    /// (`DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/app"`). envdef holds the
+    /// parts, never the composed value; each target builds it from the parts' references
+    /// (an ExternalSecret template, compose interpolation) or refuses it at check.
+    Derived {
+        parts: Vec<DerivedPart>,
+    },
+}
+
+/// One part of a [`Value::Derived`]: text known at compile time, or a secret's reference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DerivedPart {
+    Text {
+        text: String,
+    },
+    /// The secret `var`'s reference in this environment (`{service}` not yet expanded).
+    Secret {
+        var: VarId,
+        reference: String,
+    },
+}
+
+impl DerivedPart {
+    /// The reference with `{service}` expanded, for a secret part.
+    pub fn reference(&self, service: &str) -> Option<String> {
+        match self {
+            DerivedPart::Secret { reference, .. } => Some(reference.replace("{service}", service)),
+            DerivedPart::Text { .. } => None,
+        }
+    }
 }
 
 /// Canonical duration text, largest unit first, zero parts omitted: `1h30m`, `1s500ms`,
@@ -265,6 +296,20 @@ impl Type {
 }
 
 impl Value {
+    /// Whether the value is only known at run time (a secret's reference or a derived
+    /// secret); a plain local value of a secret is not.
+    pub fn is_deferred(&self) -> bool {
+        matches!(self, Value::Secret { .. } | Value::Derived { .. })
+    }
+
+    /// The parts of a derived secret.
+    pub fn derived_parts(&self) -> Option<&[DerivedPart]> {
+        match self {
+            Value::Derived { parts } => Some(parts),
+            _ => None,
+        }
+    }
+
     /// A secret's reference for one service (`{service}` expanded).
     pub fn secret_reference(&self, service: &str) -> Option<String> {
         match self {

@@ -35,10 +35,12 @@ secret DB_USER from "vault://secret/shop/{env}/db#user"
 secret STRIPE_KEY from "sops://secrets.yaml#stripe.key"
 secret API_TOKEN from "env://APP_API_TOKEN"
 secret TLS_KEY from "file://tls.key"
+secret DATABASE_URL "derived: composed at run time from two Vault keys"
 
 env staging {
   API_URL = "https://api.staging.shop.test"
   new_checkout = true
+  DATABASE_URL = "postgres://${DB_USER}:${DB_PASSWORD}@db.${env}.shop.test:5432/shop?x=$$1"
 }
 env vault_key_missing extends staging {
   DB_PASSWORD from "vault://secret/shop/staging/db#passwd"
@@ -164,6 +166,11 @@ fn run_gives_the_command_exactly_the_environment_and_writes_nothing() {
         ] {
             expected.insert(k.to_string(), v.to_string());
         }
+        // The derived secret: each part fetched from the real OpenBao, then joined.
+        expected.insert(
+            "DATABASE_URL".into(),
+            format!("postgres://{VAULT_USER}:{VAULT_PASSWORD}@db.staging.shop.test:5432/shop?x=$1"),
+        );
         assert_eq!(parse_env0(&out.stdout), expected);
     }
     assert!(
@@ -305,6 +312,8 @@ fn an_unreachable_server_or_a_missing_key_stops_the_run_before_the_command_start
         "vault_key_missing",
         &[
             "cannot resolve secret `DB_PASSWORD`",
+            // The derived secret inherits the broken part, and says so by its own name.
+            "cannot resolve secret `DATABASE_URL`",
             "the secret `secret/shop/staging/db` has no key `passwd`",
             "vault://secret/shop/staging/db#passwd",
             "its keys: password, user",

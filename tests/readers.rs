@@ -1458,3 +1458,76 @@ fn overrides_reach_docker_compose_and_terraform_per_service() {
         assert_eq!(out["api_log_level"]["value"], log_level, "{env}");
     }
 }
+
+/// Derived secrets (issue 13): compose interpolates each part from the host (and a local
+/// plain value is written as it is), and the ExternalSecret's `target.template` validates
+/// against the operator's CRD and names exactly the fetched keys.
+#[test]
+fn derived_secrets_compose_interpolates_the_parts_and_the_template_validates() {
+    let Some(r) = readers() else { return };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/ok/derived_secrets.envdef");
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &source, envdef::CheckOptions::default()).unwrap();
+    let model = compilation.model.expect("the derived secrets case checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    std::fs::write(
+        dir.path().join("upstream.yml"),
+        "services:\n  api:\n    image: busybox\n  db:\n    image: postgres\n",
+    )
+    .unwrap();
+    let host = [
+        ("DB_PASSWORD", "pw from the host"),
+        ("MQ_PASSWORD", "mq$pw"),
+    ];
+    let production = ["upstream.yml", "compose.production.yaml"];
+    let api = compose_config(&r, dir.path(), &production, "api", &host);
+    assert_eq!(
+        api["DATABASE_URL"],
+        "postgres://app:pw from the host@db.internal:5432/app"
+    );
+    assert_eq!(api["AMQP_URL"], "amqp://app:mq$pw@mq:5672/production");
+    // `db` reads the password under its own key, from the one host variable.
+    let db = compose_config(&r, dir.path(), &production, "db", &host);
+    assert_eq!(db["POSTGRES_PASSWORD"], "pw from the host");
+    let local = ["upstream.yml", "compose.local.yaml"];
+    let api = compose_config(&r, dir.path(), &local, "api", &host);
+    assert_eq!(api["DATABASE_URL"], "postgres://app:postgres@db:5432/app");
+    assert_eq!(api["AMQP_URL"], "amqp://app:mq$pw@mq:5672/local");
+
+    let manifest = std::fs::read_to_string(dir.path().join("k8s/production/api.yaml")).unwrap();
+    let docs = yaml_to_json(&manifest);
+    let es = docs
+        .iter()
+        .find(|d| d["kind"] == "ExternalSecret")
+        .expect("an ExternalSecret");
+    validate_external_secret(&r, es);
+    let template = &es["spec"]["target"]["template"];
+    assert_eq!(template["engineVersion"], "v2");
+    assert_eq!(
+        template["data"]["DATABASE_URL"],
+        "postgres://app:{{ .DB_PASSWORD }}@db.internal:5432/app"
+    );
+    assert_eq!(
+        template["data"]["AMQP_URL"],
+        "amqp://app:{{ .MQ_PASSWORD }}@mq:5672/production"
+    );
+    let fetched: Vec<&str> = es["spec"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["secretKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(fetched, ["DB_PASSWORD", "MQ_PASSWORD"]);
+    assert!(!manifest.contains("postgres://app:postgres"));
+    // No plain local value, nor any host value, in any artifact envdef wrote for production.
+    for a in artifacts
+        .iter()
+        .filter(|a| !a.path.to_string_lossy().contains("local"))
+    {
+        assert!(!a.contents.contains(":postgres@"), "{}", a.path.display());
+    }
+}

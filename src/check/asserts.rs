@@ -67,7 +67,7 @@ impl V {
             Value::Duration(ms) => V::Duration(*ms),
             Value::List(items) => V::List(items.iter().map(V::from_model).collect()),
             // Excluded statically: secrets have no value at compile time.
-            Value::Secret { .. } => V::Unset,
+            Value::Secret { .. } | Value::Derived { .. } => V::Unset,
         }
     }
 

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Origin, Resolved, Value, VarId};
+use crate::model::{DerivedPart, Origin, Resolved, Value, VarId};
 use crate::resolve::Program;
 use crate::secret_ref::{RefError, Scheme, SecretRef};
 use crate::source::Span;
@@ -40,6 +40,8 @@ pub(crate) struct VarInfo {
 
 /// Largest value one interpolation may produce.
 pub const MAX_VALUE_BYTES: usize = 1 << 20;
+/// Most parts (text runs and secret references) one derived secret may have.
+pub const MAX_DERIVED_PARTS: usize = 1000;
 /// Largest total of interpolated text in one compilation.
 pub const MAX_TOTAL_INTERPOLATED_BYTES: usize = 256 << 20;
 
@@ -515,7 +517,11 @@ fn prepare(
                 );
             }
         }
-        SiteSrc::Value(value) if info.is_secret && !plain_secret_allowed(site, program) => {
+        SiteSrc::Value(value)
+            if info.is_secret
+                && !plain_secret_allowed(site, program)
+                && !interpolates_a_secret(value, site.var, program, infos) =>
+        {
             site.ok = false;
             let env = site.env.map(|e| program.envs[e].name.text.as_str());
             let mark = env.map_or_else(String::new, |env| {
@@ -606,6 +612,27 @@ fn prepare(
 /// (a local development password); every other environment takes a reference.
 fn plain_secret_allowed(site: &Site<'_>, program: &Program) -> bool {
     site.env.is_some_and(|e| program.envs[e].insecure.is_some())
+}
+
+/// Whether a string interpolates at least one secret: a secret given such a value is a
+/// derived secret (`DATABASE_URL = "postgres://app:${DB_PASSWORD}@db/app"`), allowed in
+/// every environment because envdef only ever holds its parts' references.
+fn interpolates_a_secret(
+    value: &ast::Value,
+    var: VarId,
+    program: &Program,
+    infos: &[VarInfo],
+) -> bool {
+    let ast::ValueKind::Str(s) = &value.kind else {
+        return false;
+    };
+    let owner = program.var(var).owner;
+    s.parts.iter().any(|part| match part {
+        ast::StrPart::Interp(ident) => program
+            .lookup(&ident.text, owner)
+            .is_some_and(|dep| infos[dep.index()].is_secret),
+        ast::StrPart::Text(_) => false,
+    })
 }
 
 /// The diagnostic for a reference [`SecretRef::parse`] refused. Never quotes the reference:
@@ -722,7 +749,7 @@ fn collect_deps(
                         }
                         Some(dep) => {
                             let dep_info = &infos[dep.index()];
-                            if dep_info.is_secret {
+                            if dep_info.is_secret && !infos[site.var.index()].is_secret {
                                 site.ok = false;
                                 diagnostics.push(
                                     Diagnostic::error(
@@ -734,7 +761,10 @@ fn collect_deps(
                                     )
                                     .primary(ident.span, "this would write the secret in plaintext")
                                     .secondary(program.var(dep).name.span, "declared as a secret here")
-                                    .help("pass the secret to the application separately and let it build the value at run time"),
+                                    .help(format!(
+                                        "declare `{}` with `secret` instead of `var`: a secret built from other secrets is a derived secret, which every target composes from the references",
+                                        program.var(site.var).name.text
+                                    )),
                                 );
                                 continue;
                             }
@@ -1079,6 +1109,19 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             }
             SiteSrc::Value(v) => match &site.fixed {
                 Some(fixed) => (fixed.clone(), None),
+                None if info.is_secret => {
+                    let ast::ValueKind::Str(s) = &v.kind else {
+                        return State::Poisoned;
+                    };
+                    self.state[idx] = State::Visiting;
+                    self.path.push(var);
+                    let value = self.derived(s, site, depth);
+                    self.path.pop();
+                    match value {
+                        Some(value) => (value, Some(written_template(s))),
+                        None => return State::Poisoned,
+                    }
+                }
                 None => {
                     self.state[idx] = State::Visiting;
                     self.path.push(var);
@@ -1113,7 +1156,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 }
             },
         };
-        if info.is_secret && !matches!(value, Value::Secret { .. }) && !self.insecure() {
+        if info.is_secret && !value.is_deferred() && !self.insecure() {
             self.plain_secret_inherited(var, site);
             return State::Poisoned;
         }
@@ -1232,7 +1275,91 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         })
     }
 
-    fn dep_text(&mut self, id: VarId, span: Span, site: &Site<'_>, depth: usize) -> Option<String> {
+    /// A derived secret's parts: text (literal, `${env}`, non-secret values) and each
+    /// interpolated secret's reference, flattened through other derived secrets. Without any
+    /// secret part (an `insecure` environment's plain values) the result is a plain string.
+    fn derived(&mut self, s: &ast::StrLit, site: &Site<'_>, depth: usize) -> Option<Value> {
+        fn push_text(parts: &mut Vec<DerivedPart>, text: &str) {
+            match parts.last_mut() {
+                Some(DerivedPart::Text { text: last }) => last.push_str(text),
+                _ => parts.push(DerivedPart::Text {
+                    text: text.to_string(),
+                }),
+            }
+        }
+        let mut parts: Vec<DerivedPart> = Vec::new();
+        let mut k = 0;
+        for part in &s.parts {
+            match part {
+                ast::StrPart::Text(t) => push_text(&mut parts, t),
+                ast::StrPart::Interp(_) => {
+                    let (dep, span) = site.deps.get(k)?.clone();
+                    k += 1;
+                    match dep {
+                        Dep::Env => push_text(&mut parts, self.env_name),
+                        Dep::Service(name) => push_text(&mut parts, &name),
+                        Dep::Var(id) => {
+                            self.dep_ready(id, span, site, depth)?;
+                            match &self.values[id.index()].as_ref()?.value {
+                                Value::Secret { reference } => parts.push(DerivedPart::Secret {
+                                    var: id,
+                                    reference: reference.clone(),
+                                }),
+                                Value::Derived { parts: inner } => {
+                                    for p in inner.clone() {
+                                        match p {
+                                            DerivedPart::Text { text } => {
+                                                push_text(&mut parts, &text);
+                                            }
+                                            secret => parts.push(secret),
+                                        }
+                                    }
+                                }
+                                other => push_text(&mut parts, &scalar_text(other)?),
+                            }
+                        }
+                    }
+                }
+            }
+            let text_len: usize = parts
+                .iter()
+                .map(|p| match p {
+                    DerivedPart::Text { text } => text.len(),
+                    DerivedPart::Secret { reference, .. } => reference.len(),
+                })
+                .sum();
+            if parts.len() > MAX_DERIVED_PARTS || text_len > MAX_VALUE_BYTES {
+                let d = Diagnostic::error(
+                    Code::ValueTooLarge,
+                    format!(
+                        "derived secret `{}` grows past {MAX_DERIVED_PARTS} parts or 1 MiB in environment `{}`",
+                        self.program.qualified(site.var),
+                        self.env_name
+                    ),
+                )
+                .primary(s.span, "this template grows too large")
+                .help("look for a chain like `${A}${A}` through other derived secrets");
+                self.push(d);
+                return None;
+            }
+        }
+        if parts
+            .iter()
+            .any(|p| matches!(p, DerivedPart::Secret { .. }))
+        {
+            return Some(Value::Derived { parts });
+        }
+        let mut text = String::new();
+        for p in parts {
+            if let DerivedPart::Text { text: t } = p {
+                text.push_str(&t);
+            }
+        }
+        Some(Value::Str(text))
+    }
+
+    /// Evaluates `${id}` for `site`; `None` (reported) on a cycle or an unset optional.
+    fn dep_ready(&mut self, id: VarId, span: Span, site: &Site<'_>, depth: usize) -> Option<()> {
         if self.state[id.index()] == State::Visiting {
             // `run` evaluates dependencies first and breaks cycles before evaluating, so
             // this only guards against a bug: report it as the cycle it would be.
@@ -1259,14 +1386,24 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             }
             _ => return None,
         }
-        match &self.values[id.index()].as_ref()?.value {
-            Value::Str(s) => Some(s.clone()),
-            Value::Int(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            Value::Duration(ms) => Some(format_duration(*ms)),
-            Value::List(_) | Value::Secret { .. } => None,
-        }
+        Some(())
+    }
+
+    fn dep_text(&mut self, id: VarId, span: Span, site: &Site<'_>, depth: usize) -> Option<String> {
+        self.dep_ready(id, span, site, depth)?;
+        scalar_text(&self.values[id.index()].as_ref()?.value)
+    }
+}
+
+/// The text a value interpolates as (`None` for lists and secrets).
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Duration(ms) => Some(format_duration(*ms)),
+        Value::List(_) | Value::Secret { .. } | Value::Derived { .. } => None,
     }
 }
 

@@ -1,4 +1,6 @@
-//! Plain local secret values (`insecure env`) kept out of deployment artifacts (E0346).
+//! What secret values a target may carry: plain local secret values (`insecure env`) kept
+//! out of deployment artifacts (E0346), and derived secrets kept out of targets that cannot
+//! compose them (E0347).
 //!
 //! Input: the built [`Model`]. A secret may hold a plain value only in an environment
 //! marked `insecure` (checked while evaluating, E0345); here every `kubernetes`, `tfvars`
@@ -72,6 +74,56 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
                 d = d.note(format!("the same holds for: {list}"));
             }
             diagnostics.push(d);
+        }
+    }
+}
+
+/// The built-in targets, each of which carries a derived secret or deliberately leaves it
+/// out: compose interpolates it, Kubernetes templates it in the ExternalSecret, dotenv and
+/// tfvars leave it out (as every secret), variables_tf declares it `sensitive`.
+const DERIVED_CARRIERS: &[&str] = &["dotenv", "tfvars", "variables_tf", "compose", "kubernetes"];
+
+/// E0347: a custom template (a target name of its own, or a built-in one with `template =
+/// "…"`) sees a secret only as its reference; a derived secret has several, so the
+/// template could only drop it or write something wrong. Refused by name, per emit and
+/// variable.
+pub(super) fn derived_in_templates(model: &Model, diagnostics: &mut Diagnostics) {
+    for emit in &model.emits {
+        let custom = !DERIVED_CARRIERS.contains(&emit.target.as_str())
+            || emit.options.contains_key("template");
+        if !custom {
+            continue;
+        }
+        let mut reported: Vec<VarId> = Vec::new();
+        for env in model.concrete_envs() {
+            for service in model.services.values() {
+                if !emit.covers(&env.name, &service.name) {
+                    continue;
+                }
+                for &id in &service.vars {
+                    let Some(res) = env.value(id) else { continue };
+                    if !matches!(res.value, Value::Derived { .. }) || reported.contains(&id) {
+                        continue;
+                    }
+                    reported.push(id);
+                    let name = model.var(id).qualified_name();
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::DerivedSecretNotCarried,
+                            format!(
+                                "the template of `emit {}` cannot carry derived secret `{name}` (environment `{}`, service `{}`)",
+                                emit.target, env.name, service.name
+                            ),
+                        )
+                        .primary(emit.span, "a template sees a secret only as one reference")
+                        .secondary(res.origin.span, "composed from other secrets here")
+                        .help(format!(
+                            "limit the emit to the services that do not read `{name}` (`when service != \"{}\"`), or let the application build the value from its parts",
+                            service.name
+                        )),
+                    );
+                }
+            }
         }
     }
 }

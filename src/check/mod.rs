@@ -128,6 +128,7 @@ pub fn check(
     check_emitted_names(program, &model, diagnostics);
     local_values::plain_values_in_artifacts(&model, diagnostics);
     patterns::check_carried(&model, &infos, diagnostics);
+    local_values::derived_in_templates(&model, diagnostics);
     Some(model)
 }
 

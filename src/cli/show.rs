@@ -22,6 +22,10 @@ pub(super) fn value(v: &Value, service: Option<&str>) -> String {
         Value::Secret { reference } => {
             format!("secret from {}", quoted(&reference_for(reference, service)))
         }
+        Value::Derived { parts } => format!(
+            "secret derived from {}",
+            quoted(&derived_text(parts, service))
+        ),
     }
 }
 
@@ -36,7 +40,25 @@ pub(super) fn value_json(v: &Value, service: Option<&str>) -> Json {
         Value::Duration(ms) => json!(crate::model::format_duration(*ms)),
         Value::List(items) => Json::Array(items.iter().map(|i| value_json(i, service)).collect()),
         Value::Secret { reference } => json!({ "secret": reference_for(reference, service) }),
+        Value::Derived { parts } => json!({ "derived": derived_text(parts, service) }),
     }
+}
+
+/// A derived secret as its template with each secret part's reference in `${…}`
+/// (`postgres://app:${vault://kv/db#password}@db`): what it is built from, never a value.
+fn derived_text(parts: &[crate::model::DerivedPart], service: Option<&str>) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            crate::model::DerivedPart::Text { text } => out.push_str(text),
+            crate::model::DerivedPart::Secret { reference, .. } => {
+                out.push_str("${");
+                out.push_str(&reference_for(reference, service));
+                out.push('}');
+            }
+        }
+    }
+    out
 }
 
 fn reference_for(reference: &str, service: Option<&str>) -> String {

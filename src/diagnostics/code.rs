@@ -244,6 +244,9 @@ codes! {
         /// `jsonschema`) cannot write in its regex dialect with the same meaning (a Unicode
         /// word boundary, a CRLF anchor, bytes that are not UTF-8).
         UntranslatablePattern = "E0370", "a pattern cannot be written in a target's regex dialect";
+        /// A derived secret (a secret composed from other secrets) reaches a target that
+        /// cannot compose it from references: a custom template.
+        DerivedSecretNotCarried = "E0347", "a target cannot carry a derived secret";
 
         // ── W03xx: warnings ─────────────────────────────────────────────────────────────────
         /// A shared declaration that no service `uses`.

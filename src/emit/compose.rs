@@ -1,7 +1,9 @@
 //! The `compose` target: the `services.<name>.environment` block of an override file, every
 //! scalar JSON-style quoted ([`super::yaml`]), `$` doubled, secrets as `${NAME:?…}` so
 //! compose takes them from the host at run time: `NAME` is the variable an `env://NAME`
-//! reference names (each environment's own source), else the key itself. A variable
+//! reference names (each environment's own source), else the secret's own key (one host
+//! variable whatever key a service reads it under). A derived secret is its text with a
+//! `${NAME:?…}` per secret part. A variable
 //! that an `= unset` removes in the environment is written `KEY: !reset null`: compose
 //! (≥ 2.24) then drops the key from the merged configuration, so an upstream file's
 //! default (`${KEY:-http://minio:9000}`) does not survive into this environment.
@@ -9,7 +11,7 @@
 use super::job::{services_of, text_error, Job, Prepared};
 use super::{text, yaml};
 use crate::diagnostics::Diagnostic;
-use crate::model::Model;
+use crate::model::{DerivedPart, Model};
 use crate::secret_ref::{Location, SecretRef};
 
 /// The host variable compose interpolates for a secret: `NAME` of an `env://NAME` reference.
@@ -22,6 +24,14 @@ fn host_variable(reference: &str) -> Option<&str> {
         Location::Env { .. } => reference.strip_prefix("env://"),
         _ => None,
     }
+}
+
+/// `${NAME:?NAME must be set}` for a secret: `NAME` from an `env://NAME` reference, else the
+/// secret's own key (`emit_name`), so a secret that services read under different keys
+/// (`uses DB_PASSWORD as POSTGRES_PASSWORD`) is one host variable.
+fn required_host_variable(reference: &str, own_key: &str) -> String {
+    let host = host_variable(reference).unwrap_or(own_key);
+    format!("${{{host}:?{host} must be set}}")
 }
 
 pub(super) fn body(
@@ -65,8 +75,24 @@ pub(super) fn body(
             let value = if let Some(reference) = res.value.secret_reference(&service.name) {
                 // Compose reads the secret from the host at run time and refuses to start
                 // without it; both names are portable, so this needs no escaping.
-                let host = host_variable(&reference).unwrap_or(service.key(id, var));
-                std::borrow::Cow::Owned(format!("${{{host}:?{host} must be set}}"))
+                std::borrow::Cow::Owned(required_host_variable(&reference, &var.emit_name))
+            } else if let Some(parts) = res.value.derived_parts() {
+                // A derived secret: compose interpolates each secret part from the host;
+                // the text between them is escaped (`$` doubled) like any value.
+                let mut composed = String::new();
+                for part in parts {
+                    match part {
+                        DerivedPart::Text { text } => {
+                            composed.push_str(&yaml::compose_escape(text));
+                        }
+                        DerivedPart::Secret { var: part_var, .. } => {
+                            let reference = part.reference(&service.name).unwrap_or_default();
+                            let name = &model.var(*part_var).emit_name;
+                            composed.push_str(&required_host_variable(&reference, name));
+                        }
+                    }
+                }
+                std::borrow::Cow::Owned(composed)
             } else {
                 match text::value_text(&res.value, &var.format) {
                     Ok(Some(t)) => match yaml::compose_escape(&t) {

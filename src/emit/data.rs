@@ -232,6 +232,6 @@ pub(super) fn typed(value: &Value, var: Option<&VarDef>) -> serde_json::Value {
             None => J::String(format_duration(*ms)),
         },
         Value::List(items) => J::Array(items.iter().map(|v| typed(v, var)).collect()),
-        Value::Secret { .. } => J::Null,
+        Value::Secret { .. } | Value::Derived { .. } => J::Null,
     }
 }

@@ -101,6 +101,17 @@ fn var_line(
         );
         return true;
     }
+    if let Some(parts) = res.value.derived_parts() {
+        // A derived secret is composed at run time (`envdef run`); name what it is built from.
+        let references: Vec<String> = parts.iter().filter_map(|p| p.reference(service)).collect();
+        let _ = writeln!(
+            line,
+            "# {}: derived secret, not written here (built from: {})",
+            key,
+            text::comment_text(&references.join(", "))
+        );
+        return true;
+    }
     line.push_str(key);
     line.push('=');
     if text::push_plain_scalar(&res.value, &var.format, line) {

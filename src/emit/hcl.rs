@@ -54,7 +54,7 @@ pub(crate) fn string_into(value: &str, out: &mut String) {
 /// callers never pass.
 pub(crate) fn value_into(value: &Value, format: &ValueFormat, out: &mut String) -> bool {
     match value {
-        Value::Secret { .. } => return false,
+        Value::Secret { .. } | Value::Derived { .. } => return false,
         Value::Str(s) => string_into(s, out),
         Value::Int(i) => {
             let _ = write!(out, "{i}");

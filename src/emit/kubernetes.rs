@@ -15,7 +15,7 @@ use super::job::{option_str, text_error, Job, Prepared};
 use super::names::dns_error;
 use super::{text, yaml};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::Model;
+use crate::model::{DerivedPart, Model, Value, VarId};
 use crate::secret_ref::{Scheme, SecretRef};
 
 /// `external_secrets_version` values: the operator serves `v1` since 0.16 and stopped
@@ -48,6 +48,15 @@ pub(super) struct KubeData<'a> {
     /// `v1` or `v1beta1` (`external_secrets_version`).
     eso_version: String,
     secrets: Vec<KubeSecret>,
+    /// `spec.target.template.data` when the service reads a derived secret: every key of
+    /// the Secret, each a Go template over the fetched keys. Empty otherwise (no template).
+    template: Vec<KubeTemplate>,
+}
+
+#[derive(Serialize)]
+struct KubeTemplate {
+    key: String,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -100,18 +109,18 @@ pub(super) fn data<'a>(
         };
         let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
-            let (remote_key, property, scheme) = remote_ref(&reference);
-            let store = scheme
-                .and_then(store_option)
-                .and_then(|key| option_str(job.emit, key, Some(&env.name), Some(&service.name)))
-                .filter(|store| *store != secret_store);
-            secrets.push(KubeSecret {
-                key: service.key(id, var).to_string(),
-                remote_key,
-                property,
-                store,
-                store_kind: secret_store_kind.clone(),
-            });
+            let key = service.key(id, var).to_string();
+            secrets.push(secret_entry(
+                &reference,
+                key,
+                job,
+                &secret_store,
+                &secret_store_kind,
+            ));
+            continue;
+        }
+        if res.value.derived_parts().is_some() {
+            // Composed from its parts' keys in the template, below.
             continue;
         }
         let mark = data.len();
@@ -142,6 +151,7 @@ pub(super) fn data<'a>(
         format!("data:\n{}", data.trim_end_matches('\n'))
     };
     let labels = labels.trim_end_matches('\n').to_string();
+    let template = derived_template(model, job, &mut secrets, &secret_store, &secret_store_kind);
     let refresh_interval = opt("refresh_interval", "1h");
     let eso_version = opt("external_secrets_version", "v1");
     for scheme in Scheme::ALL {
@@ -201,9 +211,140 @@ pub(super) fn data<'a>(
             refresh_interval,
             eso_version,
             secrets,
+            template,
         },
         data,
     ))
+}
+
+/// One `data` entry of the ExternalSecret: `secretKey` `key` fetched from `reference`,
+/// through the store of its scheme when the emit names one (`secret_store_vault = …`).
+fn secret_entry(
+    reference: &str,
+    key: String,
+    job: &Job<'_>,
+    secret_store: &str,
+    secret_store_kind: &str,
+) -> KubeSecret {
+    let env = job.env.map(|e| e.name.as_str());
+    let service = job.service.map(|s| s.name.as_str());
+    let (remote_key, property, scheme) = remote_ref(reference);
+    let store = scheme
+        .and_then(store_option)
+        .and_then(|option| option_str(job.emit, option, env, service))
+        .filter(|store| store != secret_store);
+    KubeSecret {
+        key,
+        remote_key,
+        property,
+        store,
+        store_kind: secret_store_kind.to_string(),
+    }
+}
+
+/// `target.template.data` for a service that reads a derived secret: the operator renders
+/// each key of the Secret from the fetched keys (`{{ .DB_PASSWORD }}`), and a derived
+/// secret from its text and its parts' keys. A part the service does not read itself is
+/// fetched under a key of its own; with the default `mergePolicy: Replace` only the
+/// template's keys reach the Secret, so such a part never becomes a key the service sees.
+fn derived_template(
+    model: &Model,
+    job: &Job<'_>,
+    secrets: &mut Vec<KubeSecret>,
+    secret_store: &str,
+    secret_store_kind: &str,
+) -> Vec<KubeTemplate> {
+    let (Some(env), Some(service)) = (job.env, job.service) else {
+        return Vec::new();
+    };
+    let derived = |id: VarId| env.value(id).and_then(|r| r.value.derived_parts());
+    if !service.vars.iter().any(|&id| derived(id).is_some()) {
+        return Vec::new();
+    }
+    let mut template = Vec::new();
+    // The fetched key of each secret part, by variable.
+    let mut part_keys: Vec<(VarId, String)> = Vec::new();
+    for &id in &service.vars {
+        let Some(res) = env.value(id) else { continue };
+        let key = service.key(id, model.var(id)).to_string();
+        if let Value::Secret { .. } = res.value {
+            template.push(KubeTemplate {
+                text: go_template_key(&key),
+                key: key.clone(),
+            });
+            part_keys.push((id, key));
+        }
+    }
+    for &id in &service.vars {
+        let Some(parts) = derived(id) else { continue };
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                DerivedPart::Text { text: t } => text.push_str(&t.replace("{{", "{{ \"{{\" }}")),
+                DerivedPart::Secret { var, .. } => {
+                    let key = match part_keys.iter().find(|(v, _)| v == var) {
+                        Some((_, key)) => key.clone(),
+                        None => {
+                            let key = free_key(&model.var(*var).emit_name, secrets, model, service);
+                            let reference = part.reference(&service.name).unwrap_or_default();
+                            secrets.push(secret_entry(
+                                &reference,
+                                key.clone(),
+                                job,
+                                secret_store,
+                                secret_store_kind,
+                            ));
+                            part_keys.push((*var, key.clone()));
+                            key
+                        }
+                    };
+                    text.push_str(&go_template_key(&key));
+                }
+            }
+        }
+        template.push(KubeTemplate {
+            key: service.key(id, model.var(id)).to_string(),
+            text,
+        });
+    }
+    // The Secret's keys in the service's order.
+    let order = |key: &str| {
+        service
+            .vars
+            .iter()
+            .position(|&id| service.key(id, model.var(id)) == key)
+    };
+    template.sort_by_key(|t| order(&t.key));
+    template
+}
+
+/// `{{ .KEY }}`: keys are portable names (checked), so the field syntax reads them.
+fn go_template_key(key: &str) -> String {
+    format!("{{{{ .{key} }}}}")
+}
+
+/// A fetched key for a part the service does not read: its own name, unless the service
+/// or another entry already uses that key.
+fn free_key(
+    name: &str,
+    secrets: &[KubeSecret],
+    model: &Model,
+    service: &crate::model::Service,
+) -> String {
+    let taken = |key: &str| {
+        secrets.iter().any(|s| s.key == key)
+            || service
+                .vars
+                .iter()
+                .any(|&id| service.key(id, model.var(id)) == key)
+    };
+    let mut key = name.to_string();
+    let mut n = 1;
+    while taken(&key) {
+        n += 1;
+        key = format!("{name}_PART{n}");
+    }
+    key
 }
 
 const STORE_NAME_HELP: &str = "a store's name is a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, at most 253 characters";

@@ -25,7 +25,7 @@ pub(crate) fn value_text<'v>(
     format: &ValueFormat,
 ) -> Result<Option<Cow<'v, str>>, TextError> {
     Ok(Some(Cow::Owned(match value {
-        Value::Secret { .. } => return Ok(None),
+        Value::Secret { .. } | Value::Derived { .. } => return Ok(None),
         Value::Str(s) => return Ok(Some(Cow::Borrowed(s))),
         Value::List(items) if format.list_json => {
             let mut out = String::new();
@@ -100,7 +100,7 @@ fn scalar_text(value: &Value, format: &ValueFormat) -> Result<String, TextError>
             list_json(items, format, &mut out)?;
             out
         }
-        Value::Secret { .. } => String::new(),
+        Value::Secret { .. } | Value::Derived { .. } => String::new(),
     })
 }
 

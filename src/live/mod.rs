@@ -36,6 +36,15 @@ pub enum EntrySource {
     Text(String),
     /// A secret: its reference with `{env}` and `{service}` expanded.
     Secret { reference: String },
+    /// A derived secret: text and references (expanded), joined once each is resolved.
+    Derived { parts: Vec<DerivedSource> },
+}
+
+/// One part of a derived secret's value for `run`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DerivedSource {
+    Text(String),
+    Secret { reference: String },
 }
 
 /// Picks the service a command works on: the one named, else the only one.
@@ -74,6 +83,25 @@ pub fn service_environment(
         let var = model.var(id);
         let source = match resolved.value.secret_reference(&service.name) {
             Some(reference) => EntrySource::Secret { reference },
+            None if resolved.value.derived_parts().is_some() => EntrySource::Derived {
+                parts: resolved
+                    .value
+                    .derived_parts()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|part| match part.reference(&service.name) {
+                        Some(reference) => DerivedSource::Secret { reference },
+                        None => match part {
+                            crate::model::DerivedPart::Text { text } => {
+                                DerivedSource::Text(text.clone())
+                            }
+                            crate::model::DerivedPart::Secret { .. } => {
+                                DerivedSource::Text(String::new())
+                            }
+                        },
+                    })
+                    .collect(),
+            },
             None => match text::value_text(&resolved.value, &var.format) {
                 Ok(Some(text)) => EntrySource::Text(text.into_owned()),
                 Ok(None) => continue,

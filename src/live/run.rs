@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::secrets::{ResolveError, Resolver, SecretValue};
 
-use super::{Entry, EntrySource};
+use super::{DerivedSource, Entry, EntrySource};
 
 /// The variables to add to the child's environment. Every value, plain or secret, is held
 /// as a [`SecretValue`] (zeroed on drop, never shown by `Debug`).
@@ -40,6 +40,29 @@ pub fn resolve(
                 Ok(value) => out.vars.push((entry.key.clone(), value)),
                 Err(err) => failures.push(unresolved(entry, &err, service, env)),
             },
+            EntrySource::Derived { parts } => {
+                // Every part is resolved first (every failure reported), then joined into
+                // one SecretValue; the resolved parts are zeroed when they drop.
+                let mut resolved: Vec<SecretValue> = Vec::new();
+                let mut ok = true;
+                for part in parts {
+                    match part {
+                        DerivedSource::Text(text) => resolved.push(SecretValue::new(text.clone())),
+                        DerivedSource::Secret { reference } => match resolver.resolve(reference) {
+                            Ok(value) => resolved.push(value),
+                            Err(err) => {
+                                ok = false;
+                                failures.push(unresolved(entry, &err, service, env));
+                            }
+                        },
+                    }
+                }
+                if ok {
+                    let pieces: Vec<&str> = resolved.iter().map(SecretValue::expose).collect();
+                    out.vars
+                        .push((entry.key.clone(), SecretValue::concat(&pieces)));
+                }
+            }
         }
     }
     if failures.is_empty() {

@@ -19,6 +19,16 @@ impl SecretValue {
         SecretValue(Zeroizing::new(value))
     }
 
+    /// A derived secret's value: the pieces joined into one buffer allocated at its final
+    /// size, so no reallocation leaves an unzeroed copy of a part behind.
+    pub fn concat(pieces: &[&str]) -> SecretValue {
+        let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+        for piece in pieces {
+            out.push_str(piece);
+        }
+        SecretValue::new(out)
+    }
+
     /// The value, for the one place that needs it: the child's environment.
     pub fn expose(&self) -> &str {
         &self.0
