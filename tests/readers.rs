@@ -827,13 +827,25 @@ fn golden_fleet_passes_the_real_readers() {
                 "  {svc}:\n    image: busybox\n    env_file: [\"{svc}/.env.{env}\"]\n"
             ));
             for (key, value) in doc["services"][svc]["environment"].as_object().unwrap() {
-                // `${HOST:?…}`: the host variable is the key, or the NAME of an `env://NAME`
-                // reference; the merged config must carry its value under the key.
-                if let Some(rest) = value.as_str().unwrap().strip_prefix("${") {
-                    let host = &rest[..rest.find(":?").unwrap()];
-                    host_env.push((host.to_string(), format!("secret from {host}")));
-                    secret_keys.push((svc.clone(), key.clone(), host.to_string()));
+                // `${HOST:?…}`: the host variable is the secret's own key, or the NAME of an
+                // `env://NAME` reference; a derived secret has one per part between its
+                // text. The merged config must carry the value composed from the host's.
+                let value = value.as_str().unwrap();
+                if !value.contains("${") {
+                    continue;
                 }
+                let mut expected = String::new();
+                let mut rest = value;
+                while let Some(at) = rest.find("${") {
+                    expected.push_str(&rest[..at].replace("$$", "$"));
+                    let after = &rest[at + 2..];
+                    let host = &after[..after.find(":?").unwrap()];
+                    host_env.push((host.to_string(), format!("secret from {host}")));
+                    expected.push_str(&format!("secret from {host}"));
+                    rest = &after[after.find('}').unwrap() + 1..];
+                }
+                expected.push_str(&rest.replace("$$", "$"));
+                secret_keys.push((svc.clone(), key.clone(), expected));
             }
         }
         let dir = tempfile::tempdir().unwrap();
@@ -859,12 +871,8 @@ fn golden_fleet_passes_the_real_readers() {
             for (key, value) in &from_file {
                 assert_eq!(merged.get(key), Some(value), "{env}/{svc}: {key}");
             }
-            for (_, key, host) in secret_keys.iter().filter(|(s, _, _)| s == svc) {
-                assert_eq!(
-                    merged.get(key).map(String::as_str),
-                    Some(format!("secret from {host}").as_str()),
-                    "{env}/{svc}: secret {key}"
-                );
+            for (_, key, expected) in secret_keys.iter().filter(|(s, _, _)| s == svc) {
+                assert_eq!(merged.get(key), Some(expected), "{env}/{svc}: secret {key}");
             }
         }
     }
@@ -1328,7 +1336,8 @@ fn fleet_terraform_layout_applies_each_environment_with_its_own_values() {
     };
     tf(&["init", "-input=false", "-no-color", "-backend=false"]);
     let mut applied = 0;
-    for env in model.concrete_envs() {
+    // `local` is `insecure` (plain local values): its Terraform emit is scoped away.
+    for env in model.concrete_envs().filter(|e| !e.insecure) {
         let var_file = format!("-var-file={}.tfvars", env.name);
         let state = format!("-state={}.tfstate", env.name);
         tf(&[

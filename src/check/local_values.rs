@@ -80,8 +80,17 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
 
 /// The built-in targets, each of which carries a derived secret or deliberately leaves it
 /// out: compose interpolates it, Kubernetes templates it in the ExternalSecret, dotenv and
-/// tfvars leave it out (as every secret), variables_tf declares it `sensitive`.
-const DERIVED_CARRIERS: &[&str] = &["dotenv", "tfvars", "variables_tf", "compose", "kubernetes"];
+/// tfvars leave it out (as every secret), variables_tf declares it `sensitive`, and the
+/// application targets (jsonschema, pydantic) describe it as the secret string it is.
+const DERIVED_CARRIERS: &[&str] = &[
+    "dotenv",
+    "tfvars",
+    "variables_tf",
+    "compose",
+    "kubernetes",
+    "jsonschema",
+    "pydantic",
+];
 
 /// E0347: a custom template (a target name of its own, or a built-in one with `template =
 /// "…"`) sees a secret only as its reference; a derived secret has several, so the

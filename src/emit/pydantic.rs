@@ -471,6 +471,6 @@ fn literal(value: &Value, var: &VarDef) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Value::Secret { .. } => "None".to_string(),
+        Value::Secret { .. } | Value::Derived { .. } => "None".to_string(),
     }
 }

@@ -62,13 +62,13 @@ variable "api_url" {
   description = "Base URL of the public API"
 }
 
-variable "database_url" {
+variable "db_host" {
   type        = string
-  description = "Primary database"
+  description = "Primary database host"
 
   validation {
-    condition     = can(regex("^postgres(ql)?://", var.database_url))
-    error_message = "The value of database_url must match the regular expression /^postgres(ql)?:///."
+    condition     = can(regex("^[a-z0-9.-]+$", var.db_host))
+    error_message = "The value of db_host must match the regular expression /^[a-z0-9.-]+$/."
   }
 }
 
@@ -108,6 +108,12 @@ variable "support_email" {
 variable "db_password" {
   type        = string
   description = "Primary database password"
+  sensitive   = true
+}
+
+variable "database_url" {
+  type        = string
+  description = "Primary database, password included (derived from DB_PASSWORD)"
   sensitive   = true
 }
 
@@ -205,6 +211,10 @@ variable "worker_queue" {
 }
 
 variable "worker_job_timeout" {
+  type = string
+}
+
+variable "postgres_postgres_db" {
   type = string
 }
 

@@ -100,10 +100,9 @@ class ApiSettings(BaseSettings):
         description="Base URL of the public API",
     )
 
-    database_url: Url = Field(
+    database_url: SecretStr = Field(
         alias="DATABASE_URL",
-        description="Primary database",
-        pattern="\\Apostgres(?:ql)?:\\/\\/",
+        description="Primary database, password included (derived from DB_PASSWORD)",
     )
 
     redis_url: Url = Field(

@@ -11,22 +11,8 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-_URL = re.compile(
-    "\\A(?:file:\\/\\/(?:[\\x21\\x22\\x24-\\x2e0-\\x3e\\x40-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*@)?(?:\\[+[\\x21\\x22\\x24-\\x2e0-\\x3eA-Z\\\\\\^-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*|[\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-Z\\\\-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff][\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*)?:[0-9]*)?|\\[+(?:\\][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*)?|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*)?:[0-9]*)?)|[A-Za-z][\\x2b\\-\\x2e0-9A-Za-z]*:\\/\\/(?:[\\x21\\x22\\x24-\\x2e0-\\x3e\\x40-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*@)?(?:\\[+[\\x21\\x22\\x24-\\x2e0-\\x3eA-Z\\\\\\^-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*|[\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-Z\\\\-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff][\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*)?:[0-9]*)?))(?:[\\x23\\x2f\\x3f][\\x21-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\U0010ffff]*)?\\Z"
-)
-
-
-def _url(value: str) -> str:
-    """envdef's `url`: a scheme, `://`, a host (unless `file`), a numeric port."""
-    if _URL.search(value) is None:
-        raise ValueError("not a URL: needs a scheme, `://` and a host")
-    return value
-
-
-Url = Annotated[str, AfterValidator(_url)]
 
 _DURATION = re.compile(
     "(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?"
@@ -68,15 +54,9 @@ class BillingSyncSettings(BaseSettings):
         alias="WEBHOOK_SECRET",
     )
 
-    database_url: Url = Field(
+    database_url: SecretStr = Field(
         alias="DATABASE_URL",
-        description="Primary database",
-        pattern="\\Apostgres(?:ql)?:\\/\\/",
-    )
-
-    db_password: SecretStr = Field(
-        alias="DB_PASSWORD",
-        description="Primary database password",
+        description="Primary database, password included (derived from DB_PASSWORD)",
     )
 
     stripe_api_key: SecretStr = Field(

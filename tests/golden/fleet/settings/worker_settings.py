@@ -101,20 +101,14 @@ class WorkerSettings(BaseSettings):
         alias="JOB_TIMEOUT",
     )
 
-    database_url: Url = Field(
+    database_url: SecretStr = Field(
         alias="DATABASE_URL",
-        description="Primary database",
-        pattern="\\Apostgres(?:ql)?:\\/\\/",
+        description="Primary database, password included (derived from DB_PASSWORD)",
     )
 
     redis_url: Url = Field(
         alias="REDIS_URL",
         description="Cache and rate-limit store",
-    )
-
-    db_password: SecretStr = Field(
-        alias="DB_PASSWORD",
-        description="Primary database password",
     )
 
     log_level: _LogLevel = Field(
