@@ -1540,3 +1540,184 @@ fn derived_secrets_compose_interpolates_the_parts_and_the_template_validates() {
         assert!(!a.contents.contains(":postgres@"), "{}", a.path.display());
     }
 }
+
+/// Issue 13: a real project migrated end to end (examples/immich). In every environment the
+/// real docker compose merges envdef's override onto the upstream file, with envdef's `.env`
+/// as the project's `.env`, and the containers get the password and the derived `DB_URL`
+/// composed from the host's variables (or local's plain value); every ExternalSecret
+/// validates against the operator's CRD; terraform applies with the secrets as `TF_VAR_`.
+#[test]
+fn immich_example_runs_through_docker_compose_the_crd_and_terraform() {
+    let Some(r) = readers() else { return };
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/immich");
+    let compilation = envdef::check_file(
+        &envdef::FsLoader,
+        &example.join("immich.envdef"),
+        envdef::CheckOptions::default(),
+    )
+    .unwrap();
+    let model = compilation.model.expect("the immich example checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &artifacts);
+    std::fs::copy(
+        example.join("upstream.yml"),
+        dir.path().join("upstream.yml"),
+    )
+    .unwrap();
+
+    let host = [
+        ("DB_PASSWORD", "pr0dPassw0rd"),
+        ("IMMICH_STAGING_DB_PASSWORD", "st4gingPw"),
+    ];
+    for (env, password) in [
+        ("local", "postgres"),
+        ("staging", "st4gingPw"),
+        ("production", "pr0dPassw0rd"),
+    ] {
+        // Compose reads the project's `.env` for the upstream file's `${UPLOAD_LOCATION}`
+        // and for `env_file: .env`.
+        std::fs::copy(
+            dir.path().join(format!("deploy/{env}/.env")),
+            dir.path().join(".env"),
+        )
+        .unwrap();
+        let files = [
+            "upstream.yml",
+            &format!("deploy/{env}/compose.override.yml"),
+        ];
+        let files: Vec<&str> = files.iter().map(|f| f.as_ref()).collect();
+        let db = compose_config(&r, dir.path(), &files, "database", &host);
+        assert_eq!(db["POSTGRES_PASSWORD"], password, "{env}");
+        assert_eq!(db["POSTGRES_USER"], "postgres", "{env}");
+        assert_eq!(db["POSTGRES_DB"], "immich", "{env}");
+        let server = compose_config(&r, dir.path(), &files, "immich-server", &host);
+        assert_eq!(
+            server["DB_URL"],
+            format!("postgresql://postgres:{password}@database:5432/immich"),
+            "{env}"
+        );
+        assert_eq!(server["DB_PASSWORD"], password, "{env}");
+        let version = if env == "local" {
+            "release"
+        } else {
+            "v1.135.3"
+        };
+        assert_eq!(server["IMMICH_VERSION"], version, "{env}");
+        // A deployed environment's files never hold a password.
+        if env != "local" {
+            for a in artifacts
+                .iter()
+                .filter(|a| a.path.to_string_lossy().contains(env))
+            {
+                assert!(!a.contents.contains(password), "{}", a.path.display());
+            }
+        }
+    }
+
+    let mut manifests = Vec::new();
+    files_with(&dir.path().join("k8s"), ".yaml", &mut manifests);
+    assert!(!manifests.is_empty());
+    let mut external_secrets = 0;
+    for m in &manifests {
+        for doc in yaml_to_json(&std::fs::read_to_string(m).unwrap()) {
+            assert_ne!(doc["kind"], "Secret");
+            if doc["kind"] == "ExternalSecret" {
+                validate_external_secret(&r, &doc);
+                external_secrets += 1;
+            }
+        }
+    }
+    assert_eq!(external_secrets, 2, "immich-server and database");
+
+    let infra = dir.path().join("infra");
+    std::fs::write(
+        infra.join("main.tf"),
+        "output \"db_url_is_set\" {\n  value     = length(var.db_url) > 0\n  sensitive = true\n}\noutput \"immich_version\" {\n  value = var.immich_version\n}\n",
+    )
+    .unwrap();
+    let secrets = sensitive_tf_vars(&std::fs::read_to_string(infra.join("variables.tf")).unwrap());
+    let names: Vec<&str> = secrets.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["TF_VAR_db_password", "TF_VAR_db_url"]);
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&infra)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .envs(secrets.iter().map(|(k, v)| (k, v)))
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    for env in ["staging", "production"] {
+        let var_file = format!("-var-file={env}.tfvars");
+        let state = format!("-state={env}.tfstate");
+        tf(&[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            &var_file,
+            &state,
+        ]);
+        let out: serde_json::Value =
+            serde_json::from_str(&tf(&["output", "-json", &state])).unwrap();
+        assert_eq!(out["immich_version"]["value"], "v1.135.3", "{env}");
+    }
+}
+
+/// Issue 13, item 6: the README's tour works with a plain `terraform apply` (no
+/// `TF_VAR_…`, no prompt): its variables_tf leaves the secrets out.
+#[test]
+fn readme_tour_applies_with_plain_terraform() {
+    let Some(r) = readers() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("```envdef\n").expect("the tour") + "```envdef\n".len();
+    let tour = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("acme.envdef"), tour).unwrap();
+    let compilation = envdef::check_file(
+        &envdef::FsLoader,
+        &dir.path().join("acme.envdef"),
+        envdef::CheckOptions::default(),
+    )
+    .unwrap();
+    let model = compilation.model.expect("the tour checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let infra = out.join("infra");
+    assert!(
+        infra.join("variables.tf").is_file(),
+        "the tour declares its variables"
+    );
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new(r.bin("terraform"));
+        cmd.current_dir(&infra)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .args(args);
+        run_cmd(&mut cmd)
+    };
+    tf(&["init", "-input=false", "-no-color", "-backend=false"]);
+    for env in ["staging", "production"] {
+        let out = tf(&[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            &format!("-var-file={env}.tfvars"),
+            &format!("-state={env}.tfstate"),
+        ]);
+        assert!(!out.contains("undeclared variable"), "{out}");
+    }
+}
