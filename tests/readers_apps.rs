@@ -952,6 +952,8 @@ fn expected_ansible(
                 "{{{{ lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}'] }}}}"
             ))
         }
+        // A derived secret is left out of group_vars (no single lookup composes it).
+        Value::Derived { .. } => serde_json::Value::Null,
     }
 }
 

@@ -81,7 +81,8 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
 /// The built-in targets, each of which carries a derived secret or deliberately leaves it
 /// out: compose interpolates it, Kubernetes templates it in the ExternalSecret, dotenv and
 /// tfvars leave it out (as every secret), variables_tf declares it `sensitive`, and the
-/// application targets (jsonschema, pydantic) describe it as the secret string it is.
+/// application targets (jsonschema, pydantic, typescript) describe it as the secret string
+/// it is; ansible (one lookup per secret) leaves it out, as dotenv does.
 const DERIVED_CARRIERS: &[&str] = &[
     "dotenv",
     "tfvars",
@@ -90,6 +91,8 @@ const DERIVED_CARRIERS: &[&str] = &[
     "kubernetes",
     "jsonschema",
     "pydantic",
+    "typescript",
+    "ansible",
 ];
 
 /// E0347: a custom template (a target name of its own, or a built-in one with `template =

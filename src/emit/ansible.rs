@@ -136,6 +136,8 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
         let Some(res) = env.value(id) else { continue };
         let var = model.var(id);
         let value = match &res.value {
+            // A derived secret has no single reference to look up: left out, as dotenv does.
+            Value::Derived { .. } => continue,
             // A plain local value of a secret (an `insecure env`): never written here.
             _ if var.is_secret() && !matches!(res.value, Value::Secret { .. }) => {
                 let why = "it has a plain local value (an `insecure env`), and the ansible target writes secrets only as lookups".to_string();
@@ -198,7 +200,7 @@ fn scalar_or_list(value: &Value, format: &ValueFormat) -> Result<String, text::T
                 items.iter().map(|v| scalar_or_list(v, format)).collect();
             format!("[{}]", parts?.join(", "))
         }
-        Value::Secret { .. } => "null".to_string(),
+        Value::Secret { .. } | Value::Derived { .. } => "null".to_string(),
     })
 }
 

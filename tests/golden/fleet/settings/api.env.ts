@@ -104,8 +104,8 @@ export const apiEnv = z.object({
   PUBLIC_URL: url(0, Infinity),
   /** Base URL of the public API */
   API_URL: url(0, Infinity),
-  /** Primary database */
-  DATABASE_URL: url(0, Infinity, "^postgres(?:ql)?:\\/\\/"),
+  /** Primary database, password included (derived from DB_PASSWORD) */
+  DATABASE_URL: z.string(),
   /** Cache and rate-limit store */
   REDIS_URL: url(0, Infinity),
   /** Primary database password */

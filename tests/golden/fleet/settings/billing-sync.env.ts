@@ -2,32 +2,6 @@
 // Do not edit: change fleet.envdef and run `envdef compile`.
 import { z } from "zod";
 
-/** A string: its length in code points (as envdef counts), its patterns (`u`). */
-function str(min: number, max: number, ...patterns: string[]) {
-  const regexes = patterns.map((p) => new RegExp(p, "u"));
-  return z.string().superRefine((value, ctx) => {
-    const length = [...value].length;
-    if (length < min || length > max) {
-      const message = `${length} characters, not ${min} to ${max}`;
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-    }
-    for (const regex of regexes) {
-      if (!regex.test(value)) {
-        const message = `does not match /${regex.source}/`;
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-      }
-    }
-  });
-}
-
-/** envdef's `url`: a scheme, `://`, a host (unless `file`), a numeric port. */
-const URL_PATTERN =
-  "^(?:file:\\/\\/(?:[\\x21\\x22\\x24-\\x2e0-\\x3e\\x40-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*@)?(?:\\[+[\\x21\\x22\\x24-\\x2e0-\\x3eA-Z\\\\\\^-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*|[\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-Z\\\\-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}][\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*)?:[0-9]*)?|\\[+(?:\\][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*)?|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*)?:[0-9]*)?)|[A-Za-z][\\x2b\\-\\x2e0-9A-Za-z]*:\\/\\/(?:[\\x21\\x22\\x24-\\x2e0-\\x3e\\x40-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*@)?(?:\\[+[\\x21\\x22\\x24-\\x2e0-\\x3eA-Z\\\\\\^-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}][\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*|[\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-Z\\\\-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}][\\x21\\x22\\x24-\\x2e0-9\\x3b-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*\\]|(?::[\\x21\\x22\\x24-\\x2e0-\\x3eA-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*)?:[0-9]*)?))(?:[\\x23\\x2f\\x3f][\\x21-\\x7e\\xa1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\u{10ffff}]*)?$";
-
-function url(min: number, max: number, ...patterns: string[]) {
-  return str(min, max, URL_PATTERN, ...patterns);
-}
-
 /** A member of a union. */
 function oneOf<const T extends [string, ...string[]]>(...members: T) {
   return z.enum(members);
@@ -59,10 +33,8 @@ function withDefault<T extends z.ZodTypeAny>(schema: T, text: string) {
 export const billingSyncEnv = z.object({
   SYNC_INTERVAL: withDefault(duration(), "1h30m"),
   WEBHOOK_SECRET: z.string(),
-  /** Primary database */
-  DATABASE_URL: url(0, Infinity, "^postgres(?:ql)?:\\/\\/"),
-  /** Primary database password */
-  DB_PASSWORD: z.string(),
+  /** Primary database, password included (derived from DB_PASSWORD) */
+  DATABASE_URL: z.string(),
   /** Payment provider key */
   STRIPE_SECRET_KEY: z.string(),
   /** Minimum level that is logged */

@@ -75,12 +75,10 @@ export const workerEnv = z.object({
   ),
   QUEUE: withDefault(str(3, 64, "^[a-z][\\-0-9a-z]*$"), "default-jobs"),
   JOB_TIMEOUT: withDefault(duration(), "5m"),
-  /** Primary database */
-  DATABASE_URL: url(0, Infinity, "^postgres(?:ql)?:\\/\\/"),
+  /** Primary database, password included (derived from DB_PASSWORD) */
+  DATABASE_URL: z.string(),
   /** Cache and rate-limit store */
   REDIS_URL: url(0, Infinity),
-  /** Primary database password */
-  DB_PASSWORD: z.string(),
   /** Minimum level that is logged */
   LOG_LEVEL: withDefault(oneOf("debug", "info", "warn", "error"), "info"),
   /** Log line format */
