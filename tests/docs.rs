@@ -194,10 +194,12 @@ fn readme_developer_loop_runs_on_the_bundled_example() {
             "{service}/.env: {text}"
         );
     }
-    let worker = std::fs::read_to_string(dir.path().join("worker/.env")).unwrap();
+    // `local` is an `insecure env`: its plain database password is a value there, and the
+    // Stripe key (env://) stays a secret.
+    let api = std::fs::read_to_string(dir.path().join("api/.env")).unwrap();
     assert!(
-        worker.contains("# DB_PASSWORD: secret, not written here"),
-        "{worker}"
+        api.contains("# STRIPE_SECRET_KEY: secret, not written here"),
+        "{api}"
     );
 }
 

@@ -1027,44 +1027,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             if info.optional {
                 return State::Unset;
             }
-            if self.report {
-                let entry = self.program.var(var);
-                let qualified = self.program.qualified(var);
-                let env = &self.program.envs[self.env_idx];
-                let d = if info.is_secret {
-                    Diagnostic::error(
-                        Code::MissingSecretReference,
-                        format!("secret `{qualified}` has no reference in environment `{}`", self.env_name),
-                    )
-                    .primary(entry.name.span, "declared without `from \"...\"`")
-                    .secondary(env.name.span, format!("`{}` never gives it one", self.env_name))
-                    .help(format!(
-                        "give the declaration a default (`secret {} from \"vault://.../{{env}}\"`) or add `{qualified} from \"...\"` to `{}` or an ancestor",
-                        entry.name.text, self.env_name
-                    ))
-                } else {
-                    Diagnostic::error(
-                        Code::MissingValue,
-                        format!("`{qualified}` has no value in environment `{}`", self.env_name),
-                    )
-                    .primary(entry.name.span, "required, with no default")
-                    .secondary(env.name.span, format!("`{}` never sets it", self.env_name))
-                    .help(format!(
-                        "set `{qualified} = ...` in `{}` or an ancestor, give the declaration a default, or make it optional with `?` after the type",
-                        self.env_name
-                    ))
-                };
-                let d = if env.chain.len() > 1 {
-                    d.note(format!(
-                        "`{}` inherits from: {}",
-                        self.env_name,
-                        self.chain_text()
-                    ))
-                } else {
-                    d
-                };
-                self.push(d);
-            }
+            self.report_missing(var);
             return State::Poisoned;
         }
         let site = &self.sites[slot as usize];
@@ -1170,6 +1133,49 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             },
         });
         State::Done
+    }
+
+    /// E0309/E0311: a required variable (or a secret) nothing gives a value here.
+    fn report_missing(&mut self, var: VarId) {
+        let info = &self.infos[var.index()];
+        if self.report {
+            let entry = self.program.var(var);
+            let qualified = self.program.qualified(var);
+            let env = &self.program.envs[self.env_idx];
+            let d = if info.is_secret {
+                Diagnostic::error(
+                    Code::MissingSecretReference,
+                    format!("secret `{qualified}` has no reference in environment `{}`", self.env_name),
+                )
+                .primary(entry.name.span, "declared without `from \"...\"`")
+                .secondary(env.name.span, format!("`{}` never gives it one", self.env_name))
+                .help(format!(
+                    "give the declaration a default (`secret {} from \"vault://.../{{env}}\"`) or add `{qualified} from \"...\"` to `{}` or an ancestor",
+                    entry.name.text, self.env_name
+                ))
+            } else {
+                Diagnostic::error(
+                    Code::MissingValue,
+                    format!("`{qualified}` has no value in environment `{}`", self.env_name),
+                )
+                .primary(entry.name.span, "required, with no default")
+                .secondary(env.name.span, format!("`{}` never sets it", self.env_name))
+                .help(format!(
+                    "set `{qualified} = ...` in `{}` or an ancestor, give the declaration a default, or make it optional with `?` after the type",
+                    self.env_name
+                ))
+            };
+            let d = if env.chain.len() > 1 {
+                d.note(format!(
+                    "`{}` inherits from: {}",
+                    self.env_name,
+                    self.chain_text()
+                ))
+            } else {
+                d
+            };
+            self.push(d);
+        }
     }
 
     fn insecure(&self) -> bool {
