@@ -183,6 +183,14 @@ fn a_file_size_limit_hit_mid_write_is_exit_2_and_changes_nothing() {
         },
     );
     assert_failed_cleanly(&run, dir.path(), &before);
+    // The message names the artifact the user knows, not envdef's temp file beside it.
+    assert!(
+        run.stderr.contains("cannot write `") && !run.stderr.contains("envdef-tmp"),
+        "{}",
+        run.stderr
+    );
+    let named = before.iter().any(|(path, _)| run.stderr.contains(path.as_str()));
+    assert!(named, "no artifact named in: {}", run.stderr);
 }
 
 #[cfg(unix)]
