@@ -24,6 +24,7 @@ pub mod fmt;
 pub mod import;
 pub mod live;
 pub mod model;
+pub mod notation;
 pub mod project;
 pub mod query;
 pub mod re2;

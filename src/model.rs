@@ -244,32 +244,8 @@ impl DerivedPart {
     }
 }
 
-/// Canonical duration text, largest unit first, zero parts omitted: `1h30m`, `1s500ms`,
-/// `2d`, `0s`. The one formatter every stage uses (messages, fmt, emitters, CLI), so a
-/// duration reads the same everywhere.
-pub fn format_duration(millis: u64) -> String {
-    if millis == 0 {
-        return "0s".to_string();
-    }
-    const UNITS: [(u64, &str); 5] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1_000, "s"),
-        (1, "ms"),
-    ];
-    let mut rest = millis;
-    let mut out = String::new();
-    for (size, suffix) in UNITS {
-        let n = rest / size;
-        if n > 0 {
-            out.push_str(&n.to_string());
-            out.push_str(suffix);
-            rest %= size;
-        }
-    }
-    out
-}
+/// Canonical duration text (`1h30m`): the one formatter every stage uses.
+pub use crate::notation::format_duration;
 
 impl Type {
     /// The type as a user would write it: its name if it has one (`Port`), else its

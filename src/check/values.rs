@@ -262,7 +262,7 @@ fn check_refinement(
                 value_span: raw.span,
                 value_label: "does not match".to_string(),
                 type_span: span,
-                type_label: format!("must match {}", regex_text(pattern)),
+                type_label: format!("must match {}", crate::notation::regex_source(pattern)),
                 help: Some(
                     "change the value so the pattern finds a match in it (anchor the pattern with `^...$` to match the whole value)"
                         .to_string(),
@@ -292,24 +292,10 @@ fn num(n: Number) -> f64 {
 fn num_text(n: Number) -> String {
     match n {
         Number::Int(i) => i.to_string(),
-        Number::Float(f) => float_text(f),
+        Number::Float(f) => crate::notation::float_source(f),
     }
 }
 
-/// A float as written in source: always with a fractional part or exponent (`1.0`, not `1`).
-pub(crate) fn float_text(f: f64) -> String {
-    let text = f.to_string();
-    if f.is_finite() && !text.contains(['.', 'e', 'E']) {
-        format!("{text}.0")
-    } else {
-        text
-    }
-}
-
-/// A regex as written between slashes (`/` escaped again).
-pub(crate) fn regex_text(pattern: &str) -> String {
-    format!("/{}/", pattern.replace('/', "\\/"))
-}
 
 /// Why `s` is not an absolute URL (`scheme://host[...]`), or `None` if it is one.
 pub(crate) fn url_problem(s: &str) -> Option<&'static str> {
@@ -387,7 +373,7 @@ pub(crate) fn short(raw: &Raw) -> String {
     match raw {
         Raw::Str(s) => format!("\"{}\"", clip(s)),
         Raw::Int(i) => i.to_string(),
-        Raw::Float(f) => float_text(*f),
+        Raw::Float(f) => crate::notation::float_source(*f),
         Raw::Bool(b) => b.to_string(),
         Raw::Duration(ms) => format_duration(*ms),
         Raw::List(items) => format!("[…{} elements]", items.len()),

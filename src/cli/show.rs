@@ -1,6 +1,8 @@
 //! Plain-text and JSON forms of model values, types and provenance, shared by `diff`,
-//! `explain` and `list`. Values are shown as a reader of the source would write them
-//! (`"text"`, `8080`, `30s`, `["a", "b"]`); secrets only ever as their reference.
+//! `explain` and `list`. Values are shown in source notation (`"text"`, `8080`, `30s`,
+//! `["a", "b"]`) except that a string is the text the application receives: `$` is not
+//! doubled (`"cost=$5"`, where the source says `"cost=$$5"`), because these commands
+//! answer "what value does it get". Secrets are only ever shown as their reference.
 
 use serde_json::{json, Value as Json};
 
@@ -12,7 +14,7 @@ pub(super) fn value(v: &Value, service: Option<&str>) -> String {
     match v {
         Value::Str(s) => quoted(s),
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => float(*f),
+        Value::Float(f) => crate::notation::float_source(*f),
         Value::Bool(b) => b.to_string(),
         Value::Duration(ms) => crate::model::format_duration(*ms),
         Value::List(items) => {
@@ -68,7 +70,8 @@ fn reference_for(reference: &str, service: Option<&str>) -> String {
     }
 }
 
-/// A string literal as it would be written in a source file.
+/// A string value quoted and escaped (`\"`, `\\`, control characters), `$` kept as the
+/// application sees it (see the module doc).
 pub(super) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -85,15 +88,6 @@ pub(super) fn quoted(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn float(f: f64) -> String {
-    let s = f.to_string();
-    if s.contains(['.', 'e', 'E']) || !f.is_finite() {
-        s
-    } else {
-        format!("{s}.0")
-    }
 }
 
 /// A type as written: its name if it has one, else its structure and refinements.
@@ -138,7 +132,7 @@ fn structure(t: &Type) -> String {
 fn refinement(r: &Refinement) -> String {
     let number = |n: &Number| match n {
         Number::Int(i) => i.to_string(),
-        Number::Float(f) => float(*f),
+        Number::Float(f) => crate::notation::float_source(*f),
     };
     let op = |inclusive: bool| if inclusive { "..=" } else { ".." };
     match r {

@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::emit::text::{duration_in_unit, float_text};
+use crate::emit::text::duration_in_unit;
+use crate::notation::float_value;
 use crate::model::format_duration;
 use crate::model::{Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
 
@@ -59,7 +60,7 @@ pub(crate) fn value_into(value: &Value, format: &ValueFormat, out: &mut String) 
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Float(f) => out.push_str(&float_value(*f)),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Duration(ms) => match format.duration_unit {
             // The emitter checks exactness before; fall back to the canonical string.
@@ -126,7 +127,7 @@ pub(crate) fn type_constraint(ty: &Type, format: &ValueFormat) -> String {
 fn number(n: Number) -> String {
     match n {
         Number::Int(i) => i.to_string(),
-        Number::Float(f) => float_text(f),
+        Number::Float(f) => float_value(f),
     }
 }
 

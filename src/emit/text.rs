@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::model::{DurationUnit, Value, ValueFormat};
+use crate::notation::float_value;
 
 /// Why a value has no text form; the caller attaches variable, environment and span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +84,7 @@ fn scalar_text(value: &Value, format: &ValueFormat) -> Result<String, TextError>
     Ok(match value {
         Value::Str(s) => s.clone(),
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => float_text(*f),
+        Value::Float(f) => float_value(*f),
         Value::Bool(b) => match &format.bool_words {
             Some((yes, no)) => {
                 if *b {
@@ -121,17 +122,6 @@ fn list_json(items: &[Value], format: &ValueFormat, out: &mut String) -> Result<
     }
     out.push(']');
     Ok(())
-}
-
-/// Plain decimal, never an exponent (`1e3` → `1000`), so every reader sees a number.
-pub(crate) fn float_text(f: f64) -> String {
-    // Rust's `Display` for f64 is the shortest round-trip form without an exponent.
-    let s = f.to_string();
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s
-    }
 }
 
 /// A duration in the variable's unit when it has one, else canonical.
@@ -257,10 +247,10 @@ mod tests {
 
     #[test]
     fn floats_have_no_exponent() {
-        assert_eq!(float_text(1e3), "1000");
-        assert_eq!(float_text(0.5), "0.5");
-        assert_eq!(float_text(1e-7), "0.0000001");
-        assert_eq!(float_text(-0.0), "0");
+        let f = ValueFormat::default();
+        assert_eq!(value_text(&Value::Float(1e3), &f).unwrap().unwrap(), "1000");
+        assert_eq!(value_text(&Value::Float(1e-7), &f).unwrap().unwrap(), "0.0000001");
+        assert_eq!(value_text(&Value::Float(-0.0), &f).unwrap().unwrap(), "0");
     }
 
     #[test]

@@ -63,74 +63,6 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// The shortest decimal text that reads back as exactly `f` (Rust's `Display`: no
-/// exponent). Used for values; [`float_literal`] adds the `.0` a source literal needs.
-pub fn float_text(f: f64) -> String {
-    format!("{f}")
-}
-
-/// A float literal for source text: always has a `.` (or an exponent), so it stays a float.
-pub fn float_literal(f: f64) -> String {
-    let text = format!("{f:?}");
-    if text.contains(['.', 'e', 'E']) || !f.is_finite() {
-        text
-    } else {
-        format!("{text}.0")
-    }
-}
-
-const UNITS: &[(&str, u64)] = &[
-    ("d", 86_400_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
-
-/// Canonical duration text (the model's one formatter).
-pub use crate::model::format_duration as duration;
-
-/// Parses `1h30m`-style text (units `d h m s ms`, each at most once, descending) to
-/// milliseconds; `None` if it is not a duration or overflows.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut total: u64 = 0;
-    let mut last_unit = usize::MAX; // index into UNITS of the previous unit
-    if bytes.is_empty() {
-        return None;
-    }
-    while i < bytes.len() {
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let n: u64 = text[start..i].parse().ok()?;
-        let unit_idx = if text[i..].starts_with("ms") {
-            i += 2;
-            4
-        } else {
-            let idx = match bytes.get(i) {
-                Some(b'd') => 0,
-                Some(b'h') => 1,
-                Some(b'm') => 2,
-                Some(b's') => 3,
-                _ => return None,
-            };
-            i += 1;
-            idx
-        };
-        if last_unit != usize::MAX && unit_idx <= last_unit {
-            return None;
-        }
-        last_unit = unit_idx;
-        total = total.checked_add(n.checked_mul(UNITS[unit_idx].1)?)?;
-    }
-    Some(total)
-}
 
 #[cfg(test)]
 mod tests {
@@ -149,27 +81,5 @@ mod tests {
             ]),
             r#""http://${HOST}/$$""#
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration(5_400_000), "1h30m");
-        assert_eq!(duration(1_500), "1s500ms");
-        assert_eq!(duration(0), "0s");
-        assert_eq!(parse_duration("1h30m"), Some(5_400_000));
-        assert_eq!(parse_duration("90m"), Some(5_400_000));
-        assert_eq!(parse_duration("250ms"), Some(250));
-        assert_eq!(parse_duration("30m1h"), None);
-        assert_eq!(parse_duration("5"), None);
-        assert_eq!(parse_duration("5x"), None);
-        assert_eq!(parse_duration("99999999999999999999d"), None);
-    }
-
-    #[test]
-    fn floats() {
-        assert_eq!(float_text(0.5), "0.5");
-        assert_eq!(float_text(2.0), "2");
-        assert_eq!(float_literal(2.0), "2.0");
-        assert_eq!(float_literal(1e300), "1e300");
     }
 }

@@ -702,9 +702,9 @@ fn value(v: &Value) -> String {
     match &v.kind {
         ValueKind::Str(s) => string(s),
         ValueKind::Int(n) => n.to_string(),
-        ValueKind::Float(f) => literal::float_literal(*f),
+        ValueKind::Float(f) => crate::notation::float_source(*f),
         ValueKind::Bool(b) => b.to_string(),
-        ValueKind::Duration(d) => literal::duration(d.millis),
+        ValueKind::Duration(d) => crate::notation::format_duration(d.millis),
         ValueKind::List(items) => format!(
             "[{}]",
             items.iter().map(value).collect::<Vec<_>>().join(", ")
@@ -757,7 +757,7 @@ fn range_lit(r: &RangeLit) -> String {
 
 /// `/pattern/` with `/` escaped again (the parser turned `\/` into `/`).
 fn regex(pattern: &str) -> String {
-    format!("/{}/", pattern.replace('/', "\\/"))
+    crate::notation::regex_source(pattern)
 }
 
 /// Binding strength: `||` 1, `&&` 2, comparisons 3, `!` 4, primaries 5.

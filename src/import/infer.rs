@@ -100,15 +100,15 @@ pub fn canonical_int(v: &str) -> Option<i64> {
 /// A float whose shortest decimal form is exactly `v` (`0.5`, `-2.25`; not `1.50`, `1e3`).
 fn canonical_float(v: &str) -> bool {
     match v.parse::<f64>() {
-        Ok(f) if f.is_finite() => literal::float_text(f) == v,
+        Ok(f) if f.is_finite() => crate::notation::float_value(f) == v,
         _ => false,
     }
 }
 
 /// A duration written the way envdef writes it (`30s`, `1h30m`; not `60s`, `0s`).
 fn canonical_duration(v: &str) -> bool {
-    match literal::parse_duration(v) {
-        Some(ms) if ms > 0 => literal::duration(ms) == v,
+    match crate::notation::parse_duration(v) {
+        Some(ms) if ms > 0 => crate::notation::format_duration(ms) == v,
         _ => false,
     }
 }

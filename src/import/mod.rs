@@ -791,7 +791,7 @@ fn value_source(ty: &Inferred, t: &Template) -> String {
         return match ty {
             Inferred::Float => text
                 .parse::<f64>()
-                .map_or(text.clone(), literal::float_literal),
+                .map_or(text.clone(), crate::notation::float_source),
             _ => text,
         };
     }

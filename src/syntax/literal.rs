@@ -11,13 +11,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
 /// Milliseconds per duration unit, largest first (the required order).
-const UNITS: &[(&str, u64)] = &[
-    ("d", 86_400_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
+const UNITS: &[(&str, u64)] = &crate::notation::DURATION_UNITS;
 
 /// Decodes a string token (quotes included) at byte offset `at`.
 pub(crate) fn string(file: FileId, raw: &str, at: usize) -> Result<StrLit, Diagnostic> {
