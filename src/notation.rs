@@ -121,7 +121,16 @@ mod tests {
 
     #[test]
     fn durations_refuse_what_the_grammar_refuses() {
-        for text in ["", "1", "m", "1m1h", "1m1m", "1x", "1ms1s", "18446744073709551615d"] {
+        for text in [
+            "",
+            "1",
+            "m",
+            "1m1h",
+            "1m1m",
+            "1x",
+            "1ms1s",
+            "18446744073709551615d",
+        ] {
             assert_eq!(parse_duration(text), None, "{text}");
         }
     }

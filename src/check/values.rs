@@ -296,7 +296,6 @@ fn num_text(n: Number) -> String {
     }
 }
 
-
 /// Why `s` is not an absolute URL (`scheme://host[...]`), or `None` if it is one.
 pub(crate) fn url_problem(s: &str) -> Option<&'static str> {
     let Some((scheme, rest)) = s.split_once("://") else {

@@ -64,6 +64,7 @@ pub fn resolve(
     let items = attach_misspelt_assignments(items);
     let items = attach_import_follow_ons(items, sources);
     let items = attach_toml_section_follow_ons(items);
+    let items = attach_unopened_block_follow_ons(items);
     for d in items {
         diagnostics.push(d);
     }
@@ -97,7 +98,21 @@ fn drop_broken_follow_ons(
         .filter(|(_, whole)| syntax_spans.iter().any(|&s| overlaps(*whole, s)))
         .map(|&(name, _)| name)
         .collect();
-    let names: HashSet<&str> = broken.iter().filter_map(|b| b.name.as_deref()).collect();
+    // Names of broken declarations: every error that mentions one may follow from it.
+    let names: HashSet<&str> = broken
+        .iter()
+        .filter(|b| b.keyword.is_some())
+        .filter_map(|b| b.name.as_deref())
+        .collect();
+    // Names of keyword-less chunks (`NAME = …` outside an environment, `vr NAME: int`):
+    // they may have meant to declare NAME, so "unknown NAME" errors follow from them; but
+    // they declare nothing, so other errors about NAME (a value out of its range in
+    // another environment) are real.
+    let maybe_declared: HashSet<&str> = broken
+        .iter()
+        .filter(|b| b.keyword.is_none())
+        .filter_map(|b| b.name.as_deref())
+        .collect();
     let names_kind = |b: &BrokenDecl| {
         matches!(
             b.keyword.as_deref(),
@@ -111,7 +126,7 @@ fn drop_broken_follow_ons(
     let uses_lost = broken
         .iter()
         .any(|b| matches!(b.keyword.as_deref(), None | Some("service")));
-    let mentions_broken = |d: &Diagnostic| {
+    let mentions = |d: &Diagnostic, names: &HashSet<&str>| {
         names.iter().any(|name| {
             d.message.contains(&format!("`{name}`"))
                 || d.message.contains(&format!(".{name}`"))
@@ -136,7 +151,8 @@ fn drop_broken_follow_ons(
                 .any(|l| incomplete.iter().any(|&n| overlaps(l.span, n)));
             let follow_on = on_malformed_literal
                 || names_incomplete
-                || mentions_broken(d)
+                || mentions(d, &names)
+                || (UNKNOWN_NAME.contains(&d.code) && mentions(d, &maybe_declared))
                 || (anonymous && UNKNOWN_NAME.contains(&d.code))
                 || (uses_lost && d.code == Code::UnusedVariable);
             !follow_on
@@ -316,5 +332,84 @@ fn attach_toml_section_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
             }
         }
     }
+    kept
+}
+
+/// After `env NAME` without its `{` (reported by the parser at the header), every line of
+/// the intended body is an error of its own: "expected a declaration, found the
+/// assignment", "unknown keyword `DB_PASSWORD`" for `DB_PASSWORD from …`, and "unexpected
+/// closing `}`" at the end. They follow from the one missing `{`, so the syntax errors up to
+/// and including that first stray `}` become one note on the header's error.
+fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let is_header = |d: &Diagnostic| {
+        d.code == Code::UnexpectedInput && d.message.starts_with("expected `extends` or `{` after")
+    };
+    if !items.iter().any(is_header) {
+        return items;
+    }
+    let mut sorted = items;
+    sorted.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(sorted.len());
+    // The header's index in `kept`, its file, and what was folded into it so far.
+    let mut open: Option<(usize, crate::source::FileId, Vec<String>)> = None;
+    let close = |kept: &mut Vec<Diagnostic>, open: Option<(usize, _, Vec<String>)>| {
+        if let Some((i, _, folded)) = open {
+            if !folded.is_empty() {
+                const SHOWN: usize = 4;
+                let mut list = folded
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if folded.len() > SHOWN {
+                    list.push_str(&format!(" and {} more", folded.len() - SHOWN));
+                }
+                if kept[i].help.is_none() {
+                    kept[i].help = Some(
+                        "open the block with `{` after the environment's name; its last line is followed by `}`"
+                            .to_string(),
+                    );
+                }
+                kept[i].notes.push(format!(
+                    "the {} line{} below it ({list}) belong{} in that block and {} not reported separately",
+                    folded.len(),
+                    if folded.len() == 1 { "" } else { "s" },
+                    if folded.len() == 1 { "s" } else { "" },
+                    if folded.len() == 1 { "is" } else { "are" },
+                ));
+            }
+        }
+    };
+    for d in sorted {
+        let span = d.primary_span();
+        if is_header(&d) {
+            close(&mut kept, open.take());
+            open = span.map(|s| (kept.len(), s.file, Vec::new()));
+            kept.push(d);
+            continue;
+        }
+        let in_body = matches!((&open, span), (Some((_, file, _)), Some(s)) if s.file == *file)
+            && is_syntax(&d);
+        if !in_body {
+            kept.push(d);
+            continue;
+        }
+        let closer = d.code == Code::UnexpectedCloser;
+        if let Some((_, _, folded)) = open.as_mut() {
+            folded.push(if closer {
+                "the `}` that ends it".to_string()
+            } else {
+                match d.message.split('`').nth(1) {
+                    Some(what) => format!("`{what}`"),
+                    None => d.message.clone(),
+                }
+            });
+        }
+        if closer {
+            close(&mut kept, open.take());
+        }
+    }
+    close(&mut kept, open.take());
     kept
 }

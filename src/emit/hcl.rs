@@ -6,9 +6,9 @@
 use std::fmt::Write;
 
 use crate::emit::text::duration_in_unit;
-use crate::notation::float_value;
 use crate::model::format_duration;
 use crate::model::{Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef};
+use crate::notation::float_value;
 
 /// An HCL quoted string.
 pub(crate) fn string(value: &str) -> String {

@@ -249,7 +249,10 @@ mod tests {
     fn floats_have_no_exponent() {
         let f = ValueFormat::default();
         assert_eq!(value_text(&Value::Float(1e3), &f).unwrap().unwrap(), "1000");
-        assert_eq!(value_text(&Value::Float(1e-7), &f).unwrap().unwrap(), "0.0000001");
+        assert_eq!(
+            value_text(&Value::Float(1e-7), &f).unwrap().unwrap(),
+            "0.0000001"
+        );
         assert_eq!(value_text(&Value::Float(-0.0), &f).unwrap().unwrap(), "0");
     }
 

@@ -63,7 +63,6 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -189,7 +189,9 @@ fn a_file_size_limit_hit_mid_write_is_exit_2_and_changes_nothing() {
         "{}",
         run.stderr
     );
-    let named = before.iter().any(|(path, _)| run.stderr.contains(path.as_str()));
+    let named = before
+        .iter()
+        .any(|(path, _)| run.stderr.contains(path.as_str()));
     assert!(named, "no artifact named in: {}", run.stderr);
 }
 
