@@ -335,14 +335,17 @@ fn attach_toml_section_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     kept
 }
 
-/// After `env NAME` without its `{` (reported by the parser at the header), every line of
+/// After `env NAME` (or `service NAME`) without its `{` (reported by the parser at the
+/// header), every line of
 /// the intended body is an error of its own: "expected a declaration, found the
 /// assignment", "unknown keyword `DB_PASSWORD`" for `DB_PASSWORD from …`, and "unexpected
 /// closing `}`" at the end. They follow from the one missing `{`, so the syntax errors up to
 /// and including that first stray `}` become one note on the header's error.
 fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let is_header = |d: &Diagnostic| {
-        d.code == Code::UnexpectedInput && d.message.starts_with("expected `extends` or `{` after")
+        d.code == Code::UnexpectedInput
+            && (d.message.starts_with("expected `extends` or `{` after")
+                || d.message.starts_with("expected `{` after"))
     };
     if !items.iter().any(is_header) {
         return items;
@@ -367,7 +370,7 @@ fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 }
                 if kept[i].help.is_none() {
                     kept[i].help = Some(
-                        "open the block with `{` after the environment's name; its last line is followed by `}`"
+                        "open the block with `{` after its name; its last line is followed by `}`"
                             .to_string(),
                     );
                 }

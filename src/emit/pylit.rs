@@ -39,7 +39,7 @@ pub(crate) fn string(s: &str) -> String {
 
 /// A float literal: always with a `.` or exponent-free digits plus `.0`.
 pub(crate) fn float(f: f64) -> String {
-    let text = super::text::float_text(f);
+    let text = crate::notation::float_value(f);
     if text.contains('.') {
         text
     } else {

@@ -18,7 +18,7 @@ pub(crate) fn body(ty: &Type, format: &ValueFormat, exclude: &str) -> Option<Str
     Some(match &ty.kind {
         TypeKind::String | TypeKind::Enum { .. } => return None,
         TypeKind::Int => int_body(ty),
-        // Plain decimal, as `text::float_text` writes it; ranges are left to the typed
+        // Plain decimal, as `notation::float_value` writes it; ranges are left to the typed
         // variant (a decimal interval has no compact pattern).
         TypeKind::Float => "-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?".to_string(),
         TypeKind::Bool => match &format.bool_words {

@@ -1,6 +1,7 @@
 //! Habits from other formats, recognised where pest stops, each with the envdef spelling
 //! and a suggestion (machine-applicable when the rewrite is certain): `30 seconds`
-//! (`30s`), `5%`, `'debug'`, `True`, `// comment`, `env "local" {`. A TOML `[qa]` section
+//! (`30s`), `5%`, `'debug'`, `True`, `// comment`, `env "local" {`, `"a" || "b"`, a `;` at the end
+//! of a line, `env dev : base`, `extends a, b`. A TOML `[qa]` section
 //! is recognised too (its assignments below are attached to it by
 //! `diagnostics::knock_on`). Tried before the rules of `rules.rs`.
 
@@ -18,6 +19,10 @@ pub(super) const HABITS: &[RuleFn] = &[
     slash_comment,
     quoted_env_name,
     toml_section,
+    double_pipe_union,
+    semicolon,
+    colon_for_extends,
+    several_parents,
 ];
 
 fn unexpected(message: String) -> Diagnostic {
@@ -227,6 +232,115 @@ fn toml_section(s: &Site<'_>) -> Option<Diagnostic> {
             .primary(span(s, found.start, end), "section header")
             .help(format!(
                 "put the assignments that follow in `env {name} {{ ... }}` (one `NAME = value` per line)"
+            )),
+    )
+}
+
+/// `"a" || "b"` in a type: union members are separated by one `|` (`||` is for asserts).
+fn double_pipe_union(s: &Site<'_>) -> Option<Diagnostic> {
+    let found = s.found?;
+    if found.text != "||" {
+        return None;
+    }
+    Some(
+        unexpected("`||` between union members".to_string())
+            .primary(span(s, found.start, found.end), "a union uses a single `|`")
+            .help("separate the members with `|`: `\"a\" | \"b\"` (`||` means \"or\" in asserts)")
+            .suggest(
+                span(s, found.start, found.end),
+                "|",
+                Applicability::MachineApplicable,
+            ),
+    )
+}
+
+/// `NAME = "value";`: no statement terminator.
+fn semicolon(s: &Site<'_>) -> Option<Diagnostic> {
+    let found = s.found?;
+    if found.text != ";" {
+        return None;
+    }
+    Some(
+        unexpected("`;` is not needed".to_string())
+            .primary(span(s, found.start, found.end), "no terminator in envdef")
+            .help("an assignment or declaration ends at the end of its line: remove the `;`")
+            .suggest(
+                span(s, found.start, found.end),
+                "",
+                Applicability::MachineApplicable,
+            ),
+    )
+}
+
+/// The text of the line that holds `at`, up to `at`.
+fn line_before(text: &str, at: usize) -> &str {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    &text[line_start..at]
+}
+
+/// Whether the line up to `at` is an environment header (`env NAME`, `abstract env NAME`,
+/// `insecure env NAME`, ...).
+fn in_env_header(s: &Site<'_>, at: usize) -> bool {
+    let words: Vec<&str> = line_before(s.cx.text, at).split_whitespace().collect();
+    // Still in the header: no `{` yet (`env dev { PORT: 80 }` is an assignment's `:`).
+    words.iter().position(|w| *w == "env").is_some_and(|i| {
+        words[..i]
+            .iter()
+            .all(|w| matches!(*w, "abstract" | "insecure"))
+            && !words[i..].iter().any(|w| w.contains('{'))
+    })
+}
+
+/// `env dev : deployed {` (YAML/class habit): a parent is named with `extends`.
+fn colon_for_extends(s: &Site<'_>) -> Option<Diagnostic> {
+    let found = s.found?;
+    if found.text != ":" || !in_env_header(s, found.start) {
+        return None;
+    }
+    let name = s.prev?.text;
+    let parent = s
+        .found_idx
+        .and_then(|i| s.tokens.get(i + 1))
+        .map(|t| t.text)
+        .filter(|t| {
+            t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
+        .unwrap_or("PARENT");
+    Some(
+        unexpected(format!(
+            "`:` after `env {name}`: a parent is named with `extends`"
+        ))
+        .primary(span(s, found.start, found.end), "write `extends` here")
+        .help(format!("write `env {name} extends {parent} {{`"))
+        .suggest(
+            span(s, found.start, found.end),
+            "extends",
+            Applicability::MachineApplicable,
+        ),
+    )
+}
+
+/// `env dev extends deployed, base {`: one parent per environment.
+fn several_parents(s: &Site<'_>) -> Option<Diagnostic> {
+    let found = s.found?;
+    if found.text != "," || !in_env_header(s, found.start) {
+        return None;
+    }
+    if !line_before(s.cx.text, found.start).contains(" extends ") {
+        return None;
+    }
+    let first = s.prev?.text;
+    let second = s
+        .found_idx
+        .and_then(|i| s.tokens.get(i + 1))
+        .map_or("SECOND", |t| t.text);
+    Some(
+        unexpected("an environment extends one parent".to_string())
+            .primary(span(s, found.start, found.end), "a second parent")
+            .help(format!(
+                "chain them instead: extend `{first}` here, and let it extend the other (`env {first} extends {second}`)"
             )),
     )
 }
