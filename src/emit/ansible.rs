@@ -183,7 +183,7 @@ fn scalar_or_list(value: &Value, format: &ValueFormat) -> Result<String, text::T
         Value::Int(i) => i.to_string(),
         // A float keeps a `.` so YAML reads it back as a float, not an int.
         Value::Float(f) => {
-            let t = text::float_text(*f);
+            let t = crate::notation::float_value(*f);
             if t.contains('.') {
                 t
             } else {

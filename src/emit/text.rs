@@ -68,7 +68,7 @@ pub(crate) fn push_plain_scalar(value: &Value, format: &ValueFormat, out: &mut S
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        // `-0` is written `0`, as in `float_text`.
+        // `-0` is written `0`, as in `notation::float_value`.
         Value::Float(f) if *f == 0.0 => out.push('0'),
         Value::Float(f) => {
             let _ = write!(out, "{f}");

@@ -194,7 +194,7 @@ fn len_bounds(ty: &Type) -> (Expr, Expr) {
 fn number(n: Number) -> Expr {
     Expr::Num(match n {
         Number::Int(i) => i.to_string(),
-        Number::Float(f) => text::float_text(f),
+        Number::Float(f) => crate::notation::float_value(f),
     })
 }
 
