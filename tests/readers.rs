@@ -1719,5 +1719,82 @@ fn readme_tour_applies_with_plain_terraform() {
             &format!("-state={env}.tfstate"),
         ]);
         assert!(!out.contains("undeclared variable"), "{out}");
+
+// ── instances of parameterised environments ────────────────────────────────────────────
+
+/// A preview per branch and a two-region matrix are ordinary environments from resolve on:
+/// their `.env` files read back the same in python-dotenv and Node dotenv, and their
+/// Kubernetes manifests (namespace `acme-{env}`, the instance's DNS-1123 name) validate.
+#[test]
+fn environment_instances_pass_the_real_readers() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("app.envdef");
+    std::fs::write(
+        &source,
+        r#"project acme
+var PUBLIC_URL: url
+var REGION: string = "local"
+secret DB_PASSWORD from "vault://kv/acme/{env}/db#password"
+service api { uses PUBLIC_URL, REGION, DB_PASSWORD }
+env staging { PUBLIC_URL = "https://staging.acme.example" }
+env preview(branch: string len in 1..=200) extends staging {
+  PUBLIC_URL = "https://preview-${branch}.acme.example"
+  DB_PASSWORD from "vault://kv/acme/preview/{branch}#password"
+}
+env production(region: "eu" | "us") extends staging {
+  PUBLIC_URL = "https://${region}.acme.example"
+  REGION = "${region}"
+}
+emit dotenv to "{service}/.env.{env}"
+emit kubernetes to "k8s/{env}/{service}.yaml" { namespace = "acme-{env}" }
+"#,
+    )
+    .unwrap();
+    let params = [(
+        "branch".to_string(),
+        "Feature/Login_Fix for the NEW checkout!".to_string(),
+    )];
+    let c = envdef::check_file_with_params(
+        &envdef::FsLoader,
+        &source,
+        envdef::CheckOptions::default(),
+        &params,
+    )
+    .unwrap();
+    let model = c.model.expect("the source checks");
+    let mut diagnostics = envdef::Diagnostics::new();
+    let artifacts = envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{:?}", diagnostics.into_vec());
+    write_artifacts(dir.path(), &artifacts);
+    let preview = "preview-feature-login-fix-for-the-new-checkout";
+    let cases = [
+        (preview, format!("https://{preview}.acme.example"), "local"),
+        ("production-eu", "https://eu.acme.example".to_string(), "eu"),
+        ("production-us", "https://us.acme.example".to_string(), "us"),
+    ];
+    for (env, url, region) in cases {
+        let file = dir.path().join(format!("api/.env.{env}"));
+        let want: BTreeMap<String, String> = [
+            ("PUBLIC_URL".to_string(), url),
+            ("REGION".to_string(), region.to_string()),
+        ]
+        .into();
+        assert_eq!(python_dotenv(&r, &file), want, "python-dotenv, {env}");
+        assert_eq!(node_dotenv(&r, &file), want, "Node dotenv, {env}");
+        let manifest = dir.path().join(format!("k8s/{env}/api.yaml"));
+        let out = run_cmd(
+            Command::new(r.bin("kubernetes-validate"))
+                .arg("--strict")
+                .arg(&manifest),
+        );
+        assert!(
+            out.contains("passed for resource configmap/api-config"),
+            "{out}"
+        );
+        let docs = yaml_to_json(&std::fs::read_to_string(&manifest).unwrap());
+        let es = docs.iter().find(|d| d["kind"] == "ExternalSecret").unwrap();
+        assert_eq!(es["metadata"]["namespace"], format!("acme-{env}").as_str());
+        validate_external_secret(&r, es);
     }
 }
