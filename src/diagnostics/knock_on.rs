@@ -343,9 +343,12 @@ fn attach_toml_section_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// and including that first stray `}` become one note on the header's error.
 fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let is_header = |d: &Diagnostic| {
+        // "expected `{` after `api`", "expected `extends`, `{` or `(` after `local`".
         d.code == Code::UnexpectedInput
-            && (d.message.starts_with("expected `extends` or `{` after")
-                || d.message.starts_with("expected `{` after"))
+            && d.message.starts_with("expected ")
+            && d.message
+                .split_once(" after `")
+                .is_some_and(|(expected, _)| expected.contains("`{`"))
     };
     if !items.iter().any(is_header) {
         return items;
