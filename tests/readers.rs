@@ -1719,6 +1719,8 @@ fn readme_tour_applies_with_plain_terraform() {
             &format!("-state={env}.tfstate"),
         ]);
         assert!(!out.contains("undeclared variable"), "{out}");
+    }
+}
 
 // ── instances of parameterised environments ────────────────────────────────────────────
 
