@@ -266,16 +266,7 @@ fn attach_import_follow_ons(items: Vec<Diagnostic>, sources: &SourceMap) -> Vec<
     hidden.sort_by_key(|(s, _)| (s.file, s.start));
     let hidden: Vec<String> = hidden.into_iter().map(|(_, t)| t).collect();
     if !hidden.is_empty() {
-        const SHOWN: usize = 8;
-        let mut list = hidden
-            .iter()
-            .take(SHOWN)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if hidden.len() > SHOWN {
-            list.push_str(&format!(" and {} more", hidden.len() - SHOWN));
-        }
+        let list = first_of(&hidden, 8);
         let note = format!(
             "{} later use{} of undeclared names may be declared in the file that was not read, and {} not reported: {list}",
             hidden.len(),
@@ -361,16 +352,7 @@ fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let close = |kept: &mut Vec<Diagnostic>, open: Option<(usize, _, Vec<String>)>| {
         if let Some((i, _, folded)) = open {
             if !folded.is_empty() {
-                const SHOWN: usize = 4;
-                let mut list = folded
-                    .iter()
-                    .take(SHOWN)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if folded.len() > SHOWN {
-                    list.push_str(&format!(" and {} more", folded.len() - SHOWN));
-                }
+                let list = first_of(&folded, 4);
                 if kept[i].help.is_none() {
                     kept[i].help = Some(
                         "open the block with `{` after its name; its last line is followed by `}`"
@@ -418,4 +400,13 @@ fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     }
     close(&mut kept, open.take());
     kept
+}
+
+/// The first `shown` of `items`, comma-separated, then "and N more" for the rest.
+fn first_of(items: &[String], shown: usize) -> String {
+    let mut list = items[..items.len().min(shown)].join(", ");
+    if items.len() > shown {
+        list.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    list
 }
