@@ -102,3 +102,17 @@ fn the_fleet_example_has_what_the_issue_asks_for() {
         assert!(targets.contains(&t), "target {t} missing: {targets:?}");
     }
 }
+
+/// Issue 13: the migrated real project keeps its license beside the upstream files it copies.
+#[test]
+fn immich_example_keeps_its_upstream_license() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/immich");
+    let license = std::fs::read_to_string(dir.join("LICENSE")).expect("examples/immich/LICENSE");
+    assert!(license.starts_with("MIT License\n\nCopyright (c) 2022 Alex\n"));
+    assert!(license.contains("The above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software."));
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("[`LICENSE`](LICENSE)"), "the README points at it");
+    for copied in ["upstream.yml", "example.env"] {
+        assert!(dir.join(copied).is_file(), "{copied}");
+    }
+}
