@@ -834,3 +834,73 @@ env local {}
     assert!(stderr.contains("secret `API_KEY` is not set"), "{stderr}");
     assert_no_secret("stderr", &out.stderr, &["x-7a1c", "alias-token-6d02"]);
 }
+
+/// Issue 15: a Vault that accepts the connection and never answers (a hung server, a
+/// firewall that swallows packets after the handshake) stops the run within the request
+/// timeout (`VAULT_CLIENT_TIMEOUT`, as the Vault CLI reads it), naming the variable and the
+/// reference, and the command never starts.
+#[test]
+fn a_vault_that_never_answers_times_out_before_the_command_starts() {
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accept every connection and hold it open without a byte of answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        "secret DB_PASSWORD from \"vault://secret/app/{env}/db#password\"\nenv staging {}\n",
+    )
+    .unwrap();
+    let run = |timeout: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_envdef"));
+        cmd.args(["run", "staging", "--", "touch", "started"])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("VAULT_ADDR", format!("http://{addr}"))
+            .env("VAULT_TOKEN", "hvs.test-token-9f2a")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "300");
+        if let Some(t) = timeout {
+            cmd.env("VAULT_CLIENT_TIMEOUT", t);
+        }
+        let started = Instant::now();
+        let out = cmd.output().expect("envdef runs");
+        (out, started.elapsed())
+    };
+    let (out, elapsed) = run(Some("2s"));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(!dir.path().join("started").exists(), "the command ran");
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+    for wanted in [
+        "error[E0601]",
+        "cannot resolve secret `DB_PASSWORD`",
+        "vault://secret/app/staging/db#password",
+        &format!("Vault at http://{addr} did not answer within 2s"),
+        "VAULT_CLIENT_TIMEOUT",
+        "the command was not started",
+    ] {
+        assert!(stderr.contains(wanted), "stderr lacks `{wanted}`:\n{stderr}");
+    }
+    assert!(!stderr.contains("test-token-9f2a"), "{stderr}");
+    assert_eq!(text(&out.stdout), "");
+
+    // An unreadable setting is a usage error of its own, before anything is fetched.
+    let (out, elapsed) = run(Some("soon"));
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(stderr.contains("VAULT_CLIENT_TIMEOUT"), "{stderr}");
+    assert!(!dir.path().join("started").exists(), "the command ran");
+}

@@ -4,7 +4,9 @@
 //!
 //! The first segment is the mount (`kv`, `secret`), the rest the secret's path. Each secret
 //! is fetched once per run however many keys are read from it. Connecting gives up after
-//! [`CONNECT_TIMEOUT`], a whole request after [`REQUEST_TIMEOUT`]; `https://` addresses use
+//! [`CONNECT_TIMEOUT`], a whole request after [`REQUEST_TIMEOUT`] or `VAULT_CLIENT_TIMEOUT`
+//! (read as the Vault CLI reads it: seconds, or a duration such as `30s`), so a server that
+//! accepts the connection and never answers cannot hold the run; `https://` addresses use
 //! rustls with the Mozilla root certificates.
 
 use std::cell::RefCell;
@@ -105,9 +107,10 @@ fn read_secret(
                 .help("export VAULT_TOKEN (e.g. from `vault login` or `bao login`)"),
         )
     })?;
+    let timeout = request_timeout(context).map_err(Failure::Unreachable)?;
     let agent = ureq::AgentBuilder::new()
-        .timeout_connect(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .timeout_connect(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
         .redirects(0)
         .build();
     let mut request = agent.get(url).set("X-Vault-Token", token);
@@ -120,6 +123,15 @@ fn read_secret(
             return Err(Failure::Answered(status_error(
                 status, response, mount, path,
             )))
+        }
+        Err(ureq::Error::Transport(transport)) if timed_out(&transport) => {
+            let within = crate::notation::format_duration(timeout.as_millis() as u64);
+            return Err(Failure::Unreachable(
+                ProviderError::new(format!("Vault at {addr} did not answer within {within}"))
+                    .help(format!(
+                        "check that the server is healthy and reachable; VAULT_CLIENT_TIMEOUT sets how long to wait (now {within})"
+                    )),
+            ));
         }
         Err(ureq::Error::Transport(transport)) => {
             return Err(Failure::Unreachable(
@@ -158,6 +170,38 @@ fn read_secret(
         out.insert(key.clone(), SecretValue::new(text));
     }
     Ok(out)
+}
+
+/// How long one request may take: `VAULT_CLIENT_TIMEOUT` (whole seconds, or a duration
+/// such as `30s`, `1m30s`, `500ms`) or [`REQUEST_TIMEOUT`].
+fn request_timeout(context: &Context) -> Result<Duration, ProviderError> {
+    let Some(text) = context.var("VAULT_CLIENT_TIMEOUT") else {
+        return Ok(REQUEST_TIMEOUT);
+    };
+    let text = text.trim();
+    let millis = match text.parse::<u64>() {
+        Ok(seconds) => seconds.checked_mul(1000),
+        Err(_) => crate::notation::parse_duration(text),
+    };
+    match millis {
+        Some(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err(ProviderError::new(format!(
+            "VAULT_CLIENT_TIMEOUT is `{text}`, which is not a positive duration"
+        ))
+        .help("give whole seconds (`30`) or a duration (`30s`, `1m30s`, `500ms`)")),
+    }
+}
+
+/// Whether a transport error is a timeout (connecting, or waiting for the answer).
+fn timed_out(transport: &ureq::Transport) -> bool {
+    std::error::Error::source(transport)
+        .and_then(|e| e.downcast_ref::<std::io::Error>())
+        .is_some_and(|e| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            )
+        })
 }
 
 fn read_body(response: ureq::Response) -> Result<Zeroizing<String>, ProviderError> {
