@@ -617,6 +617,23 @@ fn switch_writes_every_services_working_file_and_status_tracks_them() {
     support::golden("switch/switch_staging.stdout", &out.stdout);
     support::golden("switch/switch_staging.stderr", &out.stderr);
     assert!(support::read(p.join("api/.env")).contains("API_URL=https://api.staging.shop.test"));
+    // The compose override docker compose still loads holds local's values: every file is
+    // current, but the checkout is not wholly `staging`, so status exits 1 and says why.
+    let out = support::envdef(p, &["status"]);
+    support::expect_code(&out, 1);
+    support::golden("switch/status_mixed.stdout", &out.stdout);
+    let json = support::envdef(p, &["status", "--format", "json"]);
+    support::expect_code(&json, 1);
+    assert!(
+        json.stdout.contains(r#"{"kind":"active","env":"staging"}"#),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        json.stdout.contains(r#"{"kind":"file","path":"compose.override.yaml","env":"local","state":"current","target":"compose","service":null}"#),
+        "{}",
+        json.stdout
+    );
     let again = support::envdef(p, &["switch", "staging", "-v"]);
     support::expect_code(&again, 0);
     assert!(

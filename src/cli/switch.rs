@@ -292,8 +292,13 @@ fn status(ui: &Ui, args: StatusArgs) -> Result<Status, Status> {
         }
     }
     report_status(ui, &root, &loaded, active_env.as_deref(), &rows);
-    let all_current = rows.iter().all(|r| r.state == WorkingState::Current);
-    Ok(if active_env.is_some() && all_current {
+    // Exit 0 only when the checkout is wholly the active environment: every working file
+    // current *and* holding it. A file left with another environment's values (an emit
+    // whose `when` excludes the active one) is what a tool would still read.
+    let all_active = rows.iter().all(|r| {
+        r.state == WorkingState::Current && Some(r.env.as_str()) == active_env.as_deref()
+    });
+    Ok(if active_env.is_some() && all_active {
         Status::Ok
     } else {
         Status::Failed
@@ -366,16 +371,20 @@ fn report_status(ui: &Ui, root: &Path, loaded: &Loaded, active: Option<&str>, ro
     let env_width = rows.iter().map(|r| r.env.len()).max().unwrap_or(0);
     for (row, path) in rows.iter().zip(&shown) {
         let state = format!("{:<12}", row.state.as_str());
-        let state = if row.state == WorkingState::Current {
+        let state = if row.state == WorkingState::Current && row.env == active {
             paint.green(&state)
         } else {
             paint.red(&state)
         };
-        let line = format!(
-            "{path:<path_width$}  {:<env_width$}  {state}{}",
-            row.env,
-            row.state.explain(&row.env).unwrap_or_default()
-        );
+        let why = match row.state.explain(&row.env) {
+            Some(why) => why,
+            None if row.env != active => format!(
+                "holds `{}`, not the active `{active}` (no working `emit` of `{active}` replaces it); delete it, or run `envdef switch {}`",
+                row.env, row.env
+            ),
+            None => String::new(),
+        };
+        let line = format!("{path:<path_width$}  {:<env_width$}  {state}{why}", row.env);
         ui.outln(line.trim_end());
     }
 }
