@@ -908,7 +908,10 @@ fn a_vault_that_never_answers_times_out_before_the_command_starts() {
         "VAULT_CLIENT_TIMEOUT",
         "the command was not started",
     ] {
-        assert!(stderr.contains(wanted), "stderr lacks `{wanted}`:\n{stderr}");
+        assert!(
+            stderr.contains(wanted),
+            "stderr lacks `{wanted}`:\n{stderr}"
+        );
     }
     assert!(!stderr.contains("test-token-9f2a"), "{stderr}");
     assert_eq!(text(&out.stdout), "");

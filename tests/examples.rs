@@ -111,7 +111,10 @@ fn immich_example_keeps_its_upstream_license() {
     assert!(license.starts_with("MIT License\n\nCopyright (c) 2022 Alex\n"));
     assert!(license.contains("The above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software."));
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
-    assert!(readme.contains("[`LICENSE`](LICENSE)"), "the README points at it");
+    assert!(
+        readme.contains("[`LICENSE`](LICENSE)"),
+        "the README points at it"
+    );
     for copied in ["upstream.yml", "example.env"] {
         assert!(dir.join(copied).is_file(), "{copied}");
     }

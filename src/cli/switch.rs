@@ -295,9 +295,9 @@ fn status(ui: &Ui, args: StatusArgs) -> Result<Status, Status> {
     // Exit 0 only when the checkout is wholly the active environment: every working file
     // current *and* holding it. A file left with another environment's values (an emit
     // whose `when` excludes the active one) is what a tool would still read.
-    let all_active = rows.iter().all(|r| {
-        r.state == WorkingState::Current && Some(r.env.as_str()) == active_env.as_deref()
-    });
+    let all_active = rows
+        .iter()
+        .all(|r| r.state == WorkingState::Current && Some(r.env.as_str()) == active_env.as_deref());
     Ok(if active_env.is_some() && all_active {
         Status::Ok
     } else {
