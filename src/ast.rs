@@ -52,6 +52,7 @@ pub enum Item {
     Assert(AssertDecl),
     Emit(EmitDecl),
     Promote(PromoteDecl),
+    Group(GroupDecl),
 }
 
 impl Item {
@@ -68,6 +69,7 @@ impl Item {
             Item::Assert(x) => x.span,
             Item::Emit(x) => x.span,
             Item::Promote(x) => x.span,
+            Item::Group(x) => x.span,
         }
     }
 }
@@ -164,6 +166,15 @@ pub struct UsesDecl {
     /// Parallel to `names`: `KEY` of `NAME as KEY`, the key this service reads `NAME` under
     /// in every target instead of `NAME`'s own (`uses DB_PASSWORD as POSTGRES_PASSWORD`).
     pub aliases: Vec<Option<Ident>>,
+    pub span: Span,
+}
+
+/// `group NAME { uses A, B }`: a named list of uses; a service's `uses NAME` reads every
+/// member (a group may use other groups).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDecl {
+    pub name: Ident,
+    pub uses: Vec<UsesDecl>,
     pub span: Span,
 }
 

@@ -151,6 +151,11 @@ codes! {
         /// A parameter declared twice, named like a variable, of a type that is not text, a
         /// matrix too large, or `--param` naming no parameter.
         ParameterMismatch = "E0232", "an environment parameter is declared or given wrongly";
+        /// `group a { uses b }`, `group b { uses a }`, or groups nested more than
+        /// `MAX_GROUP_DEPTH` deep.
+        GroupCycle = "E0216", "groups use each other in a cycle, or nest too deeply";
+        /// `uses GROUP as KEY`: a key belongs to one variable, a group holds several.
+        GroupAlias = "E0217", "a group is given a key with `as`";
         /// A `promote` ladder names an unknown environment, or one environment twice.
         InvalidPromotionLadder = "E0231", "a promotion ladder names an unknown environment or one twice";
     }

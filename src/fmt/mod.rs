@@ -65,7 +65,7 @@ fn group(item: &Item) -> u8 {
         Item::Import(_) => 1,
         Item::Type(_) => 2,
         Item::Var(_) | Item::Secret(_) | Item::Flag(_) => 3,
-        Item::Service(_) => 4,
+        Item::Service(_) | Item::Group(_) => 4,
         Item::Env(_) => 5,
         Item::Assert(_) => 6,
         Item::Emit(_) => 7,
@@ -74,7 +74,7 @@ fn group(item: &Item) -> u8 {
 }
 
 fn is_block(item: &Item) -> bool {
-    matches!(item, Item::Service(_) | Item::Env(_))
+    matches!(item, Item::Service(_) | Item::Group(_) | Item::Env(_))
 }
 
 struct Printer<'a> {
@@ -294,7 +294,16 @@ impl<'a> Printer<'a> {
                 let head_end = f.doc.as_ref().map_or(f.default.span.end, |d| d.span.end);
                 self.with_attrs(f.span, head_end, indent, head, &f.attrs);
             }
-            Item::Service(s) => self.service(s, indent),
+            Item::Service(s) => self.service("service", s, indent),
+            Item::Group(g) => {
+                // A group is laid out like a service holding only `uses` lines.
+                let as_service = ServiceDecl {
+                    name: g.name.clone(),
+                    members: g.uses.iter().cloned().map(ServiceMember::Uses).collect(),
+                    span: g.span,
+                };
+                self.service("group", &as_service, indent);
+            }
             Item::Env(e) => self.env(e, indent),
             Item::Assert(a) => {
                 let mut line = format!("assert {}", expr(&a.condition, 0));
@@ -478,7 +487,7 @@ impl<'a> Printer<'a> {
         self.end_line(end);
     }
 
-    fn service(&mut self, s: &ServiceDecl, indent: &str) {
+    fn service(&mut self, keyword: &str, s: &ServiceDecl, indent: &str) {
         let header_end = s.name.span.end;
         let end = self.end(s.span);
         self.flush_before(header_end, indent);
@@ -489,12 +498,12 @@ impl<'a> Printer<'a> {
             .is_some_and(|c| c.span.start < end);
         if s.members.is_empty() && !has_inner_comments {
             self.out
-                .push_str(&format!("{indent}service {} {{}}", s.name.text));
+                .push_str(&format!("{indent}{keyword} {} {{}}", s.name.text));
             self.end_line(end);
             return;
         }
         self.out
-            .push_str(&format!("{indent}service {} {{", s.name.text));
+            .push_str(&format!("{indent}{keyword} {} {{", s.name.text));
         self.header_comment(header_end, first_member.unwrap_or(end));
         let inner = format!("{indent}  ");
         for m in &s.members {
@@ -641,7 +650,7 @@ impl<'a> Printer<'a> {
 fn uses_text(indent: &str, names: &[&str]) -> String {
     const KEYWORDS: &[&str] = &[
         "project", "import", "type", "var", "secret", "flag", "service", "uses", "abstract", "env",
-        "assert", "emit", "promote",
+        "assert", "emit", "promote", "group",
     ];
     let cont = format!("\n{indent}     ");
     let mut out = String::from("uses ");

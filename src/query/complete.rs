@@ -12,7 +12,7 @@ use crate::resolve::{Program, VarDecl, BUILTIN_TYPES};
 /// Keywords that start a top-level declaration.
 const TOP_LEVEL: &[&str] = &[
     "project", "import", "type", "var", "secret", "flag", "service", "abstract", "env", "assert",
-    "emit", "promote",
+    "emit", "promote", "group",
 ];
 /// Keywords that start a member of a `service` block.
 const SERVICE_MEMBERS: &[&str] = &["var", "secret", "uses"];

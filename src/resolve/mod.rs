@@ -8,6 +8,7 @@
 //! phases never see a dangling reference.
 
 mod cache;
+mod groups;
 mod imports;
 mod instances;
 mod ladder;
@@ -18,6 +19,8 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 pub use cache::ParseCache;
+use groups::Member;
+pub use groups::{GroupEntry, MAX_GROUP_DEPTH};
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
 pub use instances::{dns_label, instance_name, ParamValue, MAX_INSTANCES, MAX_LABEL};
 pub use ladder::Ladder;
@@ -49,6 +52,8 @@ pub struct Program {
     /// index in this map is the [`VarId`].
     pub vars: IndexMap<String, VarEntry>,
     pub services: IndexMap<String, ServiceEntry>,
+    /// `group NAME { uses … }`, flattened, in declaration order.
+    pub groups: groups::Groups,
     pub envs: IndexMap<String, EnvEntry>,
     /// Environments with a sound `extends` chain, parents before children.
     pub env_order: Vec<usize>,
@@ -275,6 +280,7 @@ pub fn build_with(
         types: IndexMap::new(),
         vars: IndexMap::new(),
         services: IndexMap::new(),
+        groups: IndexMap::new(),
         envs: IndexMap::new(),
         env_order: Vec::new(),
         asserts: Vec::new(),
@@ -354,8 +360,10 @@ pub fn build_with(
             ast::Item::Assert(a) => program.asserts.push(a),
             ast::Item::Emit(e) => program.emits.push(e),
             ast::Item::Promote(p) => promotes.push(p),
+            ast::Item::Group(g) => declare_group(&mut program, g, diagnostics),
         }
     }
+    flatten_groups(&mut program, diagnostics);
     // What each service already reads, built once per service (not once per `uses` line,
     // which was quadratic for services with many `uses` lines).
     let mut reads: Vec<Option<std::collections::HashSet<VarId>>> =
@@ -546,6 +554,24 @@ fn bind_uses(
         let found = program
             .lookup(&name.text, None)
             .or_else(|| program.lookup(&name.text, Some(svc)));
+        if found.is_none() {
+            if let Some(members) = group_members(program, &name.text) {
+                if let Some(alias) = &alias {
+                    diagnostics.push(groups::group_alias(&name, alias));
+                    continue;
+                }
+                let members: Vec<Member> = members.to_vec();
+                for m in members {
+                    if seen.insert(m.var) {
+                        program.services[svc].uses.push((m.var, name.span));
+                    }
+                    if let Some(alias) = m.alias {
+                        program.services[svc].aliases.push((m.var, alias));
+                    }
+                }
+                continue;
+            }
+        }
         match found {
             Some(id) => {
                 if seen.insert(id) {
@@ -569,13 +595,21 @@ fn bind_uses(
                         name.text,
                         program.services[owner].name.text
                     )),
+                    None if !program.groups.is_empty() => {
+                        group_did_you_mean(program, &name.text)
+                    }
                     None => program.unknown_name_help(&name.text),
+                };
+                let what = if program.groups.is_empty() {
+                    "variable"
+                } else {
+                    "variable or group"
                 };
                 diagnostics.push(
                     Diagnostic::error(
                         Code::UnknownVariable,
                         format!(
-                            "service `{}` uses unknown variable `{}`",
+                            "service `{}` uses unknown {what} `{}`",
                             program.services[svc].name.text, name.text
                         ),
                     )
@@ -888,4 +922,162 @@ fn report_cycle(program: &Program, cycle: &[usize], diagnostics: &mut Diagnostic
         d.note(format!("chain: {}", names.join(" extends ")))
             .help("remove one `extends` so the chain ends at an environment without a parent"),
     );
+}
+
+// ── groups ──────────────────────────────────────────────────────────────────────────────
+
+/// Records a `group` declaration (E0204 for a second group of one name).
+fn declare_group(program: &mut Program, decl: ast::GroupDecl, diagnostics: &mut Diagnostics) {
+    if let Some(first) = program.groups.get(&decl.name.text) {
+        diagnostics.push(duplicate("group", &decl.name, first.name.span));
+        return;
+    }
+    program.groups.insert(
+        decl.name.text.clone(),
+        groups::GroupEntry {
+            name: decl.name,
+            span: decl.span,
+            uses: decl.uses,
+            members: None,
+        },
+    );
+}
+
+/// Flattens every group (after all declarations are known).
+fn flatten_groups(program: &mut Program, diagnostics: &mut Diagnostics) {
+    for (name, group) in &program.groups {
+        if let Some(id) = program.lookup(name, None) {
+            diagnostics.push(
+                duplicate("name", &group.name, program.var(id).name.span)
+                    .help("a group and a shared declaration share one name space (`uses NAME` names either); rename the group"),
+            );
+        }
+    }
+    let n = program.groups.len();
+    // 0: not flattened, 1: being flattened (on the walk), 2: done.
+    let mut state = vec![0u8; n];
+    let mut members: Vec<Option<Vec<Member>>> = vec![None; n];
+    for g in 0..n {
+        let mut path = Vec::new();
+        walk_group(program, g, &mut state, &mut members, &mut path, diagnostics);
+    }
+    for (group, members) in program.groups.values_mut().zip(members) {
+        group.members = members;
+    }
+}
+
+fn walk_group(
+    program: &Program,
+    g: usize,
+    state: &mut [u8],
+    members: &mut [Option<Vec<Member>>],
+    path: &mut Vec<usize>,
+    diagnostics: &mut Diagnostics,
+) {
+    if state[g] != 0 {
+        return;
+    }
+    state[g] = 1;
+    path.push(g);
+    let group = &program.groups[g];
+    let mut out: Vec<Member> = Vec::new();
+    let mut broken = false;
+    for uses in &group.uses {
+        let aliases = uses.aliases.iter().chain(std::iter::repeat(&None));
+        for (name, alias) in uses.names.iter().zip(aliases) {
+            if let Some(id) = program.lookup(&name.text, None) {
+                out.push(groups::Member {
+                    var: id,
+                    span: name.span,
+                    alias: alias.clone(),
+                });
+                continue;
+            }
+            let Some(h) = program.groups.get_index_of(&name.text) else {
+                diagnostics.push(unknown_member(program, &group.name.text, name));
+                continue;
+            };
+            if let Some(alias) = alias {
+                diagnostics.push(groups::group_alias(name, alias));
+                continue;
+            }
+            if state[h] == 1 || path.len() > MAX_GROUP_DEPTH {
+                diagnostics.push(group_cycle(program, path, h, name));
+                broken = true;
+                continue;
+            }
+            walk_group(program, h, state, members, path, diagnostics);
+            match &members[h] {
+                Some(inner) => out.extend(inner.iter().cloned()),
+                None => broken = true,
+            }
+        }
+    }
+    path.pop();
+    state[g] = 2;
+    if !broken {
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|m| seen.insert(m.var));
+        members[g] = Some(out);
+    }
+}
+
+/// E0209 for a member that is neither a shared declaration nor a group.
+fn unknown_member(program: &Program, group: &str, name: &ast::Ident) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownVariable,
+        format!(
+            "group `{group}` uses unknown variable or group `{}`",
+            name.text
+        ),
+    )
+    .primary(name.span, "not declared")
+    .help_opt(group_did_you_mean(program, &name.text))
+}
+
+/// "did you mean" over shared declarations and groups.
+fn group_did_you_mean(program: &Program, name: &str) -> Option<String> {
+    let shared = program
+        .vars
+        .iter()
+        .filter(|(_, v)| v.owner.is_none())
+        .map(|(k, _)| k.as_str());
+    suggest::did_you_mean(
+        name,
+        shared.chain(program.groups.keys().map(String::as_str)),
+    )
+}
+
+fn group_cycle(program: &Program, path: &[usize], back: usize, at: &ast::Ident) -> Diagnostic {
+    let name = |i: usize| program.groups[i].name.text.as_str();
+    let (message, note) = match path.iter().position(|&p| p == back) {
+        Some(pos) => {
+            let mut names: Vec<&str> = path[pos..].iter().map(|&i| name(i)).collect();
+            names.push(name(back));
+            (
+                if names.len() == 2 {
+                    format!("group `{}` uses itself", name(back))
+                } else {
+                    format!("groups use each other in a cycle: {}", names.join(" → "))
+                },
+                format!("chain: {}", names.join(" uses ")),
+            )
+        }
+        None => (
+            format!("groups nest more than {MAX_GROUP_DEPTH} deep"),
+            format!("reached `{}` through {} groups", name(back), path.len()),
+        ),
+    };
+    Diagnostic::error(Code::GroupCycle, message)
+        .primary(at.span, "this `uses` closes the cycle")
+        .secondary(program.groups[back].name.span, "declared here")
+        .note(note)
+        .help("remove one of these `uses`: a group lists variables and other groups, never itself")
+}
+
+/// What a service's `uses NAME` binds when `NAME` is a group: its members, or `None`
+/// when `NAME` is no group.
+fn group_members<'p>(program: &'p Program, name: &str) -> Option<&'p [Member]> {
+    let group = program.groups.get(name)?;
+    Some(group.members.as_deref().unwrap_or(&[]))
 }

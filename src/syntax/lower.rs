@@ -68,7 +68,26 @@ impl Lower<'_> {
             Rule::assert_decl => Item::Assert(self.assert_decl(decl)),
             Rule::emit_decl => Item::Emit(self.emit_decl(decl)),
             Rule::promote_decl => Item::Promote(self.promote_decl(decl)),
+            Rule::group_decl => Item::Group(self.group_decl(decl)),
             r => unreachable!("item rule {r:?}"),
+        }
+    }
+
+    fn group_decl(&mut self, pair: P<'_>) -> GroupDecl {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut uses = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::uses_decl => uses.push(self.uses_decl(p)),
+                _ => {}
+            }
+        }
+        GroupDecl {
+            name: name.expect("grammar: group has a name"),
+            uses,
+            span,
         }
     }
 

@@ -300,6 +300,7 @@ fn item_rule(kind: DeclKind) -> Rule {
         DeclKind::Assert => Rule::assert_item,
         DeclKind::Emit => Rule::emit_item,
         DeclKind::Promote => Rule::promote_item,
+        DeclKind::Group => Rule::group_item,
     }
 }
 

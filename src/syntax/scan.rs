@@ -34,6 +34,7 @@ pub(crate) enum DeclKind {
     Assert,
     Emit,
     Promote,
+    Group,
 }
 
 impl DeclKind {
@@ -50,6 +51,7 @@ impl DeclKind {
             b"assert" => DeclKind::Assert,
             b"emit" => DeclKind::Emit,
             b"promote" => DeclKind::Promote,
+            b"group" => DeclKind::Group,
             _ => return None,
         })
     }
@@ -58,7 +60,7 @@ impl DeclKind {
 /// The words that start a declaration (for "did you mean" on an unknown one).
 pub(crate) const DECL_KEYWORDS: &[&str] = &[
     "project", "import", "type", "var", "secret", "flag", "service", "abstract", "env", "assert",
-    "emit", "promote",
+    "emit", "promote", "group",
 ];
 
 /// Words that follow an operand in an assert expression; `env`/`service` followed by one
@@ -310,9 +312,10 @@ impl Scanner<'_> {
     /// Whether the word at `start..end` starts a declaration here.
     fn is_declaration_keyword(&self, word: &[u8], end: usize) -> Option<DeclKind> {
         let kind = DeclKind::from_keyword(word)?;
-        if matches!(word, b"env" | b"service") {
+        if matches!(word, b"env" | b"service" | b"group") {
             // In an assert, `env` and `service` are the built-in names: a declaration is
-            // followed by a name (or by `{` when the name is missing).
+            // followed by a name (or by `{` when the name is missing). `group` is a
+            // declaration only there too, so a flag named `group` keeps working.
             let next = self.peek_significant(end)?;
             let nb = self.text[next];
             if nb == b'{' {

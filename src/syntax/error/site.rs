@@ -149,6 +149,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         R::kw_when => "`when`",
         R::kw_emit => "`emit`",
         R::kw_promote => "`promote`",
+        R::kw_group => "`group`",
         R::ladder_arrow => "`->`",
         R::ladder_name => "an environment name",
         R::kw_to => "`to`",
@@ -210,6 +211,7 @@ pub(super) fn kind_word(kind: DeclKind) -> &'static str {
         DeclKind::Assert => "assert",
         DeclKind::Emit => "emit",
         DeclKind::Promote => "promote",
+        DeclKind::Group => "group",
     }
 }
 
@@ -368,6 +370,7 @@ pub(super) fn is_keyword(s: &str) -> bool {
             | "service"
             | "emit"
             | "promote"
+            | "group"
             | "var"
             | "secret"
             | "flag"
