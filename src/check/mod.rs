@@ -725,6 +725,7 @@ fn warnings(
                 }
             }
         }
+        unused_groups(program, &mut used, diagnostics);
         for (i, entry) in program.vars.values().enumerate() {
             if entry.owner.is_none() && !used[i] {
                 diagnostics.push(
@@ -766,6 +767,50 @@ fn warnings(
                     .push(d.help("stop setting it, or remove `deprecated` from the declaration"));
             }
         }
+    }
+}
+
+/// W0301 for a group no service reaches (directly or through other groups): one warning
+/// at the group, which names the variables it alone lists, instead of one per variable
+/// ("never in a `uses`" would be wrong for them). Those variables are marked in `used`.
+fn unused_groups(program: &Program, used: &mut [bool], diagnostics: &mut Diagnostics) {
+    let named_inside: std::collections::HashSet<&str> = program
+        .groups
+        .values()
+        .flat_map(|g| g.uses.iter().flat_map(|u| &u.names))
+        .map(|n| n.text.as_str())
+        .collect();
+    for group in program.groups.values() {
+        // A group named by another unused group is reported through that one.
+        if group.used || named_inside.contains(group.name.text.as_str()) {
+            continue;
+        }
+        let mut only_here: Vec<String> = Vec::new();
+        for m in group.members.iter().flatten() {
+            if !used[m.var.index()] {
+                used[m.var.index()] = true;
+                only_here.push(format!("`{}`", program.vars[m.var.index()].name.text));
+            }
+        }
+        let mut d = Diagnostic::warning(
+            Code::UnusedVariable,
+            format!("group `{}` is not used by any service", group.name.text),
+        )
+        .primary(
+            group.name.span,
+            "declared here, never in a service's `uses`",
+        )
+        .help(format!(
+            "add `uses {}` to a service, or delete the group",
+            group.name.text
+        ));
+        if !only_here.is_empty() {
+            d = d.note(format!(
+                "no service reads {} either",
+                crate::diagnostics::knock_on::first_of(&only_here, 8)
+            ));
+        }
+        diagnostics.push(d);
     }
 }
 

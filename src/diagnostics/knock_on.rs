@@ -125,7 +125,7 @@ fn drop_broken_follow_ons(
     // A service's `uses` (or what may have been a service) was lost.
     let uses_lost = broken
         .iter()
-        .any(|b| matches!(b.keyword.as_deref(), None | Some("service")));
+        .any(|b| matches!(b.keyword.as_deref(), None | Some("service" | "group")));
     let mentions = |d: &Diagnostic, names: &HashSet<&str>| {
         names.iter().any(|name| {
             d.message.contains(&format!("`{name}`"))
@@ -403,7 +403,7 @@ fn attach_unopened_block_follow_ons(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 /// The first `shown` of `items`, comma-separated, then "and N more" for the rest.
-fn first_of(items: &[String], shown: usize) -> String {
+pub(crate) fn first_of(items: &[String], shown: usize) -> String {
     let mut list = items[..items.len().min(shown)].join(", ");
     if items.len() > shown {
         list.push_str(&format!(" and {} more", items.len() - shown));

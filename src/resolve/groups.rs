@@ -26,6 +26,9 @@ pub struct GroupEntry {
     /// Every variable the group stands for, in order (duplicates dropped); `None` when
     /// the group is part of a cycle (reported) and stands for nothing.
     pub members: Option<Vec<Member>>,
+    /// Some service reads the group, directly or through groups it names (W0301 for a
+    /// group nothing reads).
+    pub used: bool,
 }
 
 /// One variable a group stands for.

@@ -393,6 +393,7 @@ pub fn build_with(
     for (env_idx, decl) in env_decls.into_iter().enumerate() {
         bind_assignments(&mut program, env_idx, decl, diagnostics);
     }
+    mark_nested_groups_used(&mut program);
     link_envs(&mut program, diagnostics);
     program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
     program
@@ -555,12 +556,18 @@ fn bind_uses(
             .lookup(&name.text, None)
             .or_else(|| program.lookup(&name.text, Some(svc)));
         if found.is_none() {
-            if let Some(members) = group_members(program, &name.text) {
+            if let Some(g) = program.groups.get_index_of(&name.text) {
+                program.groups[g].used = true;
                 if let Some(alias) = &alias {
                     diagnostics.push(groups::group_alias(&name, alias));
+                    program.unresolved_uses += 1;
                     continue;
                 }
-                let members: Vec<Member> = members.to_vec();
+                let Some(members) = program.groups[g].members.clone() else {
+                    // A group in a cycle (reported) stands for nothing.
+                    program.unresolved_uses += 1;
+                    continue;
+                };
                 for m in members {
                     if seen.insert(m.var) {
                         program.services[svc].uses.push((m.var, name.span));
@@ -589,6 +596,7 @@ fn bind_uses(
                     .values()
                     .find(|v| v.name.text == name.text)
                     .and_then(|v| v.owner);
+                program.unresolved_uses += 1;
                 let help = match owner {
                     Some(owner) => Some(format!(
                         "`{}` is service `{}`'s own variable, which no other service can use; declare it at the top level (a shared variable) and `uses` it from both services",
@@ -939,6 +947,7 @@ fn declare_group(program: &mut Program, decl: ast::GroupDecl, diagnostics: &mut 
             span: decl.span,
             uses: decl.uses,
             members: None,
+            used: false,
         },
     );
 }
@@ -957,10 +966,22 @@ fn flatten_groups(program: &mut Program, diagnostics: &mut Diagnostics) {
     // 0: not flattened, 1: being flattened (on the walk), 2: done.
     let mut state = vec![0u8; n];
     let mut members: Vec<Option<Vec<Member>>> = vec![None; n];
+    // Unknown members, `as` on a group: uses that did not resolve (W0301 then stays
+    // quiet, as for a service's own unknown `uses`). A cycle counts when a service uses it.
+    let mut unresolved = 0;
     for g in 0..n {
         let mut path = Vec::new();
-        walk_group(program, g, &mut state, &mut members, &mut path, diagnostics);
+        walk_group(
+            program,
+            g,
+            &mut state,
+            &mut members,
+            &mut path,
+            &mut unresolved,
+            diagnostics,
+        );
     }
+    program.unresolved_uses += unresolved;
     for (group, members) in program.groups.values_mut().zip(members) {
         group.members = members;
     }
@@ -972,6 +993,7 @@ fn walk_group(
     state: &mut [u8],
     members: &mut [Option<Vec<Member>>],
     path: &mut Vec<usize>,
+    unresolved: &mut usize,
     diagnostics: &mut Diagnostics,
 ) {
     if state[g] != 0 {
@@ -995,10 +1017,12 @@ fn walk_group(
             }
             let Some(h) = program.groups.get_index_of(&name.text) else {
                 diagnostics.push(unknown_member(program, &group.name.text, name));
+                *unresolved += 1;
                 continue;
             };
             if let Some(alias) = alias {
                 diagnostics.push(groups::group_alias(name, alias));
+                *unresolved += 1;
                 continue;
             }
             if state[h] == 1 || path.len() > MAX_GROUP_DEPTH {
@@ -1006,7 +1030,7 @@ fn walk_group(
                 broken = true;
                 continue;
             }
-            walk_group(program, h, state, members, path, diagnostics);
+            walk_group(program, h, state, members, path, unresolved, diagnostics);
             match &members[h] {
                 Some(inner) => out.extend(inner.iter().cloned()),
                 None => broken = true,
@@ -1075,9 +1099,24 @@ fn group_cycle(program: &Program, path: &[usize], back: usize, at: &ast::Ident) 
         .help("remove one of these `uses`: a group lists variables and other groups, never itself")
 }
 
-/// What a service's `uses NAME` binds when `NAME` is a group: its members, or `None`
-/// when `NAME` is no group.
-fn group_members<'p>(program: &'p Program, name: &str) -> Option<&'p [Member]> {
-    let group = program.groups.get(name)?;
-    Some(group.members.as_deref().unwrap_or(&[]))
+/// A group named inside a used group is used too (W0301 warns only about groups no
+/// service reaches).
+fn mark_nested_groups_used(program: &mut Program) {
+    let mut todo: Vec<usize> = (0..program.groups.len())
+        .filter(|&g| program.groups[g].used)
+        .collect();
+    while let Some(g) = todo.pop() {
+        let named: Vec<usize> = program.groups[g]
+            .uses
+            .iter()
+            .flat_map(|u| &u.names)
+            .filter_map(|n| program.groups.get_index_of(&n.text))
+            .collect();
+        for h in named {
+            if !program.groups[h].used {
+                program.groups[h].used = true;
+                todo.push(h);
+            }
+        }
+    }
 }
