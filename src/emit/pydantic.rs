@@ -42,6 +42,7 @@ struct Uses {
     bool_words: bool,
     split: bool,
     search: bool,
+    text: bool,
 }
 
 /// One field: its alias definition (if its type needs one) and its lines in the class.
@@ -198,6 +199,9 @@ fn helpers(uses: &Uses, out: &mut String) {
     if uses.json {
         out.push_str("\n\ndef _json_list(value: object) -> object:\n    \"\"\"A list written as a JSON array (`list_format = \\\"json\\\"`).\"\"\"\n    return json.loads(value) if isinstance(value, str) else value\n");
     }
+    if uses.text {
+        out.push_str("\n\ndef _text(pattern: str, what: str) -> BeforeValidator:\n    \"\"\"The text as envdef writes it (`0123`, `+1`, `1e3`, ` 1` are not ints).\"\"\"\n    compiled = re.compile(pattern)\n\n    def check(value: object) -> object:\n        if isinstance(value, str) and compiled.search(value) is None:\n            raise ValueError(f\"not {what}\")\n        return value\n\n    return BeforeValidator(check)\n");
+    }
     if uses.search {
         out.push_str("\n\ndef _search(pattern: str) -> AfterValidator:\n    \"\"\"One more `matching` pattern (a `Field` holds one).\"\"\"\n    compiled = re.compile(pattern)\n\n    def check(value: str) -> str:\n        if compiled.search(value) is None:\n            raise ValueError(f\"does not match {pattern!r}\")\n        return value\n\n    return AfterValidator(check)\n");
     }
@@ -253,21 +257,36 @@ fn field(
     FieldOut { alias, lines }
 }
 
-/// `_Name = EXPR`, exploded one argument per line (with the trailing comma that keeps
-/// `ruff format` from joining it) when it is too long for one line.
+/// `_Name = EXPR`, laid out as `ruff format` leaves it (see [`layout`]).
 fn alias_def(name: &str, expr: &str) -> String {
-    let one_line = format!("\n{name} = {expr}\n");
-    if one_line.len() <= 90 {
-        return one_line;
+    format!("\n{name} = {}\n", layout(expr, 0, name.len() + 3, 0))
+}
+
+/// `ruff format`'s line length.
+const LINE: usize = 88;
+
+/// A subscript or call that does not fit on its line (from column `column`, with
+/// `trailing` characters after it) has its arguments one per line with a trailing comma,
+/// each laid out the same way; ruff keeps that form (a "magic" trailing comma) and would
+/// produce it for what does not fit. A string too long for any line stays as it is.
+fn layout(expr: &str, indent: usize, column: usize, trailing: usize) -> String {
+    if column + expr.chars().count() + trailing <= LINE {
+        return expr.to_string();
     }
-    let open = expr.find('[').expect("alias types are subscripts");
-    let head = &expr[..open];
+    let open = match expr.find(['[', '(']) {
+        Some(i) if !expr[..i].contains(['"', '\'']) => i,
+        _ => return expr.to_string(),
+    };
+    let head = &expr[..=open];
     let inner = &expr[open + 1..expr.len() - 1];
-    let mut out = format!("\n{name} = {head}[\n");
+    let close = &expr[expr.len() - 1..];
+    let mut out = format!("{head}\n");
+    let pad = " ".repeat(indent + 4);
     for part in split_top_level(inner) {
-        let _ = writeln!(out, "    {part},");
+        let _ = writeln!(out, "{pad}{},", layout(part, indent + 4, indent + 4, 1));
     }
-    out.push_str("]\n");
+    out.push_str(&" ".repeat(indent));
+    out.push_str(close);
     out
 }
 
@@ -318,8 +337,14 @@ fn type_expr(ty: &Type, format: &ValueFormat, uses: &mut Uses, element: bool) ->
             let members: Vec<String> = members.iter().map(|m| pylit::string(m)).collect();
             format!("Literal[{}]", members.join(", "))
         }
-        TypeKind::Int => "int".to_string(),
-        TypeKind::Float => "float".to_string(),
+        TypeKind::Int => text_checked("int", &number_what("an integer", ty), ty, format, uses),
+        TypeKind::Float => text_checked(
+            "float",
+            &number_what("a plain decimal number", ty),
+            ty,
+            format,
+            uses,
+        ),
         TypeKind::Bool => {
             uses.bool_words = true;
             uses.annotated = true;
@@ -343,8 +368,22 @@ fn type_expr(ty: &Type, format: &ValueFormat, uses: &mut Uses, element: bool) ->
                 uses.before = true;
                 "Annotated[timedelta, BeforeValidator(_duration)]".to_string()
             }
-            Some(DurationUnit::Ms) => "int".to_string(),
-            Some(_) => "float".to_string(),
+            Some(unit) => text_checked(
+                if unit == DurationUnit::Ms {
+                    "int"
+                } else {
+                    "float"
+                },
+                match unit {
+                    DurationUnit::Ms => "a whole number of milliseconds",
+                    DurationUnit::S => "a number of seconds (whole milliseconds)",
+                    DurationUnit::M => "a number of minutes (whole milliseconds)",
+                    DurationUnit::H => "a number of hours (whole milliseconds)",
+                },
+                ty,
+                format,
+                uses,
+            ),
         },
         TypeKind::List { element } => {
             uses.annotated = true;
@@ -385,6 +424,50 @@ fn type_expr(ty: &Type, format: &ValueFormat, uses: &mut Uses, element: bool) ->
     }
     uses.annotated = true;
     format!("Annotated[{base}, Field({})]", constraints.join(", "))
+}
+
+/// `Annotated[int, _text("^…$", "an integer")]`: a number read only in the text form every
+/// reader accepts (`shape::body`); pydantic's own `int` would also take `0123`, `+1`,
+/// ` 1`, `1_000` and `1.0`, its `float` `1e3`, `.5` and `1_0.5`.
+fn text_checked(
+    python: &str,
+    what: &str,
+    ty: &Type,
+    format: &ValueFormat,
+    uses: &mut Uses,
+) -> String {
+    let body = super::shape::body(ty, format, "").expect("numbers have a shape");
+    let pattern = translate(&format!("^{body}$"), Dialect::Python).unwrap_or_default();
+    uses.text = true;
+    uses.re = true;
+    uses.annotated = true;
+    uses.before = true;
+    format!(
+        "Annotated[{python}, _text({}, {})]",
+        pylit::string(&pattern),
+        pylit::string(what)
+    )
+}
+
+/// "an integer in 1..=64": what a number must be, for the error message.
+fn number_what(what: &str, ty: &Type) -> String {
+    let range = ty.refinements.iter().find_map(|r| match r {
+        Refinement::Range { lo, hi, inclusive } => Some((*lo, *hi, *inclusive)),
+        _ => None,
+    });
+    let text = |n: Number| match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => crate::notation::float_value(f),
+    };
+    match range {
+        Some((lo, hi, inclusive)) => format!(
+            "{what} in {}{}{}",
+            text(lo),
+            if inclusive { "..=" } else { ".." },
+            text(hi)
+        ),
+        None => what.to_string(),
+    }
 }
 
 /// `Field` keyword arguments for a type's refinements (the first pattern; any further

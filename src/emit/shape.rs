@@ -4,7 +4,7 @@
 //! syntax envdef itself checks with) to describe the environment "as the process sees it":
 //! ints in a range, the bool words, durations, URLs, joined lists.
 
-use crate::model::{Number, Refinement, Type, TypeKind, ValueFormat};
+use crate::model::{DurationUnit, Number, Refinement, Type, TypeKind, ValueFormat};
 use crate::regex_dialect::url_pattern;
 
 /// Canonical duration text (`1h30m`, `250ms`, `0s`) as envdef writes it; the empty string
@@ -12,46 +12,97 @@ use crate::regex_dialect::url_pattern;
 pub(crate) const DURATION_BODY: &str =
     "(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?";
 
+/// The whole part of a plain decimal: no sign, no leading zero.
+const WHOLE: &str = "(?:0|[1-9][0-9]*)";
+
 /// An unanchored pattern for one value's text, when the type has a shape beyond "any
 /// string" (`None` for strings and unions: their refinements and `enum` say it).
+///
+/// These are the texts every reader accepts (`live::value` for `envdef verify`, and the
+/// application targets): exactly what the text targets write for ints, bools and
+/// durations; for floats any plain decimal (envdef writes the shortest one, which no
+/// pattern can single out).
 pub(crate) fn body(ty: &Type, format: &ValueFormat, exclude: &str) -> Option<String> {
     Some(match &ty.kind {
         TypeKind::String | TypeKind::Enum { .. } => return None,
         TypeKind::Int => int_body(ty),
         // Plain decimal, as `notation::float_value` writes it; ranges are left to the typed
         // variant (a decimal interval has no compact pattern).
-        TypeKind::Float => "-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?".to_string(),
-        TypeKind::Bool => match &format.bool_words {
-            Some((yes, no)) => format!(
+        TypeKind::Float => FLOAT_BODY.to_string(),
+        TypeKind::Bool => {
+            let (yes, no) = bool_words(format);
+            format!(
                 "(?:{}|{})",
                 regex_syntax::escape(yes),
                 regex_syntax::escape(no)
-            ),
-            None => "(?:true|false)".to_string(),
-        },
+            )
+        }
         TypeKind::Url => {
             let full = url_pattern(exclude);
             full[1..full.len() - 1].to_string()
         }
         TypeKind::Duration => match format.duration_unit {
-            // A whole or terminating decimal number of units.
-            Some(_) => "(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?".to_string(),
+            Some(unit) => unit_body(unit),
             None => DURATION_BODY.to_string(),
         },
         TypeKind::List { .. } => return None,
     })
 }
 
+/// A plain decimal: an optional `-`, no leading zero, no exponent, no `+`.
+pub(crate) const FLOAT_BODY: &str = "-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?";
+
+/// The two words a bool is written as.
+pub(crate) fn bool_words(format: &ValueFormat) -> (&str, &str) {
+    match &format.bool_words {
+        Some((yes, no)) => (yes, no),
+        None => ("true", "false"),
+    }
+}
+
+/// A number of `unit` that is a whole number of milliseconds (envdef's durations are):
+/// at most 3 fraction digits in seconds; in minutes 4, or 5 ending in `5` (1/60000 of a
+/// minute is a millisecond); in hours 5, 6 ending in `5` or 7 ending in `25`/`75`. Trailing
+/// zeros are allowed, a leading zero is not.
+pub(crate) fn unit_body(unit: DurationUnit) -> String {
+    let fraction = match unit {
+        DurationUnit::Ms => "0+",
+        DurationUnit::S => "[0-9]{1,3}0*",
+        DurationUnit::M => "(?:[0-9]{1,4}|[0-9]{4}5)0*",
+        DurationUnit::H => "(?:[0-9]{1,5}|[0-9]{5}5|[0-9]{5}[27]5)0*",
+    };
+    format!("{WHOLE}(?:\\.{fraction})?")
+}
+
 /// The whole-value pattern of a list's text: elements with their shape joined by a
-/// one-character separator, with `len` as the number of elements. `None` when the
-/// elements have no shape, the list is JSON, or the separator is longer than one character
-/// (an element shape could then run across it).
+/// one-character separator, with `len` as the number of elements. `None` when the list is
+/// JSON or the separator is longer than one character (an element shape could then run
+/// across it). A string element is any run of other characters, with its `len` in code
+/// points; its `matching` patterns (and a url element's) cannot be part of the list's
+/// pattern.
 pub(crate) fn list_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> Option<String> {
     if format.list_json || format.separator.chars().count() != 1 {
         return None;
     }
-    let element_body = body(element, format, &format.separator)?;
     let sep = regex_syntax::escape(&format.separator);
+    let element_body = match &element.kind {
+        TypeKind::String => {
+            let not_sep = format!("[^{sep}]");
+            match len_bounds(element) {
+                Some((lo, hi)) => format!("{not_sep}{{{lo},{hi}}}"),
+                None => format!("{not_sep}*"),
+            }
+        }
+        TypeKind::Enum { members } => format!(
+            "(?:{})",
+            members
+                .iter()
+                .map(|m| regex_syntax::escape(m))
+                .collect::<Vec<_>>()
+                .join("|")
+        ),
+        _ => body(element, format, &format.separator)?,
+    };
     let (min, max) = ty
         .refinements
         .iter()
@@ -82,6 +133,21 @@ pub(crate) fn list_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> O
     })
 }
 
+/// A `len` refinement's inclusive bounds.
+fn len_bounds(ty: &Type) -> Option<(u64, u64)> {
+    ty.refinements.iter().find_map(|r| match r {
+        Refinement::Len { lo, hi, inclusive } => Some((
+            *lo,
+            if *inclusive {
+                *hi
+            } else {
+                hi.saturating_sub(1)
+            },
+        )),
+        _ => None,
+    })
+}
+
 /// Decimal ints, with the range refinement spelled out digit by digit when there is one.
 fn int_body(ty: &Type) -> String {
     let range = ty.refinements.iter().find_map(|r| match r {
@@ -101,7 +167,8 @@ fn int_body(ty: &Type) -> String {
     });
     match range {
         Some((lo, Some(hi))) if lo <= hi => int_range(lo, hi),
-        _ => "-?(?:0|[1-9][0-9]*)".to_string(),
+        // `check` refuses an empty range; an int without one is still 64-bit.
+        _ => int_range(i64::MIN, i64::MAX),
     }
 }
 
@@ -122,13 +189,30 @@ pub(crate) fn int_range(lo: i64, hi: i64) -> String {
 fn unsigned_range(lo: u64, hi: u64) -> String {
     let mut parts = Vec::new();
     let (lo_len, hi_len) = (digits(lo), digits(hi));
+    // Lengths whose every number is in the range, merged: `[1-9][0-9]{1,17}`.
+    let mut full: Option<(u32, u32)> = None;
+    let flush = |full: &mut Option<(u32, u32)>, parts: &mut Vec<String>| {
+        if let Some((a, b)) = full.take() {
+            parts.push(match (a - 1, b - 1) {
+                (x, y) if x == y && x == 1 => "[1-9][0-9]".to_string(),
+                (x, y) if x == y => format!("[1-9][0-9]{{{x}}}"),
+                (x, y) => format!("[1-9][0-9]{{{x},{y}}}"),
+            });
+        }
+    };
     for len in lo_len..=hi_len {
         let first = if len == 1 { 0 } else { 10u64.pow(len - 1) };
         let last = 10u64.checked_pow(len).map_or(u64::MAX, |p| p - 1);
+        if len > 1 && lo <= first && hi >= last && last != u64::MAX {
+            full = Some(full.map_or((len, len), |(a, _)| (a, len)));
+            continue;
+        }
+        flush(&mut full, &mut parts);
         let a = lo.max(first).to_string();
         let b = hi.min(last).to_string();
         parts.extend(same_length(a.as_bytes(), b.as_bytes()));
     }
+    flush(&mut full, &mut parts);
     parts.join("|")
 }
 
@@ -232,6 +316,34 @@ mod tests {
         let extreme = regex::Regex::new(&format!("^{}$", int_range(i64::MIN, i64::MAX))).unwrap();
         assert!(extreme.is_match(&i64::MIN.to_string()));
         assert!(extreme.is_match(&i64::MAX.to_string()));
+    }
+
+    /// A number of a unit is accepted exactly when it is whole milliseconds.
+    #[test]
+    fn unit_numbers_are_whole_milliseconds() {
+        for (unit, size) in [
+            (DurationUnit::Ms, 1u64),
+            (DurationUnit::S, 1_000),
+            (DurationUnit::M, 60_000),
+            (DurationUnit::H, 3_600_000),
+        ] {
+            let re = regex::Regex::new(&format!("^{}$", unit_body(unit))).unwrap();
+            for digits in 1..=9u32 {
+                let scale = 10u64.pow(digits);
+                let step = (scale / 20_000).max(1);
+                for f in (0..scale)
+                    .step_by(step as usize)
+                    .chain([scale - 1, scale / 2, 5])
+                {
+                    let text = format!("3.{f:0width$}", width = digits as usize);
+                    let whole = (f * size) % scale == 0;
+                    assert_eq!(re.is_match(&text), whole, "{text} in {unit:?}");
+                }
+            }
+            for bad in ["01", "-1", "1.", ".5", "1e3", "+1", " 1", "1_0"] {
+                assert!(!re.is_match(bad), "{bad}");
+            }
+        }
     }
 
     #[test]

@@ -273,7 +273,15 @@ fn type_expr(ty: &Type, format: &ValueFormat, uses: &mut Uses) -> Expr {
                     DurationUnit::M => "m",
                     DurationUnit::H => "h",
                 };
-                Expr::Call("decimal", vec![Expr::Str(format!("a duration in {name}"))])
+                let pattern = format!("^{}$", shape::unit_body(unit));
+                let pattern = translate(&pattern, Dialect::Ecma).unwrap_or_default();
+                Expr::Call(
+                    "decimal",
+                    vec![
+                        Expr::Str(pattern),
+                        Expr::Str(format!("a duration in {name} (whole milliseconds)")),
+                    ],
+                )
             }
         },
         TypeKind::List { element } => {
@@ -373,6 +381,7 @@ function float(min: number, max: number, exclusive: boolean) {
     .string()
     .regex(/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u, "not a decimal number")
     .transform(Number)
+    .refine((n) => Number.isFinite(n), { message: "too large for a float" })
     .refine((n) => n >= min && (exclusive ? n < max : n <= max), {
       message: `outside ${min}${exclusive ? ".." : "..="}${max}`,
     });
@@ -380,9 +389,9 @@ function float(min: number, max: number, exclusive: boolean) {
 "#;
 
 const DECIMAL_HELPER: &str = r#"
-/** A non-negative decimal number (a duration in its `unit`). */
-function decimal(what: string) {
-  const regex = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u;
+/** A duration as a number of its `unit`, a whole number of milliseconds. */
+function decimal(pattern: string, what: string) {
+  const regex = new RegExp(pattern, "u");
   return z.string().regex(regex, `not ${what}`).transform(Number);
 }
 "#;

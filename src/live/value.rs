@@ -19,19 +19,28 @@ fn parse_kind(text: &str, kind: &TypeKind, format: &ValueFormat) -> Result<Value
     let shown = crate::check::values_clip(text);
     match kind {
         TypeKind::String => Ok(Value::Str(text.to_string())),
-        TypeKind::Int => text
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| format!("`{shown}` is not an integer")),
+        // Only the text envdef writes: `0123` (octal elsewhere), `+1`, `-0` are refused.
+        TypeKind::Int => match text.parse::<i64>() {
+            Ok(i) if i.to_string() == text => Ok(Value::Int(i)),
+            _ => Err(format!("`{shown}` is not an integer")),
+        },
         TypeKind::Float => match text.parse::<f64>() {
-            Ok(f) if f.is_finite() && !text.starts_with('+') => Ok(Value::Float(f)),
-            _ => Err(format!("`{shown}` is not a number")),
+            Ok(f) if f.is_finite() && plain_decimal(text) => Ok(Value::Float(f)),
+            _ => Err(format!("`{shown}` is not a plain decimal number")),
         },
-        TypeKind::Bool => match text {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err(format!("`{shown}` is not `true` or `false`")),
-        },
+        TypeKind::Bool => {
+            let (yes, no) = match &format.bool_words {
+                Some((yes, no)) => (yes.as_str(), no.as_str()),
+                None => ("true", "false"),
+            };
+            if text == yes {
+                Ok(Value::Bool(true))
+            } else if text == no {
+                Ok(Value::Bool(false))
+            } else {
+                Err(format!("`{shown}` is not `{yes}` or `{no}`"))
+            }
+        }
         TypeKind::Url => match crate::check::url_problem(text) {
             None => Ok(Value::Str(text.to_string())),
             Some(problem) => Err(format!("`{shown}` is not a URL: {problem}")),
@@ -95,6 +104,20 @@ fn parse_kind(text: &str, kind: &TypeKind, format: &ValueFormat) -> Result<Value
     }
 }
 
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: how envdef writes a float (no exponent, no `+`, no
+/// leading zero, digits on both sides of the point).
+fn plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole)
+        && (whole == "0" || !whole.starts_with('0'))
+        && fraction.map_or(true, all_digits)
+}
+
 fn unit_name(unit: DurationUnit) -> &'static str {
     match unit {
         DurationUnit::Ms => "milliseconds",
@@ -124,23 +147,28 @@ fn duration(text: &str, unit: Option<DurationUnit>) -> Option<u64> {
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    // `01` is no number envdef writes (and octal to some readers).
+    if whole.len() > 1 && whole.starts_with('0') {
+        return None;
+    }
     if !fraction.bytes().all(|b| b.is_ascii_digit()) || (text.contains('.') && fraction.is_empty())
     {
         return None;
     }
-    let mut millis = whole.parse::<u64>().ok()?.checked_mul(size)?;
-    // Each fractional digit is a tenth of the one before; it must land on whole ms.
-    let mut scale = size;
-    for digit in fraction.bytes() {
-        if scale % 10 != 0 {
-            if digit != b'0' {
-                return None;
-            }
-            continue;
-        }
-        scale /= 10;
-        millis = millis.checked_add(u64::from(digit - b'0') * scale)?;
+    let millis = whole.parse::<u64>().ok()?.checked_mul(size)?;
+    // The fraction must land on whole milliseconds: `fraction / 10^digits * size` is an
+    // integer (0.00005 minutes is 3 ms; 0.0005 seconds is none). No unit's size has more
+    // than 7 factors of 10 to spare, so a longer significant fraction never lands.
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > 7 {
+        return None;
     }
+    let scale = 10u64.pow(fraction.len() as u32);
+    let part = fraction.parse::<u64>().unwrap_or(0) * size;
+    if part % scale != 0 {
+        return None;
+    }
+    let millis = millis.checked_add(part / scale)?;
     Some(millis)
 }
 
@@ -257,6 +285,37 @@ mod tests {
             parse("1,x", &list, &f).unwrap_err(),
             "element 2 of the list: `x` is not an integer"
         );
+    }
+
+    /// Only the text envdef writes: the other readers (pydantic, zod, JSON Schema) refuse the
+    /// rest too (tests/readers_apps.rs has the full matrix against them).
+    #[test]
+    fn reads_only_the_text_form() {
+        let f = ValueFormat::default();
+        let int = ty(TypeKind::Int, vec![]);
+        for bad in ["0123", "+1", "-0", " 1", "1_000", "1e3", "0x10", "1.0"] {
+            assert!(parse(bad, &int, &f).is_err(), "{bad}");
+        }
+        let float = ty(TypeKind::Float, vec![]);
+        for bad in ["1e3", ".5", "1.", "00.5", "+0.5", "inf"] {
+            assert!(parse(bad, &float, &f).is_err(), "{bad}");
+        }
+        assert_eq!(parse("-0.25", &float, &f), Ok(Value::Float(-0.25)));
+        let yes_no = ValueFormat {
+            bool_words: Some(("yes".into(), "no".into())),
+            ..ValueFormat::default()
+        };
+        let b = ty(TypeKind::Bool, vec![]);
+        assert_eq!(parse("no", &b, &yes_no), Ok(Value::Bool(false)));
+        assert!(parse("true", &b, &yes_no).is_err());
+        let minutes = ValueFormat {
+            duration_unit: Some(DurationUnit::M),
+            ..ValueFormat::default()
+        };
+        let d = ty(TypeKind::Duration, vec![]);
+        assert_eq!(parse("1.00005", &d, &minutes), Ok(Value::Duration(60_003)));
+        assert!(parse("1.00001", &d, &minutes).is_err());
+        assert!(parse("01", &d, &minutes).is_err());
     }
 
     #[test]

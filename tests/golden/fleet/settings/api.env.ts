@@ -40,14 +40,15 @@ function float(min: number, max: number, exclusive: boolean) {
     .string()
     .regex(/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u, "not a decimal number")
     .transform(Number)
+    .refine((n) => Number.isFinite(n), { message: "too large for a float" })
     .refine((n) => n >= min && (exclusive ? n < max : n <= max), {
       message: `outside ${min}${exclusive ? ".." : "..="}${max}`,
     });
 }
 
-/** A non-negative decimal number (a duration in its `unit`). */
-function decimal(what: string) {
-  const regex = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u;
+/** A duration as a number of its `unit`, a whole number of milliseconds. */
+function decimal(pattern: string, what: string) {
+  const regex = new RegExp(pattern, "u");
   return z.string().regex(regex, `not ${what}`).transform(Number);
 }
 
@@ -88,7 +89,7 @@ export const apiEnv = z.object({
   /** Port the API listens on */
   PORT: withDefault(
     int(
-      "^(?:[1-9]|[1-9][0-9]|[1-9][0-9]{2}|[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+      "^(?:[1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
       "an integer in 1..=65535",
     ),
     "8080",
@@ -113,7 +114,13 @@ export const apiEnv = z.object({
   /** Payment provider key */
   STRIPE_SECRET_KEY: z.string(),
   /** Upstream request timeout */
-  REQUEST_TIMEOUT: withDefault(decimal("a duration in ms"), "30000"),
+  REQUEST_TIMEOUT: withDefault(
+    decimal(
+      "^(?:0|[1-9][0-9]*)(?:\\.0+)?$",
+      "a duration in ms (whole milliseconds)",
+    ),
+    "30000",
+  ),
   /** CORS origins */
   ALLOWED_ORIGINS: withDefault(list(url(0, Infinity), ",", 0, Infinity), ""),
   /** Minimum level that is logged */

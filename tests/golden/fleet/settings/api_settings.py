@@ -54,11 +54,57 @@ def _split(separator: str) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+def _text(pattern: str, what: str) -> BeforeValidator:
+    """The text as envdef writes it (`0123`, `+1`, `1e3`, ` 1` are not ints)."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and compiled.search(value) is None:
+            raise ValueError(f"not {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+_Port = Annotated[
+    int,
+    _text(
+        "\\A(?:[1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])\\Z",
+        "an integer in 1..=65535",
+    ),
+]
+
+_MaxUploadMb = Annotated[
+    int,
+    _text(
+        "\\A(?:[1-9]|[1-9][0-9]|[1-4][0-9]{2}|50[0-9]|51[0-2])\\Z",
+        "an integer in 1..=512",
+    ),
+]
+
+_RequestTimeout = Annotated[
+    int,
+    _text("\\A(?:0|[1-9][0-9]*)(?:\\.0+)?\\Z", "a whole number of milliseconds"),
+]
+
 _AllowedOrigins = Annotated[list[Url], NoDecode, _split(",")]
 
 _LogLevel = Literal["debug", "info", "warn", "error"]
 
 _LogFormat = Literal["json", "text"]
+
+_MetricsPort = Annotated[
+    int,
+    _text(
+        "\\A(?:102[4-9]|10[3-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])\\Z",
+        "an integer in 1024..=65535",
+    ),
+]
+
+_TraceSampleRatio = Annotated[
+    float,
+    _text("\\A-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?\\Z", "a plain decimal number in 0..=1"),
+]
 
 _NewCheckout = Annotated[bool, _bool("true", "false")]
 
@@ -75,7 +121,7 @@ class ApiSettings(BaseSettings):
         regex_engine="python-re",
     )
 
-    port: int = Field(
+    port: _Port = Field(
         8080,
         alias="PORT",
         description="Port the API listens on",
@@ -83,7 +129,7 @@ class ApiSettings(BaseSettings):
         le=65535,
     )
 
-    max_upload_mb: int = Field(
+    max_upload_mb: _MaxUploadMb = Field(
         50,
         alias="MAX_UPLOAD_MB",
         ge=1,
@@ -120,7 +166,7 @@ class ApiSettings(BaseSettings):
         description="Payment provider key",
     )
 
-    request_timeout: int = Field(
+    request_timeout: _RequestTimeout = Field(
         30000,
         alias="REQUEST_TIMEOUT",
         description="Upstream request timeout",
@@ -144,7 +190,7 @@ class ApiSettings(BaseSettings):
         description="Log line format",
     )
 
-    metrics_port: int = Field(
+    metrics_port: _MetricsPort = Field(
         9090,
         alias="METRICS_PORT",
         description="Port of the Prometheus /metrics endpoint",
@@ -158,7 +204,7 @@ class ApiSettings(BaseSettings):
         description="OpenTelemetry collector; unset disables tracing",
     )
 
-    trace_sample_ratio: float = Field(
+    trace_sample_ratio: _TraceSampleRatio = Field(
         0.1,
         alias="TRACE_SAMPLE_RATIO",
         description="Fraction of requests that are traced",

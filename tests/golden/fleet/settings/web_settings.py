@@ -43,6 +43,26 @@ def _bool(true: str, false: str) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+def _text(pattern: str, what: str) -> BeforeValidator:
+    """The text as envdef writes it (`0123`, `+1`, `1e3`, ` 1` are not ints)."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and compiled.search(value) is None:
+            raise ValueError(f"not {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+_Port = Annotated[
+    int,
+    _text(
+        "\\A(?:[1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])\\Z",
+        "an integer in 1..=65535",
+    ),
+]
+
 _LogLevel = Literal["debug", "info", "warn", "error"]
 
 _DarkMode = Annotated[bool, _bool("true", "false")]
@@ -60,7 +80,7 @@ class WebSettings(BaseSettings):
         regex_engine="python-re",
     )
 
-    port: int = Field(
+    port: _Port = Field(
         3000,
         alias="PORT",
         ge=1,

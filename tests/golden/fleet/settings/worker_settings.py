@@ -59,6 +59,23 @@ def _bool(true: str, false: str) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+def _text(pattern: str, what: str) -> BeforeValidator:
+    """The text as envdef writes it (`0123`, `+1`, `1e3`, ` 1` are not ints)."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and compiled.search(value) is None:
+            raise ValueError(f"not {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+_Concurrency = Annotated[
+    int,
+    _text("\\A(?:[1-9]|[1-5][0-9]|6[0-4])\\Z", "an integer in 1..=64"),
+]
+
 _JobTimeout = Annotated[timedelta, BeforeValidator(_duration)]
 
 _LogLevel = Literal["debug", "info", "warn", "error"]
@@ -80,7 +97,7 @@ class WorkerSettings(BaseSettings):
         regex_engine="python-re",
     )
 
-    concurrency: int = Field(
+    concurrency: _Concurrency = Field(
         4,
         alias="CONCURRENCY",
         description="Jobs processed in parallel",
