@@ -342,7 +342,25 @@ pub struct Env {
     /// without overrides are absent. Read through [`Env::value_for`] and
     /// [`Env::unset_for`].
     pub service_values: IndexMap<String, Vec<ServiceValue>>,
+    /// An instance of a parameterised environment (`env preview(branch) …`): each
+    /// parameter's value, in declaration order. Empty for every other environment.
+    pub params: Vec<ParamBinding>,
+    /// A parameterised declaration: the parameters that have no finite domain, so that
+    /// an instance needs `--param NAME=VALUE` for each. Empty for every other environment.
+    pub open_params: Vec<String>,
     pub span: Span,
+}
+
+/// One parameter's value in an instance (`branch = "feature/Login_Fix"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamBinding {
+    pub name: String,
+    /// As given on the command line, or the member of the parameter's union.
+    pub value: String,
+    /// Its DNS-1123 label (`feature-login-fix`): what `${name}` and `{name}` insert.
+    pub label: String,
+    /// Given with `--param` (else a member of the parameter's union).
+    pub given: bool,
 }
 
 /// One variable's value for one service where it differs from the environment's.

@@ -420,3 +420,123 @@ fn bad_parameters_on_the_command_line() {
         list.stdout
     );
 }
+
+/// `--param` on every command that reads environments: `preview` stands for the one
+/// instance the values make, a value that makes none of the named environments is refused
+/// (never silently ignored), and a missing one is named with the fix.
+#[test]
+fn parameters_on_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.envdef"), PREVIEW).unwrap();
+    let param = "branch=feature/X";
+    let r = envdef(
+        dir.path(),
+        &["explain", "preview", "PUBLIC_URL", "--param", param],
+    );
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.starts_with(
+            "PUBLIC_URL in preview-feature-x = \"https://preview-feature-x.acme.dev\"\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = envdef(
+        dir.path(),
+        &["diff", "staging", "preview", "--param", param],
+    );
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.contains("\"https://preview-feature-x.acme.dev\""),
+        "{}",
+        r.stdout
+    );
+    // Named environments the value does not make: refused, with what it makes.
+    for args in [
+        &["explain", "staging", "PUBLIC_URL"][..],
+        &["diff", "staging", "production-eu"],
+        &["run", "staging", "--", "true"],
+        &["verify", "staging"],
+        &["switch", "staging"],
+    ] {
+        let mut all = args.to_vec();
+        all.splice(2..2, ["--param", param]);
+        let r = envdef(dir.path(), &all);
+        expect_code(&r, 2);
+        assert!(
+            r.stderr.contains("error[E0232]")
+                && r.stderr
+                    .contains("`--param branch=feature/X` does not apply to `staging`")
+                && r.stderr.contains("it makes the instance preview-feature-x"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The declaration without its value: the parameter and the fix.
+    for args in [
+        &["compile", "--env", "preview"][..],
+        &["explain", "preview", "PUBLIC_URL"],
+        &["run", "preview", "--", "true"],
+        &["diff", "staging", "preview"],
+    ] {
+        let r = envdef(dir.path(), args);
+        expect_code(&r, 2);
+        assert!(
+            r.stderr
+                .contains("environment `preview` needs its parameter `branch`")
+                && r.stderr
+                    .contains("help: add `--param branch=VALUE` to the command"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // A matrix: `compile --env production` writes every region; `run` needs one.
+    let r = envdef(dir.path(), &["compile", "--env", "production"]);
+    expect_code(&r, 0);
+    assert!(
+        r.stdout
+            .contains("wrote production-eu/.env\nwrote production-us/.env\n"),
+        "{}",
+        r.stdout
+    );
+    let r = envdef(dir.path(), &["run", "production", "--", "true"]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("environment `production` stands for 2 environments")
+            && r.stderr
+                .contains("instances of `production`: production-eu, production-us"),
+        "{}",
+        r.stderr
+    );
+    // Commands that read no environment refuse `--param`; a parameter takes one value.
+    let r = envdef(dir.path(), &["fmt", "--param", param]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("`--param branch=…` does not apply to `envdef fmt`"),
+        "{}",
+        r.stderr
+    );
+    let r = envdef(
+        dir.path(),
+        &["check", "--param", "branch=a", "--param", "branch=b"],
+    );
+    expect_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("`--param branch` is given twice (`a` and `b`)"),
+        "{}",
+        r.stderr
+    );
+    // An empty value (an unset `$BRANCH`) makes no instance.
+    let r = envdef(dir.path(), &["compile", "--param", "branch="]);
+    expect_code(&r, 1);
+    assert!(
+        r.stderr
+            .contains("parameter `branch` of environment `preview` is empty"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("preview-e3b0c442").exists());
+}

@@ -278,6 +278,22 @@ fn build_model(
                 ),
                 values: std::mem::take(&mut values[idx]),
                 unset: std::mem::take(&mut unsets[idx]),
+                params: env
+                    .params
+                    .iter()
+                    .map(|p| model::ParamBinding {
+                        name: p.param.name.text.clone(),
+                        value: p.value.clone(),
+                        label: p.label.clone(),
+                        given: p.given,
+                    })
+                    .collect(),
+                open_params: env
+                    .param_decls
+                    .iter()
+                    .filter(|p| crate::resolve::is_open(p, &program.types))
+                    .map(|p| p.name.text.clone())
+                    .collect(),
                 span: env.span,
             },
         );

@@ -23,6 +23,10 @@ pub(super) fn check_params(
             }
         }
         for value in &env.params {
+            if value.value.is_empty() {
+                diagnostics.push(empty_value(env, value));
+                continue;
+            }
             let Some(ty_expr) = &value.param.ty else {
                 continue;
             };
@@ -73,5 +77,31 @@ pub(super) fn check_params(
                 "make every member of the union fit the refinements".to_string()
             }),
         );
+    }
+}
+
+/// An empty value names nothing (its label would be a bare hash); on a command line it is
+/// most often an unset shell variable (`--param branch=$BRANCH`), which must not create a
+/// preview of its own.
+fn empty_value(env: &crate::resolve::EnvEntry, value: &crate::resolve::ParamValue) -> Diagnostic {
+    let base = env.parent_name.as_ref().map_or("", |p| p.text.as_str());
+    let name = &value.param.name.text;
+    let d = Diagnostic::error(
+        Code::InvalidParameterValue,
+        format!("parameter `{name}` of environment `{base}` is empty"),
+    )
+    .primary(
+        value.param.name.span,
+        "an instance needs a value to be named by",
+    );
+    if value.given {
+        d.note(format!(
+            "given as `--param {name}=` (an unset shell variable expands to nothing)"
+        ))
+        .help(format!(
+            "give `--param {name}=VALUE` a value, e.g. the branch name"
+        ))
+    } else {
+        d.help("remove the empty member `\"\"` from the parameter's union")
     }
 }

@@ -14,11 +14,12 @@ use serde_json::json;
 use super::show::Paint;
 use super::{SourceArg, Status, Ui};
 use crate::diagnostics::render::{json_span, JsonLabel};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::emit::{self, Artifact, EmitOptions};
-use crate::model::Model;
+use crate::model::{Env, Model};
 use crate::project::Project;
 use crate::query::artifacts::{self, Selected, Selection};
+use crate::query::names;
 use crate::source::SourceMap;
 use crate::workflow::{self, Problem};
 
@@ -113,6 +114,47 @@ pub(super) fn bad_name(ui: &Ui, loaded: &Loaded, diagnostic: Diagnostic) -> Stat
     Status::ToolError
 }
 
+/// Every `--param` must make one of the environments a command names (`explain preview-x
+/// … --param branch=x`, or `preview`, which stands for that instance): one that makes none
+/// of them would be silently ignored, and the user would read another environment's values.
+pub(super) fn params_apply(ui: &Ui, loaded: &Loaded, envs: &[&Env]) -> Result<(), Status> {
+    for (name, value) in &ui.params {
+        let makes = |e: &Env| {
+            e.params
+                .iter()
+                .any(|p| p.given && p.name == *name && p.value == *value)
+        };
+        if envs.iter().any(|e| makes(e)) {
+            continue;
+        }
+        let named: Vec<String> = envs.iter().map(|e| format!("`{}`", e.name)).collect();
+        let made: Vec<&str> = loaded
+            .model
+            .envs
+            .values()
+            .filter(|e| makes(e))
+            .map(|e| e.name.as_str())
+            .collect();
+        let diagnostic = Diagnostic::error(
+            Code::ParameterMismatch,
+            format!(
+                "`--param {name}={value}` does not apply to {}",
+                named.join(" or ")
+            ),
+        )
+        .note(format!(
+            "it makes the instance{} {}",
+            if made.len() == 1 { "" } else { "s" },
+            made.join(", ")
+        ))
+        .help(format!(
+            "name the instance (or the parameterised environment it extends), or drop `--param {name}=…`"
+        ));
+        return Err(bad_name(ui, loaded, diagnostic));
+    }
+    Ok(())
+}
+
 pub fn run(ui: &Ui, args: CompileArgs) -> Status {
     match compile(ui, args) {
         Ok(status) | Err(status) => status,
@@ -138,9 +180,10 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         return Err(Status::ToolError);
     }
     let selection = Selection {
-        envs: instance_run
-            .as_ref()
-            .map_or_else(|| args.envs.clone(), |run| run.envs.clone()),
+        envs: instance_run.as_ref().map_or_else(
+            || names::expand_matrices(&loaded.model, &args.envs),
+            |run| run.envs.clone(),
+        ),
         services: args.services.clone(),
         targets: args.targets.clone(),
         env_only: instance_run.is_some(),

@@ -7,7 +7,7 @@
 use clap::Args;
 use serde_json::json;
 
-use super::compile::{bad_name, load, Loaded};
+use super::compile::{bad_name, load, params_apply, Loaded};
 use super::show::{self, Paint};
 use super::{SourceArg, Status, Ui};
 use crate::model::{Origin, Resolved};
@@ -43,6 +43,7 @@ fn diff(ui: &Ui, args: DiffArgs) -> Result<Status, Status> {
     let bad = |d| bad_name(ui, &loaded, d);
     let env_a = names::env(model, &args.env_a, false).map_err(bad)?;
     let env_b = names::env(model, &args.env_b, false).map_err(bad)?;
+    params_apply(ui, &loaded, &[env_a, env_b])?;
     let service = match &args.service {
         Some(name) => Some(names::service(model, name).map_err(bad)?),
         None => None,

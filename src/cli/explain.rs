@@ -5,7 +5,7 @@
 use clap::Args;
 use serde_json::{json, Value as Json};
 
-use super::compile::{bad_name, load, Loaded};
+use super::compile::{bad_name, load, params_apply, Loaded};
 use super::show::{self, Paint};
 use super::{SourceArg, Status, Ui};
 use crate::model::VarKind;
@@ -35,6 +35,7 @@ fn explain(ui: &Ui, args: ExplainArgs) -> Result<Status, Status> {
     let model = &loaded.model;
     let bad = |d| bad_name(ui, &loaded, d);
     let env = names::env(model, &args.env, false).map_err(bad)?;
+    params_apply(ui, &loaded, &[env])?;
     let (var, service) = names::service_variable(model, &args.var).map_err(bad)?;
     let explanation = query::explain(model, env, var, service);
     if ui.is_json() {

@@ -34,13 +34,14 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
     };
     let mut total = 0;
     for _ in 0..MAX_PASSES {
-        let compilation = match crate::check_file(&FsLoader, &path, ui.check_options) {
-            Ok(c) => c,
-            Err(err) => {
-                ui.tool_error(&err.to_string());
-                return Status::ToolError;
-            }
-        };
+        let compilation =
+            match crate::check_file_with_params(&FsLoader, &path, ui.check_options, &ui.params) {
+                Ok(c) => c,
+                Err(err) => {
+                    ui.tool_error(&err.to_string());
+                    return Status::ToolError;
+                }
+            };
         let diagnostics = compilation.diagnostics.into_vec();
         let mut applied_this_pass = 0;
         for (id, file) in compilation.sources.files() {
@@ -72,13 +73,14 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
         }
     }
     // What is left, as `check` reports it.
-    let compilation = match crate::check_file(&FsLoader, &path, ui.check_options) {
-        Ok(c) => c,
-        Err(err) => {
-            ui.tool_error(&err.to_string());
-            return Status::ToolError;
-        }
-    };
+    let compilation =
+        match crate::check_file_with_params(&FsLoader, &path, ui.check_options, &ui.params) {
+            Ok(c) => c,
+            Err(err) => {
+                ui.tool_error(&err.to_string());
+                return Status::ToolError;
+            }
+        };
     if total == 0 {
         ui.status("nothing to fix automatically");
     }

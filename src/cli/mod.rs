@@ -165,6 +165,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(err) => return usage_error(&err, &args),
     };
     let ui = Ui::new(&cli.global);
+    if let Err(message) = params_fit(&cli.global.params, &cli.command) {
+        ui.tool_error(&message);
+        return ui.finish(Status::ToolError).into();
+    }
     let status = match cli.command {
         Command::Check(args) => check::run(&ui, args),
         Command::Import(args) => import::run(&ui, args),
@@ -194,6 +198,34 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         },
     };
     ui.finish(status).into()
+}
+
+/// `--param` is global so that every command reading environments takes it; the commands
+/// that read the source as written (no environments) refuse it rather than ignore it, and
+/// a parameter takes one value per run.
+fn params_fit(params: &[(String, String)], command: &Command) -> Result<(), String> {
+    let Some((first, _)) = params.first() else {
+        return Ok(());
+    };
+    let name = match command {
+        Command::Fmt(_) => Some("fmt"),
+        Command::Import(_) => Some("import"),
+        Command::Lsp => Some("lsp"),
+        _ => None,
+    };
+    if let Some(name) = name {
+        return Err(format!(
+            "`--param {first}=…` does not apply to `envdef {name}`, which reads no environment's values; drop it"
+        ));
+    }
+    for (i, (name, value)) in params.iter().enumerate() {
+        if let Some((_, other)) = params[..i].iter().find(|(n, _)| n == name) {
+            return Err(format!(
+                "`--param {name}` is given twice (`{other}` and `{value}`); a run makes one instance per parameter value, give it once"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The source a command reads, the same way for every command: `envdef <cmd> [FILE]` or

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::compile::{bad_name, load};
+use super::compile::{bad_name, load, params_apply};
 use super::{SourceArg, Status, Ui};
 use crate::live;
 use crate::query::names;
@@ -48,6 +48,9 @@ pub fn run(ui: &Ui, args: RunArgs) -> RunOutcome {
         Ok(env) => env,
         Err(diagnostic) => return RunOutcome::Status(bad_name(ui, &loaded, diagnostic)),
     };
+    if let Err(status) = params_apply(ui, &loaded, &[env]) {
+        return RunOutcome::Status(status);
+    }
     let service = match live::select_service(model, args.service.as_deref()) {
         Ok(service) => service,
         Err(diagnostic) => return RunOutcome::Status(bad_name(ui, &loaded, diagnostic)),

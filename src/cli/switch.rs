@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use super::compile::{bad_name, guard, load, recover, workflow_error, Loaded};
+use super::compile::{bad_name, guard, load, params_apply, recover, workflow_error, Loaded};
 use super::show::Paint;
 use super::{SourceArg, Status, Ui};
 use crate::diagnostics::Diagnostics;
@@ -93,10 +93,9 @@ fn working_files(
 fn switch(ui: &Ui, args: SwitchArgs) -> Result<Status, Status> {
     let mut loaded = load(ui, &args.source)?;
     let model = &loaded.model;
-    let env = names::env(model, &args.env, true)
-        .map_err(|d| bad_name(ui, &loaded, d))?
-        .name
-        .clone();
+    let env = names::env(model, &args.env, true).map_err(|d| bad_name(ui, &loaded, d))?;
+    params_apply(ui, &loaded, &[env])?;
+    let env = env.name.clone();
     let selection = Selection {
         envs: vec![env.clone()],
         services: args.services.clone(),

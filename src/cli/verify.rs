@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::compile::{bad_name, load};
+use super::compile::{bad_name, load, params_apply};
 use super::{SourceArg, Status, Ui};
 use crate::live;
 use crate::live::verify::{self, KeyState};
@@ -40,6 +40,7 @@ fn verify_cmd(ui: &Ui, args: VerifyArgs) -> Result<Status, Status> {
     let mut loaded = load(ui, &args.source)?;
     let model = &loaded.model;
     let env = names::env(model, &args.env, true).map_err(|d| bad_name(ui, &loaded, d))?;
+    params_apply(ui, &loaded, &[env])?;
     let service = live::select_service(model, args.service.as_deref())
         .map_err(|d| bad_name(ui, &loaded, d))?;
     let (env_name, service_name) = (env.name.clone(), service.name.clone());

@@ -19,9 +19,14 @@ pub fn unknown_name(code: Code, what: &str, name: &str, known: &[&str]) -> Diagn
 }
 
 /// The environment called `name`. With `concrete`, an abstract one is refused too (they are
-/// never emitted). Errors are [`Code::UnknownEnvironmentArg`].
+/// never emitted). A parameterised declaration (`env preview(branch) …`) stands for its
+/// instance when `--param` created exactly one; without its `--param` values it is refused
+/// with the parameters to give. Errors are [`Code::UnknownEnvironmentArg`].
 pub fn env<'m>(model: &'m Model, name: &str, concrete: bool) -> Result<&'m Env, Diagnostic> {
     match model.envs.get(name) {
+        Some(env) if !env.open_params.is_empty() || (concrete && is_family(model, env)) => {
+            parameterised(model, env, concrete)
+        }
         Some(env) if concrete && env.is_abstract => {
             let names: Vec<&str> = model.concrete_envs().map(|e| e.name.as_str()).collect();
             Err(Diagnostic::error(
@@ -49,6 +54,96 @@ pub fn env<'m>(model: &'m Model, name: &str, concrete: bool) -> Result<&'m Env, 
             ))
         }
     }
+}
+
+/// The instances of a parameterised declaration, in order.
+pub fn instances<'m>(model: &'m Model, decl: &'m Env) -> impl Iterator<Item = &'m Env> {
+    model
+        .envs
+        .values()
+        .filter(move |e| !e.params.is_empty() && e.parent.as_deref() == Some(&decl.name))
+}
+
+/// Environment names as `compile --env` takes them: a matrix (`production` of
+/// `env production(region: "eu" | "us")`) stands for all its instances.
+pub fn expand_matrices(model: &Model, names: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        match model.envs.get(name) {
+            Some(env) if env.open_params.is_empty() && is_family(model, env) => {
+                out.extend(instances(model, env).map(|e| e.name.clone()));
+            }
+            _ => out.push(name.clone()),
+        }
+    }
+    out
+}
+
+fn is_family(model: &Model, env: &Env) -> bool {
+    instances(model, env).next().is_some()
+}
+
+/// `decl` named on the command line: its one `--param` instance, or (not `concrete`) a
+/// matrix's abstract base, or an error naming what to give.
+fn parameterised<'m>(
+    model: &'m Model,
+    decl: &'m Env,
+    concrete: bool,
+) -> Result<&'m Env, Diagnostic> {
+    let name = &decl.name;
+    let all: Vec<&Env> = instances(model, decl).collect();
+    let given: Vec<&Env> = all
+        .iter()
+        .copied()
+        .filter(|e| e.params.iter().any(|p| p.given))
+        .collect();
+    if let [one] = given.as_slice() {
+        return Ok(one);
+    }
+    if all.is_empty() {
+        let params: Vec<String> = decl
+            .open_params
+            .iter()
+            .map(|p| format!("--param {p}=VALUE"))
+            .collect();
+        let (noun, them) = if params.len() == 1 {
+            ("parameter", "its value")
+        } else {
+            ("parameters", "their values")
+        };
+        let missing: Vec<String> = decl.open_params.iter().map(|p| format!("`{p}`")).collect();
+        return Err(Diagnostic::error(
+            Code::UnknownEnvironmentArg,
+            format!(
+                "environment `{name}` needs its {noun} {}: give {them} with `{}`",
+                missing.join(", "),
+                params.join(" ")
+            ),
+        )
+        .primary(decl.span, format!("`{name}` is declared with parameters here"))
+        .note(format!(
+            "each value makes an instance of `{name}`, an ordinary environment; `envdef list` with the same `--param` shows its name"
+        ))
+        .help(format!("add `{}` to the command", params.join(" "))));
+    }
+    if !concrete && given.is_empty() {
+        // A matrix's base: `diff --promote staging production` compares every region.
+        return Ok(decl);
+    }
+    let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
+    Err(Diagnostic::error(
+        Code::UnknownEnvironmentArg,
+        format!(
+            "environment `{name}` stands for {} environments; name one of them",
+            all.len()
+        ),
+    )
+    .primary(
+        decl.span,
+        format!("`{name}` is declared with parameters here"),
+    )
+    .note(format!("instances of `{name}`: {}", names.join(", ")))
+    .help(format!("e.g. `{}`", names[0])))
 }
 
 /// The service called `name` ([`Code::UnknownServiceArg`] if there is none).

@@ -116,6 +116,13 @@ fn domain(
     Ok(Domain::Open)
 }
 
+/// Whether `param` has no finite domain (it needs `--param NAME=VALUE` for an instance).
+/// A parameter of a type it cannot have counts as finite: it is reported (E0232) and asks
+/// nothing of the command line.
+pub fn is_open(param: &ast::EnvParam, types: &IndexMap<String, ast::TypeDecl>) -> bool {
+    matches!(domain(param.ty.as_ref(), types), Ok(Domain::Open))
+}
+
 /// Splits a parameterised declaration: returns the assignments that use a parameter and
 /// leaves the others in `decl` (the abstract environment every instance extends).
 pub(super) fn split(decl: &mut ast::EnvDecl) -> Vec<ast::Assignment> {

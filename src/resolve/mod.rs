@@ -22,7 +22,7 @@ pub use cache::ParseCache;
 use groups::Member;
 pub use groups::{GroupEntry, MAX_GROUP_DEPTH};
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
-pub use instances::{dns_label, instance_name, ParamValue, MAX_INSTANCES, MAX_LABEL};
+pub use instances::{dns_label, instance_name, is_open, ParamValue, MAX_INSTANCES, MAX_LABEL};
 pub use ladder::Ladder;
 
 use crate::ast;

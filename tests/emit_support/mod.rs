@@ -127,6 +127,8 @@ impl ModelBuilder {
                 values: slots,
                 unset: Vec::new(),
                 service_values: Default::default(),
+                params: Vec::new(),
+                open_params: Vec::new(),
                 span: Span::default(),
             },
         );
