@@ -135,6 +135,28 @@ pub fn check(
 /// A flag is a bool, or a percentage rollout when its default is an integer: `int in
 /// 0..=100` (so `flag checkout = 25` and `checkout = 100` in an environment type-check
 /// like any refined variable).
+/// An instance's parameter values, as the model carries them.
+fn param_bindings(env: &crate::resolve::EnvEntry) -> Vec<model::ParamBinding> {
+    env.params
+        .iter()
+        .map(|p| model::ParamBinding {
+            name: p.param.name.text.clone(),
+            value: p.value.clone(),
+            label: p.label.clone(),
+            given: p.given,
+        })
+        .collect()
+}
+
+/// A parameterised declaration's parameters that need `--param` (no finite domain).
+fn open_params(program: &Program, env: &crate::resolve::EnvEntry) -> Vec<String> {
+    env.param_decls
+        .iter()
+        .filter(|p| crate::resolve::is_open(p, &program.types))
+        .map(|p| p.name.text.clone())
+        .collect()
+}
+
 fn flag_type(decl: &crate::ast::FlagDecl) -> TyInfo {
     if !matches!(decl.default.kind, crate::ast::ValueKind::Int(_)) {
         return TyInfo::simple(TypeKind::Bool, decl.name.span);
@@ -278,22 +300,8 @@ fn build_model(
                 ),
                 values: std::mem::take(&mut values[idx]),
                 unset: std::mem::take(&mut unsets[idx]),
-                params: env
-                    .params
-                    .iter()
-                    .map(|p| model::ParamBinding {
-                        name: p.param.name.text.clone(),
-                        value: p.value.clone(),
-                        label: p.label.clone(),
-                        given: p.given,
-                    })
-                    .collect(),
-                open_params: env
-                    .param_decls
-                    .iter()
-                    .filter(|p| crate::resolve::is_open(p, &program.types))
-                    .map(|p| p.name.text.clone())
-                    .collect(),
+                params: param_bindings(env),
+                open_params: open_params(program, env),
                 span: env.span,
             },
         );
