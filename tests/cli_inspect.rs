@@ -540,3 +540,66 @@ fn parameters_on_every_command() {
     );
     assert!(!dir.path().join("preview-e3b0c442").exists());
 }
+
+const PARAMS_IN_RULES: &str = r#"var REGION: string = "local"
+var REPLICAS: int = 1
+env staging {}
+env preview(branch) extends staging {}
+env production(region: "eu" | "us") extends staging {
+  REGION = "${region}"
+  REPLICAS = 3
+}
+assert REGION == region "each region runs in its own region"
+assert !(branch starts_with "release/") || REPLICAS >= 2 "release previews run two replicas"
+emit dotenv to "{env}/.env"
+emit dotenv to "regions/{region}.env"
+emit dotenv to "previews/{branch}/.env"
+"#;
+
+/// A parameter as an emit path placeholder writes its label (never a path of its own, even
+/// for `../../etc`), only for the instances that have it; in an assert it is the value as
+/// given, checked only where the parameter exists.
+#[test]
+fn parameters_in_emit_paths_and_asserts() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("app.envdef"), PARAMS_IN_RULES).unwrap();
+    let r = envdef(&project, &["compile"]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "wrote staging/.env\nwrote production-eu/.env\nwrote production-us/.env\n\
+         wrote regions/eu.env\nwrote regions/us.env\n5 written, 0 unchanged, 0 skipped\n"
+    );
+    let r = envdef(&project, &["compile", "--param", "branch=../../etc"]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "wrote preview-etc/.env\nwrote previews/etc/.env\n2 written, 0 unchanged, 5 skipped\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "nothing written beside the project"
+    );
+    // The rule sees the branch as given, `release/1.2`, in the preview only.
+    let r = envdef(&project, &["check", "--param", "branch=release/1.2"]);
+    expect_code(&r, 1);
+    assert!(
+        r.stderr
+            .contains("release previews run two replicas (in environment `preview-release-1-2`)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("`branch` is \"release/1.2\" here (given as `--param branch=release/1.2`)"),
+        "{}",
+        r.stderr
+    );
+    expect_code(
+        &envdef(&project, &["check", "--param", "branch=feature/x"]),
+        0,
+    );
+}

@@ -354,3 +354,126 @@ fn an_editor_session() {
     let status = c.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// A source with a promotion ladder over a parameterised matrix and a preview.
+const LADDER: &str = r#"type Region = "eu" | "us"
+var REGION: string = "local"
+flag beta = false
+env local { beta = true }
+env staging { beta = true }
+env production(region: Region) extends staging {
+  REGION = "${region}"
+}
+env preview(branch) extends staging {}
+promote local -> staging -> production-eu
+assert REGION == region
+"#;
+
+/// Names in a `promote` ladder are environments for the editor: definition, references,
+/// hover and completion, matrix instances (`production-eu`) included; an instance cannot
+/// be renamed by itself, a declaration's parameter has a hover of its own.
+#[test]
+fn ladder_and_matrix_names_in_an_editor_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(root.join("main.envdef"), LADDER).unwrap();
+    let main = uri(&root.join("main.envdef"));
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main, "languageId": "envdef", "version": 1, "text": LADDER}}),
+    );
+    assert_eq!(c.diagnostics_for(&main), Vec::<Value>::new());
+    let at =
+        |line, character| json!({"textDocument": {"uri": main}, "position": pos(line, character)});
+
+    // `staging` in the ladder: its declaration, and every use (extends, ladder).
+    let definition = c.request("textDocument/definition", at(9, 19));
+    assert_eq!(
+        definition["range"],
+        json!({"start": pos(4, 4), "end": pos(4, 11)})
+    );
+    let mut refs = at(9, 19);
+    refs["context"] = json!({"includeDeclaration": true});
+    let references = c.request("textDocument/references", refs);
+    let lines: Vec<u64> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [4, 5, 8, 9], "{references}");
+
+    // `production-eu`, a matrix instance: defined by the parameterised declaration.
+    let definition = c.request("textDocument/definition", at(9, 32));
+    assert_eq!(
+        definition["range"],
+        json!({"start": pos(5, 4), "end": pos(5, 14)})
+    );
+    let hover = c.request("textDocument/hover", at(9, 32));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("the instance of `production` with region = \"eu\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("inherits: production-eu → production → staging"),
+        "{text}"
+    );
+    let rename = c.request("textDocument/prepareRename", at(9, 32));
+    assert_eq!(rename, Value::Null, "an instance is not renamed by itself");
+
+    // The declaration's name is the declaration (not one of its instances).
+    let hover = c.request("textDocument/hover", at(5, 6));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("inherits: production → staging"), "{text}");
+    assert!(!text.contains("instance"), "{text}");
+
+    // `region` in an assert: the parameter.
+    let hover = c.request("textDocument/hover", at(10, 20));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("parameter of `production`"), "{text}");
+    let definition = c.request("textDocument/definition", at(10, 20));
+    assert_eq!(
+        definition["range"],
+        json!({"start": pos(5, 15), "end": pos(5, 21)})
+    );
+
+    // Completion after `->`: every environment, instances included.
+    let mut typed = LADDER.replace(
+        "promote local -> staging -> production-eu",
+        "promote local -> staging -> pro",
+    );
+    typed.push('\n');
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": typed}]}),
+    );
+    let completion = c.request("textDocument/completion", at(9, 31));
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    for name in [
+        "local",
+        "staging",
+        "production",
+        "production-eu",
+        "production-us",
+    ] {
+        assert!(labels.contains(&name), "{labels:?}");
+    }
+
+    let shutdown = c.request("shutdown", Value::Null);
+    assert_eq!(shutdown, Value::Null);
+    c.notify("exit", Value::Null);
+    assert!(c.child.wait().unwrap().success());
+}

@@ -5,13 +5,18 @@
 //! tree-walking interpreter over the environment's already computed values. A failure
 //! names the rule, the environment, each value involved and where it was set. An unset
 //! optional variable compares equal only to another unset one and fails every other test.
+//!
+//! A parameter of a parameterised environment (`branch` of `env preview(branch) …`) is an
+//! operand too: it is the value as given (`--param branch=feature/X`, or the matrix
+//! member), and a rule or `when` that mentions one applies only in the environments that
+//! have it (its instances), as a rule that mentions `service` runs per service.
 
 use std::collections::HashMap;
 
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Resolved, Value, VarId};
-use crate::resolve::Program;
+use crate::resolve::{ParamValue, Program};
 use crate::source::{SourceMap, Span};
 
 use super::envs::{Reporter, ServiceView};
@@ -94,6 +99,10 @@ struct Prepared<'p> {
     decl: &'p ast::AssertDecl,
     /// Resolved variables by the span of the name in the expression.
     vars: HashMap<Span, VarId>,
+    /// Environment parameters by the span of the name in the expression.
+    params: HashMap<Span, String>,
+    /// Members of each union-typed parameter the rule reads, by name.
+    param_unions: HashMap<String, Vec<String>>,
     per_service: bool,
     /// Members of each variable's string-union type (`None`: not a union), by `VarId`.
     unions: &'p [Option<Vec<String>>],
@@ -113,6 +122,8 @@ pub(crate) fn check_asserts(
         let mut p = Prepared {
             decl,
             vars: HashMap::new(),
+            params: HashMap::new(),
+            param_unions: HashMap::new(),
             per_service: false,
             unions,
         };
@@ -129,7 +140,7 @@ pub(crate) fn check_asserts(
         let mut type_error_reported = false;
         for &env_idx in &program.env_order {
             let env = &program.envs[env_idx];
-            if env.is_abstract {
+            if env.is_abstract || !p.applies_to(&env.params) {
                 continue;
             }
             // A rule holds for what every service reads: a service whose overrides change
@@ -166,6 +177,7 @@ pub(crate) fn check_asserts(
                     env: &env.name.text,
                     service,
                     values: view_of(program, values, views, env_idx, service),
+                    params: &env.params,
                     prepared: p,
                     regexes,
                 };
@@ -212,6 +224,16 @@ pub(crate) fn check_asserts(
         }
     }
     reporter.finish(diagnostics);
+}
+
+impl Prepared<'_> {
+    /// Whether the rule can be evaluated in an environment with these parameter values:
+    /// it has every parameter the rule mentions.
+    fn applies_to(&self, params: &[ParamValue]) -> bool {
+        self.params
+            .values()
+            .all(|name| params.iter().any(|p| p.param.name.text == *name))
+    }
 }
 
 /// The values `service` reads in environment `env_idx`: its view when per-service
@@ -271,6 +293,16 @@ fn prepare(
                 }
                 None => program.lookup(&target.name.text, None),
             };
+            if found.is_none() && target.service.is_none() {
+                if let Some(param) = program.param_decl(&target.name.text) {
+                    let name = param.name.text.clone();
+                    if let Some(members) = crate::resolve::param_members(param, &program.types) {
+                        p.param_unions.insert(name.clone(), members);
+                    }
+                    p.params.insert(target.span, name);
+                    return true;
+                }
+            }
             let Some(id) = found else {
                 let help = program.unknown_name_help(&target.name.text);
                 diagnostics.push(
@@ -419,12 +451,15 @@ fn known_members(
         p: &'e Prepared<'_>,
     ) -> Option<(&'e Vec<String>, &'e ast::AssignTarget)> {
         match &e.kind {
-            ExprKind::Var(target) => p
-                .vars
-                .get(&target.span)
-                .and_then(|id| p.unions.get(id.index()))
-                .and_then(Option::as_ref)
-                .map(|m| (m, target)),
+            ExprKind::Var(target) => match p.params.get(&target.span) {
+                Some(param) => p.param_unions.get(param).map(|m| (m, target)),
+                None => p
+                    .vars
+                    .get(&target.span)
+                    .and_then(|id| p.unions.get(id.index()))
+                    .and_then(Option::as_ref)
+                    .map(|m| (m, target)),
+            },
             _ => None,
         }
     }
@@ -472,7 +507,14 @@ fn known_members(
                     clip(&text)
                 ),
             )
-            .primary(lit.span, "not a member of the variable's type")
+            .primary(
+                lit.span,
+                if p.params.contains_key(&target.span) {
+                    "not a member of the parameter's type"
+                } else {
+                    "not a member of the variable's type"
+                },
+            )
             .help(help),
         );
     }
@@ -483,6 +525,8 @@ struct Ctx<'a> {
     env: &'a str,
     service: Option<&'a str>,
     values: &'a [Option<Resolved>],
+    /// The environment's parameter values (an instance's; empty elsewhere).
+    params: &'a [ParamValue],
     prepared: &'a Prepared<'a>,
     regexes: &'a Regexes,
 }
@@ -499,7 +543,14 @@ impl Ctx<'_> {
                     Some(r) => V::from_model(&r.value),
                     None => V::Unset,
                 },
-                None => V::Unset,
+                None => match self.prepared.params.get(&target.span) {
+                    Some(name) => self
+                        .params
+                        .iter()
+                        .find(|p| p.param.name.text == *name)
+                        .map_or(V::Unset, |p| V::Str(p.value.clone())),
+                    None => V::Unset,
+                },
             },
             ExprKind::Env => V::Str(self.env.to_string()),
             ExprKind::Service => V::Str(self.service.unwrap_or("").to_string()),
@@ -689,6 +740,29 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
             None => d = d.note(format!("`{name}` is not set in `{}`", ctx.env)),
         }
     }
+    let mut params: Vec<(&Span, &String)> = ctx.prepared.params.iter().collect();
+    params.sort_by_key(|(s, _)| (s.file, s.start));
+    let mut shown_params: Vec<&str> = Vec::new();
+    for (_, name) in params {
+        if shown_params.contains(&name.as_str()) {
+            continue;
+        }
+        shown_params.push(name);
+        if let Some(p) = ctx.params.iter().find(|p| p.param.name.text == *name) {
+            let how = if p.given {
+                format!("given as `--param {name}={}`", p.value)
+            } else {
+                "a member of the parameter's union".to_string()
+            };
+            d = d.secondary(
+                p.param.name.span,
+                format!(
+                    "`{name}` is {} here ({how})",
+                    V::Str(p.value.clone()).show()
+                ),
+            );
+        }
+    }
     if decl.message.is_some() {
         let rule = match &decl.when {
             Some(when) => format!("{condition} when {}", sources.slice(when.span)),
@@ -726,6 +800,8 @@ pub(crate) fn emit_scopes(
         let mut p = Prepared {
             decl: &decl,
             vars: HashMap::new(),
+            params: HashMap::new(),
+            param_unions: HashMap::new(),
             per_service: false,
             unions,
         };
@@ -762,13 +838,14 @@ fn evaluate_scope(
     let mut scope = crate::model::EmitScope::default();
     for &env_idx in &program.env_order {
         let env = &program.envs[env_idx];
-        if env.is_abstract {
+        if env.is_abstract || !p.applies_to(&env.params) {
             continue;
         }
         let ctx = |service| Ctx {
             env: &env.name.text,
             service,
             values: view_of(program, values, views, env_idx, service),
+            params: &env.params,
             prepared: p,
             regexes,
         };

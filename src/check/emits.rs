@@ -54,9 +54,12 @@ fn option_value_problem(target: &str, key: &str, value: &str) -> Option<&'static
 }
 
 /// `scopes` is aligned with `decls` (each emit's evaluated `when`), or empty.
+/// `params`: the parameters of the parameterised environments (`branch`), which paths may
+/// use as placeholders too.
 pub(crate) fn lower_emits(
     decls: &[ast::EmitDecl],
     scopes: Vec<Option<crate::model::EmitScope>>,
+    params: &[&str],
     diagnostics: &mut Diagnostics,
 ) -> Vec<Emit> {
     let mut out = Vec::with_capacity(decls.len());
@@ -64,7 +67,7 @@ pub(crate) fn lower_emits(
     for decl in decls {
         let scope = scopes.next().flatten();
         let target = decl.target.text.as_str();
-        let path_ok = check_template(&decl.path, "path", diagnostics);
+        let path_ok = check_template(&decl.path, "path", params, diagnostics);
         let mut options = IndexMap::new();
         let mut first_span: IndexMap<&str, Span> = IndexMap::new();
         for attr in &decl.options {
@@ -114,7 +117,7 @@ pub(crate) fn lower_emits(
                     );
                     continue;
                 };
-                if !check_template(s, "option", diagnostics) {
+                if !check_template(s, "option", &[], diagnostics) {
                     continue;
                 }
                 if let Some(problem) = option_value_problem(target, key, &s.to_template()) {
@@ -236,9 +239,14 @@ fn unsafe_path(text: &str) -> Option<&'static str> {
     None
 }
 
-/// Placeholders in an emit path or option string: only `{env}` and `{service}`, never
-/// `${...}`; braces balanced.
-fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) -> bool {
+/// Placeholders in an emit path or option string: only `{env}` and `{service}` (and, in
+/// paths, `{PARAM}` of an environment parameter), never `${...}`; braces balanced.
+fn check_template(
+    s: &ast::StrLit,
+    what: &str,
+    params: &[&str],
+    diagnostics: &mut Diagnostics,
+) -> bool {
     let bad = |message: String, label: &str, help: &str| {
         Diagnostic::error(Code::InvalidEmitPath, message)
             .primary(s.span, label)
@@ -299,9 +307,15 @@ fn check_template(s: &ast::StrLit, what: &str, diagnostics: &mut Diagnostics) ->
             return false;
         };
         let name = &after[..close];
-        if name != "env" && name != "service" {
-            let help = suggest::did_you_mean(name, ["env", "service"])
-                .unwrap_or_else(|| "emit paths expand only `{env}` and `{service}`".to_string());
+        if name != "env" && name != "service" && !params.contains(&name) {
+            let known = ["env", "service"].into_iter().chain(params.iter().copied());
+            let help = suggest::did_you_mean(name, known).unwrap_or_else(|| {
+                if what == "path" {
+                    "emit paths expand `{env}`, `{service}` and the parameters of parameterised environments (`env preview(branch)`: `{branch}`)".to_string()
+                } else {
+                    "emit options expand only `{env}` and `{service}`; an instance's parameters reach them through `{env}` (`preview-feature-x`)".to_string()
+                }
+            });
             diagnostics.push(bad(
                 format!("unknown placeholder `{{{name}}}` in emit {what} `{text}`"),
                 "unknown placeholder",

@@ -92,7 +92,12 @@ pub fn check(
             d = d.primary(env.name.span, "one environment too many");
         }
         diagnostics.push(d);
-        emits::lower_emits(&program.emits, Vec::new(), diagnostics);
+        emits::lower_emits(
+            &program.emits,
+            Vec::new(),
+            &param_names(program),
+            diagnostics,
+        );
         return None;
     }
     let computed = envs::evaluate(program, &infos, &regexes, diagnostics);
@@ -121,7 +126,7 @@ pub fn check(
         &mut regexes,
         diagnostics,
     );
-    let emits = emits::lower_emits(&program.emits, scopes, diagnostics);
+    let emits = emits::lower_emits(&program.emits, scopes, &param_names(program), diagnostics);
     promote::check_ladders(program, &computed.values, diagnostics);
     warnings(program, &infos, &computed, diagnostics);
     let model = build_model(program, &infos, computed, emits);
@@ -135,6 +140,18 @@ pub fn check(
 /// A flag is a bool, or a percentage rollout when its default is an integer: `int in
 /// 0..=100` (so `flag checkout = 25` and `checkout = 100` in an environment type-check
 /// like any refined variable).
+/// Every environment parameter's name (`branch`, `region`), each once: the placeholders
+/// an emit path may use besides `{env}` and `{service}`.
+fn param_names(program: &Program) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for p in program.envs.values().flat_map(|e| e.param_decls.iter()) {
+        if !names.contains(&p.name.text.as_str()) {
+            names.push(&p.name.text);
+        }
+    }
+    names
+}
+
 /// An instance's parameter values, as the model carries them.
 fn param_bindings(env: &crate::resolve::EnvEntry) -> Vec<model::ParamBinding> {
     env.params

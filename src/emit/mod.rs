@@ -281,11 +281,21 @@ fn plan<'m>(
         };
         let per_service =
             emit.path.contains("{service}") || builtin.is_some_and(Builtin::always_per_service);
-        let per_env = emit.path.contains("{env}") || !builtin.is_some_and(Builtin::env_independent);
+        // `{branch}`: the path is per environment, and only for those that have the
+        // parameter (instances of `env preview(branch) …`).
+        let params = param_placeholders(&emit.path);
+        let per_env = emit.path.contains("{env}")
+            || !params.is_empty()
+            || !builtin.is_some_and(Builtin::env_independent);
         // `when`: only the covered environments, and in each only the covered services.
         let env_list: Vec<Option<&Env>> = if per_env {
             envs.iter()
                 .filter(|e| emit.covers_env(&e.name))
+                .filter(|e| {
+                    params
+                        .iter()
+                        .all(|name| e.params.iter().any(|p| p.name == *name))
+                })
                 .map(|e| Some(*e))
                 .collect()
         } else {
@@ -306,7 +316,12 @@ fn plan<'m>(
             for service in &services {
                 let env_name = env.map(|e| e.name.as_str());
                 let service_name = service.map(|s| s.name.as_str());
-                let path = expand(&emit.path, env_name, service_name);
+                let mut path = expand(&emit.path, env_name, service_name);
+                // Labels (`feature-login-fix`): one DNS-1123 label each, never a `/`, `.`
+                // or `..`, whatever the branch name was.
+                for p in env.map_or(&[][..], |e| &e.params[..]) {
+                    path = path.replace(&format!("{{{}}}", p.name), &p.label);
+                }
                 // A name fills one path segment: a `/` in it would open directories the
                 // path template never named.
                 let checked = if [("{env}", env_name), ("{service}", service_name)]
@@ -518,6 +533,23 @@ fn validate_path(path: &str) -> Result<(), &'static str> {
         return Err("still has a placeholder that this target cannot fill");
     }
     Ok(())
+}
+
+/// The parameter placeholders of an emit path (`{branch}`): every `{NAME}` but `{env}`
+/// and `{service}` (the checker allowed only parameters' names).
+fn param_placeholders(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        if name != "env" && name != "service" && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[close + 1..];
+    }
+    out
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub enum Context {
     Uses,
     /// After `extends`: the environments.
     Extends,
+    /// In a `promote` ladder: the environments (matrix instances included).
+    Ladder,
     /// Inside `${…}` of a string: what interpolates there (the service's own variables
     /// bare, then shared ones), and `env`/`service`.
     Interpolation {
@@ -231,6 +233,7 @@ fn context(before: &str, start: usize) -> Context {
     let last = line.last().copied();
     match (first, last) {
         (_, Some("extends")) => Context::Extends,
+        (Some("promote"), _) => Context::Ladder,
         (Some("emit"), Some("emit")) => Context::EmitTarget,
         (Some("uses"), _) => Context::Uses,
         (Some("assert"), _) => Context::Assert,
@@ -284,7 +287,7 @@ fn items(program: &Program, context: &Context) -> Vec<Completion> {
             .filter(|(_, v)| v.owner.is_none())
             .map(|(name, v)| item(name, var_kind(&v.decl)))
             .collect(),
-        Context::Extends => program
+        Context::Extends | Context::Ladder => program
             .envs
             .keys()
             .map(|name| item(name, CompletionKind::Environment))

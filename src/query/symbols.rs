@@ -21,6 +21,9 @@ pub enum Symbol {
     Service(String),
     /// A named type (`type Port = …`), by name.
     Type(String),
+    /// A parameter of parameterised environments (`branch` of `env preview(branch)`), by
+    /// name, as an assert reads it.
+    Param(String),
     /// A name the language defines: `env`, `service`, or a built-in type (`int`, `url`, …).
     Builtin(String),
     /// A name that refers to nothing declared.
@@ -28,7 +31,7 @@ pub enum Symbol {
 }
 
 /// Whether an occurrence declares its symbol or uses it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Where the symbol is declared.
     Definition,
@@ -52,6 +55,10 @@ pub struct Occurrence {
 pub struct SymbolIndex {
     /// Sorted by file, then start.
     occurrences: Vec<Occurrence>,
+    /// Instances of parameterised environments (`production-eu`), by name: the
+    /// declaration's name (`production`) is where they are defined, but the text there is
+    /// the declaration's, so they are not occurrences (hover and rename there mean it).
+    instances: Vec<(String, Span)>,
 }
 
 impl SymbolIndex {
@@ -61,11 +68,19 @@ impl SymbolIndex {
         let mut walk = Walk {
             program,
             found: Vec::new(),
+            instances: Vec::new(),
         };
         walk.program();
         let mut occurrences = walk.found;
+        // The instances of one declaration share its assignments' text: one occurrence
+        // each (a rename must edit a place once).
+        let mut seen = std::collections::HashSet::new();
+        occurrences.retain(|o| seen.insert((o.span, o.symbol.clone(), o.role)));
         occurrences.sort_by_key(|o| (o.span.file, o.span.start, o.span.end));
-        SymbolIndex { occurrences }
+        SymbolIndex {
+            occurrences,
+            instances: walk.instances,
+        }
     }
 
     /// Every occurrence, in source order.
@@ -87,12 +102,21 @@ impl SymbolIndex {
             .find(|o| o.span.start <= offset && offset <= o.span.end)
     }
 
-    /// Where `symbol` is declared (`None` for built-ins and unknown names).
+    /// Where `symbol` is declared (`None` for built-ins and unknown names); for an
+    /// instance (`production-eu`), its parameterised declaration's name.
     pub fn definition(&self, symbol: &Symbol) -> Option<Span> {
         self.occurrences
             .iter()
             .find(|o| o.role == Role::Definition && &o.symbol == symbol)
             .map(|o| o.span)
+            .or_else(|| match symbol {
+                Symbol::Env(name) => self
+                    .instances
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, span)| *span),
+                _ => None,
+            })
     }
 
     /// Every occurrence of `symbol`, its definition included, in source order.
@@ -105,6 +129,7 @@ impl SymbolIndex {
 struct Walk<'p> {
     program: &'p Program,
     found: Vec<Occurrence>,
+    instances: Vec<(String, Span)>,
 }
 
 impl Walk<'_> {
@@ -152,13 +177,28 @@ impl Walk<'_> {
             }
         }
         for env in program.envs.values() {
-            self.push(
-                env.name.span,
-                Symbol::Env(env.name.text.clone()),
-                Role::Definition,
-            );
-            if let Some(parent) = &env.parent_name {
-                self.push(parent.span, self.env_symbol(&parent.text), Role::Reference);
+            if env.params.is_empty() {
+                self.push(
+                    env.name.span,
+                    Symbol::Env(env.name.text.clone()),
+                    Role::Definition,
+                );
+                if let Some(parent) = &env.parent_name {
+                    self.push(parent.span, self.env_symbol(&parent.text), Role::Reference);
+                }
+            } else {
+                // An instance: its name and `extends` are the declaration's own text.
+                self.instances.push((env.name.text.clone(), env.name.span));
+            }
+            for param in &env.param_decls {
+                self.push(
+                    param.name.span,
+                    Symbol::Param(param.name.text.clone()),
+                    Role::Definition,
+                );
+                if let Some(ty) = &param.ty {
+                    self.type_expr(ty);
+                }
             }
             for assignment in &env.assignments {
                 let target = &assignment.target;
@@ -178,6 +218,9 @@ impl Walk<'_> {
                     self.value(value, program.var(assignment.var).owner);
                 }
             }
+        }
+        for name in &program.promoted {
+            self.push(name.span, self.env_symbol(&name.text), Role::Reference);
         }
         for assert in &program.asserts {
             self.expr(&assert.condition);
@@ -261,7 +304,13 @@ impl Walk<'_> {
                     }
                     None => self.program.lookup(&target.name.text, None),
                 }
-                .map_or_else(|| Symbol::Unknown(target.name.text.clone()), Symbol::Var);
+                .map_or_else(
+                    || match self.program.param_decl(&target.name.text) {
+                        Some(p) if target.service.is_none() => Symbol::Param(p.name.text.clone()),
+                        _ => Symbol::Unknown(target.name.text.clone()),
+                    },
+                    Symbol::Var,
+                );
                 self.push(target.name.span, symbol, Role::Reference);
             }
             ast::ExprKind::Env => {

@@ -123,6 +123,17 @@ pub fn is_open(param: &ast::EnvParam, types: &IndexMap<String, ast::TypeDecl>) -
     matches!(domain(param.ty.as_ref(), types), Ok(Domain::Open))
 }
 
+/// The members of a parameter's finite domain (`region: "eu" | "us"`), if it has one.
+pub fn param_members(
+    param: &ast::EnvParam,
+    types: &IndexMap<String, ast::TypeDecl>,
+) -> Option<Vec<String>> {
+    match domain(param.ty.as_ref(), types) {
+        Ok(Domain::Finite(members)) => Some(members),
+        _ => None,
+    }
+}
+
 /// Splits a parameterised declaration: returns the assignments that use a parameter and
 /// leaves the others in `decl` (the abstract environment every instance extends).
 pub(super) fn split(decl: &mut ast::EnvDecl) -> Vec<ast::Assignment> {

@@ -22,7 +22,9 @@ pub use cache::ParseCache;
 use groups::Member;
 pub use groups::{GroupEntry, MAX_GROUP_DEPTH};
 pub use imports::{MAX_IMPORTED_FILES, MAX_IMPORT_DEPTH};
-pub use instances::{dns_label, instance_name, is_open, ParamValue, MAX_INSTANCES, MAX_LABEL};
+pub use instances::{
+    dns_label, instance_name, is_open, param_members, ParamValue, MAX_INSTANCES, MAX_LABEL,
+};
 pub use ladder::Ladder;
 
 use crate::ast;
@@ -61,6 +63,9 @@ pub struct Program {
     pub emits: Vec<ast::EmitDecl>,
     /// `promote` ladders whose every name is an environment, in declaration order.
     pub ladders: Vec<Ladder>,
+    /// Every name written in a `promote` ladder, valid ladder or not (the editor's
+    /// references and rename reach them).
+    pub promoted: Vec<ast::Ident>,
     /// `uses` names that did not resolve (reported); "unused variable" warnings would be
     /// unreliable noise next to them.
     pub unresolved_uses: usize,
@@ -186,6 +191,16 @@ impl Program {
             .map_or("", |(k, _)| k.as_str())
     }
 
+    /// The declaration of a parameter named `name` (`branch` of `env preview(branch) …`):
+    /// the first parameterised environment's that declares one. Asserts read parameters by
+    /// name in whichever instance has one.
+    pub fn param_decl(&self, name: &str) -> Option<&ast::EnvParam> {
+        self.envs
+            .values()
+            .flat_map(|e| e.param_decls.iter())
+            .find(|p| p.name.text == name)
+    }
+
     /// Resolves a bare name as written inside service `scope` (its own variables first,
     /// then shared ones), or at top level.
     pub fn lookup(&self, name: &str, scope: Option<usize>) -> Option<VarId> {
@@ -286,6 +301,7 @@ pub fn build_with(
         asserts: Vec::new(),
         emits: Vec::new(),
         ladders: Vec::new(),
+        promoted: Vec::new(),
         unresolved_uses: 0,
         broken: Vec::new(),
     };
@@ -395,6 +411,10 @@ pub fn build_with(
     }
     mark_nested_groups_used(&mut program);
     link_envs(&mut program, diagnostics);
+    program.promoted = promotes
+        .iter()
+        .flat_map(|p: &ast::PromoteDecl| p.envs.iter().cloned())
+        .collect();
     program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
     program
 }

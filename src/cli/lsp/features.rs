@@ -150,6 +150,18 @@ fn hover_text(analysis: &Analysis, symbol: &Symbol) -> Option<String> {
         Symbol::Env(name) => {
             let env = analysis.program.envs.get(name)?;
             out.push_str(&format!("```envdef\n{}\n```\n", decl_line(env.name.span)));
+            if !env.params.is_empty() {
+                let values: Vec<String> = env
+                    .params
+                    .iter()
+                    .map(|p| format!("{} = \"{}\"", p.param.name.text, p.value))
+                    .collect();
+                out.push_str(&format!(
+                    "\n`{name}`: the instance of `{}` with {}\n",
+                    env.parent_name.as_ref().map_or("", |p| p.text.as_str()),
+                    values.join(", ")
+                ));
+            }
             if let Some(model) = &analysis.model {
                 if let Some(env) = model.envs.get(name) {
                     out.push_str(&format!("\ninherits: {}\n", env.chain.join(" → ")));
@@ -170,6 +182,21 @@ fn hover_text(analysis: &Analysis, symbol: &Symbol) -> Option<String> {
         Symbol::Type(name) => {
             let ty = analysis.program.types.get(name)?;
             out.push_str(&format!("```envdef\n{}\n```\n", decl_line(ty.name.span)));
+        }
+        Symbol::Param(name) => {
+            let owners: Vec<&str> = analysis
+                .program
+                .envs
+                .values()
+                .filter(|e| e.param_decls.iter().any(|p| p.name.text == *name))
+                .map(|e| e.name.text.as_str())
+                .collect();
+            let param = analysis.program.param_decl(name)?;
+            out.push_str(&format!("```envdef\n{}\n```\n", decl_line(param.name.span)));
+            out.push_str(&format!(
+                "\nparameter of `{}`: in an assert, each instance's value as given; `${{{name}}}` in a value inserts its DNS-1123 label\n",
+                owners.join("`, `")
+            ));
         }
         Symbol::Builtin(name) => out.push_str(&format!("`{name}`: built into the language\n")),
         Symbol::Unknown(name) => out.push_str(&format!("`{name}` is not declared\n")),
@@ -295,15 +322,28 @@ fn renamable(symbol: &Symbol) -> bool {
     )
 }
 
+/// For an instance of a parameterised environment (`production-eu`), its declaration's
+/// name: the instance's own name is derived, so it cannot be renamed by itself.
+fn instance_of<'a>(analysis: &'a Analysis, symbol: &Symbol) -> Option<&'a str> {
+    let Symbol::Env(name) = symbol else {
+        return None;
+    };
+    let env = analysis.program.envs.get(name)?;
+    if env.params.is_empty() {
+        return None;
+    }
+    env.parent_name.as_ref().map(|p| p.text.as_str())
+}
+
 pub fn prepare_rename(
     server: &mut Server,
     params: TextDocumentPositionParams,
 ) -> Option<PrepareRenameResponse> {
     let enc = server.encoding();
     let (analysis, occurrence) = occurrence_at(server, &params)?;
-    renamable(&occurrence.symbol).then(|| {
-        PrepareRenameResponse::Range(position::range(occurrence.span, &analysis.sources, enc))
-    })
+    (renamable(&occurrence.symbol) && instance_of(analysis, &occurrence.symbol).is_none()).then(
+        || PrepareRenameResponse::Range(position::range(occurrence.span, &analysis.sources, enc)),
+    )
 }
 
 pub fn rename(server: &mut Server, params: RenameParams) -> Result<Option<WorkspaceEdit>, String> {
@@ -316,6 +356,14 @@ pub fn rename(server: &mut Server, params: RenameParams) -> Result<Option<Worksp
             "only variables, secrets, flags, environments, services and types can be renamed"
                 .into(),
         );
+    }
+    if let (Some(base), Symbol::Env(name)) = (
+        instance_of(analysis, &occurrence.symbol),
+        &occurrence.symbol,
+    ) {
+        return Err(format!(
+            "`{name}` is an instance of `{base}`, named after its parameter values: rename `{base}` or change the values"
+        ));
     }
     if !valid_name(&occurrence.symbol, &params.new_name) {
         return Err(format!("`{}` is not a valid name", params.new_name));
