@@ -137,7 +137,7 @@ fn one_run(args: &Args, run_idx: usize) -> Result<(Sample, Sizes), String> {
         contents: &a.contents,
     });
     let plan = workflow::plan(&out, outputs).map_err(|e| e.to_string())?;
-    workflow::write(&out, &plan, "bench.envdef").map_err(|e| e.to_string())?;
+    workflow::write(&out, &plan, "bench.envdef", false).map_err(|e| e.to_string())?;
     sample[4] = start.elapsed();
     let _ = std::fs::remove_dir_all(&root);
     Ok((sample, sizes))

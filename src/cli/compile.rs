@@ -50,8 +50,10 @@ pub struct CompileArgs {
     /// `emit` produces now. One edited since is kept unless `--force`.
     #[arg(long, conflicts_with = "check")]
     pub prune: bool,
-    /// With `--prune`: also delete orphans that were edited since envdef wrote them.
-    #[arg(long)]
+    /// Replace files at artifact paths that envdef did not write (no generated header, not
+    /// in its manifest), as when migrating hand-written files; with `--prune` or
+    /// `--teardown`, also delete orphans that were edited since envdef wrote them.
+    #[arg(long, conflicts_with = "check")]
     pub force: bool,
     /// With `--param`: delete the artifacts this instance's compile wrote (a preview
     /// environment's teardown); one edited since is kept unless `--force`.
@@ -175,10 +177,6 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         );
         return Err(Status::ToolError);
     }
-    if args.force && !args.prune && !args.teardown {
-        ui.tool_error("`--force` goes with `--prune` or `--teardown`");
-        return Err(Status::ToolError);
-    }
     let selection = Selection {
         envs: instance_run.as_ref().map_or_else(
             || names::expand_matrices(&loaded.model, &args.envs),
@@ -255,7 +253,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     }
     recover(ui, &out, &root).map_err(io)?;
     let plan = workflow::plan(&out, outputs()).map_err(io)?;
-    let summary = workflow::write(&out, &plan, &source).map_err(io)?;
+    let summary = workflow::write(&out, &plan, &source, args.force).map_err(io)?;
     let pruned = if args.prune || args.teardown {
         let orphans = workflow::find_orphans(&out, &produced, &source).map_err(io)?;
         workflow::prune(&out, &orphans, &source, args.force).map_err(io)?

@@ -343,6 +343,10 @@ codes! {
         /// An artifact would be written into `.git`, over the source, an imported file, a
         /// template, or envdef's manifest. Exit 2.
         ForbiddenDestination = "E0521", "an artifact would overwrite a file envdef must not write";
+        /// `compile`: a file envdef did not write (no generated header, not in the manifest)
+        /// is where an artifact goes; it is not replaced without `--force`, and `--check`
+        /// does not show its content. Nothing is written. Exit 2.
+        ArtifactNotOurs = "E0522", "an artifact would replace a file envdef did not write";
     }
 
     // ── E06xx: the developer loop (run, verify, switch) ─────────────────────────────────

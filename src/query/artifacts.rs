@@ -191,6 +191,14 @@ pub fn drift_diagnostic(problem: &Problem, artifact: Option<&Artifact>) -> Diagn
             "not on disk; the source produces it".to_string(),
             "run `envdef compile` to write it",
         ),
+        ProblemKind::Stale if problem.note == Some(crate::workflow::FOREIGN_NOTE) => (
+            Code::ArtifactStale,
+            "a file envdef did not write is here (no generated header, not in the manifest); \
+             its content is not shown"
+                .to_string(),
+            "move it away (its values belong in the .envdef source: `envdef import` drafts \
+             them), or run `envdef compile --force` to replace it",
+        ),
         ProblemKind::Stale => (
             Code::ArtifactStale,
             format!(

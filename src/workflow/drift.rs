@@ -65,6 +65,11 @@ pub const MODIFIED_NOTE: &str =
 /// A stale file too large to diff.
 const TOO_LARGE_NOTE: &str = "the file on disk is too large to show a diff";
 
+/// A file at an artifact's path that envdef did not write: it may hold anyone's
+/// credentials, so its content is not shown (and `compile` does not replace it).
+pub const FOREIGN_NOTE: &str = "envdef did not write this file (no generated header, not in the \
+     manifest), so its content is not shown and `compile` replaces it only with `--force`";
+
 /// A stale file edited on Windows: every line differs, invisibly.
 const CRLF_NOTE: &str = "the file on disk has CRLF line endings, envdef writes LF";
 
@@ -95,6 +100,14 @@ pub fn drift(plan: &Plan<'_>, orphans: &[Orphan], interrupted: bool) -> Vec<Prob
                 diff: None,
                 line: None,
                 note: None,
+            }),
+            FileState::Changed if file.foreign => problems.push(Problem {
+                kind: ProblemKind::Stale,
+                path: rel.to_path_buf(),
+                display: display_path(root, rel),
+                diff: None,
+                line: Some(1),
+                note: Some(FOREIGN_NOTE),
             }),
             FileState::Changed if file.on_disk.is_none() => problems.push(Problem {
                 kind: ProblemKind::Stale,

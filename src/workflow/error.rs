@@ -37,6 +37,9 @@ pub enum WorkflowError {
     Forbidden { path: PathBuf, what: String },
     /// A FIFO, socket or device sits where an artifact should be.
     NotAFile { path: PathBuf },
+    /// A file that envdef did not write (no generated header, and its hash is not in the
+    /// manifest) sits where an artifact goes; it is not replaced without `--force` (E0522).
+    NotOurs { path: PathBuf },
     /// The manifest or journal of the output root cannot be understood.
     BadRecord { path: PathBuf, reason: String },
     /// Renaming the new files into place failed part way: some artifacts are new, the
@@ -69,6 +72,7 @@ impl WorkflowError {
             | WorkflowError::Symlink { path }
             | WorkflowError::Forbidden { path, .. }
             | WorkflowError::NotAFile { path }
+            | WorkflowError::NotOurs { path }
             | WorkflowError::BadRecord { path, .. }
             | WorkflowError::PartialCommit { path, .. } => path,
         }
@@ -81,6 +85,7 @@ impl WorkflowError {
             WorkflowError::Symlink { .. } => Some(Code::ArtifactSymlink),
             WorkflowError::Forbidden { .. } => Some(Code::ForbiddenDestination),
             WorkflowError::PartialCommit { .. } => Some(Code::RunInterrupted),
+            WorkflowError::NotOurs { .. } => Some(Code::ArtifactNotOurs),
             _ => None,
         }
     }
@@ -107,6 +112,12 @@ impl WorkflowError {
             ),
             WorkflowError::NotAFile { .. } => {
                 "move it away; envdef writes artifacts as regular files".to_string()
+            }
+            WorkflowError::NotOurs { .. } => {
+                "move what it holds into the .envdef source (`envdef import` drafts it) or \
+                 move the file away; `--force` replaces it anyway (once, when migrating files \
+                 written by hand)"
+                    .to_string()
             }
             _ => return None,
         })
@@ -158,6 +169,12 @@ impl fmt::Display for WorkflowError {
                 f,
                 "`{}` is not a regular file (a FIFO, socket or device); an artifact cannot \
                  be written there",
+                path.display()
+            ),
+            WorkflowError::NotOurs { path } => write!(
+                f,
+                "refusing to replace `{}`: envdef did not write it (it has no generated \
+                 header and is not in the manifest); nothing was written",
                 path.display()
             ),
             WorkflowError::BadRecord { path, reason } => {

@@ -76,6 +76,14 @@ impl Manifest {
             .map(String::as_str)
     }
 
+    /// Whether envdef (for any source) recorded exactly the bytes hashing to `sha256` at
+    /// `path`.
+    pub fn wrote(&self, path: &Path, sha256: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|((_, p), h)| p == path && h == sha256)
+    }
+
     pub fn record(&mut self, source: &str, path: &Path, sha256: String) {
         self.entries
             .insert((source.to_string(), path.to_path_buf()), sha256);

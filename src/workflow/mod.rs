@@ -36,7 +36,7 @@ mod write;
 
 pub use crate::project::lexical_absolute;
 pub use active::{disk_hash, Active, WorkingEntry, ACTIVE};
-pub use drift::{drift, Problem, ProblemKind, MODIFIED_NOTE};
+pub use drift::{drift, Problem, ProblemKind, FOREIGN_NOTE, MODIFIED_NOTE};
 pub use error::{WorkflowError, WorkflowResult};
 pub use manifest::{sha256, Manifest, JOURNAL, MANIFEST};
 pub use orphans::{find_orphans, prune, Orphan, PruneSummary};

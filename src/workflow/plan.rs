@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::dir::{file_name, Dir, Kind, OpenError};
 use super::error::{WorkflowError, WorkflowResult};
+use super::manifest::{sha256, Manifest};
 use super::output::Output;
 use super::paths::{check_relative, display_path};
 
@@ -41,6 +42,11 @@ pub struct PlannedFile<'a> {
     pub on_disk_size: u64,
     /// The permission bits of the file on disk, if there is one.
     pub mode: Option<u32>,
+    /// A [`FileState::Changed`] file that envdef did not write: no generated header near
+    /// its start, and its hash is not what the manifest recorded for the path. Its content
+    /// may be anyone's (a hand-written `.env` with real credentials), so `--check` never
+    /// shows it and `compile` does not replace it without `--force`.
+    pub foreign: bool,
 }
 
 /// Every artifact of one run, compared with the disk, in the order given.
@@ -79,6 +85,10 @@ pub fn plan<'a>(
     let root = out.root.as_path();
     let mut seen: HashSet<&Path> = HashSet::with_capacity(outputs.len());
     let mut dirs = DirCache::default();
+    let manifest = match &out.dir {
+        Some(dir) => Manifest::load(root, dir)?,
+        None => Manifest::default(),
+    };
     let mut files = Vec::with_capacity(outputs.len());
     for &file in &outputs {
         let rel = file.path;
@@ -90,7 +100,7 @@ pub fn plan<'a>(
             });
         }
         let disk = match &out.dir {
-            Some(dir) => compare(out, dir, &mut dirs, rel, file.contents)?,
+            Some(dir) => compare(out, dir, &mut dirs, &manifest, rel, file.contents)?,
             None => OnDisk::default(),
         };
         files.push(PlannedFile {
@@ -99,6 +109,7 @@ pub fn plan<'a>(
             on_disk: disk.text,
             on_disk_size: disk.size,
             mode: disk.mode,
+            foreign: disk.foreign,
         });
     }
     // `a.env` and `a.env/x` cannot both exist; say so before anything is written.
@@ -123,6 +134,7 @@ struct OnDisk {
     text: Option<String>,
     size: u64,
     mode: Option<u32>,
+    foreign: bool,
 }
 
 impl Default for OnDisk {
@@ -132,8 +144,22 @@ impl Default for OnDisk {
             text: None,
             size: 0,
             mode: None,
+            foreign: false,
         }
     }
+}
+
+/// How far into a file the generated header is looked for: the header is its first line
+/// or two, after at most a `---` or a shebang.
+const HEADER_WINDOW: usize = 1024;
+
+/// Whether `bytes` (a file at `rel`) is recognisably envdef's: the generated header near
+/// the start, or exactly the bytes the manifest says envdef wrote there. Neither can be
+/// forged into a file the attacker of a branch never saw (a developer's own `.env`).
+fn written_by_envdef(manifest: &Manifest, rel: &Path, bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(HEADER_WINDOW)];
+    let marker = crate::notation::GENERATED_MARKER.as_bytes();
+    head.windows(marker.len()).any(|w| w == marker) || manifest.wrote(rel, &sha256(bytes))
 }
 
 /// Open directories below the root by relative path, so a thousand artifacts in one
@@ -239,6 +265,7 @@ fn compare(
     out: &Output,
     dir: &Dir,
     dirs: &mut DirCache,
+    manifest: &Manifest,
     rel: &Path,
     contents: &str,
 ) -> WorkflowResult<OnDisk> {
@@ -261,16 +288,45 @@ fn compare(
     let limit = if entry.size == wanted {
         wanted + 1
     } else if entry.size > DIFF_READ_LIMIT {
+        // Too large to hash here: only the header can vouch for it.
+        let (head, _) = parent
+            .read(&file_name(rel), HEADER_WINDOW as u64)
+            .map_err(|e| read_error(root, rel, e))?;
         return Ok(OnDisk {
             state: FileState::Changed,
             text: None,
             size: entry.size,
             mode,
+            foreign: !written_by_envdef(&Manifest::default(), rel, &head),
         });
     } else {
         DIFF_READ_LIMIT
     };
-    let (bytes, _) = parent.read(&file_name(rel), limit).map_err(|e| match e {
+    let (bytes, _) = parent
+        .read(&file_name(rel), limit)
+        .map_err(|e| read_error(root, rel, e))?;
+    if bytes == contents.as_bytes() {
+        return Ok(OnDisk {
+            state: FileState::Unchanged,
+            text: None,
+            size: entry.size,
+            mode,
+            foreign: false,
+        });
+    }
+    let foreign = !written_by_envdef(manifest, rel, &bytes);
+    Ok(OnDisk {
+        state: FileState::Changed,
+        // A foreign file's content is never kept: nothing may print it.
+        text: (!foreign).then(|| String::from_utf8_lossy(&bytes).into_owned()),
+        size: entry.size,
+        mode,
+        foreign,
+    })
+}
+
+fn read_error(root: &Path, rel: &Path, e: OpenError) -> WorkflowError {
+    match e {
         OpenError::Symlink => WorkflowError::Symlink {
             path: display_path(root, rel),
         },
@@ -278,19 +334,5 @@ fn compare(
             path: display_path(root, rel),
         },
         OpenError::Io(e) => WorkflowError::io("read", display_path(root, rel), e),
-    })?;
-    if bytes == contents.as_bytes() {
-        return Ok(OnDisk {
-            state: FileState::Unchanged,
-            text: None,
-            size: entry.size,
-            mode,
-        });
     }
-    Ok(OnDisk {
-        state: FileState::Changed,
-        text: Some(String::from_utf8_lossy(&bytes).into_owned()),
-        size: entry.size,
-        mode,
-    })
 }

@@ -52,7 +52,7 @@ fn compile(root: &Path, artifacts: &[Artifact]) -> WorkflowResult<WriteSummary> 
     let out = Output::open(root, None, Access::Write, Guard::new())?;
     recover(&out)?;
     let p = plan(&out, artifacts)?;
-    write(&out, &p, SOURCE)
+    write(&out, &p, SOURCE, false)
 }
 
 fn orphans_of(root: &Path, produced: &[&str]) -> Vec<Orphan> {
@@ -270,7 +270,7 @@ fn another_sources_manifest_entries_are_not_this_sources_orphans() {
     let out = open(root, Access::Write);
     let arts = [artifact("other.env", "x")];
     let p = plan(&out, &arts).unwrap();
-    write(&out, &p, "other.envdef").unwrap();
+    write(&out, &p, "other.envdef", false).unwrap();
     drop(out);
     assert!(orphans_of(root, &[]).is_empty());
 }
@@ -421,7 +421,7 @@ fn directories_created_for_a_failed_write_are_removed_again() {
     let out = open(&root, Access::Write);
     let p = plan(&out, &arts).unwrap();
     std::fs::write(root.join("blocked"), "in the way").unwrap();
-    let err = write(&out, &p, SOURCE).unwrap_err();
+    let err = write(&out, &p, SOURCE, false).unwrap_err();
     assert!(matches!(err, WorkflowError::NotADirectory { .. }), "{err}");
     assert_eq!(
         tree(dir.path()),

@@ -47,8 +47,22 @@ pub enum Recovery {
 }
 
 /// Writes every new or changed artifact of `plan` and records the plan's artifacts in the
-/// manifest under `source`; leaves unchanged files untouched.
-pub fn write(out: &Output, plan: &Plan<'_>, source: &str) -> WorkflowResult<WriteSummary> {
+/// manifest under `source`; leaves unchanged files untouched. A file envdef did not write
+/// ([`super::PlannedFile::foreign`]) is replaced only with `replace_foreign` (`--force`);
+/// otherwise nothing at all is written (E0522).
+pub fn write(
+    out: &Output,
+    plan: &Plan<'_>,
+    source: &str,
+    replace_foreign: bool,
+) -> WorkflowResult<WriteSummary> {
+    if !replace_foreign {
+        if let Some(file) = plan.pending().find(|f| f.foreign) {
+            return Err(WorkflowError::NotOurs {
+                path: plan.display(file.file.path),
+            });
+        }
+    }
     write_recorded(out, plan, source, None)
 }
 
