@@ -158,8 +158,8 @@ pub fn check_file_cached(
 /// names, each value's encoding in each target, templates), without writing anything, and
 /// adds what it finds to `compilation`. `envdef check` calls this so that a source it
 /// passes is one `compile` accepts (I/O on the output directory aside): editors and
-/// pre-commit hooks run `check`, not `compile`. On an error the model is dropped, as for
-/// any other error.
+/// pre-commit hooks run `check`, not `compile`. The model is kept: these errors are about
+/// artifacts, and the language server still answers hover from the model.
 ///
 /// `templates_dir` is `--templates DIR`: a custom target is only known with its templates.
 pub fn check_emits(
@@ -203,7 +203,4 @@ pub fn check_emits(
     }
     compilation.diagnostics.extend(emitted);
     compilation.diagnostics.sort();
-    if compilation.diagnostics.has_errors() {
-        compilation.model = None;
-    }
 }

@@ -88,43 +88,88 @@ impl Project {
 
     /// The loader that enforces this project on the root source and every import.
     pub fn loader(&self) -> ProjectLoader {
+        self.confine(FsLoader)
+    }
+
+    /// `inner` (the language server's buffers over the file system) confined to this
+    /// project, as [`Project::loader`] confines the file system.
+    pub fn confine<L: Loader>(&self, inner: L) -> ProjectLoader<L> {
         ProjectLoader {
             project: self.clone(),
+            inner,
+        }
+    }
+
+    fn outside(&self) -> LoadError {
+        LoadError::OutsideProject {
+            root: self.root.clone(),
         }
     }
 }
 
-/// [`FsLoader`] confined to a [`Project`].
+/// A loader (the file system by default) confined to a [`Project`]: every frontend that
+/// reads an untrusted tree — the CLI, and the language server over an editor's buffers —
+/// goes through it, so an import outside the project is refused the same way everywhere.
 #[derive(Debug, Clone)]
-pub struct ProjectLoader {
+pub struct ProjectLoader<L = FsLoader> {
     project: Project,
+    inner: L,
 }
 
-impl Loader for ProjectLoader {
+impl<L: Loader> Loader for ProjectLoader<L> {
     fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError> {
-        FsLoader.canonicalize(path)
+        self.inner.canonicalize(path)
     }
 
     /// The root source. A pipe (`envdef check <(generate)`) is the user's own stream; a
-    /// regular file must resolve inside the project (a committed `app.envdef` symlink to
-    /// `/proc/self/environ` must not be parsed and quoted in diagnostics).
+    /// regular file, or an editor's buffer, must resolve inside the project (a committed
+    /// `app.envdef` symlink to `/proc/self/environ` must not be parsed and quoted in
+    /// diagnostics).
     fn load(&self, path: &Path) -> Result<String, LoadError> {
-        let is_file = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-        if is_file {
-            self.project.check_read(path)?;
+        let is_stream = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if !is_stream && !self.project.contains(&self.inner.canonicalize(path)?) {
+            return Err(self.project.outside());
         }
-        FsLoader.load(path)
+        self.inner.load(path)
     }
 
     fn load_import(&self, path: &Path) -> Result<String, LoadError> {
-        let canonical = self.project.check_read(path)?;
+        let canonical = self.inner.canonicalize(path)?;
+        if !self.project.contains(&canonical) {
+            return Err(self.project.outside());
+        }
         if canonical.is_dir() {
             return Err(LoadError::IsDirectory);
         }
         if canonical.extension().map_or(true, |e| e != "envdef") {
             return Err(LoadError::NotEnvdef);
         }
-        FsLoader.load_import(&canonical)
+        self.inner.load_import(&canonical)
+    }
+
+    /// Names for an import's did-you-mean, only from directories inside the project.
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        match self.inner.canonicalize(dir) {
+            Ok(canonical) if self.project.contains(&canonical) => self.inner.list_sources(dir),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A loader borrowed (the language server keeps one overlay of buffers and confines it
+/// per root).
+impl<L: Loader + ?Sized> Loader for &L {
+    fn canonicalize(&self, path: &Path) -> Result<PathBuf, LoadError> {
+        (**self).canonicalize(path)
+    }
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        (**self).load(path)
+    }
+    fn load_import(&self, path: &Path) -> Result<String, LoadError> {
+        (**self).load_import(path)
+    }
+    fn list_sources(&self, dir: &Path) -> Vec<String> {
+        (**self).list_sources(dir)
     }
 }
 

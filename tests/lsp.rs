@@ -137,7 +137,7 @@ env prod extends dev {
   API_URL = "https://api.prod.example.com"
 }
 service api { uses HTTP_PORT, API_URL }
-emit dotenv to "{service}.env"
+emit dotenv to "{service}.{env}.env"
 "#;
 
 fn uri(path: &Path) -> String {
@@ -476,4 +476,90 @@ fn ladder_and_matrix_names_in_an_editor_session() {
     assert_eq!(shutdown, Value::Null);
     c.notify("exit", Value::Null);
     assert!(c.child.wait().unwrap().success());
+}
+
+/// A workspace opened from an untrusted branch: the server reads through the same project
+/// confinement as `envdef check`. An import of a file outside the project (or through a
+/// committed symlink to it) is refused (E0215) and nothing of that file reaches a
+/// diagnostic; a template outside it is E0420, as `check` reports it; and the emit-stage
+/// mistakes `check` finds (an unknown target with its did-you-mean) show in the editor too.
+#[test]
+fn the_server_reads_nothing_outside_the_project() {
+    const SECRET: &str = "AKIA_LSP_MUST_NOT_LEAK_0815";
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let root = base.join("proj");
+    let outside = base.join("outside");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    for name in ["creds", "creds.envdef", "t.hbs"] {
+        std::fs::write(outside.join(name), format!("{SECRET} = 1\n")).unwrap();
+    }
+    std::os::unix::fs::symlink(&outside, root.join("sub/link")).unwrap();
+    let main = uri(&root.join("main.envdef"));
+
+    let mut c = Client::start(&root);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "workspaceFolders": [{"uri": uri(&root), "name": "ws"}]}),
+    );
+    c.notify("initialized", json!({}));
+    let body = "var PORT: int = 8080\nservice api { uses PORT }\nenv dev { }\n";
+    let cases = [
+        ("import \"../outside/creds.envdef\"\n", "E0215"),
+        ("import \"../outside/creds\"\n", "E0215"),
+        ("import \"sub/link/creds.envdef\"\n", "E0215"),
+        (
+            "emit leak to \"leak.txt\" { template = \"../outside/t.hbs\" }\n",
+            "E0420",
+        ),
+        ("emit dotenvv to \"{service}.env\"\n", "E0407"),
+    ];
+    for (version, (line, code)) in cases.into_iter().enumerate() {
+        let text = if line.starts_with("import") {
+            format!("{line}{body}")
+        } else {
+            format!("{body}{line}")
+        };
+        std::fs::write(root.join("main.envdef"), &text).unwrap();
+        let method = if version == 0 {
+            "textDocument/didOpen"
+        } else {
+            "textDocument/didChange"
+        };
+        let params = if version == 0 {
+            json!({"textDocument": {"uri": main, "languageId": "envdef", "version": 1, "text": text}})
+        } else {
+            json!({"textDocument": {"uri": main, "version": version + 1}, "contentChanges": [{"text": text}]})
+        };
+        c.notify(method, params);
+        let diagnostics = c.diagnostics_for(&main);
+        let codes: Vec<&str> = diagnostics
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&code), "{line}: {diagnostics:?}");
+        if code == "E0407" {
+            let unknown = diagnostics.iter().find(|d| d["code"] == code).unwrap();
+            assert!(
+                unknown["message"].as_str().unwrap().contains("`dotenv`"),
+                "the editor shows check's did-you-mean: {unknown}"
+            );
+        }
+        let everything: String = c
+            .notifications
+            .iter()
+            .map(Value::to_string)
+            .chain(diagnostics.iter().map(Value::to_string))
+            .collect();
+        assert!(!everything.contains(SECRET), "{line}: leaked {everything}");
+        assert!(
+            !everything.contains(&uri(&outside)),
+            "{line}: diagnostics published for a file outside the project: {everything}"
+        );
+    }
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    c.child.wait().unwrap();
 }

@@ -30,7 +30,7 @@ env prod extends dev {
   API_URL = "https://api.prod.example.com"
 }
 service api { uses HTTP_PORT, API_URL }
-emit dotenv to "{service}.env"
+emit dotenv to "{service}.{env}.env"
 `;
 
 const binary = process.argv[2];

@@ -80,14 +80,28 @@ pub(super) fn canonical(uri: &Url) -> Option<PathBuf> {
     Some(std::fs::canonicalize(&path).unwrap_or(path))
 }
 
-/// The front end on `root` through the buffers. `None` when the root cannot be read.
+/// The front end on `root` through the buffers, confined to the root's project as the CLI
+/// is: a workspace opened from an untrusted branch must not make the server read (and
+/// quote in diagnostics) `import "../../.aws/credentials"`. `None` when the root cannot be
+/// read.
 pub(super) fn analyze(
     loader: &OverlayLoader<FsLoader>,
     root: &Path,
     parsed: &mut ParseCache,
 ) -> Option<Analysis> {
-    let compilation =
-        crate::check_file_cached(loader, root, CheckOptions::default(), &[], Some(parsed)).ok()?;
+    let project = crate::project::Project::discover(root, None).ok()?;
+    let confined = project.confine(loader);
+    let mut compilation =
+        crate::check_file_cached(&confined, root, CheckOptions::default(), &[], Some(parsed))
+            .ok()?;
+    // What `envdef check` (and so `compile`) refuses, the editor shows too: the emit-stage
+    // validations, with templates confined to the project.
+    crate::check_emits(
+        &mut compilation,
+        None,
+        Some(project.root()),
+        CheckOptions::default(),
+    );
     let index = SymbolIndex::new(&compilation.program);
     Some(Analysis {
         sources: compilation.sources,
