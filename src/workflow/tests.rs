@@ -35,7 +35,8 @@ fn plan<'a>(out: &Output, artifacts: &'a [Artifact]) -> WorkflowResult<Plan<'a>>
 }
 
 fn header(body: &str) -> String {
-    // Headers no longer decide anything; kept so look-alikes are realistic.
+    // The header tells envdef's files from others' at an artifact path (never for
+    // orphans: those come from the manifest only).
     format!("# {HEADER_MARKER} from fleet.envdef; do not edit\n{body}")
 }
 
@@ -122,19 +123,51 @@ fn plan_classifies_new_changed_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("same"), "1\n").unwrap();
-    std::fs::write(root.join("diff"), "old\n").unwrap();
+    std::fs::write(root.join("diff"), header("old\n")).unwrap();
+    std::fs::write(root.join("hand"), "DB_PASSWORD=mine\n").unwrap();
     let arts = [
         artifact("same", "1\n"),
         artifact("diff", "new\n"),
         artifact("new", "n\n"),
+        artifact("hand", "h\n"),
     ];
     let p = plan_at(root, &arts).unwrap();
     let states: Vec<FileState> = p.files.iter().map(|f| f.state).collect();
     assert_eq!(
         states,
-        [FileState::Unchanged, FileState::Changed, FileState::New]
+        [
+            FileState::Unchanged,
+            FileState::Changed,
+            FileState::New,
+            FileState::Changed
+        ]
     );
-    assert_eq!(p.files[1].on_disk.as_deref(), Some("old\n"));
+    assert_eq!(p.files[1].on_disk.as_deref(), Some(header("old\n").as_str()));
+    assert!(!p.files[1].foreign);
+    // No header, not in the manifest: someone else's file, whose content is never kept.
+    assert!(p.files[3].foreign);
+    assert_eq!(p.files[3].on_disk, None);
+}
+
+#[test]
+fn a_file_envdef_did_not_write_is_replaced_only_when_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("hand.env"), "DB_PASSWORD=mine\n").unwrap();
+    let arts = [artifact("a.env", "a\n"), artifact("hand.env", "h\n")];
+    let err = compile(root, &arts).unwrap_err();
+    assert!(matches!(err, WorkflowError::NotOurs { .. }), "{err}");
+    assert_eq!(err.code(), Some(crate::diagnostics::Code::ArtifactNotOurs));
+    assert_eq!(tree(root), ["hand.env"], "nothing at all was written");
+    let out = open(root, Access::Write);
+    let p = plan(&out, &arts).unwrap();
+    write(&out, &p, SOURCE, true).unwrap();
+    assert_eq!(std::fs::read_to_string(root.join("hand.env")).unwrap(), "h\n");
+    // Header-less, but byte for byte what the manifest recorded: envdef's own, so a
+    // later change replaces it without `--force`.
+    drop(out);
+    compile(root, &[artifact("a.env", "a\n"), artifact("hand.env", "h2\n")]).unwrap();
+    assert_eq!(std::fs::read_to_string(root.join("hand.env")).unwrap(), "h2\n");
 }
 
 #[cfg(unix)]
@@ -143,7 +176,7 @@ fn a_rewrite_never_gains_mode_bits_and_new_files_are_0644_under_the_umask() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(root.join("kept"), "old").unwrap();
+    std::fs::write(root.join("kept"), header("old")).unwrap();
     std::fs::set_permissions(root.join("kept"), std::fs::Permissions::from_mode(0o640)).unwrap();
     compile(root, &[artifact("kept", "new"), artifact("fresh", "x")]).unwrap();
     let mode = |p: &str| {
@@ -171,10 +204,10 @@ fn a_rewrite_never_gains_mode_bits_and_new_files_are_0644_under_the_umask() {
 fn drift_reports_missing_stale_with_diff_and_orphans() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(root.join("stale.env"), "A=1\nB=2\nC=3\n").unwrap();
+    std::fs::write(root.join("stale.env"), header("A=1\nB=2\nC=3\n")).unwrap();
     std::fs::write(root.join("ok.env"), "same\n").unwrap();
     let arts = [
-        artifact("stale.env", "A=1\nB=20\nC=3\n"),
+        artifact("stale.env", &header("A=1\nB=20\nC=3\n")),
         artifact("ok.env", "same\n"),
         artifact("gone.env", "G=1\n"),
     ];
@@ -204,7 +237,7 @@ fn drift_reports_missing_stale_with_diff_and_orphans() {
         "{diff}"
     );
     assert!(diff.contains("\n-B=2\n+B=20\n"), "{diff}");
-    assert_eq!(stale.line, Some(2));
+    assert_eq!(stale.line, Some(3));
 }
 
 #[test]
@@ -396,7 +429,7 @@ fn a_file_in_the_way_of_a_directory_fails_cleanly_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("k8s"), "a file, not a directory").unwrap();
-    std::fs::write(root.join("a.env"), "old").unwrap();
+    std::fs::write(root.join("a.env"), header("old")).unwrap();
     let arts = [
         artifact("a.env", "new"),
         artifact("new/deep/b.env", "b"),
@@ -405,7 +438,7 @@ fn a_file_in_the_way_of_a_directory_fails_cleanly_and_changes_nothing() {
     let err = compile(root, &arts).unwrap_err();
     assert!(matches!(err, WorkflowError::NotADirectory { .. }), "{err}");
     assert!(err.to_string().contains("k8s"), "{err}");
-    assert_eq!(std::fs::read_to_string(root.join("a.env")).unwrap(), "old");
+    assert_eq!(std::fs::read_to_string(root.join("a.env")).unwrap(), header("old"));
     // No temp file left, and the directories made for `new/deep/b.env` are gone again.
     assert_eq!(tree(root), ["a.env", "k8s"]);
     assert!(!root.join("new").exists());
@@ -492,8 +525,8 @@ fn a_read_only_directory_fails_with_the_path_and_leaves_everything_intact() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("out");
     std::fs::create_dir_all(root.join("ro")).unwrap();
-    std::fs::write(root.join("first.env"), "old first").unwrap();
-    std::fs::write(root.join("ro/x.env"), "old x").unwrap();
+    std::fs::write(root.join("first.env"), header("old first")).unwrap();
+    std::fs::write(root.join("ro/x.env"), header("old x")).unwrap();
     if !make_unwritable(&root.join("ro")) {
         eprintln!("FIXME: cannot make a directory unwritable here; test skipped");
         return;
@@ -509,11 +542,11 @@ fn a_read_only_directory_fails_with_the_path_and_leaves_everything_intact() {
     assert!(err.to_string().contains("ro/x.env"), "{err}");
     assert_eq!(
         std::fs::read_to_string(root.join("first.env")).unwrap(),
-        "old first"
+        header("old first")
     );
     assert_eq!(
         std::fs::read_to_string(root.join("ro/x.env")).unwrap(),
-        "old x"
+        header("old x")
     );
     assert_eq!(tree(&root), ["first.env", "ro/x.env"]);
 }
