@@ -370,11 +370,10 @@ fn preview_instance_compile_check_and_teardown() {
         &envdef(dir.path(), &["compile", "--check", "--param", param]),
         0,
     );
-    std::fs::write(
-        dir.path().join("preview-feature-login-fix/.env"),
-        "EDITED=1\n",
-    )
-    .unwrap();
+    // A hand edit (the generated header stays): stale, then replaced by `compile`.
+    let instance_env = dir.path().join("preview-feature-login-fix/.env");
+    let edited = std::fs::read_to_string(&instance_env).unwrap() + "EDITED=1\n";
+    std::fs::write(&instance_env, edited).unwrap();
     expect_code(
         &envdef(dir.path(), &["compile", "--check", "--param", param]),
         1,

@@ -231,7 +231,9 @@ fn with_format_json_every_stdout_line_is_json() {
                 .next()
                 .unwrap()
                 .trim_start_matches("wrote ");
-            std::fs::write(dir.path().join(written), "# stale\n").unwrap();
+            // Hand-edited (the generated header stays, so `--check` shows the diff).
+            let edited = std::fs::read_to_string(dir.path().join(written)).unwrap() + "# stale\n";
+            std::fs::write(dir.path().join(written), edited).unwrap();
             let rest: Vec<&str> = run.stdout.lines().skip(1).collect();
             for line in rest {
                 if let Some(path) = line.strip_prefix("wrote ") {

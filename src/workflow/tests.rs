@@ -142,7 +142,10 @@ fn plan_classifies_new_changed_unchanged() {
             FileState::Changed
         ]
     );
-    assert_eq!(p.files[1].on_disk.as_deref(), Some(header("old\n").as_str()));
+    assert_eq!(
+        p.files[1].on_disk.as_deref(),
+        Some(header("old\n").as_str())
+    );
     assert!(!p.files[1].foreign);
     // No header, not in the manifest: someone else's file, whose content is never kept.
     assert!(p.files[3].foreign);
@@ -162,12 +165,22 @@ fn a_file_envdef_did_not_write_is_replaced_only_when_forced() {
     let out = open(root, Access::Write);
     let p = plan(&out, &arts).unwrap();
     write(&out, &p, SOURCE, true).unwrap();
-    assert_eq!(std::fs::read_to_string(root.join("hand.env")).unwrap(), "h\n");
+    assert_eq!(
+        std::fs::read_to_string(root.join("hand.env")).unwrap(),
+        "h\n"
+    );
     // Header-less, but byte for byte what the manifest recorded: envdef's own, so a
     // later change replaces it without `--force`.
     drop(out);
-    compile(root, &[artifact("a.env", "a\n"), artifact("hand.env", "h2\n")]).unwrap();
-    assert_eq!(std::fs::read_to_string(root.join("hand.env")).unwrap(), "h2\n");
+    compile(
+        root,
+        &[artifact("a.env", "a\n"), artifact("hand.env", "h2\n")],
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("hand.env")).unwrap(),
+        "h2\n"
+    );
 }
 
 #[cfg(unix)]
@@ -438,7 +451,10 @@ fn a_file_in_the_way_of_a_directory_fails_cleanly_and_changes_nothing() {
     let err = compile(root, &arts).unwrap_err();
     assert!(matches!(err, WorkflowError::NotADirectory { .. }), "{err}");
     assert!(err.to_string().contains("k8s"), "{err}");
-    assert_eq!(std::fs::read_to_string(root.join("a.env")).unwrap(), header("old"));
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.env")).unwrap(),
+        header("old")
+    );
     // No temp file left, and the directories made for `new/deep/b.env` are gone again.
     assert_eq!(tree(root), ["a.env", "k8s"]);
     assert!(!root.join("new").exists());
