@@ -217,6 +217,10 @@ pub enum Value {
     /// (an ExternalSecret template, compose interpolation) or refuses it at check.
     Derived {
         parts: Vec<DerivedPart>,
+        /// The secrets whose plain local value (an `insecure env`) is folded into the text
+        /// parts: a target that never writes plain secret values (ansible) refuses them.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        local: Vec<VarId>,
     },
 }
 
@@ -281,7 +285,7 @@ impl Value {
     /// The parts of a derived secret.
     pub fn derived_parts(&self) -> Option<&[DerivedPart]> {
         match self {
-            Value::Derived { parts } => Some(parts),
+            Value::Derived { parts, .. } => Some(parts),
             _ => None,
         }
     }

@@ -952,8 +952,28 @@ fn expected_ansible(
                 "{{{{ lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}'] }}}}"
             ))
         }
-        // A derived secret is left out of group_vars (no single lookup composes it).
-        Value::Derived { .. } => serde_json::Value::Null,
+        // A derived secret: its text and the lookups of its parts in one Jinja expression
+        // (the fleet's text parts hold no quote, backslash or control character).
+        Value::Derived { parts, .. } => {
+            let terms: Vec<String> = parts
+                .iter()
+                .filter_map(|part| match part {
+                    envdef::model::DerivedPart::Text { text } if text.is_empty() => None,
+                    envdef::model::DerivedPart::Text { text } => Some(format!("'{text}'")),
+                    envdef::model::DerivedPart::Secret { reference, .. } => {
+                        let lookup = expected_ansible(
+                            &Value::Secret {
+                                reference: reference.clone(),
+                            },
+                            var,
+                        );
+                        let lookup = lookup.as_str().unwrap();
+                        Some(lookup[3..lookup.len() - 3].to_string())
+                    }
+                })
+                .collect();
+            json!(format!("{{{{ {} }}}}", terms.join(" ~ ")))
+        }
     }
 }
 
@@ -1388,5 +1408,86 @@ fn every_reader_accepts_and_refuses_the_same_texts_as_envdef() {
         wrong.is_empty(),
         "readers disagree with envdef:\n{}",
         wrong.join("\n")
+    );
+}
+
+/// Issue 13: a derived secret reaches Ansible as one Jinja expression composing the lookups
+/// of its parts. Real ansible-core evaluates the generated group_vars in a playbook (the
+/// two lookup plugins stubbed in a collection path, answering from a fixture), and the
+/// task sees exactly the composed value, hostile text included: quotes, a backslash,
+/// Jinja delimiters, a CRLF, a tab, non-ASCII.
+#[test]
+fn a_derived_secret_reaches_ansible_composed_exactly() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("shop.envdef");
+    std::fs::write(
+        &source,
+        r#"secret DB_PASSWORD from "vault://kv/shop/{env}/db#password"
+secret DB_USER from "sops://secrets/{env}.yaml#db.user"
+secret DATABASE_URL "composed"
+service api { uses DATABASE_URL }
+env prod {
+  DATABASE_URL = "postgres://${DB_USER}:${DB_PASSWORD}@db:5432/app?q='x'&b=\\ {{ no }} {% raw %} {# c #} $${HOME} é\r\n\t€"
+}
+emit ansible to "inventory/group_vars/{env}.yml"
+"#,
+    )
+    .unwrap();
+    let (_, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let group_vars = std::fs::read_to_string(out.join("inventory/group_vars/prod.yml")).unwrap();
+    assert!(
+        group_vars.contains("database_url: \"{{ 'postgres://' ~ lookup('community.sops.sops', 'secrets/prod.yaml', extract='[\\\"db\\\"][\\\"user\\\"]') ~ ':' ~ lookup('community.hashi_vault.vault_kv2_get', 'shop/prod/db', engine_mount_point='kv').secret['password'] ~ "),
+        "{group_vars}"
+    );
+    // Stub lookups in a collection path: what the real collections would return.
+    let collections = dir.path().join("collections/ansible_collections/community");
+    for (collection, plugin, body) in [
+        (
+            "hashi_vault",
+            "vault_kv2_get",
+            "        assert kwargs == {'engine_mount_point': 'kv'}, kwargs\n        assert terms == ['shop/prod/db'], terms\n        return [{'secret': {'password': 'pw\\'\"{{ x }}\\\\'}}]\n",
+        ),
+        (
+            "sops",
+            "sops",
+            "        assert terms == ['secrets/prod.yaml'], terms\n        assert kwargs == {'extract': '[\"db\"][\"user\"]'}, kwargs\n        return ['app-user']\n",
+        ),
+    ] {
+        let plugins = collections.join(collection).join("plugins/lookup");
+        std::fs::create_dir_all(&plugins).unwrap();
+        std::fs::write(
+            plugins.join(format!("{plugin}.py")),
+            format!("from ansible.plugins.lookup import LookupBase\n\n\nclass LookupModule(LookupBase):\n    def run(self, terms, variables=None, **kwargs):\n{body}"),
+        )
+        .unwrap();
+    }
+    let inventory = out.join("inventory");
+    std::fs::write(inventory.join("hosts.ini"), "[prod]\nhost-prod\n").unwrap();
+    let result = dir.path().join("database_url.txt");
+    std::fs::write(
+        dir.path().join("play.yml"),
+        format!(
+            "- hosts: prod\n  connection: local\n  gather_facts: false\n  tasks:\n    - ansible.builtin.copy:\n        content: \"{{{{ database_url }}}}\"\n        dest: {}\n",
+            result.display()
+        ),
+    )
+    .unwrap();
+    run_ok(
+        Command::new(r.bin("ansible-playbook"))
+            .arg("-i")
+            .arg(inventory.join("hosts.ini"))
+            .arg(dir.path().join("play.yml"))
+            .env("ANSIBLE_COLLECTIONS_PATH", dir.path().join("collections"))
+            .env("ANSIBLE_LOCAL_TEMP", dir.path().join(".tmp"))
+            .env("ANSIBLE_HOME", dir.path().join(".ansible"))
+            .env("ANSIBLE_DEPRECATION_WARNINGS", "false")
+            .env("ANSIBLE_PYTHON_INTERPRETER", r.bin("python3")),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&result).unwrap(),
+        "postgres://app-user:pw'\"{{ x }}\\@db:5432/app?q='x'&b=\\ {{ no }} {% raw %} {# c #} ${HOME} é\r\n\t€"
     );
 }

@@ -1294,6 +1294,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             }
         }
         let mut parts: Vec<DerivedPart> = Vec::new();
+        let mut local: Vec<VarId> = Vec::new();
         let mut k = 0;
         for part in &s.parts {
             match part {
@@ -1311,7 +1312,15 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                                     var: id,
                                     reference: reference.clone(),
                                 }),
-                                Value::Derived { parts: inner } => {
+                                Value::Derived {
+                                    parts: inner,
+                                    local: inner_local,
+                                } => {
+                                    for &l in inner_local {
+                                        if !local.contains(&l) {
+                                            local.push(l);
+                                        }
+                                    }
                                     for p in inner.clone() {
                                         match p {
                                             DerivedPart::Text { text } => {
@@ -1321,7 +1330,12 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                                         }
                                     }
                                 }
-                                other => push_text(&mut parts, &scalar_text(other)?),
+                                other => {
+                                    if self.infos[id.index()].is_secret && !local.contains(&id) {
+                                        local.push(id);
+                                    }
+                                    push_text(&mut parts, &scalar_text(other)?)
+                                }
                             }
                         }
                     }
@@ -1353,7 +1367,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             .iter()
             .any(|p| matches!(p, DerivedPart::Secret { .. }))
         {
-            return Some(Value::Derived { parts });
+            return Some(Value::Derived { parts, local });
         }
         let mut text = String::new();
         for p in parts {

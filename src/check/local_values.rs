@@ -82,7 +82,7 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
 /// out: compose interpolates it, Kubernetes templates it in the ExternalSecret, dotenv and
 /// tfvars leave it out (as every secret), variables_tf declares it `sensitive`, and the
 /// application targets (jsonschema, pydantic, typescript) describe it as the secret string
-/// it is; ansible (one lookup per secret) leaves it out, as dotenv does.
+/// it is; ansible joins its parts' lookups in one Jinja expression (or refuses it, E0440).
 const DERIVED_CARRIERS: &[&str] = &[
     "dotenv",
     "tfvars",

@@ -24,7 +24,7 @@ pub(super) fn value(v: &Value, service: Option<&str>) -> String {
         Value::Secret { reference } => {
             format!("secret from {}", quoted(&reference_for(reference, service)))
         }
-        Value::Derived { parts } => format!(
+        Value::Derived { parts, .. } => format!(
             "secret derived from {}",
             quoted(&derived_text(parts, service))
         ),
@@ -42,7 +42,7 @@ pub(super) fn value_json(v: &Value, service: Option<&str>) -> Json {
         Value::Duration(ms) => json!(crate::model::format_duration(*ms)),
         Value::List(items) => Json::Array(items.iter().map(|i| value_json(i, service)).collect()),
         Value::Secret { reference } => json!({ "secret": reference_for(reference, service) }),
-        Value::Derived { parts } => json!({ "derived": derived_text(parts, service) }),
+        Value::Derived { parts, .. } => json!({ "derived": derived_text(parts, service) }),
     }
 }
 

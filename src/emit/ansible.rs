@@ -7,12 +7,13 @@
 //! and marked `!unsafe` when they hold a Jinja delimiter, so Ansible never templates a value.
 //! Secrets are lookups of their reference, never values: `vault://` through
 //! `community.hashi_vault.vault_kv2_get`, `sops://` through `community.sops.sops`; any
-//! other scheme has no lookup here and is refused by name (E0440).
+//! other scheme has no lookup here and is refused by name (E0440). A derived secret is one
+//! Jinja expression joining its text and its parts' lookups with `~`.
 
 use super::job::{text_error, value_error, Job};
 use super::{text, yaml};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Env, Model, Resolved, Value, ValueFormat, VarDef, VarId};
+use crate::model::{DerivedPart, Env, Model, Resolved, Value, ValueFormat, VarDef, VarId};
 use crate::secret_ref::{Location, SecretRef};
 
 /// A variable's Ansible name.
@@ -136,8 +137,30 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
         let Some(res) = env.value(id) else { continue };
         let var = model.var(id);
         let value = match &res.value {
-            // A derived secret has no single reference to look up: left out, as dotenv does.
-            Value::Derived { .. } => continue,
+            // A derived secret: one Jinja expression joining its text and the lookups of
+            // its parts, so Ansible composes it when a task uses it.
+            Value::Derived { local, .. } if !local.is_empty() => {
+                let names: Vec<String> = local
+                    .iter()
+                    .map(|&id| format!("`{}`", model.var(id).qualified_name()))
+                    .collect();
+                let why = format!(
+                    "it is built from the plain local value of {} (an `insecure env`), and the ansible target writes secrets only as lookups",
+                    names.join(", ")
+                );
+                errors.push(secret_error(None, why, var, env, res, job));
+                continue;
+            }
+            Value::Derived { parts, .. } => {
+                let service = job.service.map_or("", |s| s.name.as_str());
+                match derived_expression(parts, service) {
+                    Ok(expression) => yaml::quote(&expression),
+                    Err((reference, why)) => {
+                        errors.push(secret_error(Some(&reference), why, var, env, res, job));
+                        continue;
+                    }
+                }
+            }
             // A plain local value of a secret (an `insecure env`): never written here.
             _ if var.is_secret() && !matches!(res.value, Value::Secret { .. }) => {
                 let why = "it has a plain local value (an `insecure env`), and the ansible target writes secrets only as lookups".to_string();
@@ -214,8 +237,63 @@ fn string(s: &str) -> String {
     }
 }
 
-/// The Jinja expression that looks a reference up, or why there is none.
+/// A derived secret as one Jinja expression: `{{ 'postgres://app:' ~ lookup(…).secret['password'] ~ '@db/app' }}`.
+/// A part without a lookup refuses the whole value (its reference and why).
+fn derived_expression(parts: &[DerivedPart], service: &str) -> Result<String, (String, String)> {
+    let mut terms = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            DerivedPart::Text { text } => jinja_terms(text, &mut terms),
+            DerivedPart::Secret { .. } => {
+                let reference = part.reference(service).unwrap_or_default();
+                let call = lookup_call(&reference).map_err(|why| {
+                    (
+                        reference.clone(),
+                        format!("a part of this derived secret: {why}"),
+                    )
+                })?;
+                // `~` joins strings and converts anything else (a number Vault stores) to text.
+                terms.push(call);
+            }
+        }
+    }
+    if terms.is_empty() {
+        terms.push("''".to_string());
+    }
+    Ok(format!("{{{{ {} }}}}", terms.join(" ~ ")))
+}
+
+/// Jinja terms that evaluate to exactly `text`, to be joined with `~`. Ansible reads a
+/// string constant inside `{{ }}` with its backslashes doubled (`AnsibleLexer`: YAML has
+/// already decoded escapes), so no escape sequence works there, and Jinja turns a raw
+/// `\r` into `\n`. Text is therefore written raw in `'…'`, and each character that cannot
+/// stand raw (`'`, `\`, a control character) as `('%c' % N)`.
+fn jinja_terms(text: &str, terms: &mut Vec<String>) {
+    let mut literal = String::new();
+    let flush = |literal: &mut String, terms: &mut Vec<String>| {
+        if !literal.is_empty() {
+            terms.push(format!("'{literal}'"));
+            literal.clear();
+        }
+    };
+    for c in text.chars() {
+        if c == '\'' || c == '\\' || c.is_control() {
+            flush(&mut literal, terms);
+            terms.push(format!("('%c' % {})", c as u32));
+        } else {
+            literal.push(c);
+        }
+    }
+    flush(&mut literal, terms);
+}
+
+/// The Jinja expression that looks a reference up (`{{ … }}` around it), or why there is none.
 fn lookup(reference: &str) -> Result<String, String> {
+    lookup_call(reference).map(|call| format!("{{{{ {call} }}}}"))
+}
+
+/// The lookup call alone, to be used inside a Jinja expression.
+fn lookup_call(reference: &str) -> Result<String, String> {
     let parsed =
         SecretRef::parse(reference).map_err(|_| "it is not a valid reference".to_string())?;
     if reference
@@ -229,11 +307,11 @@ fn lookup(reference: &str) -> Result<String, String> {
     }
     Ok(match parsed.location() {
         Location::Vault { mount, path, key } => format!(
-            "{{{{ lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}'] }}}}"
+            "lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}']"
         ),
         Location::Sops { file, key } => {
             let extract: String = key.split('.').map(|k| format!("[\"{k}\"]")).collect();
-            format!("{{{{ lookup('community.sops.sops', '{file}', extract='{extract}') }}}}")
+            format!("lookup('community.sops.sops', '{file}', extract='{extract}')")
         }
         other => {
             return Err(format!(

@@ -57,6 +57,22 @@ fn secret_misuse(s: &Site<'_>) -> Option<Diagnostic> {
     }
     let name = name.text;
     let reference = format!("`secret {name} from \"vault://path#key\"`");
+    // `secret DATABASE_URL = "postgres://app:${DB_PASSWORD}@…"`: a derived secret, which
+    // is given per environment. Say that, not "give a reference instead". The template is
+    // not echoed (the source line is shown).
+    let template = s.tokens.get(i + 1).map_or("", |t| t.text);
+    if s.found_text == "=" && template.starts_with('"') && template.contains("${") {
+        return Some(
+            unexpected(format!(
+                "a derived secret's template is given in an environment, not in the declaration of `{name}`"
+            ))
+            .primary(s.at, "a secret's declaration has no value, even a template")
+            .note("a derived secret (a value built from other secrets, docs/language.md) is assigned like a variable's value in an environment, and environments inherit it through `extends`")
+            .help(format!(
+                "declare `secret {name}` and assign the template in an environment the others extend: `abstract env base {{ {name} = \"…${{…}}…\" }}`, then `env production extends base {{}}`"
+            )),
+        );
+    }
     let (message, label, help) = match s.found_text {
         "=" => (
             "a secret cannot be given a value".to_string(),
