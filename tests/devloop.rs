@@ -924,3 +924,300 @@ fn a_vault_that_never_answers_times_out_before_the_command_starts() {
     assert!(stderr.contains("VAULT_CLIENT_TIMEOUT"), "{stderr}");
     assert!(!dir.path().join("started").exists(), "the command ran");
 }
+
+/// `terraform` from `.readers/venv`, as `tests/readers.rs` runs it (no plugin cache, no
+/// update check), in `dir`.
+fn terraform(dir: &Path) -> Option<Command> {
+    let bin = devloop_support::venv_bin("terraform")?;
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1");
+    Some(cmd)
+}
+
+fn ok(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// Issue 13, item 6: `envdef run ENV --terraform -- terraform apply` feeds the immich
+/// example's Terraform every variable as `TF_VAR_…`, the secrets resolved at run time (the
+/// production password from a real OpenBao server, staging's from `env://`), and the
+/// derived `DB_URL` composed from them. Terraform's own `output` shows it got exactly those
+/// values; envdef wrote nothing, and neither its output nor any file but Terraform's state
+/// holds a password. A secret that cannot be resolved stops it before terraform starts.
+#[test]
+fn run_feeds_terraform_the_immich_example_as_tf_var() {
+    let Some(bao) = Bao::start() else { return };
+    let Some(mut init) = terraform(Path::new(".")) else {
+        return;
+    };
+    const PROD: &str = "pr0d-pw-'q' $x 4be1";
+    const STAGING: &str = "st4ging-pw-90c3";
+    bao.enable_kv2("kv");
+    bao.put("kv", "immich/production/db", &[("password", PROD)]);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/immich/immich.envdef");
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(["compile", "-q", "--out"])
+        .arg(dir.path())
+        .arg(&source)
+        .output()
+        .unwrap();
+    ok(out, "envdef compile");
+    let infra = dir.path().join("infra");
+    std::fs::write(
+        infra.join("main.tf"),
+        "output \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n\
+         output \"db_url\" {\n  value     = var.db_url\n  sensitive = true\n}\n\
+         output \"immich_version\" {\n  value = var.immich_version\n}\n\
+         output \"upload_location\" {\n  value = var.upload_location\n}\n",
+    )
+    .unwrap();
+    ok(
+        init.current_dir(&infra)
+            .args(["init", "-input=false", "-no-color", "-backend=false"])
+            .output()
+            .unwrap(),
+        "terraform init",
+    );
+    let tf_bin = devloop_support::venv_bin("terraform").unwrap();
+    let run = |env: &str, extra: &[(&str, &str)]| {
+        let before = snapshot(dir.path());
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_envdef"));
+        cmd.args(["run", env, "--terraform", "-f"])
+            .arg(&source)
+            .arg("--")
+            .arg(&tf_bin)
+            .args([
+                "apply",
+                "-input=false",
+                "-auto-approve",
+                "-no-color",
+                &format!("-var-file={env}.tfvars"),
+                &format!("-state={env}.tfstate"),
+            ])
+            .current_dir(&infra)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "300")
+            .envs(extra.iter().copied());
+        let out = cmd.output().unwrap();
+        // Only Terraform's own state and lock files are new.
+        let after = snapshot(dir.path());
+        for (path, _) in after.iter().filter(|(p, c)| before.get(*p) != Some(c)) {
+            let name = path.to_string_lossy();
+            assert!(
+                name.ends_with(".tfstate") || name.ends_with(".tfstate.backup"),
+                "{name} was written"
+            );
+        }
+        out
+    };
+    let outputs = |env: &str| -> serde_json::Value {
+        let mut cmd = terraform(&infra).unwrap();
+        let out = ok(
+            cmd.args(["output", "-json", &format!("-state={env}.tfstate")])
+                .output()
+                .unwrap(),
+            "terraform output",
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let vault = [
+        ("VAULT_ADDR", bao.addr.as_str()),
+        ("VAULT_TOKEN", bao.token.as_str()),
+    ];
+    for (env, password, extra) in [
+        (
+            "staging",
+            STAGING,
+            vec![("IMMICH_STAGING_DB_PASSWORD", STAGING)],
+        ),
+        ("production", PROD, vault.to_vec()),
+    ] {
+        let out = ok(run(env, &extra), "envdef run --terraform");
+        assert_no_secret("stdout", &out.stdout, &[PROD, STAGING, "4be1"]);
+        assert_no_secret("stderr", &out.stderr, &[PROD, STAGING, "4be1"]);
+        assert!(
+            text(&out.stdout).contains("Apply complete!"),
+            "{}",
+            text(&out.stdout)
+        );
+        let got = outputs(env);
+        assert_eq!(got["db_password"]["value"], password, "{env}");
+        assert_eq!(got["db_password"]["sensitive"], true, "{env}");
+        assert_eq!(
+            got["db_url"]["value"],
+            format!("postgresql://postgres:{password}@database:5432/immich"),
+            "{env}"
+        );
+        assert_eq!(got["immich_version"]["value"], "v1.135.3", "{env}");
+        let upload = if env == "production" {
+            "/srv/immich/library"
+        } else {
+            "./library"
+        };
+        assert_eq!(got["upload_location"]["value"], upload, "{env}");
+    }
+    // Terraform alone (no tfvars, no envdef) would have stopped on the secrets; with
+    // `--terraform` and no `-var-file`, the plain values come from envdef too.
+    std::fs::remove_file(infra.join("production.tfstate")).unwrap();
+    std::fs::rename(
+        infra.join("production.tfvars"),
+        dir.path().join("moved.tfvars"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(["run", "production", "--terraform", "-f"])
+        .arg(&source)
+        .arg("--")
+        .arg(&tf_bin)
+        .args([
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-no-color",
+            "-state=production.tfstate",
+        ])
+        .current_dir(&infra)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .envs(vault)
+        .output()
+        .unwrap();
+    ok(out, "envdef run --terraform without tfvars");
+    let got = outputs("production");
+    assert_eq!(got["upload_location"]["value"], "/srv/immich/library");
+    assert_eq!(got["db_password"]["value"], PROD);
+
+    // The Vault key is gone: E0601 names the Terraform variable and the reference, and
+    // terraform never starts (no state file appears).
+    bao.put("kv", "immich/production/db", &[("passwd", PROD)]);
+    std::fs::remove_file(infra.join("production.tfstate")).unwrap();
+    let out = run("production", &vault);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    for wanted in [
+        "cannot resolve secret `TF_VAR_db_password` for Terraform in `production`",
+        "cannot resolve secret `TF_VAR_db_url` for Terraform in `production`",
+        "vault://kv/immich/production/db#password",
+        "the command was not started",
+    ] {
+        assert!(
+            stderr.contains(wanted),
+            "stderr lacks `{wanted}`:\n{stderr}"
+        );
+    }
+    assert!(!infra.join("production.tfstate").exists(), "terraform ran");
+    assert_no_secret("stderr", &out.stderr, &[PROD, "4be1"]);
+}
+
+/// `--terraform` writes every kind of plain value in the text Terraform reads back exactly
+/// from `TF_VAR_`: a list as HCL (with `${` and quotes in an element), a bool as `true`
+/// whatever `bool_format` says, a float, a duration as its text or the number in its unit.
+#[test]
+fn run_terraform_values_read_back_exactly() {
+    let Some(mut init) = terraform(Path::new(".")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        r#"var HOSTS: list<string> = ["a.example", "b \"q\" $${x} %{y} \\ é"]
+var PORTS: list<int> = [80, 443]
+var PORT: int = 8080
+var DEBUG: bool = true { bool_format = "yes/no" }
+var TIMEOUT: duration = 1m30s
+var TIMEOUT_MS: duration = 2s { unit = "ms" }
+var RATIO: float = 0.25
+var NAME: string = "é $${x} %{y} \"q\" \\ \n  two"
+var UNSET: string?
+service app { uses HOSTS, PORTS, PORT, DEBUG, TIMEOUT, TIMEOUT_MS, RATIO, NAME, UNSET }
+env prod {}
+emit variables_tf to "variables.tf"
+"#,
+    )
+    .unwrap();
+    ok(
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(["compile", "-q", "-f", "app.envdef"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap(),
+        "envdef compile",
+    );
+    let mut main = String::new();
+    for name in [
+        "hosts",
+        "ports",
+        "port",
+        "debug",
+        "timeout",
+        "timeout_ms",
+        "ratio",
+        "name",
+        "unset",
+    ] {
+        main.push_str(&format!("output \"{name}\" {{\n  value = var.{name}\n}}\n"));
+    }
+    std::fs::write(dir.path().join("main.tf"), main).unwrap();
+    ok(
+        init.current_dir(dir.path())
+            .args(["init", "-input=false", "-no-color", "-backend=false"])
+            .output()
+            .unwrap(),
+        "terraform init",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(["run", "prod", "--terraform", "--"])
+        .arg(devloop_support::venv_bin("terraform").unwrap())
+        .args(["apply", "-input=false", "-auto-approve", "-no-color"])
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    ok(out, "envdef run --terraform");
+    let out = ok(
+        terraform(dir.path())
+            .unwrap()
+            .args(["output", "-json"])
+            .output()
+            .unwrap(),
+        "terraform output",
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let value = |k: &str| got[k]["value"].clone();
+    assert_eq!(
+        value("hosts"),
+        serde_json::json!(["a.example", "b \"q\" ${x} %{y} \\ é"])
+    );
+    assert_eq!(value("ports"), serde_json::json!([80, 443]));
+    assert_eq!(value("port"), serde_json::json!(8080));
+    assert_eq!(value("debug"), serde_json::json!(true));
+    assert_eq!(value("timeout"), serde_json::json!("1m30s"));
+    assert_eq!(value("timeout_ms"), serde_json::json!(2000));
+    assert_eq!(value("ratio"), serde_json::json!(0.25));
+    assert_eq!(
+        value("name"),
+        serde_json::json!("é ${x} %{y} \"q\" \\ \n  two")
+    );
+    assert!(
+        got.get("unset").is_none() || value("unset").is_null(),
+        "{got}"
+    );
+}

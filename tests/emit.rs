@@ -112,7 +112,7 @@ fn tfvars_and_variables_tf_layout() {
     let vars = &artifact(&artifacts, "variables.tf").contents;
     assert!(
         vars.contains(
-            "variable \"port\" {\n  type        = number\n  description = \"Listen port\"\n\n  validation {\n    condition     = floor(var.port) == var.port\n"
+            "variable \"port\" {\n  type        = number\n  description = \"Listen port\"\n\n  validation {\n    condition     = var.port % 1 == 0\n"
         ),
         "{vars}"
     );

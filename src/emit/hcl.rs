@@ -144,8 +144,11 @@ fn conditions(ty: &Type, subject: &str, label: &str, out: &mut Vec<(String, Stri
                 format!("{label} must be one of: {}.", members.join(", ")),
             ));
         }
+        // `% 1 == 0`, not `floor(x) == x`: Terraform 1.0 validates a value given with `-var`
+        // or `TF_VAR_` before converting it to the declared type, and `floor("8080") ==
+        // "8080"` compares a number with a string (false); `%` converts its operands.
         TypeKind::Int => out.push((
-            format!("floor({subject}) == {subject}"),
+            format!("{subject} % 1 == 0"),
             format!("{label} must be a whole number."),
         )),
         _ => {}

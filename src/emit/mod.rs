@@ -41,7 +41,7 @@ mod pylit;
 mod render;
 mod shape;
 pub(crate) mod text;
-mod tfvars;
+pub(crate) mod tfvars;
 mod typescript;
 pub(crate) mod yaml;
 

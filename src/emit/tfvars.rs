@@ -155,7 +155,7 @@ pub(super) fn variables_tf_body<'m>(
 
 /// The first string in `value` that is not in NFC. Terraform's strings (cty) are always NFC:
 /// `"e\u{301}"` would arrive as `"\u{e9}"`, so such a value cannot be carried unchanged.
-fn not_nfc(value: &Value) -> Option<&str> {
+pub(crate) fn not_nfc(value: &Value) -> Option<&str> {
     match value {
         Value::Str(s) => {
             // ASCII (almost every value) is NFC without a look at the tables.

@@ -9,12 +9,13 @@
 
 pub mod run;
 pub mod switch;
+pub mod terraform;
 pub mod value;
 pub mod verify;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::text;
-use crate::model::{Env, Model, Service, VarId};
+use crate::model::{DerivedPart, Env, Model, Service, Value, VarId};
 use crate::source::Span;
 
 /// One key a service reads.
@@ -83,25 +84,9 @@ pub fn service_environment(
         let var = model.var(id);
         let source = match resolved.value.secret_reference(&service.name) {
             Some(reference) => EntrySource::Secret { reference },
-            None if resolved.value.derived_parts().is_some() => EntrySource::Derived {
-                parts: resolved
-                    .value
-                    .derived_parts()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|part| match part.reference(&service.name) {
-                        Some(reference) => DerivedSource::Secret { reference },
-                        None => match part {
-                            crate::model::DerivedPart::Text { text } => {
-                                DerivedSource::Text(text.clone())
-                            }
-                            crate::model::DerivedPart::Secret { .. } => {
-                                DerivedSource::Text(String::new())
-                            }
-                        },
-                    })
-                    .collect(),
-            },
+            None if resolved.value.derived_parts().is_some() => {
+                derived_source(&resolved.value, &service.name)
+            }
             None => match text::value_text(&resolved.value, &var.format) {
                 Ok(Some(text)) => EntrySource::Text(text.into_owned()),
                 Ok(None) => continue,
@@ -128,6 +113,22 @@ pub fn service_environment(
         });
     }
     Ok(entries)
+}
+
+/// A derived secret's parts for `run`, references expanded for `service`.
+fn derived_source(value: &Value, service: &str) -> EntrySource {
+    let parts = value.derived_parts().unwrap_or_default();
+    EntrySource::Derived {
+        parts: parts
+            .iter()
+            .map(|part| match part {
+                DerivedPart::Text { text } => DerivedSource::Text(text.clone()),
+                DerivedPart::Secret { reference, .. } => DerivedSource::Secret {
+                    reference: reference.replace("{service}", service),
+                },
+            })
+            .collect(),
+    }
 }
 
 fn text_error(err: &text::TextError) -> (Code, String) {

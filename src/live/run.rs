@@ -23,10 +23,11 @@ pub struct ChildEnvironment {
 }
 
 /// Resolves every entry. `Err` holds one E0601 per reference that failed, in order.
+/// `whom` says in messages who the values are for: "service `api`", or "Terraform".
 pub fn resolve(
     entries: &[Entry],
     resolver: &Resolver,
-    service: &str,
+    whom: &str,
     env: &str,
 ) -> Result<ChildEnvironment, Vec<Diagnostic>> {
     let mut out = ChildEnvironment::default();
@@ -38,7 +39,7 @@ pub fn resolve(
                 .push((entry.key.clone(), SecretValue::new(text.clone()))),
             EntrySource::Secret { reference } => match resolver.resolve(reference) {
                 Ok(value) => out.vars.push((entry.key.clone(), value)),
-                Err(err) => failures.push(unresolved(entry, &err, service, env)),
+                Err(err) => failures.push(unresolved(entry, &err, whom, env)),
             },
             EntrySource::Derived { parts } => {
                 // Every part is resolved first (every failure reported), then joined into
@@ -52,7 +53,7 @@ pub fn resolve(
                             Ok(value) => resolved.push(value),
                             Err(err) => {
                                 ok = false;
-                                failures.push(unresolved(entry, &err, service, env));
+                                failures.push(unresolved(entry, &err, whom, env));
                             }
                         },
                     }
@@ -74,7 +75,7 @@ pub fn resolve(
 
 /// E0601: names the variable, the reference and the provider's reason; the value, which
 /// envdef does not have, cannot appear.
-fn unresolved(entry: &Entry, err: &ResolveError, service: &str, env: &str) -> Diagnostic {
+fn unresolved(entry: &Entry, err: &ResolveError, whom: &str, env: &str) -> Diagnostic {
     let provider = match err.provider {
         Some(scheme) => format!("{scheme}: {}", err.error.reason),
         None => err.error.reason.clone(),
@@ -82,7 +83,7 @@ fn unresolved(entry: &Entry, err: &ResolveError, service: &str, env: &str) -> Di
     Diagnostic::error(
         Code::SecretUnresolved,
         format!(
-            "cannot resolve secret `{}` for service `{service}` in `{env}`: {provider}",
+            "cannot resolve secret `{}` for {whom} in `{env}`: {provider}",
             entry.key
         ),
     )

@@ -114,6 +114,12 @@ impl Bao {
         cmd
     }
 
+    /// Mounts a KV version 2 engine at `mount` (the dev server has only `secret/`).
+    pub fn enable_kv2(&self, mount: &str) {
+        let path = format!("-path={mount}");
+        run_ok(&mut self.cli(&["secrets", "enable", &path, "-version=2", "kv"]));
+    }
+
     /// `bao kv put -mount=MOUNT PATH k=v…` (the dev server mounts KV v2 at `secret/`).
     pub fn put(&self, mount: &str, path: &str, pairs: &[(&str, &str)]) {
         let mut args = vec![

@@ -42,7 +42,7 @@ variable "metrics_port" {
   description = "Port of the Prometheus /metrics endpoint"
 
   validation {
-    condition     = floor(var.metrics_port) == var.metrics_port
+    condition     = var.metrics_port % 1 == 0
     error_message = "The value of metrics_port must be a whole number."
   }
 
@@ -143,7 +143,7 @@ variable "api_port" {
   description = "Port the API listens on"
 
   validation {
-    condition     = floor(var.api_port) == var.api_port
+    condition     = var.api_port % 1 == 0
     error_message = "The value of api_port must be a whole number."
   }
 
@@ -157,7 +157,7 @@ variable "api_max_upload_mb" {
   type = number
 
   validation {
-    condition     = floor(var.api_max_upload_mb) == var.api_max_upload_mb
+    condition     = var.api_max_upload_mb % 1 == 0
     error_message = "The value of api_max_upload_mb must be a whole number."
   }
 
@@ -171,7 +171,7 @@ variable "web_port" {
   type = number
 
   validation {
-    condition     = floor(var.web_port) == var.web_port
+    condition     = var.web_port % 1 == 0
     error_message = "The value of web_port must be a whole number."
   }
 
@@ -186,7 +186,7 @@ variable "worker_concurrency" {
   description = "Jobs processed in parallel"
 
   validation {
-    condition     = floor(var.worker_concurrency) == var.worker_concurrency
+    condition     = var.worker_concurrency % 1 == 0
     error_message = "The value of worker_concurrency must be a whole number."
   }
 
