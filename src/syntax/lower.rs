@@ -364,10 +364,15 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
+                let name = name.expect("grammar: a parameter has a name");
+                // pest's span of `env_param` takes in the blanks its optional `: TYPE`
+                // skipped (`branch\t,`); the parameter ends at its name or type, as the
+                // fast path (`fast.rs`) has it.
+                let end = ty.as_ref().map_or(name.span.end, |t: &TypeExpr| t.span.end);
                 EnvParam {
-                    name: name.expect("grammar: a parameter has a name"),
+                    span: Span::new(span.file, span.start as usize, end as usize),
+                    name,
                     ty,
-                    span,
                 }
             })
             .collect()
