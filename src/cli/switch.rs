@@ -34,6 +34,10 @@ pub struct SwitchArgs {
     pub services: Vec<String>,
     #[command(flatten)]
     pub source: SourceArg,
+    /// Output root that the working files' paths are relative to, as for `compile`
+    /// (default: the directory of FILE); `.envdef-active` is kept there.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// A directory whose `<target>.hbs` templates override or add targets (as for
     /// `compile`).
     #[arg(long, value_name = "DIR")]
@@ -47,6 +51,9 @@ pub struct SwitchArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub source: SourceArg,
+    /// The output root `envdef switch --out DIR` wrote to (default: the directory of FILE).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// A directory whose `<target>.hbs` templates override or add targets (as for
     /// `compile`).
     #[arg(long, value_name = "DIR")]
@@ -127,7 +134,7 @@ fn switch(ui: &Ui, args: SwitchArgs) -> Result<Status, Status> {
         return Ok(Status::Failed);
     }
 
-    let root = artifacts::output_root(&loaded.path, None);
+    let root = artifacts::output_root(&loaded.path, args.out.as_deref());
     let source = artifacts::manifest_source(&loaded.model);
     let io = |err: workflow::WorkflowError| workflow_error(ui, &err);
     let out = workflow::Output::open(
@@ -245,7 +252,7 @@ struct Row {
 
 fn status(ui: &Ui, args: StatusArgs) -> Result<Status, Status> {
     let loaded = load(ui, &args.source)?;
-    let root = artifacts::output_root(&loaded.path, None);
+    let root = artifacts::output_root(&loaded.path, args.out.as_deref());
     let source = artifacts::manifest_source(&loaded.model);
     let io = |err: workflow::WorkflowError| workflow_error(ui, &err);
     let out = workflow::Output::open(

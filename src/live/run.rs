@@ -34,6 +34,17 @@ pub fn resolve(
     let mut failures = Vec::new();
     for entry in entries {
         match &entry.source {
+            // exec would refuse the whole environment, blaming the command.
+            EntrySource::Text(text) if text.contains('\0') => failures.push(
+                Diagnostic::error(
+                    Code::UnportableDotenvValue,
+                    format!(
+                        "`{}` for {whom} in `{env}` contains a NUL character, which no environment variable can hold",
+                        entry.key
+                    ),
+                )
+                .primary(entry.span, "this value"),
+            ),
             EntrySource::Text(text) => out
                 .vars
                 .push((entry.key.clone(), SecretValue::new(text.clone()))),

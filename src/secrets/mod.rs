@@ -87,9 +87,21 @@ impl Resolver {
                 )),
             ));
         };
-        provider
+        let value = provider
             .fetch(parsed.location(), &self.context)
-            .map_err(|error| fail(Some(scheme.as_str()), error))
+            .map_err(|error| fail(Some(scheme.as_str()), error))?;
+        // No environment variable can hold a NUL byte (exec would refuse the whole
+        // environment); said before anything starts, without the value.
+        if value.expose().contains('\0') {
+            return Err(fail(
+                Some(scheme.as_str()),
+                ProviderError::new(
+                    "the value contains a NUL byte, which no environment variable can hold",
+                )
+                .help("store the value without NUL bytes (base64-encode binary data)"),
+            ));
+        }
+        Ok(value)
     }
 }
 
