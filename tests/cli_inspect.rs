@@ -36,6 +36,28 @@ fn diff_staging_production() {
     );
 }
 
+/// The secrets whose reference is one line with `{env}` in it differ in every pair of
+/// environments: folded into one line by default, listed one by one with `--all`.
+#[test]
+fn diff_folds_secrets_of_one_reference_pattern() {
+    let folded = run(&["diff", "staging", "production"]);
+    assert!(
+        folded.stdout.contains(
+            "3 secrets differ only by `{env}` in the reference (one line sets both sides): \
+             DB_PASSWORD, STRIPE_API_KEY, billing-sync.WEBHOOK_SECRET (--all lists them)\n"
+        ),
+        "{}",
+        folded.stdout
+    );
+    // No block of its own (DATABASE_URL, derived from it and a host, still differs).
+    assert!(!folded.stdout.lines().any(|l| l == "DB_PASSWORD"));
+    assert!(folded.stdout.lines().any(|l| l == "DATABASE_URL"));
+    ok_golden(
+        "fleet_diff_staging_production_all.stdout",
+        &run(&["diff", "staging", "production", "--all"]),
+    );
+}
+
 #[test]
 fn diff_is_a_table_when_the_terminal_is_wide_enough() {
     let wide = envdef_with(

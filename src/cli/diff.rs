@@ -1,6 +1,8 @@
 //! `envdef diff ENV_A ENV_B [--service S] [FILE | -f FILE]`: every variable whose value differs
 //! between two environments, is set in only one, or has the same value set by different
-//! lines; each side says which environment (and line) set it. Secrets compare by reference.
+//! lines; each side says which environment (and line) set it. Secrets compare by reference;
+//! the secrets whose reference is one line with `{env}` in it (the same reference pattern)
+//! are folded into one line per pattern unless `--all`.
 //! `--promote FROM TO`: what promoting `FROM`'s values into `TO` would change (flags that
 //! turn on, rollouts, secret references, values).
 
@@ -26,6 +28,10 @@ pub struct DiffArgs {
     /// flags that turn on, rollouts, secret references and values.
     #[arg(long)]
     pub promote: bool,
+    /// List one by one the secrets whose reference differs only by what its placeholders
+    /// (`{env}`) expand to; by default they are folded into one line per pattern.
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub source: SourceArg,
 }
@@ -108,6 +114,8 @@ fn shown_name(loaded: &Loaded, id: crate::model::VarId, service: Option<&str>) -
 /// Two lines per variable: the values, then who set each (`env at file:line`).
 /// Marks a variable whose value is the same on both sides but set by different lines.
 const NOTE: &str = "  (same value, set separately)";
+/// Marks (with `--all`) a secret whose reference is one line differing only by `{env}`.
+const PATTERN_NOTE: &str = "  (same reference pattern)";
 
 /// `COLUMNS` when set (the convention terminals and CI runners follow), else 100.
 fn terminal_width() -> usize {
@@ -117,7 +125,98 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
+fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, all_rows: &[DiffRow<'_>]) {
+    // Secrets of one reference pattern (`vault://kv/{env}/db`) differ in every pair of
+    // environments; listing each buries the real differences (12 of 21 rows on a real
+    // project), so they are folded into one line per set of placeholders unless `--all`.
+    let (rows, folded): (Vec<DiffRow<'_>>, Vec<DiffRow<'_>>) = all_rows
+        .iter()
+        .partition(|row| args.all || row.kind != DiffKind::SamePattern);
+    if rows.is_empty() && folded.is_empty() {
+        if !ui.quiet {
+            ui.outln(format_args!(
+                "`{}` and `{}` have the same values",
+                args.env_a, args.env_b
+            ));
+        }
+        return;
+    }
+    print_rows(ui, loaded, args, &rows);
+    print_folded(ui, loaded, &folded);
+    if !ui.quiet {
+        let n = all_rows.len();
+        ui.outln(format_args!(
+            "{n} {}",
+            if n == 1 {
+                "variable differs"
+            } else {
+                "variables differ"
+            }
+        ));
+    }
+}
+
+/// One line per set of placeholders: `3 secrets differ only by `{env}` in their reference:
+/// A, B, C (--all lists them)`.
+fn print_folded(ui: &Ui, loaded: &Loaded, folded: &[DiffRow<'_>]) {
+    let mut by_pattern: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for row in folded {
+        let span = row.a.or(row.b).map(|r| r.origin.span);
+        let holes = span.map_or_else(Vec::new, |s| placeholders(loaded.sources.slice(s)));
+        let name = row_name(loaded, row);
+        match by_pattern.iter_mut().find(|(h, _)| *h == holes) {
+            Some((_, names)) => names.push(name),
+            None => by_pattern.push((holes, vec![name])),
+        }
+    }
+    for (holes, names) in by_pattern {
+        let by = if holes.is_empty() {
+            "its placeholders".to_string()
+        } else {
+            let holes: Vec<String> = holes.iter().map(|h| format!("`{{{h}}}`")).collect();
+            holes.join(" and ")
+        };
+        let (n, what) = if names.len() == 1 {
+            (1, "secret differs")
+        } else {
+            (names.len(), "secrets differ")
+        };
+        ui.outln(format_args!(
+            "{n} {what} only by {by} in the reference (one line sets both sides): {} (--all lists them)",
+            crate::diagnostics::knock_on::first_of(&names, 8)
+        ));
+    }
+}
+
+/// The placeholders of a reference literal as written (`"vault://kv/{env}/db"` → `env`),
+/// in order, without `{service}` (the same service on both sides of a row) and `${…}`.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, _) in text.match_indices('{') {
+        let Some(len) = text[i + 1..].find('}') else {
+            continue;
+        };
+        let name = &text[i + 1..i + 1 + len];
+        let is_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if is_name
+            && !text[..i].ends_with('$')
+            && name != "service"
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// The differing rows: a table when the terminal is wide enough, else one block per row.
+fn print_rows(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
+    if rows.is_empty() {
+        return;
+    }
     let service = args.service.as_deref();
     let paint = Paint(ui.color_stdout);
     let value = |r: Option<&Resolved>| {
@@ -148,15 +247,11 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             ]
         })
         .collect();
-    if cells.is_empty() {
-        if !ui.quiet {
-            ui.outln(format_args!(
-                "`{}` and `{}` have the same values",
-                args.env_a, args.env_b
-            ));
-        }
-        return;
-    }
+    let note = |kind: DiffKind| match kind {
+        DiffKind::SourceDiffers => NOTE,
+        DiffKind::SamePattern => PATTERN_NOTE,
+        _ => "",
+    };
     let width = |i: usize, header: &str| {
         cells
             .iter()
@@ -172,9 +267,15 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
         .chain([args.env_a.chars().count()])
         .max()
         .unwrap_or(0);
-    let w_b = cells
+    let w_b = rows
         .iter()
-        .flat_map(|c| [c[2].chars().count(), c[4].chars().count() + NOTE.len()])
+        .zip(&cells)
+        .flat_map(|(r, c)| {
+            [
+                c[2].chars().count(),
+                c[4].chars().count() + note(r.kind).len(),
+            ]
+        })
         .chain([args.env_b.chars().count()])
         .max()
         .unwrap_or(0);
@@ -183,14 +284,7 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
         DiffKind::OnlyA => (paint.red(&a), paint.dim(&b)),
         DiffKind::OnlyB => (paint.dim(&a), paint.green(&b)),
         DiffKind::Differs => (paint.red(&a), paint.green(&b)),
-        DiffKind::SourceDiffers => (a, b),
-    };
-    let note = |kind: DiffKind| {
-        if kind == DiffKind::SourceDiffers {
-            NOTE
-        } else {
-            ""
-        }
+        DiffKind::SourceDiffers | DiffKind::SamePattern => (a, b),
     };
     if w_var + w_a + w_b + 4 <= terminal_width() {
         // A table: the variable, then each side's value over who set it.
@@ -240,17 +334,6 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) 
             ui.outln(format_args!("  {left}{a_origin}"));
             ui.outln(format_args!("  {right}{b_origin}"));
         }
-    }
-    if !ui.quiet {
-        ui.outln(format_args!(
-            "{} {}",
-            rows.len(),
-            if rows.len() == 1 {
-                "variable differs"
-            } else {
-                "variables differ"
-            }
-        ));
     }
 }
 
@@ -339,5 +422,21 @@ fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionR
             rows.len(),
             if rows.len() == 1 { "change" } else { "changes" }
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_are_the_braced_names_of_a_reference_but_service() {
+        assert_eq!(
+            placeholders(r#""vault://kv/{env}/{service}/{region}#k""#),
+            ["env", "region"]
+        );
+        assert_eq!(placeholders(r#""op://{env}/db/{env}-password""#), ["env"]);
+        // `${…}` is interpolation, not a placeholder; a lone `{` is text.
+        assert!(placeholders(r#""postgres://${HOST}/{""#).is_empty());
     }
 }

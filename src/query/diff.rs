@@ -1,7 +1,9 @@
 //! `diff`: the variables whose value differs between two environments, is set in only one,
-//! or is the same but set by different lines. Secrets compare by reference.
+//! or is the same but set by different lines. Secrets compare by reference; a secret whose
+//! reference comes from one line on both sides (`from "vault://kv/{env}/db"`) differs only
+//! by that line's placeholders, and is classified apart so that `diff` can fold those rows.
 
-use crate::model::{Env, Model, Origin, Resolved, Service, VarId};
+use crate::model::{Env, Model, Origin, Resolved, Service, Value, VarId};
 
 /// How the two sides of one variable differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,16 +16,21 @@ pub enum DiffKind {
     OnlyB,
     /// The same value, but set by different lines (an override that repeats a value).
     SourceDiffers,
+    /// A secret whose reference is set by the same line on both sides and differs only
+    /// by what that line's placeholders (`{env}`) expand to: the same reference pattern.
+    SamePattern,
 }
 
 impl DiffKind {
-    /// The stable word of JSON output: `differs`, `only_a`, `only_b`, `source_differs`.
+    /// The stable word of JSON output: `differs`, `only_a`, `only_b`, `source_differs`,
+    /// `same_pattern`.
     pub fn as_str(self) -> &'static str {
         match self {
             DiffKind::Differs => "differs",
             DiffKind::OnlyA => "only_a",
             DiffKind::OnlyB => "only_b",
             DiffKind::SourceDiffers => "source_differs",
+            DiffKind::SamePattern => "same_pattern",
         }
     }
 }
@@ -72,6 +79,16 @@ pub fn diff<'m>(
             (None, None) => return None,
             (Some(_), None) => DiffKind::OnlyA,
             (None, Some(_)) => DiffKind::OnlyB,
+            // A plain reference (not a derived secret, whose text may also hold other
+            // variables) written once: only per-environment placeholders tell them apart.
+            (Some(x), Some(y))
+                if x.value != y.value
+                    && x.origin.span == y.origin.span
+                    && matches!(x.value, Value::Secret { .. })
+                    && matches!(y.value, Value::Secret { .. }) =>
+            {
+                DiffKind::SamePattern
+            }
             (Some(x), Some(y)) if x.value != y.value => DiffKind::Differs,
             (Some(x), Some(y)) if x.origin.span != y.origin.span => DiffKind::SourceDiffers,
             _ => return None,
@@ -171,7 +188,6 @@ pub fn promotion<'m>(
     to: &'m Env,
     service: Option<&'m Service>,
 ) -> Vec<PromotionRow<'m>> {
-    use crate::model::Value;
     diff(model, to, from, service)
         .into_iter()
         .filter(|row| row.kind != DiffKind::SourceDiffers)

@@ -116,8 +116,47 @@ fn diff_rows_are_classified() {
         kinds.contains(&("beta".into(), DiffKind::SourceDiffers)),
         "{kinds:?}"
     );
+    // One reference line with `{env}` in it: the same pattern, not a real difference.
+    assert!(
+        kinds.contains(&("DB_PASSWORD".into(), DiffKind::SamePattern)),
+        "{kinds:?}"
+    );
     let api = names::service(m, "api").unwrap();
     assert!(diff(m, &m.envs["dev"], &m.envs["dev"], Some(api)).is_empty());
+}
+
+#[test]
+fn a_secret_referenced_by_another_line_differs_for_real() {
+    let c = compile(
+        r#"secret DB_PASSWORD from "vault://kv/{env}/db#password"
+secret API_KEY from "vault://kv/shared/api#key"
+env staging {}
+env production { DB_PASSWORD from "aws-sm://prod/db#password" }
+env preview { API_KEY from "vault://kv/{env}/api#key" }
+"#,
+    );
+    let m = c.model.as_ref().unwrap();
+    let kinds = |a: &str, b: &str| -> Vec<(String, DiffKind)> {
+        diff(m, &m.envs[a], &m.envs[b], None)
+            .iter()
+            .map(|r| (m.var(r.var).qualified_name(), r.kind))
+            .collect()
+    };
+    assert_eq!(
+        kinds("staging", "production"),
+        [("DB_PASSWORD".to_string(), DiffKind::Differs)]
+    );
+    assert_eq!(
+        kinds("staging", "preview"),
+        [
+            ("DB_PASSWORD".to_string(), DiffKind::SamePattern),
+            ("API_KEY".to_string(), DiffKind::Differs)
+        ]
+    );
+    // What promoting changes leaves the pattern out, as before.
+    assert!(promotion(m, &m.envs["staging"], &m.envs["preview"], None)
+        .iter()
+        .all(|r| m.var(r.var).name != "DB_PASSWORD"));
 }
 
 #[test]
