@@ -119,3 +119,28 @@ fn immich_example_keeps_its_upstream_license() {
         assert!(dir.join(copied).is_file(), "{copied}");
     }
 }
+
+/// Issue 14: every example, imported files included, is already in `fmt`'s layout, as the
+/// CLI checks it (`envdef fmt --check`, exit 0 and no output), so a user who formats a copy
+/// of one gets no churn.
+#[test]
+fn every_example_is_fmt_clean() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files = Vec::new();
+    envdef_files(&examples, &mut files);
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .arg("fmt")
+        .arg("--check")
+        .args(&files)
+        .output()
+        .expect("envdef runs");
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "`envdef fmt --check` on the examples (exit {:?}):\n{}{}\nrun `envdef fmt` on them",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

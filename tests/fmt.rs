@@ -102,7 +102,7 @@ fn assert_fmt_properties(root_dir: &Path, path: &Path) -> bool {
     assert_eq!(
         twice,
         once,
-        "fmt is not idempotent on {}:\n--- once\n{once}",
+        "fmt is not idempotent on {}:\n--- source\n{text}\n--- once\n{once}",
         path.display()
     );
     assert_eq!(
@@ -215,6 +215,80 @@ assert !(api.PORT2 == 1) || API_URL starts_with "https://" && api.PORT2 > 1
 
 emit dotenv to "out/.env.{env}"
 # trailing comment
+"#;
+    assert_eq!(format(messy).unwrap(), expected);
+    assert_eq!(format(expected).unwrap(), expected);
+}
+
+/// Issue 14: `fmt` keeps the author's `uses` lines (one concern per line), aligns `=` only
+/// within a paragraph of an environment (a long `svc.NAME` in its own paragraph pads
+/// nothing else), and wraps an assert too long for one line before `when` and the message.
+#[test]
+fn the_authors_uses_lines_and_paragraph_alignment() {
+    let messy = r#"var DATABASE_URL: url = "postgres://db/plane"
+var REDIS_URL: url = "redis://redis:6379"
+var AWS_REGION: string = "us-east-1"
+var AWS_S3_BUCKET_NAME: string = "uploads"
+var AWS_S3_ENDPOINT_URL: url? = "http://plane-minio:9000"
+var WEB_URL: url = "http://localhost"
+var DEBUG: bool = false
+var GUNICORN_WORKERS: int = 1
+service api {
+  var PORT: int = 8000
+  uses DATABASE_URL,   REDIS_URL
+  uses AWS_REGION, AWS_S3_BUCKET_NAME,
+       AWS_S3_ENDPOINT_URL
+  uses WEB_URL, DEBUG, GUNICORN_WORKERS
+}
+env local {
+  WEB_URL = "http://localhost"
+  DEBUG = true
+  # the dev box has one core
+  GUNICORN_WORKERS = 1
+
+  api.PORT = 8001
+}
+env production {
+  WEB_URL = "https://plane.example"
+  AWS_S3_ENDPOINT_URL = unset
+  api.PORT = 80
+}
+assert GUNICORN_WORKERS >= 2 when env == "production" "production serves more than one request at a time, always"
+"#;
+    let expected = r#"var DATABASE_URL: url = "postgres://db/plane"
+var REDIS_URL: url = "redis://redis:6379"
+var AWS_REGION: string = "us-east-1"
+var AWS_S3_BUCKET_NAME: string = "uploads"
+var AWS_S3_ENDPOINT_URL: url? = "http://plane-minio:9000"
+var WEB_URL: url = "http://localhost"
+var DEBUG: bool = false
+var GUNICORN_WORKERS: int = 1
+
+service api {
+  var PORT: int = 8000
+  uses DATABASE_URL, REDIS_URL
+  uses AWS_REGION, AWS_S3_BUCKET_NAME,
+       AWS_S3_ENDPOINT_URL
+  uses WEB_URL, DEBUG, GUNICORN_WORKERS
+}
+
+env local {
+  WEB_URL          = "http://localhost"
+  DEBUG            = true
+  # the dev box has one core
+  GUNICORN_WORKERS = 1
+
+  api.PORT = 8001
+}
+
+env production {
+  WEB_URL             = "https://plane.example"
+  AWS_S3_ENDPOINT_URL = unset
+  api.PORT            = 80
+}
+
+assert GUNICORN_WORKERS >= 2 when env == "production"
+  "production serves more than one request at a time, always"
 "#;
     assert_eq!(format(messy).unwrap(), expected);
     assert_eq!(format(expected).unwrap(), expected);

@@ -306,14 +306,24 @@ impl<'a> Printer<'a> {
             }
             Item::Env(e) => self.env(e, indent),
             Item::Assert(a) => {
+                // One line when it fits; else `when …` and the message each go on a
+                // continuation line of their own once the line would pass `MAX_INLINE`.
                 let mut line = format!("assert {}", expr(&a.condition, 0));
-                if let Some(w) = &a.when {
-                    line.push_str(" when ");
-                    line.push_str(&expr(w, 0));
-                }
-                if let Some(m) = &a.message {
-                    line.push(' ');
-                    line.push_str(&string(m));
+                let mut col = indent.len() + line.len();
+                let parts = [
+                    a.when.as_ref().map(|w| format!("when {}", expr(w, 0))),
+                    a.message.as_ref().map(string),
+                ];
+                for part in parts.into_iter().flatten() {
+                    if col + 1 + part.len() > MAX_INLINE {
+                        line.push_str(&format!("\n{indent}  "));
+                        col = indent.len() + 2;
+                    } else {
+                        line.push(' ');
+                        col += 1;
+                    }
+                    col += part.len();
+                    line.push_str(&part);
                 }
                 self.simple(a.span, indent, line);
             }
@@ -523,7 +533,12 @@ impl<'a> Printer<'a> {
                             None => n.text.clone(),
                         })
                         .collect();
-                    let names: Vec<&str> = items.iter().map(String::as_str).collect();
+                    // The author's line breaks: each name keeps the source line it was on.
+                    let names: Vec<(&str, usize)> = items
+                        .iter()
+                        .zip(&u.names)
+                        .map(|(item, n)| (item.as_str(), self.line(n.span.start)))
+                        .collect();
                     self.simple(u.span, &inner, uses_text(&inner, &names));
                 }
             }
@@ -580,13 +595,8 @@ impl<'a> Printer<'a> {
         let first = e.assignments.first().map_or(end, |a| a.span.start);
         self.header_comment(header_end, first);
         let inner = format!("{indent}  ");
-        let width = e
-            .assignments
-            .iter()
-            .map(|a| target(a).len())
-            .max()
-            .unwrap_or(0);
-        for a in &e.assignments {
+        let widths = self.alignment_widths(&e.assignments);
+        for (a, &width) in e.assignments.iter().zip(&widths) {
             self.blank_if_gap(self.next_line(a.span.start));
             self.lead(a.span.start, &inner);
             if let AssignRhs::Value(v) = &a.rhs {
@@ -611,6 +621,68 @@ impl<'a> Printer<'a> {
             self.end_line(a.span.end);
         }
         self.close_block(end, indent);
+    }
+
+    /// The column each assignment's `=` (or `from`) is aligned to: the longest target of
+    /// its paragraph, the run of assignments printed without a blank line between them
+    /// (comment lines do not end a run). One long `worker.CONCURRENCY` in its own paragraph
+    /// then pads nothing else, as in gofmt.
+    fn alignment_widths(&self, assignments: &[Assignment]) -> Vec<usize> {
+        let mut widths = vec![0; assignments.len()];
+        let mut start = 0;
+        for i in 0..=assignments.len() {
+            let ends_run = i == assignments.len()
+                || (i > start && self.blank_before(&assignments[i - 1], &assignments[i]));
+            if ends_run {
+                let width = assignments[start..i]
+                    .iter()
+                    .map(|a| target(a).len())
+                    .max()
+                    .unwrap_or(0);
+                widths[start..i].fill(width);
+                start = i;
+            }
+        }
+        widths
+    }
+
+    /// Whether the printer writes a blank line between two consecutive assignments: the
+    /// same line arithmetic as `end_line`, `lead`, `flush_before` and `blank_if_gap` (the
+    /// previous one's last line, then each comment up to the end of the next one, as
+    /// comments inside it are moved above it), so that the paragraphs aligned are the
+    /// paragraphs of the output and `fmt` stays idempotent.
+    fn blank_before(&self, prev: &Assignment, next: &Assignment) -> bool {
+        let mut last = self.line(prev.span.end.saturating_sub(1));
+        let from = self
+            .comments
+            .partition_point(|c| c.span.start < prev.span.end);
+        // A list with comments between its brackets keeps them next to its items, out of
+        // this arithmetic; only the comments before its `[` move above the assignment.
+        let until = match &next.rhs {
+            AssignRhs::Value(v) if self.list_with_comments(v, next.span.end).is_some() => {
+                v.span.start
+            }
+            _ => next.span.end,
+        };
+        let mut start_checked = false;
+        for c in &self.comments[from..] {
+            if c.span.start >= until {
+                break;
+            }
+            if !start_checked && c.span.start >= next.span.start {
+                // `lead` checks the assignment's own line before the comments inside it.
+                start_checked = true;
+                if self.line(next.span.start) > last + 1 {
+                    return true;
+                }
+            }
+            let line = self.line(c.span.start);
+            if line > last + 1 {
+                return true;
+            }
+            last = line;
+        }
+        !start_checked && self.line(next.span.start) > last + 1
     }
 
     /// After `… {`: a comment on the header's line stays there; then the line ends.
@@ -644,10 +716,12 @@ impl<'a> Printer<'a> {
     }
 }
 
-/// `uses A, B, C`, wrapped before `MAX_INLINE` columns with continuation lines under the
-/// first name. A continuation line never starts with a declaration keyword, which the
-/// parser would read as the start of a new declaration.
-fn uses_text(indent: &str, names: &[&str]) -> String {
+/// `uses A, B, C`: the names of one source line stay on one line (the author's grouping,
+/// say one line per concern), continuation lines under the first name; a line longer than
+/// `MAX_INLINE` columns is wrapped. A continuation line never starts with a declaration
+/// keyword, which the parser would read as the start of a new declaration. `names`: each
+/// name as written (with `as KEY`) and the source line it was on.
+fn uses_text(indent: &str, names: &[(&str, usize)]) -> String {
     const KEYWORDS: &[&str] = &[
         "project", "import", "type", "var", "secret", "flag", "service", "uses", "abstract", "env",
         "assert", "emit", "promote", "group",
@@ -655,12 +729,14 @@ fn uses_text(indent: &str, names: &[&str]) -> String {
     let cont = format!("\n{indent}     ");
     let mut out = String::from("uses ");
     let mut col = indent.len() + out.len();
-    for (i, name) in names.iter().enumerate() {
+    for (i, &(name, line)) in names.iter().enumerate() {
         if i > 0 {
             out.push(',');
             col += 1;
+            let author_break = line != names[i - 1].1;
             // Room for " NAME," on this line?
-            if col + 1 + name.len() + 1 > MAX_INLINE && !KEYWORDS.contains(name) {
+            let too_long = col + 1 + name.len() + 1 > MAX_INLINE;
+            if (author_break || too_long) && !KEYWORDS.contains(&name) {
                 out.push_str(&cont);
                 col = indent.len() + 5;
             } else {
