@@ -403,3 +403,50 @@ fn thousands_of_misspelt_names_stay_fast() {
     assert_eq!(compared, crate::diagnostics::suggest::SUGGESTION_BUDGET);
     assert!(compared < 3000 * 3000 / 10, "{compared} comparisons");
 }
+
+/// Issue 14: docs/errors.md's E0319 table lists every option of every built-in target,
+/// exactly (it once listed two Kubernetes options, then two contradicting rows).
+#[test]
+fn the_e0319_table_lists_every_option_of_every_builtin_target() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md")).unwrap();
+    let section = doc
+        .split("### E0319")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("an E0319 section");
+    let mut documented: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').collect();
+        let words = |cell: &str| -> Vec<String> {
+            cell.split(',')
+                .map(|w| w.trim().trim_matches('`').to_string())
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        let options = words(cells[1]);
+        for target in words(cells[0]) {
+            assert!(
+                documented.insert(target.clone(), options.clone()).is_none(),
+                "`{target}` has two rows"
+            );
+        }
+    }
+    for &target in crate::emit::BUILTIN_TARGETS {
+        let mut known: Vec<String> = super::emits::known_options(target)
+            .unwrap_or_else(|| panic!("{target} is built in"))
+            .iter()
+            .map(|o| o.to_string())
+            .collect();
+        let mut listed = documented
+            .remove(target)
+            .unwrap_or_else(|| panic!("`{target}` has no row in E0319"));
+        known.sort();
+        listed.sort();
+        assert_eq!(listed, known, "options of `{target}`");
+    }
+    assert!(
+        documented.is_empty(),
+        "rows for unknown targets: {documented:?}"
+    );
+}

@@ -6,8 +6,11 @@
 //! - one declaration per line; blocks (`service`, `env`, multi-line attribute blocks) open
 //!   with `{` on the declaration's line, one member per line indented by 2 spaces, and close
 //!   with `}` on its own line; an empty block is `{}`;
-//! - inside an `env` block (and a multi-line attribute block) the `=` (or `from`) signs are
-//!   aligned; elsewhere single spaces;
+//! - inside an `env` block the `=` (or `from`) signs are aligned per paragraph (a run of
+//!   assignments without a blank line), in a multi-line attribute block across the block;
+//!   elsewhere single spaces;
+//! - `uses` names keep the source line they were on (wrapped past `MAX_INLINE` columns);
+//!   an assert too long for one line continues with `when …` and its message;
 //! - a blank line between declarations of different kinds (project, imports, types,
 //!   variables/secrets/flags, services, environments, asserts, emits) and around blocks;
 //!   within a kind, a blank line where the source had one or more;
