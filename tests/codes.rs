@@ -171,3 +171,34 @@ fn first_envdef_block(body: &str) -> Option<String> {
     let len = body[start..].find("```")?;
     Some(body[start..start + len].to_string())
 }
+
+/// Issue 14: the E0319 table has a row for every built-in target and for nothing else
+/// (src/check/tests.rs compares each row's options with what check accepts).
+#[test]
+fn the_e0319_table_covers_every_builtin_target() {
+    let doc = errors_md();
+    let (_, section) = sections(&doc)
+        .into_iter()
+        .find(|(code, _)| code == "E0319")
+        .expect("an E0319 section");
+    let mut rows: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(|t| t.trim().trim_matches('`').to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    rows.sort();
+    let mut builtin: Vec<String> = envdef::emit::BUILTIN_TARGETS
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    builtin.sort();
+    assert_eq!(rows, builtin);
+}
