@@ -147,6 +147,12 @@ fn text_schema(ty: &Type, format: &ValueFormat) -> Map<String, J> {
             if let Some(p) = shape::list_pattern(ty, element, format) {
                 patterns.extend(pattern(&p));
             }
+            if let Some(p) = shape::list_digits_pattern(ty, element, format) {
+                patterns.extend(pattern(&p));
+            }
+        }
+        TypeKind::Float => {
+            patterns.extend(pattern(&format!("^{}$", shape::float_digits_body())));
         }
         TypeKind::Duration if format.duration_unit.is_none() => {
             schema.insert("minLength".into(), json!(1));

@@ -27,6 +27,7 @@ mod ansible;
 mod app;
 mod compose;
 mod data;
+mod decimal;
 mod dotenv;
 pub(crate) mod envfile;
 mod guard;

@@ -436,7 +436,11 @@ fn text_checked(
     format: &ValueFormat,
     uses: &mut Uses,
 ) -> String {
-    let body = super::shape::body(ty, format, "").expect("numbers have a shape");
+    // A float's range is `ge`/`le` on the float itself (the same verdict, docs/targets.md).
+    let body = match ty.kind {
+        TypeKind::Float => super::shape::float_digits_body(),
+        _ => super::shape::body(ty, format, "").expect("numbers have a shape"),
+    };
     let pattern = translate(&format!("^{body}$"), Dialect::Python).unwrap_or_default();
     uses.text = true;
     uses.re = true;

@@ -26,9 +26,8 @@ pub(crate) fn body(ty: &Type, format: &ValueFormat, exclude: &str) -> Option<Str
     Some(match &ty.kind {
         TypeKind::String | TypeKind::Enum { .. } => return None,
         TypeKind::Int => int_body(ty),
-        // Plain decimal, as `notation::float_value` writes it; ranges are left to the typed
-        // variant (a decimal interval has no compact pattern).
-        TypeKind::Float => FLOAT_BODY.to_string(),
+        // The decimals whose nearest float is in the range (64-bit floats without one).
+        TypeKind::Float => float_body(ty),
         TypeKind::Bool => {
             let (yes, no) = bool_words(format);
             format!(
@@ -49,8 +48,29 @@ pub(crate) fn body(ty: &Type, format: &ValueFormat, exclude: &str) -> Option<Str
     })
 }
 
-/// A plain decimal: an optional `-`, no leading zero, no exponent, no `+`.
-pub(crate) const FLOAT_BODY: &str = "-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?";
+/// A float's text: a plain decimal (an optional `-`, no leading zero, no exponent, no `+`)
+/// of at most 17 significant digits; see [`super::decimal`].
+pub(crate) fn float_digits_body() -> String {
+    super::decimal::significant_body()
+}
+
+/// The float texts whose nearest `f64` is within the type's range, or finite.
+fn float_body(ty: &Type) -> String {
+    let number = |n: Number| match n {
+        Number::Int(i) => i as f64,
+        Number::Float(f) => f,
+    };
+    let (lo, hi, inclusive) = ty
+        .refinements
+        .iter()
+        .find_map(|r| match r {
+            Refinement::Range { lo, hi, inclusive } => Some((number(*lo), number(*hi), *inclusive)),
+            _ => None,
+        })
+        .unwrap_or((-f64::MAX, f64::MAX, true));
+    // `check` refuses an empty range; were one to get here, nothing passes.
+    super::decimal::range_body(lo, hi, inclusive).unwrap_or_else(|| "[0-9]{0}x".to_string())
+}
 
 /// The two words a bool is written as.
 pub(crate) fn bool_words(format: &ValueFormat) -> (&str, &str) {
@@ -81,9 +101,6 @@ pub(crate) fn unit_body(unit: DurationUnit) -> String {
 /// points; its `matching` patterns (and a url element's) cannot be part of the list's
 /// pattern.
 pub(crate) fn list_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> Option<String> {
-    if format.list_json || format.separator.chars().count() != 1 {
-        return None;
-    }
     let sep = regex_syntax::escape(&format.separator);
     let element_body = match &element.kind {
         TypeKind::String => {
@@ -103,6 +120,28 @@ pub(crate) fn list_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> O
         ),
         _ => body(element, format, &format.separator)?,
     };
+    joined(ty, &element_body, format)
+}
+
+/// For a list of floats, the second pattern every element must match: at most 17
+/// significant digits (the first, [`list_pattern`], holds the range).
+pub(crate) fn list_digits_pattern(
+    ty: &Type,
+    element: &Type,
+    format: &ValueFormat,
+) -> Option<String> {
+    match element.kind {
+        TypeKind::Float => joined(ty, &float_digits_body(), format),
+        _ => None,
+    }
+}
+
+/// `element_body` joined by the one-character separator, `len` as the number of elements.
+fn joined(ty: &Type, element_body: &str, format: &ValueFormat) -> Option<String> {
+    if format.list_json || format.separator.chars().count() != 1 {
+        return None;
+    }
+    let sep = regex_syntax::escape(&format.separator);
     let (min, max) = ty
         .refinements
         .iter()
@@ -221,7 +260,7 @@ fn digits(n: u64) -> u32 {
 }
 
 /// Patterns for the digit strings of one length from `a` to `b` (`a <= b`).
-fn same_length(a: &[u8], b: &[u8]) -> Vec<String> {
+pub(crate) fn same_length(a: &[u8], b: &[u8]) -> Vec<String> {
     let Some((&a0, a_rest)) = a.split_first() else {
         return vec![String::new()];
     };

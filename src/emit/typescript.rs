@@ -318,6 +318,12 @@ fn helpers(uses: &Uses, out: &mut String) {
         out.push_str(INT_HELPER);
     }
     if uses.float {
+        let digits = translate(&format!("^{}$", shape::float_digits_body()), Dialect::Ecma)
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "\n/** A float's text: a plain decimal of at most 17 significant digits. */\nconst DECIMAL =\n  /{digits}/u;\n"
+        );
         out.push_str(FLOAT_HELPER);
     }
     if uses.decimal {
@@ -379,7 +385,7 @@ const FLOAT_HELPER: &str = r#"
 function float(min: number, max: number, exclusive: boolean) {
   return z
     .string()
-    .regex(/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u, "not a decimal number")
+    .regex(DECIMAL, "not a plain decimal of at most 17 digits")
     .transform(Number)
     .refine((n) => Number.isFinite(n), { message: "too large for a float" })
     .refine((n) => n >= min && (exclusive ? n < max : n <= max), {

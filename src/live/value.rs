@@ -113,9 +113,14 @@ fn plain_decimal(text: &str) -> bool {
         None => (digits, None),
     };
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // Every float has a text of at most 17 significant digits (envdef writes the shortest);
+    // the application targets' patterns need the limit to be exact (`emit::decimal`).
+    let significant = format!("{whole}{}", fraction.unwrap_or(""));
+    let significant = significant.trim_start_matches('0').trim_end_matches('0');
     all_digits(whole)
         && (whole == "0" || !whole.starts_with('0'))
         && fraction.map_or(true, all_digits)
+        && significant.len() <= 17
 }
 
 fn unit_name(unit: DurationUnit) -> &'static str {

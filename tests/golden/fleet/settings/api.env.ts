@@ -34,11 +34,15 @@ function int(pattern: string, what: string) {
   return z.string().regex(regex, `not ${what}`).transform(Number);
 }
 
+/** A float's text: a plain decimal of at most 17 significant digits. */
+const DECIMAL =
+  /^-?(?:0(?:\.0*(?:[1-9](?:[0-9]{0,15}[1-9])?0*)?)?|[1-9](?:[0-9]{0,15}[1-9])?0*(?:\.0+)?|[1-9]\.[0-9]{0,15}[1-9]0*|[1-9][0-9]\.[0-9]{0,14}[1-9]0*|[1-9][0-9]{2}\.[0-9]{0,13}[1-9]0*|[1-9][0-9]{3}\.[0-9]{0,12}[1-9]0*|[1-9][0-9]{4}\.[0-9]{0,11}[1-9]0*|[1-9][0-9]{5}\.[0-9]{0,10}[1-9]0*|[1-9][0-9]{6}\.[0-9]{0,9}[1-9]0*|[1-9][0-9]{7}\.[0-9]{0,8}[1-9]0*|[1-9][0-9]{8}\.[0-9]{0,7}[1-9]0*|[1-9][0-9]{9}\.[0-9]{0,6}[1-9]0*|[1-9][0-9]{10}\.[0-9]{0,5}[1-9]0*|[1-9][0-9]{11}\.[0-9]{0,4}[1-9]0*|[1-9][0-9]{12}\.[0-9]{0,3}[1-9]0*|[1-9][0-9]{13}\.[0-9]{0,2}[1-9]0*|[1-9][0-9]{14}\.[0-9]?[1-9]0*|[1-9][0-9]{15}\.[1-9]0*)$/u;
+
 /** A plain decimal number, within its range. */
 function float(min: number, max: number, exclusive: boolean) {
   return z
     .string()
-    .regex(/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/u, "not a decimal number")
+    .regex(DECIMAL, "not a plain decimal of at most 17 digits")
     .transform(Number)
     .refine((n) => Number.isFinite(n), { message: "too large for a float" })
     .refine((n) => n >= min && (exclusive ? n < max : n <= max), {
