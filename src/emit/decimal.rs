@@ -513,7 +513,7 @@ fn int_range(a: &str, b: &str) -> String {
             // Every number of this length: merged with the next full lengths below.
             parts.push(format!("[1-9][0-9]{{{}}}", len - 1));
         } else {
-            parts.extend(super::shape::same_length(lo.as_bytes(), hi.as_bytes()));
+            parts.extend(same_length(lo.as_bytes(), hi.as_bytes()));
         }
     }
     merge_full_lengths(parts).join("|")
@@ -560,15 +560,70 @@ fn greater_int(a: &str) -> String {
     let next = increment(a);
     let mut parts = Vec::new();
     if next.len() == a.len() {
-        parts.extend(super::shape::same_length(
-            next.as_bytes(),
-            "9".repeat(a.len()).as_bytes(),
-        ));
+        parts.extend(same_length(next.as_bytes(), "9".repeat(a.len()).as_bytes()));
         parts.push(format!("[1-9][0-9]{{{},}}", a.len()));
     } else {
         parts.push(format!("[1-9][0-9]{{{},}}", a.len()));
     }
     parts.join("|")
+}
+
+/// Patterns for the digit strings of one length from `a` to `b` (`a <= b`).
+pub(crate) fn same_length(a: &[u8], b: &[u8]) -> Vec<String> {
+    let Some((&a0, a_rest)) = a.split_first() else {
+        return vec![String::new()];
+    };
+    let (&b0, b_rest) = b.split_first().expect("same length");
+    let n = a_rest.len();
+    let any = |n: usize| match n {
+        0 => String::new(),
+        1 => "[0-9]".to_string(),
+        n => format!("[0-9]{{{n}}}"),
+    };
+    let digit_class = |lo: u8, hi: u8| {
+        if lo == hi {
+            (lo as char).to_string()
+        } else {
+            format!("[{}-{}]", lo as char, hi as char)
+        }
+    };
+    if a0 == b0 {
+        return same_length(a_rest, b_rest)
+            .into_iter()
+            .map(|rest| format!("{}{rest}", a0 as char))
+            .collect();
+    }
+    if a_rest.iter().all(|&d| d == b'0') && b_rest.iter().all(|&d| d == b'9') {
+        return vec![format!("{}{}", digit_class(a0, b0), any(n))];
+    }
+    let mut out: Vec<String> = Vec::new();
+    let nines = vec![b'9'; n];
+    let zeros = vec![b'0'; n];
+    let (mut mid_lo, mut mid_hi) = (a0 + 1, b0 - 1);
+    if a_rest.iter().all(|&d| d == b'0') {
+        mid_lo = a0;
+    } else {
+        out.extend(
+            same_length(a_rest, &nines)
+                .into_iter()
+                .map(|rest| format!("{}{rest}", a0 as char)),
+        );
+    }
+    let b_full = b_rest.iter().all(|&d| d == b'9');
+    if b_full {
+        mid_hi = b0;
+    }
+    if mid_lo <= mid_hi {
+        out.push(format!("{}{}", digit_class(mid_lo, mid_hi), any(n)));
+    }
+    if !b_full {
+        out.extend(
+            same_length(&zeros, b_rest)
+                .into_iter()
+                .map(|rest| format!("{}{rest}", b0 as char)),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
