@@ -94,6 +94,11 @@ pub struct VarDef {
     /// For secrets: the declaration's default reference template (`{env}`/`{service}`
     /// not yet expanded). Environments may override it.
     pub default_reference: Option<String>,
+    /// The declaration's default when it is a literal (no `${…}`), whether or not any
+    /// environment keeps it: what an application reads when the variable is absent
+    /// (`emit::app`). `None` for secrets.
+    #[serde(skip)]
+    pub default: Option<Value>,
     pub span: Span,
 }
 

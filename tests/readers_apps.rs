@@ -1513,3 +1513,113 @@ emit ansible to "inventory/group_vars/{env}.yml"
         "postgres://app-user:pw'\"{{ x }}\\@db:5432/app?q='x'&b=\\ {{ no }} {% raw %} {# c #} ${HOME} é\r\n\t€"
     );
 }
+
+// ── defaults every environment overrides ──────────────────────────────────────────────
+
+/// Every environment overrides `TIMEOUT` and `WORKERS`; `API_URL`'s default is a template.
+const DEFAULTS_SOURCE: &str = r#"
+project defaults
+var TIMEOUT: duration = 30s
+var WORKERS: int in 1..=8 = 2
+var MODE: "a" | "b" = "a"
+var BASE_URL: url = "https://acme.example"
+var API_URL: url = "${BASE_URL}/api"
+service app { uses TIMEOUT, WORKERS, MODE, BASE_URL, API_URL }
+env dev { TIMEOUT = 5s  WORKERS = 4 }
+env prod { TIMEOUT = 1m  WORKERS = 8  MODE = "b" }
+emit dotenv to "{service}/.env.{env}"
+emit jsonschema to "schema/{service}.env.schema.json"
+emit jsonschema to "schema/{service}.schema.json" { variant = "typed" }
+emit pydantic to "py/{service}_settings.py"
+emit typescript to "ts/{service}.env.ts"
+"#;
+
+/// A process started without the overridden variables reads the declaration's defaults in
+/// pydantic-settings and zod, and the JSON Schemas say so (`default`, not `required`); the
+/// templated default is no default anywhere: without `API_URL` every reader refuses.
+#[test]
+fn defaults_every_environment_overrides_are_still_the_applications_defaults() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("defaults.envdef");
+    std::fs::write(&source, DEFAULTS_SOURCE).unwrap();
+    let (_, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    // Only the variable without a default is set.
+    let sparse = dir.path().join("sparse.env");
+    std::fs::write(&sparse, "API_URL=https://acme.example/api\n").unwrap();
+    let empty = dir.path().join("empty.env");
+    std::fs::write(&empty, "").unwrap();
+    let envs = BTreeMap::from([("sparse".to_string(), sparse.clone())]);
+    let missing = [("MODE".to_string(), "a".to_string(), empty.clone())];
+    let py = run_pydantic(
+        &r,
+        &out.join("py/app_settings.py"),
+        "AppSettings",
+        &envs,
+        &missing,
+        &[],
+    );
+    let read = &py.envs["sparse"];
+    assert_eq!(read["TIMEOUT"], serde_json::json!({ "ms": 30_000 }));
+    assert_eq!(read["WORKERS"], serde_json::json!(2));
+    assert_eq!(read["MODE"], serde_json::json!("a"));
+    assert_eq!(read["BASE_URL"], serde_json::json!("https://acme.example"));
+    let error = py.broken[0]
+        .as_deref()
+        .expect("API_URL is required in pydantic");
+    assert!(error.contains("API_URL"), "{error}");
+
+    let zod = run_zod(
+        &r,
+        &out.join("ts/app.env.ts"),
+        "loadAppEnv",
+        &envs,
+        &missing,
+        &[],
+    );
+    let read = &zod.envs["sparse"];
+    assert_eq!(read["TIMEOUT"], serde_json::json!(30_000));
+    assert_eq!(read["WORKERS"], serde_json::json!(2));
+    assert_eq!(read["MODE"], serde_json::json!("a"));
+    let error = zod.broken[0]
+        .as_deref()
+        .expect("API_URL is required in zod");
+    assert!(error.contains("API_URL"), "{error}");
+
+    for (schema, instance_ok) in [
+        (
+            "schema/app.env.schema.json",
+            r#"{"API_URL": "https://acme.example/api"}"#,
+        ),
+        (
+            "schema/app.schema.json",
+            r#"{"API_URL": "https://acme.example/api"}"#,
+        ),
+    ] {
+        let schema = out.join(schema);
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&schema).unwrap()).unwrap();
+        assert_eq!(
+            doc["required"],
+            serde_json::json!(["API_URL"]),
+            "{}",
+            schema.display()
+        );
+        assert!(doc["properties"]["TIMEOUT"]["default"].is_string());
+        let file = dir.path().join("instance.json");
+        std::fs::write(&file, instance_ok).unwrap();
+        let (ok, report) = check_jsonschema(&r, &schema, std::slice::from_ref(&file));
+        assert!(ok, "{report}");
+        std::fs::write(&file, "{}").unwrap();
+        let (ok, report) = check_jsonschema(&r, &schema, std::slice::from_ref(&file));
+        assert!(!ok && report.contains("API_URL"), "{report}");
+    }
+    let text: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("schema/app.env.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(text["properties"]["TIMEOUT"]["default"], "30s");
+    assert_eq!(text["properties"]["WORKERS"]["default"], "2");
+}

@@ -142,6 +142,8 @@ pub(crate) struct EnvValues {
     pub views: Vec<Vec<ServiceView>>,
     /// Per environment, its own per-service overrides: (service, variable, where).
     pub overrides: Vec<Vec<(usize, VarId, Span)>>,
+    /// Per variable, its declaration's default when that is a checked literal (no `${…}`).
+    pub defaults: Vec<Option<Value>>,
 }
 
 pub(crate) fn evaluate(
@@ -274,6 +276,16 @@ pub(crate) fn evaluate(
                 .collect()
         })
         .collect();
+    let defaults = default_site
+        .iter()
+        .map(|&s| {
+            let site = sites.get(s as usize)?;
+            match site.src {
+                SiteSrc::Value(_) if site.ok && !site.interpolated => site.fixed.clone(),
+                _ => None,
+            }
+        })
+        .collect();
     EnvValues {
         values,
         assignment_ok,
@@ -281,6 +293,7 @@ pub(crate) fn evaluate(
         unsets,
         views,
         overrides,
+        defaults,
     }
 }
 

@@ -199,58 +199,21 @@ fn build_model(
         mut values,
         mut unsets,
         mut views,
+        mut defaults,
         ..
     } = computed;
     let vars: Vec<VarDef> = program
         .vars
         .values()
         .zip(infos)
-        .map(|(entry, info)| {
-            let owner = entry.owner.map(|s| program.services[s].name.text.clone());
-            let kind = match entry.decl {
-                VarDecl::Var(_) => VarKind::Var,
-                VarDecl::Secret(_) => VarKind::Secret,
-                VarDecl::Flag(_) => VarKind::Flag,
-            };
-            let name = entry.name.text.clone();
-            let emit_name = info.meta.env_name.clone().unwrap_or_else(|| match kind {
-                VarKind::Flag => format!("FEATURE_{}", name.to_ascii_uppercase()),
-                _ => name.clone(),
-            });
-            let tfvars_name = info
-                .meta
-                .tfvars_name
-                .clone()
-                .unwrap_or_else(|| match &owner {
-                    Some(o) => attrs::snake_case(&format!("{o}_{name}")),
-                    None => attrs::snake_case(&name),
-                });
-            let default_reference = match &entry.decl {
-                VarDecl::Secret(d) => d.reference.as_ref().map(crate::ast::StrLit::to_template),
-                _ => None,
-            };
-            VarDef {
-                name,
-                owner,
-                kind,
-                ty: info.ty.as_ref().map_or_else(
-                    || model::Type {
-                        kind: TypeKind::String,
-                        refinements: Vec::new(),
-                        name: None,
-                    },
-                    |t| t.ty.clone(),
-                ),
-                optional: info.optional,
-                doc: info.meta.doc.clone(),
-                example: info.meta.example.clone(),
-                deprecated: info.meta.deprecated.clone(),
-                emit_name,
-                tfvars_name,
-                format: info.meta.format.clone(),
-                default_reference,
-                span: entry.name.span,
-            }
+        .enumerate()
+        .map(|(i, (entry, info))| {
+            var_def(
+                program,
+                entry,
+                info,
+                defaults.get_mut(i).and_then(Option::take),
+            )
         })
         .collect();
     let mut services = IndexMap::new();
@@ -337,6 +300,64 @@ fn build_model(
         services,
         envs,
         emits,
+    }
+}
+
+/// One variable of the model, from its declaration and what `check` found out about it.
+fn var_def(
+    program: &Program,
+    entry: &crate::resolve::VarEntry,
+    info: &VarInfo,
+    default: Option<model::Value>,
+) -> VarDef {
+    let owner = entry.owner.map(|s| program.services[s].name.text.clone());
+    let kind = match entry.decl {
+        VarDecl::Var(_) => VarKind::Var,
+        VarDecl::Secret(_) => VarKind::Secret,
+        VarDecl::Flag(_) => VarKind::Flag,
+    };
+    let name = entry.name.text.clone();
+    let emit_name = info.meta.env_name.clone().unwrap_or_else(|| match kind {
+        VarKind::Flag => format!("FEATURE_{}", name.to_ascii_uppercase()),
+        _ => name.clone(),
+    });
+    let tfvars_name = info
+        .meta
+        .tfvars_name
+        .clone()
+        .unwrap_or_else(|| match &owner {
+            Some(o) => attrs::snake_case(&format!("{o}_{name}")),
+            None => attrs::snake_case(&name),
+        });
+    let default_reference = match &entry.decl {
+        VarDecl::Secret(d) => d.reference.as_ref().map(crate::ast::StrLit::to_template),
+        _ => None,
+    };
+    VarDef {
+        name,
+        owner,
+        kind,
+        ty: info.ty.as_ref().map_or_else(
+            || model::Type {
+                kind: TypeKind::String,
+                refinements: Vec::new(),
+                name: None,
+            },
+            |t| t.ty.clone(),
+        ),
+        optional: info.optional,
+        doc: info.meta.doc.clone(),
+        example: info.meta.example.clone(),
+        deprecated: info.meta.deprecated.clone(),
+        emit_name,
+        tfvars_name,
+        format: info.meta.format.clone(),
+        default_reference,
+        default: match kind {
+            VarKind::Secret => None,
+            _ => default,
+        },
+        span: entry.name.span,
     }
 }
 

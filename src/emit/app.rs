@@ -48,10 +48,11 @@ pub(super) struct AppVar<'m> {
 }
 
 /// The declaration's default, when it is a literal (an interpolated default such as
-/// `"${PUBLIC_URL}/api"` differs per environment and is no default of the class). The model
-/// keeps defaults only as values: any environment whose value came from the declaration
-/// itself (`origin.env` empty), without interpolation, holds it. For an artifact written
-/// per environment, that environment's value is used as the default instead.
+/// `"${PUBLIC_URL}/api"` differs per environment and is no default of the class), also when
+/// every environment overrides it: it is what the declaration says the variable is when
+/// nothing sets it, and a field should not turn required because one more environment
+/// overrides its default. For an artifact written per environment, that environment's
+/// value is used as the default instead.
 pub(super) fn default_value<'m>(model: &'m Model, job: &Job<'m>, id: VarId) -> Option<&'m Value> {
     let var = model.var(id);
     if var.is_secret() {
@@ -60,12 +61,7 @@ pub(super) fn default_value<'m>(model: &'m Model, job: &Job<'m>, id: VarId) -> O
     if let Some(env) = job.env {
         return env.value(id).map(|r| &r.value);
     }
-    model
-        .envs
-        .values()
-        .filter_map(|e| e.value(id))
-        .find(|r| r.origin.env.is_none() && r.origin.template.is_none())
-        .map(|r| &r.value)
+    var.default.as_ref()
 }
 
 /// Whether the variable must be present in the environment: not optional, and no default.

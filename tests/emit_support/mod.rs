@@ -55,6 +55,7 @@ impl ModelBuilder {
             tfvars_name: name.to_lowercase(),
             format: ValueFormat::default(),
             default_reference: None,
+            default: None,
             span: Span::default(),
         }
     }

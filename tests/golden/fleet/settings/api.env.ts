@@ -130,7 +130,7 @@ export const apiEnv = z.object({
   /** Minimum level that is logged */
   LOG_LEVEL: withDefault(oneOf("debug", "info", "warn", "error"), "info"),
   /** Log line format */
-  LOG_FORMAT: oneOf("json", "text"),
+  LOG_FORMAT: withDefault(oneOf("json", "text"), "json"),
   /** Port of the Prometheus /metrics endpoint */
   METRICS_PORT: withDefault(
     int(

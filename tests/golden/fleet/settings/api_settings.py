@@ -189,6 +189,7 @@ class ApiSettings(BaseSettings):
     )
 
     log_format: _LogFormat = Field(
+        "json",
         alias="LOG_FORMAT",
         description="Log line format",
     )

@@ -82,7 +82,7 @@ export const workerEnv = z.object({
   /** Minimum level that is logged */
   LOG_LEVEL: withDefault(oneOf("debug", "info", "warn", "error"), "info"),
   /** Log line format */
-  LOG_FORMAT: oneOf("json", "text"),
+  LOG_FORMAT: withDefault(oneOf("json", "text"), "json"),
   REGION: withDefault(oneOf("eu-west-1", "us-east-1"), "eu-west-1"),
   /** CSV export of all orders */
   FEATURE_BULK_EXPORT: withDefault(bool("true", "false"), "false"),

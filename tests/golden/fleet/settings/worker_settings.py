@@ -135,6 +135,7 @@ class WorkerSettings(BaseSettings):
     )
 
     log_format: _LogFormat = Field(
+        "json",
         alias="LOG_FORMAT",
         description="Log line format",
     )
