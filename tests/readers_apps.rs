@@ -1623,3 +1623,205 @@ fn defaults_every_environment_overrides_are_still_the_applications_defaults() {
     assert_eq!(text["properties"]["TIMEOUT"]["default"], "30s");
     assert_eq!(text["properties"]["WORKERS"]["default"], "2");
 }
+
+// ── ansible: the secret lookups, evaluated ─────────────────────────────────────────────
+
+#[path = "devloop_support/mod.rs"]
+mod devloop_support;
+
+/// Runs a playbook over the generated inventory that writes each named variable, as Ansible
+/// templates it (the secrets' lookups evaluated against the real OpenBao server and `sops`),
+/// to a JSON file; returns that object. `dir` is the playbook's directory, where the
+/// `community.sops.sops` lookup finds a relative file.
+fn ansible_evaluate(
+    r: &Readers,
+    dir: &Path,
+    inventory: &Path,
+    group: &str,
+    names: &[String],
+    env: &[(&str, String)],
+) -> serde_json::Map<String, serde_json::Value> {
+    let entries: Vec<String> = names.iter().map(|n| format!("'{n}': {n}")).collect();
+    let out = dir.join(format!("evaluated-{group}.json"));
+    let playbook = dir.join(format!("evaluate-{group}.yml"));
+    std::fs::write(
+        &playbook,
+        format!(
+            "- hosts: {group}\n  connection: local\n  gather_facts: false\n  tasks:\n    - ansible.builtin.copy:\n        content: \"{{{{ {{{}}} | to_json }}}}\"\n        dest: {}\n",
+            entries.join(", "),
+            serde_json::Value::String(out.display().to_string())
+        ),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        r.root.join("venv/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new(r.bin("ansible-playbook"));
+    cmd.arg("-i")
+        .arg(inventory.join("hosts.ini"))
+        .arg(&playbook)
+        .arg("-e")
+        .arg(format!(
+            "ansible_python_interpreter={}",
+            r.bin("python").display()
+        ))
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("ANSIBLE_LOCAL_TEMP", dir.join(".tmp"))
+        .env("ANSIBLE_HOME", dir.join(".ansible"))
+        .env("ANSIBLE_REMOTE_TEMP", dir.join(".remote-tmp"))
+        .env("ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS", "never")
+        .env("ANSIBLE_DEPRECATION_WARNINGS", "false")
+        .env("ANSIBLE_NOCOLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_ok(&mut cmd);
+    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+}
+
+/// The lookups envdef writes for `vault://` and `sops://` secrets, evaluated by Ansible
+/// itself: `community.hashi_vault.vault_kv2_get` against a real OpenBao (Vault KV v2) dev
+/// server and `community.sops.sops` decrypting a real sops file with an age key. Every
+/// secret arrives with exactly the value stored, hostile characters included.
+#[test]
+fn ansible_evaluates_the_secret_lookups_against_openbao_and_sops() {
+    let Some(r) = readers() else { return };
+    let Some(bao) = devloop_support::Bao::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sops) = devloop_support::Sops::new(dir.path()) else {
+        return;
+    };
+    let source = dir.path().join("vaulted.envdef");
+    std::fs::write(
+        &source,
+        r#"project vaulted
+secret DB_PASSWORD from "vault://secret/acme/{env}/db#password"
+secret API_TOKEN from "sops://secrets/{env}.enc.yaml#api.token"
+secret SIGNING_KEY from "vault://secret/acme/{env}/signing#key"
+var GREETING: string = "hi"
+service app { uses DB_PASSWORD, API_TOKEN, SIGNING_KEY, GREETING }
+env prod {}
+env staging {}
+emit ansible to "inventory/group_vars/{env}.yml"
+"#,
+    )
+    .unwrap();
+    let (_, artifacts) = compile_file(&source);
+    write_artifacts(dir.path(), &artifacts);
+    let inventory = dir.path().join("inventory");
+    std::fs::write(
+        inventory.join("hosts.ini"),
+        "[prod]\nhost-prod\n\n[staging]\nhost-staging\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
+    let value = |what: &str, env: &str| {
+        format!("{what} {env}: s3cr't \"q\" $HOME #x ünï 😀 yes 0123\nline two")
+    };
+    for env in ["prod", "staging"] {
+        bao.put(
+            "secret",
+            &format!("acme/{env}/db"),
+            &[("password", &value("db", env))],
+        );
+        bao.put(
+            "secret",
+            &format!("acme/{env}/signing"),
+            &[("key", &value("sign", env))],
+        );
+        let yaml = format!(
+            "api:\n  token: {}\n",
+            serde_json::Value::String(value("api", env))
+        );
+        sops.encrypt_yaml(&yaml, &dir.path().join(format!("secrets/{env}.enc.yaml")));
+    }
+    let names: Vec<String> = ["db_password", "api_token", "signing_key", "greeting"]
+        .map(String::from)
+        .to_vec();
+    let env = [
+        ("VAULT_ADDR", bao.addr.clone()),
+        ("VAULT_TOKEN", bao.token.clone()),
+        ("SOPS_AGE_KEY_FILE", sops.key_file.display().to_string()),
+    ];
+    for group in ["prod", "staging"] {
+        let got = ansible_evaluate(&r, dir.path(), &inventory, group, &names, &env);
+        assert_eq!(got["db_password"], value("db", group), "{group}");
+        assert_eq!(got["api_token"], value("api", group), "{group}");
+        assert_eq!(got["signing_key"], value("sign", group), "{group}");
+        assert_eq!(got["greeting"], "hi");
+    }
+}
+
+/// The fleet's group_vars, its `vault://kv/…` secrets stored in a real OpenBao server:
+/// Ansible evaluates every secret of every environment to the stored value.
+#[test]
+fn fleet_group_vars_secrets_evaluate_in_ansible() {
+    let Some(r) = readers() else { return };
+    let Some(bao) = devloop_support::Bao::start() else {
+        return;
+    };
+    let (model, _, dir) = fleet();
+    bao.enable_kv2("kv");
+    let inventory = dir.path().join("inventory");
+    let envs: Vec<&str> = model
+        .concrete_envs()
+        .map(|e| e.name.as_str())
+        .filter(|e| *e != "local")
+        .collect();
+    let mut hosts = String::new();
+    for env in &envs {
+        hosts.push_str(&format!("[{env}]\nhost-{env}\n\n"));
+    }
+    std::fs::write(inventory.join("hosts.ini"), hosts).unwrap();
+    let env_vars = [
+        ("VAULT_ADDR", bao.addr.clone()),
+        ("VAULT_TOKEN", bao.token.clone()),
+    ];
+    for env_name in &envs {
+        let env = &model.envs[*env_name];
+        let mut names = Vec::new();
+        let mut want = BTreeMap::new();
+        // `kv put` replaces a whole secret: the keys of one path are written together.
+        let mut stores: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+        for (i, var) in model.vars.iter().enumerate() {
+            let Some(res) = env.value(envdef::model::VarId(i as u32)) else {
+                continue;
+            };
+            let envdef::model::Value::Secret { reference } = &res.value else {
+                continue;
+            };
+            let (mount_path, key) = reference
+                .strip_prefix("vault://")
+                .and_then(|r| r.split_once('#'))
+                .unwrap_or_else(|| {
+                    panic!("the fleet's deployed secrets are in Vault: {reference}")
+                });
+            let (mount, path) = mount_path.split_once('/').unwrap();
+            let stored = format!("{} in {env_name}: ünï \"q\" $x", var.name);
+            stores
+                .entry((mount.to_string(), path.to_string()))
+                .or_default()
+                .push((key.to_string(), stored.clone()));
+            let name = var.tfvars_name.replace('-', "_");
+            want.insert(name.clone(), stored);
+            names.push(name);
+        }
+        assert!(!names.is_empty(), "{env_name} has secrets");
+        for ((mount, path), pairs) in &stores {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            bao.put(mount, path, &pairs);
+        }
+        let got = ansible_evaluate(&r, dir.path(), &inventory, env_name, &names, &env_vars);
+        for (name, stored) in &want {
+            assert_eq!(got[name], *stored, "{env_name}: {name}");
+        }
+    }
+}
