@@ -33,8 +33,12 @@ pub(super) fn plain_values_in_artifacts(model: &Model, diagnostics: &mut Diagnos
                     let Some(res) = env.value_for(&service.name, id) else {
                         continue;
                     };
-                    if matches!(res.value, Value::Secret { .. }) {
-                        continue;
+                    // A reference, or a derived secret built only from references, carries
+                    // no plain value even in an `insecure` environment.
+                    match &res.value {
+                        Value::Secret { .. } => continue,
+                        Value::Derived { local, .. } if local.is_empty() => continue,
+                        _ => {}
                     }
                     match found.iter_mut().find(|f| f.0 == id) {
                         Some(f) => {
