@@ -32,7 +32,7 @@ fn ok_golden(name: &str, run: &Run) {
 fn diff_staging_production() {
     ok_golden(
         "fleet_diff_staging_production.stdout",
-        &run(&["diff", "staging", "production"]),
+        &run(&["diff", "staging", "production-eu-west-1"]),
     );
 }
 
@@ -62,7 +62,15 @@ fn diff_folds_secrets_of_one_reference_pattern() {
 fn diff_is_a_table_when_the_terminal_is_wide_enough() {
     let wide = envdef_with(
         &fleet(),
-        &["diff", "production", "production-us", "-f", "fleet.envdef"],
+        &[
+            "diff",
+            "production-eu-west-1",
+            "production-us-east-1",
+            "--service",
+            "web",
+            "-f",
+            "fleet.envdef",
+        ],
         &[("COLUMNS", "200")],
     );
     ok_golden("fleet_diff_production_us_wide.stdout", &wide);
@@ -72,13 +80,25 @@ fn diff_is_a_table_when_the_terminal_is_wide_enough() {
 fn diff_for_one_service_expands_its_secret_references() {
     ok_golden(
         "fleet_diff_local_production_worker.stdout",
-        &run(&["diff", "local", "production", "--service", "worker"]),
+        &run(&[
+            "diff",
+            "local",
+            "production-eu-west-1",
+            "--service",
+            "worker",
+        ]),
     );
 }
 
 #[test]
 fn diff_json() {
-    let r = run(&["diff", "staging", "production", "--format", "json"]);
+    let r = run(&[
+        "diff",
+        "staging",
+        "production-eu-west-1",
+        "--format",
+        "json",
+    ]);
     ok_golden("fleet_diff_staging_production.json", &r);
     for line in r.stdout.lines() {
         let row: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -103,7 +123,7 @@ fn diff_of_an_environment_with_itself_is_empty() {
 fn explain_an_interpolated_default() {
     ok_golden(
         "fleet_explain_production_api_url.stdout",
-        &run(&["explain", "production", "API_URL"]),
+        &run(&["explain", "production-eu-west-1", "API_URL"]),
     );
 }
 
@@ -111,7 +131,7 @@ fn explain_an_interpolated_default() {
 fn explain_a_value_inherited_from_an_abstract_environment() {
     ok_golden(
         "fleet_explain_production_us_request_timeout.stdout",
-        &run(&["explain", "production-us", "REQUEST_TIMEOUT"]),
+        &run(&["explain", "production-us-east-1", "REQUEST_TIMEOUT"]),
     );
 }
 
@@ -119,22 +139,31 @@ fn explain_a_value_inherited_from_an_abstract_environment() {
 fn explain_a_service_variable_and_a_secret_by_its_emitted_name() {
     ok_golden(
         "fleet_explain_production_api_port.stdout",
-        &run(&["explain", "production", "api.PORT"]),
+        &run(&["explain", "production-eu-west-1", "api.PORT"]),
     );
     ok_golden(
         "fleet_explain_production_stripe.stdout",
-        &run(&["explain", "production", "STRIPE_SECRET_KEY"]),
+        &run(&["explain", "production-eu-west-1", "STRIPE_SECRET_KEY"]),
     );
 }
 
 #[test]
 fn explain_json() {
-    let r = run(&["explain", "production-us", "API_URL", "--format", "json"]);
+    let r = run(&[
+        "explain",
+        "production-us-east-1",
+        "API_URL",
+        "--format",
+        "json",
+    ]);
     ok_golden("fleet_explain_production_us_api_url.json", &r);
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
-    assert_eq!(v["value"], "https://us.acme.example/api");
+    assert_eq!(v["value"], "https://us-east-1.acme.example/api");
     assert_eq!(v["interpolations"][0]["var"], "PUBLIC_URL");
-    assert_eq!(v["interpolations"][0]["value"], "https://us.acme.example");
+    assert_eq!(
+        v["interpolations"][0]["value"],
+        "https://us-east-1.acme.example"
+    );
 }
 
 #[test]
@@ -623,4 +652,51 @@ fn parameters_in_emit_paths_and_asserts() {
         &envdef(&project, &["check", "--param", "branch=feature/x"]),
         0,
     );
+}
+
+/// Two branches that sanitise to one instance name (`feature/x`, `Feature_X`) cannot take
+/// each other's files in one output directory: the second compile is refused (E0230) with
+/// the values the first was compiled for; after its teardown, the second compiles.
+#[test]
+fn two_branches_with_one_instance_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.envdef"), PREVIEW).unwrap();
+    let first = "branch=feature/x";
+    let second = "branch=Feature_X";
+    expect_code(&envdef(dir.path(), &["compile", "--param", first]), 0);
+    let before = std::fs::read_to_string(dir.path().join("preview-feature-x/.env")).unwrap();
+    for check in [false, true] {
+        let mut args = vec!["compile", "--param", second];
+        if check {
+            args.push("--check");
+        }
+        let r = envdef(dir.path(), &args);
+        expect_code(&r, 2);
+        assert!(
+            r.stderr.contains("error[E0230]")
+                && r.stderr
+                    .contains("`--param branch=Feature_X` makes `preview-feature-x`")
+                && r.stderr
+                    .contains("already holds for `--param branch=feature/x`"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("preview-feature-x/.env")).unwrap(),
+        before
+    );
+    // The same branch again is the same preview.
+    let again = envdef(dir.path(), &["compile", "--param", first]);
+    expect_code(&again, 0);
+    assert!(
+        again.stdout.contains("0 written, 1 unchanged"),
+        "{}",
+        again.stdout
+    );
+    expect_code(
+        &envdef(dir.path(), &["compile", "--teardown", "--param", first]),
+        0,
+    );
+    expect_code(&envdef(dir.path(), &["compile", "--param", second]), 0);
 }

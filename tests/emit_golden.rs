@@ -31,10 +31,17 @@ fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
     out
 }
 
-fn golden(example: &str, source: &str) {
+/// `params`: `--param` values, so that the tree holds those instances' artifacts too (the
+/// golden readers test reads every file of it).
+fn golden(example: &str, source: &str, params: &[(&str, &str)]) {
     let source_path = root().join("examples").join(example).join(source);
-    let compilation = envdef::check_file(&FsLoader, &source_path, CheckOptions::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let params: Vec<(String, String)> = params
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let compilation =
+        envdef::check_file_with_params(&FsLoader, &source_path, CheckOptions::default(), &params)
+            .unwrap_or_else(|e| panic!("{e}"));
     let messages: Vec<String> = compilation
         .diagnostics
         .iter()
@@ -84,19 +91,20 @@ fn golden(example: &str, source: &str) {
 
 #[test]
 fn fleet() {
-    golden("fleet", "fleet.envdef");
+    // A preview whose branch needs sanitising, beside the two production regions.
+    golden("fleet", "fleet.envdef", &[("branch", "feature/Login_Fix")]);
 }
 
 #[test]
 fn minimal() {
-    golden("minimal", "app.envdef");
+    golden("minimal", "app.envdef", &[]);
 }
 
 /// Scoping (`when`), one merged `.env` per environment, and `= unset` written as compose's
 /// `!reset`.
 #[test]
 fn compose() {
-    golden("compose", "shop.envdef");
+    golden("compose", "shop.envdef", &[]);
 }
 
 /// Per-service overrides of shared variables: each target writes the service's own value
@@ -104,5 +112,5 @@ fn compose() {
 /// Terraform gets it as a variable of its own beside the shared one.
 #[test]
 fn overrides() {
-    golden("overrides", "shop.envdef");
+    golden("overrides", "shop.envdef", &[]);
 }

@@ -877,6 +877,38 @@ fn golden_fleet_passes_the_real_readers() {
         }
     }
 
+    // Every environment's .env (both production regions and the preview included) reads
+    // the same in python-dotenv and Node dotenv.
+    let mut dotenvs = Vec::new();
+    for service in std::fs::read_dir(&golden).unwrap().flatten() {
+        if !service.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(service.path()).unwrap().flatten() {
+            if file.file_name().to_string_lossy().starts_with(".env.") {
+                dotenvs.push(file.path());
+            }
+        }
+    }
+    dotenvs.sort();
+    for env in [
+        "preview-feature-login-fix",
+        "production-eu-west-1",
+        "production-us-east-1",
+    ] {
+        assert!(
+            dotenvs
+                .iter()
+                .any(|p| p.ends_with(format!("api/.env.{env}"))),
+            "{env}: {dotenvs:?}"
+        );
+    }
+    for file in &dotenvs {
+        let python = python_dotenv(&r, file);
+        assert!(!python.is_empty(), "{}", file.display());
+        assert_eq!(python, node_dotenv(&r, file), "{}", file.display());
+    }
+
     let tf_dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         golden.join("infra/variables.tf"),

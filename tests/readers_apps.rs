@@ -328,7 +328,7 @@ fn fleet_json_schemas_accept_every_environment_and_reject_each_broken_refinement
         );
 
         // The production environment with one value broken at a time.
-        let base = &envs["production"];
+        let base = &envs["production-eu-west-1"];
         for broken in broken_values().iter().filter(|b| b.service == service) {
             assert!(
                 base.contains_key(broken.key),
@@ -597,7 +597,7 @@ fn fleet_pydantic_settings_read_every_environment_exactly_and_reject_each_broken
                 (
                     b.key.to_string(),
                     b.text.to_string(),
-                    envs["production"].clone(),
+                    envs["production-eu-west-1"].clone(),
                 )
             })
             .collect();
@@ -838,7 +838,7 @@ fn fleet_zod_schemas_read_every_environment_exactly_and_reject_each_broken_refin
                 (
                     b.key.to_string(),
                     b.text.to_string(),
-                    envs["production"].clone(),
+                    envs["production-eu-west-1"].clone(),
                 )
             })
             .collect();

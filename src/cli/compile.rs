@@ -238,6 +238,10 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     };
     let out =
         workflow::Output::open(&root, Some(loaded.project.root()), access, guard).map_err(io)?;
+    if let Some(taken) = instance_taken(&out, &loaded.model, &source, &chosen).map_err(io)? {
+        ui.diagnostics([&taken], &SourceMap::new());
+        return Err(Status::ToolError);
+    }
     let outputs = || {
         chosen.iter().map(|a| workflow::OutputFile {
             path: &a.path,
@@ -269,6 +273,52 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
     }
     report_compile(ui, &root, &chosen, &skipped, &summary, &pruned.removed);
     Ok(Status::Ok)
+}
+
+/// Two values that sanitise to one instance name (branches `feature/x` and `Feature_X` are
+/// both `preview-feature-x`) would write the same files: refused (E0230) when the output
+/// already holds that instance's files for other `--param` values, instead of one branch's
+/// preview silently replacing the other's.
+fn instance_taken(
+    out: &workflow::Output,
+    model: &Model,
+    source: &str,
+    chosen: &[Artifact],
+) -> workflow::WorkflowResult<Option<Diagnostic>> {
+    let Some(dir) = &out.dir else {
+        return Ok(None);
+    };
+    let base = artifacts::manifest_source(model);
+    let Some((instances, values)) = artifacts::InstanceRun::parse_key(source, &base) else {
+        return Ok(None);
+    };
+    let manifest = workflow::Manifest::load(&out.root, dir)?;
+    for artifact in chosen {
+        for other in manifest.writers_of(&artifact.path) {
+            let Some((_, other_values)) = artifacts::InstanceRun::parse_key(other, &base) else {
+                continue;
+            };
+            if other_values == values {
+                continue;
+            }
+            return Ok(Some(
+                Diagnostic::error(
+                    Code::InstanceNameCollision,
+                    format!(
+                        "`--param {values}` makes `{instances}`, which this output already holds for `--param {other_values}`"
+                    ),
+                )
+                .note(format!(
+                    "`{}` was written for `--param {other_values}`; both values have one DNS-1123 label",
+                    artifact.path.display()
+                ))
+                .help(format!(
+                    "tear that instance down first (`envdef compile --teardown --param {other_values}`), or compile this one into another `--out`"
+                )),
+            ));
+        }
+    }
+    Ok(None)
 }
 
 /// Finishes or undoes an interrupted earlier run into `out` (a compile's or a switch's),

@@ -67,8 +67,19 @@ impl Selection {
 #[derive(Debug, Clone)]
 pub struct InstanceRun {
     pub envs: Vec<String>,
-    /// `SOURCE#INSTANCE[,INSTANCE…]`.
+    /// `SOURCE#INSTANCE[,INSTANCE…] --param NAME=VALUE…`: the values as given, so that
+    /// two branches that sanitise to one instance name (`feature/x`, `Feature_X`) are told
+    /// apart in one output directory.
     pub manifest_source: String,
+}
+
+impl InstanceRun {
+    /// The `--param NAME=VALUE…` part of a manifest key written by an instance run of the
+    /// source `base` (`SOURCE`), with its instance names; `None` for other keys.
+    pub fn parse_key<'k>(key: &'k str, base: &str) -> Option<(&'k str, &'k str)> {
+        let rest = key.strip_prefix(base)?.strip_prefix('#')?;
+        rest.split_once(" --param ")
+    }
 }
 
 /// `None` when no `--param` was given; `Err` when `--param` created no instance or an
@@ -132,9 +143,15 @@ pub fn instance_run(
         selected = instances.iter().map(|(i, _)| (*i).to_string()).collect();
     }
     let all: Vec<&str> = instances.iter().map(|(i, _)| *i).collect();
+    let values: Vec<String> = given.iter().map(|(n, v)| format!("{n}={v}")).collect();
     Some(Ok(InstanceRun {
         envs: selected,
-        manifest_source: format!("{}#{}", manifest_source(model), all.join(",")),
+        manifest_source: format!(
+            "{}#{} --param {}",
+            manifest_source(model),
+            all.join(","),
+            values.join(" --param ")
+        ),
     }))
 }
 

@@ -70,6 +70,14 @@ impl Manifest {
             .map(|((_, p), h)| (p.as_path(), h.as_str()))
     }
 
+    /// Who wrote `path` (every source that recorded it).
+    pub fn writers_of<'a>(&'a self, path: &'a Path) -> impl Iterator<Item = &'a str> {
+        self.entries
+            .keys()
+            .filter(move |(_, p)| p == path)
+            .map(|(s, _)| s.as_str())
+    }
+
     pub fn get(&self, source: &str, path: &Path) -> Option<&str> {
         self.entries
             .get(&(source.to_string(), path.to_path_buf()))

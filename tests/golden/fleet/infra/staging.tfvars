@@ -17,6 +17,7 @@ support_email               = "support@acme.example"
 new_checkout                = true
 dark_mode                   = true
 bulk_export                 = false
+search_rollout              = 50
 api_port                    = 8080
 api_max_upload_mb           = 50
 web_port                    = 3000

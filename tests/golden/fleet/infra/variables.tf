@@ -138,6 +138,21 @@ variable "bulk_export" {
   description = "CSV export of all orders"
 }
 
+variable "search_rollout" {
+  type        = number
+  description = "Share of searches served by the new index, in percent"
+
+  validation {
+    condition     = floor(var.search_rollout) == var.search_rollout
+    error_message = "The value of search_rollout must be a whole number."
+  }
+
+  validation {
+    condition     = var.search_rollout >= 0 && var.search_rollout <= 100
+    error_message = "The value of search_rollout must be between 0 and 100."
+  }
+}
+
 variable "api_port" {
   type        = number
   description = "Port the API listens on"

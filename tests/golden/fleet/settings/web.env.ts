@@ -72,6 +72,11 @@ export const webEnv = z.object({
   FEATURE_DARK_MODE: withDefault(bool("true", "false"), "true"),
   /** New checkout flow */
   FEATURE_NEW_CHECKOUT: withDefault(bool("true", "false"), "false"),
+  /** Share of searches served by the new index, in percent */
+  FEATURE_SEARCH_ROLLOUT: withDefault(
+    int("^(?:[0-9]|[1-9][0-9]|100)$", "an integer in 0..=100"),
+    "0",
+  ),
 });
 
 /** The service `web`'s settings, typed. */

@@ -69,6 +69,11 @@ _DarkMode = Annotated[bool, _bool("true", "false")]
 
 _NewCheckout = Annotated[bool, _bool("true", "false")]
 
+_SearchRollout = Annotated[
+    int,
+    _text("\\A(?:[0-9]|[1-9][0-9]|100)\\Z", "an integer in 0..=100"),
+]
+
 
 class WebSettings(BaseSettings):
     """The environment of the service `web` as envdef checks it."""
@@ -119,4 +124,12 @@ class WebSettings(BaseSettings):
         False,
         alias="FEATURE_NEW_CHECKOUT",
         description="New checkout flow",
+    )
+
+    search_rollout: _SearchRollout = Field(
+        0,
+        alias="FEATURE_SEARCH_ROLLOUT",
+        description="Share of searches served by the new index, in percent",
+        ge=0,
+        le=100,
     )
