@@ -1219,6 +1219,40 @@ emit variables_tf to "variables.tf"
     assert!(
         got.get("unset").is_none() || value("unset").is_null(),
         "{got}"
+/// A preview instance switched to with `--param`: `status` with the same values tracks it;
+/// without them it says which `--param` to give (not that the files are no longer produced).
+#[test]
+fn status_of_a_switched_preview_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("app.envdef"),
+        "var PUBLIC_URL: url = \"http://localhost\"\n\
+         service api { uses PUBLIC_URL }\n\
+         env staging { PUBLIC_URL = \"https://staging.acme.dev\" }\n\
+         env preview(branch) extends staging { PUBLIC_URL = \"https://${branch}.preview.acme.dev\" }\n\
+         emit dotenv to \"{service}/.env\" { working = true }\n",
+    )
+    .unwrap();
+    let param = "branch=feature/X";
+    let out = support::envdef(p, &["switch", "preview", "--param", param]);
+    support::expect_code(&out, 0);
+    assert!(support::read(p.join("api/.env"))
+        .contains("PUBLIC_URL=https://feature-x.preview.acme.dev\n"));
+    let out = support::envdef(p, &["status", "--param", param]);
+    support::expect_code(&out, 0);
+    assert_eq!(
+        out.stdout,
+        "active environment: preview-feature-x\napi/.env  preview-feature-x  current\n"
+    );
+    let out = support::envdef(p, &["status"]);
+    support::expect_code(&out, 1);
+    assert!(
+        out.stdout.contains(
+            "not produced `preview-feature-x` is an instance of `preview`: run `envdef status --param branch=VALUE`"
+        ),
+        "{}",
+        out.stdout
     );
 }
 

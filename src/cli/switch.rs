@@ -337,6 +337,29 @@ fn produced_for<'c>(
     Ok(&cache[env])
 }
 
+/// For an environment the model lacks because it is an instance of a parameterised
+/// environment (`preview-feature-x` of `preview`, switched with `--param`): what to give.
+fn needs_params(loaded: &Loaded, env: &str) -> Option<String> {
+    if loaded.model.envs.contains_key(env) {
+        return None;
+    }
+    let decl = loaded
+        .model
+        .envs
+        .values()
+        .find(|d| !d.open_params.is_empty() && env.starts_with(&format!("{}-", d.name)))?;
+    let params: Vec<String> = decl
+        .open_params
+        .iter()
+        .map(|p| format!("--param {p}=VALUE"))
+        .collect();
+    Some(format!(
+        "`{env}` is an instance of `{}`: run `envdef status {}` with the values it was switched with",
+        decl.name,
+        params.join(" ")
+    ))
+}
+
 fn report_status(ui: &Ui, root: &Path, loaded: &Loaded, active: Option<&str>, rows: &[Row]) {
     if ui.is_json() {
         ui.outln(json!({ "kind": "active", "env": active }));
@@ -376,13 +399,17 @@ fn report_status(ui: &Ui, root: &Path, loaded: &Loaded, active: Option<&str>, ro
     let path_width = shown.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let env_width = rows.iter().map(|r| r.env.len()).max().unwrap_or(0);
     for (row, path) in rows.iter().zip(&shown) {
-        let state = format!("{:<12}", row.state.as_str());
+        // At least one space before the reason (`not produced` fills the 12 columns).
+        let state = format!("{:<12}", format!("{} ", row.state.as_str()));
         let state = if row.state == WorkingState::Current && row.env == active {
             paint.green(&state)
         } else {
             paint.red(&state)
         };
         let why = match row.state.explain(&row.env) {
+            Some(_) if row.state == WorkingState::NotProduced && needs_params(loaded, &row.env).is_some() => {
+                needs_params(loaded, &row.env).unwrap_or_default()
+            }
             Some(why) => why,
             None if row.env != active => format!(
                 "holds `{}`, not the active `{active}` (no working `emit` of `{active}` replaces it); delete it, or run `envdef switch {}`",
