@@ -700,3 +700,56 @@ fn two_branches_with_one_instance_name() {
     );
     expect_code(&envdef(dir.path(), &["compile", "--param", second]), 0);
 }
+
+/// A 100-character branch with non-ASCII letters compiles the fleet's preview: its name is
+/// one DNS-1123 label of at most 63 characters ending in a hash, every Kubernetes
+/// namespace is one, and everything lands inside `--out`.
+#[test]
+fn fleet_preview_for_a_long_branch_name() {
+    let out = tempfile::tempdir().unwrap();
+    let branch = format!("feature/ÜBER_long-name-{}", "x".repeat(77));
+    assert_eq!(branch.chars().count(), 100);
+    let r = envdef(
+        &fleet(),
+        &[
+            "compile",
+            "--env",
+            "preview",
+            "--param",
+            &format!("branch={branch}"),
+            "--out",
+            out.path().to_str().unwrap(),
+            "-f",
+            "fleet.envdef",
+        ],
+    );
+    expect_code(&r, 0);
+    let k8s: Vec<String> = std::fs::read_dir(out.path().join("k8s"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(k8s.len(), 1, "{k8s:?}");
+    let name = &k8s[0];
+    assert!(
+        name.len() <= 63 && name.starts_with("preview-feature-ber-long-name-x"),
+        "{name}"
+    );
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "{name}"
+    );
+    let manifest =
+        std::fs::read_to_string(out.path().join(format!("k8s/{name}/api.yaml"))).unwrap();
+    assert!(
+        manifest.contains(&format!("namespace: \"{name}\"")),
+        "{manifest}"
+    );
+    let env = std::fs::read_to_string(out.path().join(format!("api/.env.{name}"))).unwrap();
+    let url = env
+        .lines()
+        .find_map(|l| l.strip_prefix("PUBLIC_URL=https://"))
+        .unwrap();
+    let host_label = url.split('.').next().unwrap();
+    assert!(host_label.len() <= 63, "{url}");
+}
