@@ -1219,6 +1219,145 @@ emit variables_tf to "variables.tf"
     assert!(
         got.get("unset").is_none() || value("unset").is_null(),
         "{got}"
+    );
+}
+
+/// Issue 15, hostile inputs: `file://` reads where the user can read (Docker's
+/// `/run/secrets/…` is absolute, a sibling directory is `..`), as the command itself could;
+/// a value holding a NUL byte, which no environment variable can hold, stops the run before
+/// the command starts, naming the variable and reference and never the value, `-v` or not.
+#[test]
+fn run_reads_files_anywhere_the_user_can_and_refuses_a_nul_byte() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(dir.path().join("sibling.txt"), "sibling-value-5e2\n").unwrap();
+    let absolute = outside.path().join("db_password");
+    std::fs::write(&absolute, "abs-value-81f\nsecond line\n").unwrap();
+    std::fs::write(project.join("nul.txt"), b"before\0after-nul-secret-77c\n").unwrap();
+    std::fs::write(
+        project.join("app.envdef"),
+        format!(
+            "secret SIBLING from \"file://../sibling.txt\"\nsecret ABSOLUTE from \"file://{}\"\nsecret BINARY from \"file://nul.txt\"\nvar PLAIN: string = \"a\\u{{0}}b\"\nservice app {{ uses SIBLING, ABSOLUTE }}\nservice bin {{ uses BINARY }}\nservice plain {{ uses PLAIN }}\nenv e {{}}\n",
+            absolute.display()
+        ),
+    )
+    .unwrap();
+    let envdef = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(args)
+            .current_dir(&project)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "300")
+            .output()
+            .unwrap()
+    };
+    let out = envdef(&["run", "e", "--service", "app", "--", "env", "-0"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let vars = parse_env0(&out.stdout);
+    assert_eq!(vars["SIBLING"], "sibling-value-5e2");
+    assert_eq!(vars["ABSOLUTE"], "abs-value-81f\nsecond line");
+
+    for verbose in [false, true] {
+        let mut args = vec!["run", "e", "--service", "bin", "--", "touch", "started"];
+        if verbose {
+            args.insert(0, "-v");
+        }
+        let out = envdef(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(code(&out), 2, "{stderr}");
+        assert!(!project.join("started").exists(), "the command ran");
+        for wanted in [
+            "cannot resolve secret `BINARY` for service `bin` in `e`",
+            "the value contains a NUL byte, which no environment variable can hold",
+            "file://nul.txt",
+            "the command was not started",
+        ] {
+            assert!(
+                stderr.contains(wanted),
+                "stderr lacks `{wanted}`:\n{stderr}"
+            );
+        }
+        assert_no_secret("stderr", &out.stderr, &["after-nul-secret", "before"]);
+        assert_no_secret("stdout", &out.stdout, &["after-nul-secret", "before"]);
+    }
+    let out = envdef(&["run", "e", "--service", "plain", "--", "touch", "started"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(!project.join("started").exists(), "the command ran");
+    assert!(
+        stderr.contains("`PLAIN` for service `plain` in `e` contains a NUL character"),
+        "{stderr}"
+    );
+}
+
+/// Issue 15: `switch` and `status` take `--out DIR` as `compile` does, for a source kept in
+/// a subdirectory (`config/shop.envdef`) whose services live at the repository root.
+#[test]
+fn switch_and_status_take_an_output_root_like_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A repository: its work tree is the project, so an output root above the source's
+    // directory is still inside it.
+    assert!(Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(root)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::create_dir(root.join("config")).unwrap();
+    std::fs::write(
+        root.join("config/shop.envdef"),
+        "var LOG_LEVEL: string = \"info\"\nsecret DB_PASSWORD from \"vault://kv/shop/{env}/db#password\"\nservice api { uses LOG_LEVEL, DB_PASSWORD }\nservice worker { uses LOG_LEVEL }\nenv local { LOG_LEVEL = \"debug\" }\nenv staging {}\nemit dotenv to \"{service}/.env\" { working = true }\n",
+    )
+    .unwrap();
+    let out = support::envdef(
+        root,
+        &["switch", "local", "-f", "config/shop.envdef", "--out", "."],
+    );
+    support::expect_code(&out, 0);
+    assert_eq!(
+        out.stdout,
+        "wrote api/.env\nwrote worker/.env\nswitched to local: 2 written, 0 unchanged\n"
+    );
+    let api = support::read(root.join("api/.env"));
+    assert!(api.contains("LOG_LEVEL=debug"), "{api}");
+    assert!(
+        api.contains("# DB_PASSWORD: secret, not written here"),
+        "{api}"
+    );
+    assert!(root.join(".envdef-active").is_file());
+    assert!(!root.join("config/api").exists() && !root.join("config/.envdef-active").exists());
+
+    let out = support::envdef(root, &["status", "-f", "config/shop.envdef", "--out", "."]);
+    support::expect_code(&out, 0);
+    assert_eq!(
+        out.stdout,
+        "active environment: local\napi/.env     local  current\nworker/.env  local  current\n"
+    );
+    // Without `--out`, status looks beside the source, where nothing was switched.
+    let out = support::envdef(root, &["status", "-f", "config/shop.envdef"]);
+    support::expect_code(&out, 1);
+    assert!(
+        out.stdout.starts_with("no environment is active"),
+        "{}",
+        out.stdout
+    );
+
+    // Relative to the current directory, as for compile.
+    let out = support::envdef(&root.join("config"), &["switch", "staging", "--out", ".."]);
+    support::expect_code(&out, 0);
+    assert!(support::read(root.join("worker/.env")).contains("LOG_LEVEL=info"));
+    let out = support::envdef(root, &["status", "-f", "config/shop.envdef", "--out", "."]);
+    support::expect_code(&out, 0);
+    assert!(
+        out.stdout.starts_with("active environment: staging\n"),
+        "{}",
+        out.stdout
+    );
+}
+
 /// A preview instance switched to with `--param`: `status` with the same values tracks it;
 /// without them it says which `--param` to give (not that the files are no longer produced).
 #[test]

@@ -143,7 +143,7 @@ variable "search_rollout" {
   description = "Share of searches served by the new index, in percent"
 
   validation {
-    condition     = floor(var.search_rollout) == var.search_rollout
+    condition     = var.search_rollout % 1 == 0
     error_message = "The value of search_rollout must be a whole number."
   }
 
