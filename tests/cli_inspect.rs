@@ -40,7 +40,7 @@ fn diff_staging_production() {
 /// environments: folded into one line by default, listed one by one with `--all`.
 #[test]
 fn diff_folds_secrets_of_one_reference_pattern() {
-    let folded = run(&["diff", "staging", "production"]);
+    let folded = run(&["diff", "staging", "production-eu-west-1"]);
     assert!(
         folded.stdout.contains(
             "3 secrets differ only by `{env}` in the reference (one line sets both sides): \
@@ -54,7 +54,7 @@ fn diff_folds_secrets_of_one_reference_pattern() {
     assert!(folded.stdout.lines().any(|l| l == "DATABASE_URL"));
     ok_golden(
         "fleet_diff_staging_production_all.stdout",
-        &run(&["diff", "staging", "production", "--all"]),
+        &run(&["diff", "staging", "production-eu-west-1", "--all"]),
     );
 }
 
