@@ -171,6 +171,19 @@ pub fn check_emits(
     let Some(model) = &compilation.model else {
         return;
     };
+    let emitted = emit_checks(model, templates_dir, project_root, options);
+    compilation.diagnostics.extend(emitted);
+    compilation.diagnostics.sort();
+}
+
+/// The diagnostics of [`check_emits`] for `model` alone (the language server runs them
+/// when the editor is idle, after it has published the front end's).
+pub fn emit_checks(
+    model: &Model,
+    templates_dir: Option<&Path>,
+    project_root: Option<&Path>,
+    options: CheckOptions,
+) -> Diagnostics {
     let emit_options = emit::EmitOptions {
         templates_dir: templates_dir.map(Path::to_path_buf),
         project_root: project_root.map(Path::to_path_buf),
@@ -201,6 +214,5 @@ pub fn check_emits(
     if options.deny_warnings {
         emitted.deny_warnings();
     }
-    compilation.diagnostics.extend(emitted);
-    compilation.diagnostics.sort();
+    emitted
 }

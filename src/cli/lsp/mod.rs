@@ -90,7 +90,28 @@ fn serve(connection: &Connection) -> Result<(), String> {
         roots: roots::Roots::new(workspace),
         parsed: crate::resolve::ParseCache::new(),
     };
-    for message in &connection.receiver {
+    loop {
+        // Typing sends a change every keystroke: the front end answers each at once, and
+        // the slower emit-stage checks wait until the editor has been quiet for a moment.
+        let message = if server.emits_pending() {
+            match connection.receiver.recv_timeout(EMIT_CHECK_IDLE) {
+                Ok(message) => message,
+                Err(timeout) if timeout.is_timeout() => {
+                    if let Some(root) = server.check_emits_of_one_root() {
+                        for out in server.publish_root(&root) {
+                            send(connection, Message::Notification(out));
+                        }
+                    }
+                    continue;
+                }
+                Err(_) => break,
+            }
+        } else {
+            match connection.receiver.recv() {
+                Ok(message) => message,
+                Err(_) => break,
+            }
+        };
         match message {
             Message::Request(request) => {
                 if connection
@@ -112,6 +133,9 @@ fn serve(connection: &Connection) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// How long the editor must be quiet before the emit-stage checks run.
+const EMIT_CHECK_IDLE: std::time::Duration = std::time::Duration::from_millis(300);
 
 fn send(connection: &Connection, message: Message) {
     // The writer thread is gone only when the client closed stdout; the loop ends then.
@@ -293,9 +317,18 @@ impl Server {
     /// Re-runs the front end on the root of `path` and publishes its diagnostics.
     fn reanalyze(&mut self, path: &Path) -> Vec<Notification> {
         let root = self.roots.root_of(path, &self.loader);
-        let analysis = analyze(&self.loader, &root, &mut self.parsed);
+        let Some(analysis) = analyze(&self.loader, &root, &mut self.parsed) else {
+            return Vec::new();
+        };
+        self.analyses.insert(root.clone(), analysis);
+        self.publish_root(&root)
+    }
+
+    /// The diagnostics of `root`'s last analysis, one notification per file, plus empty
+    /// ones for the files that had diagnostics before and have none now.
+    fn publish_root(&mut self, root: &Path) -> Vec<Notification> {
         let mut out = Vec::new();
-        let Some(analysis) = analysis else {
+        let Some(analysis) = self.analyses.get(root) else {
             return out;
         };
         let mut by_uri: BTreeMap<String, (Url, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
@@ -320,14 +353,13 @@ impl Server {
                 .push(lsp);
         }
         let now: HashSet<Url> = by_uri.values().map(|(u, _)| u.clone()).collect();
-        let before = self.published.insert(root.clone(), now.clone());
+        let before = self.published.insert(root.to_path_buf(), now.clone());
         for uri in before.into_iter().flatten().filter(|u| !now.contains(u)) {
             out.push(publish(uri, Vec::new()));
         }
         for (_, (uri, diagnostics)) in by_uri {
             out.push(publish(uri, diagnostics));
         }
-        self.analyses.insert(root, analysis);
         out
     }
 }

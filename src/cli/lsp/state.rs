@@ -22,6 +22,11 @@ pub struct Analysis {
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
     pub index: SymbolIndex,
+    /// The root's project (imports and templates are confined to it).
+    pub project_root: PathBuf,
+    /// Whether the emit-stage checks (`envdef check`'s second half) are in `diagnostics`
+    /// yet: they run when the editor is idle (`Server::check_emits_when_idle`).
+    pub emits_checked: bool,
 }
 
 impl Analysis {
@@ -48,6 +53,36 @@ pub struct Server {
 }
 
 impl Server {
+    /// Runs the emit-stage checks of one root whose analysis lacks them: what `envdef
+    /// check` (and so `compile`) refuses, the editor shows too, templates confined to the
+    /// project. They render every artifact (hundreds of milliseconds on a 10,000-variable
+    /// fleet), so the dispatch loop runs them only once no message has arrived for a
+    /// moment; typing never waits for them. Returns the root whose diagnostics changed.
+    pub(super) fn check_emits_of_one_root(&mut self) -> Option<PathBuf> {
+        let (root, analysis) = self
+            .analyses
+            .iter_mut()
+            .find(|(_, a)| !a.emits_checked)?;
+        analysis.emits_checked = true;
+        let model = analysis.model.as_ref()?;
+        let found = crate::emit_checks(
+            model,
+            None,
+            Some(&analysis.project_root),
+            CheckOptions::default(),
+        );
+        if found.is_empty() {
+            return None;
+        }
+        analysis.diagnostics.extend(found.into_vec());
+        Some(root.clone())
+    }
+
+    /// Whether a root's analysis still waits for its emit-stage checks.
+    pub(super) fn emits_pending(&self) -> bool {
+        self.analyses.values().any(|a| !a.emits_checked)
+    }
+
     /// The analysis that holds the file at `uri` (its root's), analysing it if needed.
     pub fn analysis_for(&mut self, uri: &Url) -> Option<(&Analysis, FileId)> {
         let path = canonical(uri)?;
@@ -91,17 +126,9 @@ pub(super) fn analyze(
 ) -> Option<Analysis> {
     let project = crate::project::Project::discover(root, None).ok()?;
     let confined = project.confine(loader);
-    let mut compilation =
+    let compilation =
         crate::check_file_cached(&confined, root, CheckOptions::default(), &[], Some(parsed))
             .ok()?;
-    // What `envdef check` (and so `compile`) refuses, the editor shows too: the emit-stage
-    // validations, with templates confined to the project.
-    crate::check_emits(
-        &mut compilation,
-        None,
-        Some(project.root()),
-        CheckOptions::default(),
-    );
     let index = SymbolIndex::new(&compilation.program);
     Some(Analysis {
         sources: compilation.sources,
@@ -109,5 +136,7 @@ pub(super) fn analyze(
         model: compilation.model,
         diagnostics: compilation.diagnostics.into_vec(),
         index,
+        project_root: project.root().to_path_buf(),
+        emits_checked: false,
     })
 }
