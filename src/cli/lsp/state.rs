@@ -59,10 +59,7 @@ impl Server {
     /// fleet), so the dispatch loop runs them only once no message has arrived for a
     /// moment; typing never waits for them. Returns the root whose diagnostics changed.
     pub(super) fn check_emits_of_one_root(&mut self) -> Option<PathBuf> {
-        let (root, analysis) = self
-            .analyses
-            .iter_mut()
-            .find(|(_, a)| !a.emits_checked)?;
+        let (root, analysis) = self.analyses.iter_mut().find(|(_, a)| !a.emits_checked)?;
         analysis.emits_checked = true;
         let model = analysis.model.as_ref()?;
         let found = crate::emit_checks(
