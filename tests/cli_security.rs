@@ -850,3 +850,25 @@ fn sha2_hex(bytes: &[u8]) -> String {
     let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
+
+/// Control characters in a message (an environment named on the command line from an
+/// untrusted `$BRANCH`, a stray byte in a source) are escaped, in human, short and GitHub
+/// output: never an escape sequence in a terminal or a CI log, never an invisible name.
+#[test]
+fn control_characters_in_messages_are_escaped() {
+    let l = layout();
+    for format in ["human", "short", "github"] {
+        let run = envdef(
+            &l.proj,
+            &["compile", "--env", "stag\u{1b}[31ming", "--format", format],
+        );
+        expect_code(&run, 2);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains('\u{1b}'), "{format}: a raw ESC: {all:?}");
+        assert!(all.contains("stag\\u{1b}[31ming"), "{format}: {all}");
+    }
+    std::fs::write(l.proj.join("bad.envdef"), "var A\u{1}B: int = 1\n").unwrap();
+    let run = envdef(&l.proj, &["check", "bad.envdef", "--format", "short"]);
+    expect_code(&run, 1);
+    assert!(run.stdout.contains("found `\\u{1}`"), "{}", run.stdout);
+}

@@ -30,7 +30,7 @@ pub fn short(d: &Diagnostic, sources: &SourceMap) -> String {
 
 /// Messages are one line by contract; a stray line break would split a record.
 fn one_line(text: &str) -> String {
-    text.replace(['\r', '\n'], " ")
+    super::render::escape_controls(&text.replace(['\r', '\n'], " ")).into_owned()
 }
 
 /// `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=E0305::message` (no trailing
@@ -65,7 +65,10 @@ pub fn github(d: &Diagnostic, sources: &SourceMap) -> String {
         .map(|(k, v)| format!("{k}={}", github_property(v)))
         .collect::<Vec<_>>()
         .join(",");
-    format!("::{command} {properties}::{}", github_data(&message))
+    format!(
+        "::{command} {properties}::{}",
+        github_data(&super::render::escape_controls(&message))
+    )
 }
 
 /// Escapes a workflow command's message (`%`, CR, LF), as `@actions/core` does.

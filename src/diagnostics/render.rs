@@ -287,7 +287,30 @@ fn snippet_fits(sources: &SourceMap, file: FileId, labels: &[&Label]) -> bool {
 }
 
 /// Cuts the middle out of a text longer than [`MAX_RENDERED_TEXT`] (on char boundaries).
+/// `text` with its control characters (other than line breaks and tabs) written as
+/// `\u{1b}`: a name from the command line or a stray byte in a source must not reach a
+/// terminal or a CI log as an escape sequence, nor vanish from the message.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn elide(text: &str) -> String {
+    let text = escape_controls(text);
+    let text = text.as_ref();
     if text.len() <= MAX_RENDERED_TEXT {
         return text.to_string();
     }
