@@ -753,3 +753,42 @@ fn fleet_preview_for_a_long_branch_name() {
     let host_label = url.split('.').next().unwrap();
     assert!(host_label.len() <= 63, "{url}");
 }
+
+/// A derived secret of one line whose text is the same and whose secret is a reference
+/// pattern folds with it, its placeholders taken from that secret's line; one whose text
+/// holds another host keeps its row.
+#[test]
+fn diff_folds_a_derived_secret_built_from_a_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.envdef"),
+        r#"var DB_HOST: string = "db"
+secret DB_PASSWORD from "vault://kv/{env}/db#password"
+secret DATABASE_URL
+secret CACHE_URL
+secret CACHE_PASSWORD from "vault://kv/cache/{env}#password"
+abstract env base {
+  DATABASE_URL = "postgres://app:${DB_PASSWORD}@db/app"
+  CACHE_URL    = "redis://:${CACHE_PASSWORD}@${DB_HOST}:6379"
+}
+env staging extends base {}
+env production extends base { DB_HOST = "prod-db" }
+"#,
+    )
+    .unwrap();
+    let r = envdef(
+        dir.path(),
+        &["diff", "staging", "production", "-f", "app.envdef"],
+    );
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.contains(
+            "3 secrets differ only by `{env}` in the reference (one line sets both sides): \
+             DB_PASSWORD, DATABASE_URL, CACHE_PASSWORD (--all lists them)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.lines().any(|l| l == "CACHE_URL"), "{}", r.stdout);
+    assert!(r.stdout.ends_with("5 variables differ\n"), "{}", r.stdout);
+}

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::compile::{bad_name, load, params_apply, Loaded};
 use super::show::{self, Paint};
 use super::{SourceArg, Status, Ui};
-use crate::model::{Origin, Resolved};
+use crate::model::{DerivedPart, Origin, Resolved, Value};
 use crate::query::{self, names, DiffKind, DiffRow, Promotion, PromotionRow};
 
 #[derive(Debug, Args)]
@@ -142,7 +142,7 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, all_rows: &[DiffRow<'_
         return;
     }
     print_rows(ui, loaded, args, &rows);
-    print_folded(ui, loaded, &folded);
+    print_folded(ui, loaded, &args.env_a, args.service.as_deref(), &folded);
     if !ui.quiet {
         let n = all_rows.len();
         ui.outln(format_args!(
@@ -158,11 +158,42 @@ fn print_table(ui: &Ui, loaded: &Loaded, args: &DiffArgs, all_rows: &[DiffRow<'_
 
 /// One line per set of placeholders: `3 secrets differ only by `{env}` in their reference:
 /// A, B, C (--all lists them)`.
-fn print_folded(ui: &Ui, loaded: &Loaded, folded: &[DiffRow<'_>]) {
+fn print_folded(
+    ui: &Ui,
+    loaded: &Loaded,
+    env_a: &str,
+    service: Option<&str>,
+    folded: &[DiffRow<'_>],
+) {
     let mut by_pattern: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    let env_a = loaded.model.envs.get(env_a);
     for row in folded {
-        let span = row.a.or(row.b).map(|r| r.origin.span);
-        let holes = span.map_or_else(Vec::new, |s| placeholders(loaded.sources.slice(s)));
+        // A plain reference's placeholders are in its line; a derived secret's, in the
+        // lines of the secrets it is built from.
+        let mut spans: Vec<crate::source::Span> = Vec::new();
+        match row.a.map(|r| (&r.value, r.origin.span)) {
+            Some((Value::Derived { parts, .. }, _)) => {
+                for part in parts {
+                    if let DerivedPart::Secret { var, .. } = part {
+                        let value = env_a.and_then(|e| match row.service.or(service) {
+                            Some(s) => e.value_for(s, *var),
+                            None => e.value(*var),
+                        });
+                        spans.extend(value.map(|r| r.origin.span));
+                    }
+                }
+            }
+            Some((_, span)) => spans.push(span),
+            None => {}
+        }
+        let mut holes: Vec<String> = Vec::new();
+        for span in spans {
+            for hole in placeholders(loaded.sources.slice(span)) {
+                if !holes.contains(&hole) {
+                    holes.push(hole);
+                }
+            }
+        }
         let name = row_name(loaded, row);
         match by_pattern.iter_mut().find(|(h, _)| *h == holes) {
             Some((_, names)) => names.push(name),

@@ -17,7 +17,8 @@ pub enum DiffKind {
     /// The same value, but set by different lines (an override that repeats a value).
     SourceDiffers,
     /// A secret whose reference is set by the same line on both sides and differs only
-    /// by what that line's placeholders (`{env}`) expand to: the same reference pattern.
+    /// by what that line's placeholders (`{env}`) expand to: the same reference pattern
+    /// (for a derived secret: the same text, and each of its secrets such a reference).
     SamePattern,
 }
 
@@ -79,13 +80,12 @@ pub fn diff<'m>(
             (None, None) => return None,
             (Some(_), None) => DiffKind::OnlyA,
             (None, Some(_)) => DiffKind::OnlyB,
-            // A plain reference (not a derived secret, whose text may also hold other
-            // variables) written once: only per-environment placeholders tell them apart.
             (Some(x), Some(y))
                 if x.value != y.value
-                    && x.origin.span == y.origin.span
-                    && matches!(x.value, Value::Secret { .. })
-                    && matches!(y.value, Value::Secret { .. }) =>
+                    && same_pattern(x, y, |v| match scope {
+                        Some(s) => (a.value_for(s, v), b.value_for(s, v)),
+                        None => (a.value(v), b.value(v)),
+                    }) =>
             {
                 DiffKind::SamePattern
             }
@@ -124,6 +124,52 @@ pub fn diff<'m>(
             }
             rows
         }
+    }
+}
+
+/// Whether two values of one secret, set by the same line, can differ only by what that
+/// line's placeholders (`{env}`) expand to: a plain reference; or a derived secret whose
+/// text parts are equal and each of whose secrets is itself a plain reference set by one
+/// line on both sides (`part` gives a part's two values). A derived secret whose text holds
+/// another variable's differing value, or whose secret is overridden on one side, differs
+/// for real.
+fn same_pattern<'m>(
+    x: &Resolved,
+    y: &Resolved,
+    part: impl Fn(VarId) -> (Option<&'m Resolved>, Option<&'m Resolved>),
+) -> bool {
+    use crate::model::DerivedPart;
+    if x.origin.span != y.origin.span {
+        return false;
+    }
+    match (&x.value, &y.value) {
+        (Value::Secret { .. }, Value::Secret { .. }) => true,
+        (
+            Value::Derived {
+                parts: p,
+                local: lp,
+            },
+            Value::Derived {
+                parts: q,
+                local: lq,
+            },
+        ) => {
+            lp.is_empty()
+                && lq.is_empty()
+                && p.len() == q.len()
+                && p.iter().zip(q).all(|pair| match pair {
+                    (DerivedPart::Text { text: s }, DerivedPart::Text { text: t }) => s == t,
+                    (DerivedPart::Secret { var: v, .. }, DerivedPart::Secret { var: w, .. }) => {
+                        v == w
+                            && matches!(part(*v), (Some(a), Some(b))
+                                if a.origin.span == b.origin.span
+                                    && matches!(a.value, Value::Secret { .. })
+                                    && matches!(b.value, Value::Secret { .. }))
+                    }
+                    _ => false,
+                })
+        }
+        _ => false,
     }
 }
 

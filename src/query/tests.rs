@@ -160,6 +160,46 @@ env preview { API_KEY from "vault://kv/{env}/api#key" }
 }
 
 #[test]
+fn a_derived_secret_of_one_line_is_the_same_pattern_only_when_its_parts_are() {
+    let c = compile(
+        r#"var DB_HOST: string = "db"
+secret DB_PASSWORD from "vault://kv/{env}/db#password"
+secret DATABASE_URL
+abstract env base { DATABASE_URL = "postgres://app:${DB_PASSWORD}@${DB_HOST}/app" }
+env staging extends base {}
+env production extends base {}
+env moved extends base { DB_HOST = "db2" }
+env other extends base { DB_PASSWORD from "aws-sm://other/db#password" }
+"#,
+    );
+    let m = c.model.as_ref().unwrap();
+    let kind = |a: &str, b: &str| {
+        diff(m, &m.envs[a], &m.envs[b], None)
+            .iter()
+            .find(|r| m.var(r.var).name == "DATABASE_URL")
+            .map(|r| r.kind)
+    };
+    assert_eq!(kind("staging", "production"), Some(DiffKind::SamePattern));
+    // Another host in the text, or a password from another line: real differences.
+    assert_eq!(kind("staging", "moved"), Some(DiffKind::Differs));
+    assert_eq!(kind("staging", "other"), Some(DiffKind::Differs));
+}
+
+#[test]
+fn promotion_still_leaves_patterns_out() {
+    let c = compile(
+        r#"secret DB_PASSWORD from "vault://kv/{env}/db#password"
+env staging {}
+env preview {}
+"#,
+    );
+    let m = c.model.as_ref().unwrap();
+    assert!(promotion(m, &m.envs["staging"], &m.envs["preview"], None)
+        .iter()
+        .all(|r| m.var(r.var).name != "DB_PASSWORD"));
+}
+
+#[test]
 fn explain_follows_the_chain_and_every_interpolation() {
     let c = compile(SRC);
     let m = c.model.as_ref().unwrap();
