@@ -778,6 +778,10 @@ fn a_planted_manifest_cannot_make_prune_delete_the_source_or_git_files() {
     std::fs::create_dir_all(l.proj.join(".git")).unwrap();
     std::fs::write(l.proj.join(".git/config"), "[core]\n").unwrap();
     expect_code(&envdef(&l.proj, &["compile", "-q"]), 0);
+    // Two files the attacker never saw (a developer's own, not committed): the planted
+    // hashes cannot match, which `--force` would make irrelevant.
+    std::fs::write(l.proj.join("README.md"), "# acme\n").unwrap();
+    std::fs::write(l.proj.join("notes.txt"), "mine\n").unwrap();
     let mut manifest = read(l.proj.join(".envdef-manifest"));
     for rel in [SRC, ".git/config"] {
         let bytes = std::fs::read(l.proj.join(rel)).unwrap();
@@ -786,12 +790,21 @@ fn a_planted_manifest_cannot_make_prune_delete_the_source_or_git_files() {
             sha2_hex(&bytes)
         ));
     }
+    for rel in ["README.md", "notes.txt"] {
+        manifest.push_str(&format!(
+            "{{\"path\":\"{rel}\",\"sha256\":\"{}\",\"source\":\"{SRC}\"}}\n",
+            "0".repeat(64)
+        ));
+    }
     std::fs::write(l.proj.join(".envdef-manifest"), manifest).unwrap();
     let check = envdef(&l.proj, &["compile", "--check"]);
-    assert!(!check.stdout.contains("orphan"), "{}", check.stdout);
+    assert!(!check.stdout.contains("acme.envdef"), "{}", check.stdout);
     expect_code(&envdef(&l.proj, &["compile", "--prune", "--force"]), 0);
     assert!(l.proj.join(SRC).exists());
     assert_eq!(read(l.proj.join(".git/config")), "[core]\n");
+    // Without the generated header, even `--prune --force` keeps a listed file.
+    assert_eq!(read(l.proj.join("README.md")), "# acme\n");
+    assert_eq!(read(l.proj.join("notes.txt")), "mine\n");
 }
 
 #[test]

@@ -104,8 +104,17 @@ fn state(
     }
 }
 
+/// Whether the file's first KiB holds envdef's generated header.
+fn has_generated_header(parent: &super::dir::Dir, rel: &Path) -> bool {
+    let marker = crate::notation::GENERATED_MARKER.as_bytes();
+    parent
+        .read(&file_name(rel), 1024)
+        .is_ok_and(|(head, _)| head.windows(marker.len()).any(|w| w == marker))
+}
+
 /// Deletes `orphans` of `source` (checking each once more: only a regular file that still
-/// hashes to what envdef wrote, or any regular file with `force`), removes directories
+/// hashes to what envdef wrote, or with `force` one that still has the generated header),
+/// removes directories
 /// they leave empty (never the root), and drops them from the manifest.
 pub fn prune(
     out: &Output,
@@ -129,7 +138,7 @@ pub fn prune(
             continue;
         };
         let mut dirs = DirCache::default();
-        match state(out, &mut dirs, rel, &hash)? {
+        let modified = match state(out, &mut dirs, rel, &hash)? {
             None => {
                 manifest.forget(source, rel);
                 continue;
@@ -138,13 +147,20 @@ pub fn prune(
                 summary.kept.push(rel.to_path_buf());
                 continue;
             }
-            Some(_) => {}
-        }
+            Some(modified) => modified,
+        };
         let parent_rel = rel.parent().unwrap_or(Path::new(""));
         let Ok(Some(parent)) = dirs.get(root, dir, parent_rel, false, rel) else {
             summary.kept.push(rel.to_path_buf());
             continue;
         };
+        // `--force` deletes an edited orphan only while it still carries the generated
+        // header: the manifest is a committed file, and an entry an attacker planted for
+        // `README.md` must not make `--prune --force` delete a file envdef never wrote.
+        if modified && !has_generated_header(&parent, rel) {
+            summary.kept.push(rel.to_path_buf());
+            continue;
+        }
         // Even with --force only a regular file goes (never a link or a directory).
         if parent.entry(&file_name(rel)).ok().flatten().map(|e| e.kind) != Some(Kind::File) {
             summary.kept.push(rel.to_path_buf());
