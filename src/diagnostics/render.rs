@@ -286,7 +286,6 @@ fn snippet_fits(sources: &SourceMap, file: FileId, labels: &[&Label]) -> bool {
     })
 }
 
-/// Cuts the middle out of a text longer than [`MAX_RENDERED_TEXT`] (on char boundaries).
 /// `text` with its control characters (other than line breaks and tabs) written as
 /// `\u{1b}`: a name from the command line or a stray byte in a source must not reach a
 /// terminal or a CI log as an escape sequence, nor vanish from the message.
@@ -308,6 +307,8 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Cuts the middle out of a text longer than [`MAX_RENDERED_TEXT`] (on char boundaries),
+/// after [`escape_controls`].
 fn elide(text: &str) -> String {
     let text = escape_controls(text);
     let text = text.as_ref();
