@@ -106,10 +106,9 @@ fn state(
 
 /// Whether the file's first KiB holds envdef's generated header.
 fn has_generated_header(parent: &super::dir::Dir, rel: &Path) -> bool {
-    let marker = crate::notation::GENERATED_MARKER.as_bytes();
     parent
-        .read(&file_name(rel), 1024)
-        .is_ok_and(|(head, _)| head.windows(marker.len()).any(|w| w == marker))
+        .read(&file_name(rel), super::plan::HEADER_WINDOW as u64)
+        .is_ok_and(|(head, _)| super::plan::has_generated_header(&head))
 }
 
 /// Deletes `orphans` of `source` (checking each once more: only a regular file that still

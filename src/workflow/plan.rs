@@ -151,15 +151,20 @@ impl Default for OnDisk {
 
 /// How far into a file the generated header is looked for: the header is its first line
 /// or two, after at most a `---` or a shebang.
-const HEADER_WINDOW: usize = 1024;
+pub(crate) const HEADER_WINDOW: usize = 1024;
 
 /// Whether `bytes` (a file at `rel`) is recognisably envdef's: the generated header near
 /// the start, or exactly the bytes the manifest says envdef wrote there. Neither can be
 /// forged into a file the attacker of a branch never saw (a developer's own `.env`).
 fn written_by_envdef(manifest: &Manifest, rel: &Path, bytes: &[u8]) -> bool {
+    has_generated_header(bytes) || manifest.wrote(rel, &sha256(bytes))
+}
+
+/// Whether the generated header is in the first [`HEADER_WINDOW`] bytes of `bytes`.
+pub(crate) fn has_generated_header(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(HEADER_WINDOW)];
     let marker = crate::notation::GENERATED_MARKER.as_bytes();
-    head.windows(marker.len()).any(|w| w == marker) || manifest.wrote(rel, &sha256(bytes))
+    head.windows(marker.len()).any(|w| w == marker)
 }
 
 /// Open directories below the root by relative path, so a thousand artifacts in one
