@@ -71,12 +71,22 @@ impl SymbolIndex {
             instances: Vec::new(),
         };
         walk.program();
-        let mut occurrences = walk.found;
+        let mut found = walk.found;
+        found.sort_by_key(|o| (o.span.file, o.span.start, o.span.end));
         // The instances of one declaration share its assignments' text: one occurrence
-        // each (a rename must edit a place once).
-        let mut seen = std::collections::HashSet::new();
-        occurrences.retain(|o| seen.insert((o.span, o.symbol.clone(), o.role)));
-        occurrences.sort_by_key(|o| (o.span.file, o.span.start, o.span.end));
+        // each (a rename must edit a place once). Copies share a span, so after the
+        // (stable) sort they are neighbours: no set of cloned names is needed to find them.
+        let mut occurrences: Vec<Occurrence> = Vec::with_capacity(found.len());
+        for o in found {
+            let copy = occurrences
+                .iter()
+                .rev()
+                .take_while(|p| p.span == o.span)
+                .any(|p| p.symbol == o.symbol && p.role == o.role);
+            if !copy {
+                occurrences.push(o);
+            }
+        }
         SymbolIndex {
             occurrences,
             instances: walk.instances,

@@ -320,8 +320,15 @@ impl Server {
         let Some(analysis) = analyze(&self.loader, &root, &mut self.parsed) else {
             return Vec::new();
         };
-        self.analyses.insert(root.clone(), analysis);
-        self.publish_root(&root)
+        let replaced = self.analyses.insert(root.clone(), analysis);
+        let published = self.publish_root(&root);
+        // Freeing the previous analysis of a large program (every value of every
+        // environment) takes a noticeable share of a re-check: do it off the path of the
+        // diagnostics the editor is waiting for.
+        if let Some(old) = replaced {
+            std::thread::spawn(move || drop(old));
+        }
+        published
     }
 
     /// The diagnostics of `root`'s last analysis, one notification per file, plus empty
