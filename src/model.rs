@@ -35,6 +35,27 @@ impl Model {
         &self.vars[id.index()]
     }
 
+    pub fn env_id(&self, name: &str) -> Option<EnvId> {
+        self.envs.get_index_of(name).map(EnvId::new)
+    }
+
+    /// The name of an environment that an [`Origin`], [`Env::parent`] or [`Env::chain`]
+    /// refers to.
+    pub fn env_name(&self, id: EnvId) -> &str {
+        &self.envs[id].name
+    }
+
+    /// The name of the service an [`Origin`] refers to.
+    pub fn service_name(&self, id: ServiceId) -> &str {
+        &self.services[id].name
+    }
+
+    /// `production → staging → deployed`.
+    pub fn chain_text(&self, env: &Env) -> String {
+        let names: Vec<&str> = env.chain.iter().map(|&e| self.env_name(e)).collect();
+        names.join(" → ")
+    }
+
     /// Environments that are emitted (not abstract), in declaration order.
     pub fn concrete_envs(&self) -> impl Iterator<Item = &Env> {
         self.envs.values().filter(|e| !e.is_abstract)
@@ -50,14 +71,59 @@ impl Model {
     }
 }
 
-/// Index of a variable in [`Model::vars`] and in every [`Env::values`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct VarId(pub u32);
+/// Typed indexes: each names one table, so an environment's index can never be used for a
+/// service's (resolve gives them out in declaration order and the model keeps that order).
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub u32);
 
-impl VarId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            pub fn new(index: usize) -> $name {
+                $name(index as u32)
+            }
+        }
+    )*};
+}
+
+ids! {
+    /// Index of a variable in [`Model::vars`] and in every [`Env::values`].
+    VarId;
+    /// Index of an environment in [`Model::envs`] (and in `resolve::Program::envs`).
+    EnvId;
+    /// Index of a declared service in [`Model::services`] (and in
+    /// `resolve::Program::services`).
+    ServiceId;
+}
+
+/// `table[id]` for a table of declarations kept in id order (an `IndexMap` by name), so a
+/// typed id indexes its own table and no other.
+macro_rules! index_by {
+    ($($id:ty => $value:ty;)*) => {$(
+        impl std::ops::Index<$id> for indexmap::IndexMap<String, $value> {
+            type Output = $value;
+            fn index(&self, id: $id) -> &$value {
+                &self[id.index()]
+            }
+        }
+
+        impl std::ops::IndexMut<$id> for indexmap::IndexMap<String, $value> {
+            fn index_mut(&mut self, id: $id) -> &mut $value {
+                &mut self[id.index()]
+            }
+        }
+    )*};
+}
+pub(crate) use index_by;
+
+index_by! {
+    EnvId => Env;
+    ServiceId => Service;
 }
 
 /// What kind of declaration a variable came from.
@@ -317,14 +383,14 @@ pub struct Resolved {
 pub struct Origin {
     /// The environment whose assignment set the value; `None` for the declaration's
     /// default (or a secret's default reference).
-    pub env: Option<String>,
+    pub env: Option<EnvId>,
     /// The assignment or default literal that set it.
     pub span: Span,
     /// For interpolated strings: the template as written (`"${API_URL}/v1"`).
     pub template: Option<String>,
     /// Set when a per-service override (`api.LOG_LEVEL = "debug"` for a shared
     /// `LOG_LEVEL`) gave the value: the service it is for.
-    pub service: Option<String>,
+    pub service: Option<ServiceId>,
 }
 
 /// One environment, after inheritance.
@@ -336,9 +402,9 @@ pub struct Env {
     /// secret), which never reach an environment without the mark nor a Kubernetes or
     /// Terraform artifact (checked).
     pub insecure: bool,
-    pub parent: Option<String>,
+    pub parent: Option<EnvId>,
     /// This environment, then its parent, then the parent's parent, …
-    pub chain: Vec<String>,
+    pub chain: Vec<EnvId>,
     /// Indexed by [`VarId`]. `None`: an optional variable left unset. In abstract
     /// environments a required variable may also be `None` (nothing set it yet).
     pub values: Vec<Option<Resolved>>,

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Resolved, Value, VarId};
+use crate::model::{EnvId, Resolved, Value, VarId};
 use crate::resolve::{ParamValue, Program};
 use crate::source::{SourceMap, Span};
 
@@ -150,12 +150,12 @@ pub(crate) fn check_asserts(
             } else {
                 std::iter::once(None)
                     .chain(
-                        views[env_idx]
+                        views[env_idx.index()]
                             .iter()
                             .filter(|v| {
-                                p.vars
-                                    .values()
-                                    .any(|id| v.values[id.index()] != values[env_idx][id.index()])
+                                p.vars.values().any(|id| {
+                                    v.values[id.index()] != values[env_idx.index()][id.index()]
+                                })
                             })
                             .map(|v| Some(program.services[v.service].name.text.as_str())),
                     )
@@ -164,7 +164,7 @@ pub(crate) fn check_asserts(
             // A required variable without a value here has its own error already;
             // evaluating the rule on a hole would only add a confusing second one.
             let broken = p.vars.values().any(|id| {
-                values[env_idx]
+                values[env_idx.index()]
                     .get(id.index())
                     .map_or(true, Option::is_none)
                     && !optional[id.index()]
@@ -242,14 +242,14 @@ fn view_of<'a>(
     program: &Program,
     values: &'a [Vec<Option<Resolved>>],
     views: &'a [Vec<ServiceView>],
-    env_idx: usize,
+    env: EnvId,
     service: Option<&str>,
 ) -> &'a [Option<Resolved>] {
     let svc = service.and_then(|s| program.services.get_index_of(s));
-    views[env_idx]
+    views[env.index()]
         .iter()
-        .find(|v| Some(v.service) == svc)
-        .map_or(&values[env_idx], |v| &v.values)
+        .find(|v| Some(v.service.index()) == svc)
+        .map_or(&values[env.index()], |v| &v.values)
 }
 
 fn expect_bool(v: &V, span: Span) -> Result<bool, TypeError> {
@@ -730,8 +730,11 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
         match ctx.values.get(id.index()).and_then(Option::as_ref) {
             Some(r) => {
                 let shown = V::from_model(&r.value).show();
-                let from = match (&r.origin.env, &r.origin.service) {
-                    (Some(e), Some(s)) => format!("set for `{s}` in `{e}`"),
+                let env = r.origin.env.map(|e| &program.envs[e].name.text);
+                let from = match (env, r.origin.service) {
+                    (Some(e), Some(s)) => {
+                        format!("set for `{}` in `{e}`", program.services[s].name.text)
+                    }
                     (Some(e), None) => format!("set in `{e}`"),
                     (None, _) => "default".to_string(),
                 };

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{DerivedPart, Origin, Resolved, Value, VarId};
+use crate::model::{DerivedPart, EnvId, Origin, Resolved, ServiceId, Value, VarId};
 use crate::resolve::Program;
 use crate::secret_ref::{RefError, Scheme, SecretRef};
 use crate::source::Span;
@@ -68,10 +68,10 @@ enum SiteSrc<'p> {
 struct Site<'p> {
     var: VarId,
     /// The environment that assigns it; `None` for the declaration's default.
-    env: Option<usize>,
+    env: Option<EnvId>,
     /// A per-service override (`api.LOG_LEVEL = …`): the service, which `${service}` and
     /// bare names in the value are read in.
-    scope: Option<usize>,
+    scope: Option<ServiceId>,
     src: SiteSrc<'p>,
     /// The span an `Origin` points at.
     span: Span,
@@ -141,7 +141,7 @@ pub(crate) struct EnvValues {
     /// for, each with its whole view of the environment, by service index.
     pub views: Vec<Vec<ServiceView>>,
     /// Per environment, its own per-service overrides: (service, variable, where).
-    pub overrides: Vec<Vec<(usize, VarId, Span)>>,
+    pub overrides: Vec<Vec<(ServiceId, VarId, Span)>>,
     /// Per variable, its declaration's default when that is a checked literal (no `${…}`).
     pub defaults: Vec<Option<Value>>,
 }
@@ -181,7 +181,7 @@ pub(crate) fn evaluate(
                 ast::AssignRhs::Unset(_) => SiteSrc::Unset,
             };
             ids.push(sites.len() as u32);
-            let mut site = Site::new(a.var, Some(env_idx), src, a.span);
+            let mut site = Site::new(a.var, Some(EnvId::new(env_idx)), src, a.span);
             site.scope = a.service;
             sites.push(site);
         }
@@ -218,18 +218,18 @@ pub(crate) fn evaluate(
     let mut values = vec![Vec::new(); program.envs.len()];
     let mut unsets: Vec<Vec<(VarId, Origin)>> = vec![Vec::new(); program.envs.len()];
     let mut views: Vec<Vec<ServiceView>> = vec![Vec::new(); program.envs.len()];
-    for &env_idx in &program.env_order {
+    for &env in &program.env_order {
+        let env_idx = env.index();
         let mut run = |slots: &[u32]| {
-            let env = &program.envs[env_idx];
             let mut eval = EnvEval {
                 program,
                 infos,
                 regexes,
                 sites: &sites,
                 slots,
-                env_idx,
-                env_name: &env.name.text,
-                report: !env.is_abstract,
+                env,
+                env_name: &program.envs[env].name.text,
+                report: !program.envs[env].is_abstract,
                 state: vec![State::Todo; n_vars],
                 values: vec![None; n_vars],
                 path: Vec::new(),
@@ -307,8 +307,9 @@ fn inherit_slots(
 ) -> (Vec<Vec<u32>>, Vec<OverrideSlots>) {
     let mut slots: Vec<Vec<u32>> = vec![Vec::new(); program.envs.len()];
     let mut override_slots: Vec<OverrideSlots> = vec![OverrideSlots::new(); program.envs.len()];
-    for &env_idx in &program.env_order {
-        let parent = program.envs[env_idx].parent;
+    for &env in &program.env_order {
+        let env_idx = env.index();
+        let parent = program.envs[env].parent.map(EnvId::index);
         let mut own = match parent {
             Some(p) => slots[p].clone(),
             None => default_site.to_vec(),
@@ -336,21 +337,21 @@ fn inherit_slots(
 /// Per-service override slots of one environment, sorted by (service, variable): few, so
 /// a sorted vector (cloned per environment like the shared slots) beats a map.
 #[derive(Debug, Clone, Default)]
-struct OverrideSlots(Vec<((usize, u32), u32)>);
+struct OverrideSlots(Vec<((ServiceId, u32), u32)>);
 
 impl OverrideSlots {
     fn new() -> OverrideSlots {
         OverrideSlots(Vec::new())
     }
 
-    fn insert(&mut self, key: (usize, u32), site: u32) {
+    fn insert(&mut self, key: (ServiceId, u32), site: u32) {
         match self.0.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(i) => self.0[i].1 = site,
             Err(i) => self.0.insert(i, (key, site)),
         }
     }
 
-    fn get(&self, key: (usize, u32)) -> Option<u32> {
+    fn get(&self, key: (ServiceId, u32)) -> Option<u32> {
         self.0
             .binary_search_by_key(&key, |(k, _)| *k)
             .ok()
@@ -359,7 +360,7 @@ impl OverrideSlots {
 }
 
 impl std::ops::Deref for OverrideSlots {
-    type Target = [((usize, u32), u32)];
+    type Target = [((ServiceId, u32), u32)];
     fn deref(&self) -> &Self::Target {
         &self.0
     }
@@ -369,7 +370,7 @@ impl std::ops::Deref for OverrideSlots {
 #[derive(Debug, Clone)]
 pub(crate) struct ServiceView {
     /// The service's index in `program.services`.
-    pub service: usize,
+    pub service: ServiceId,
     /// Indexed by `VarId`, like the environment's own values.
     pub values: Vec<Option<Resolved>>,
     /// What an `= unset` leaves without a value for this service, sorted by `VarId`.
@@ -396,9 +397,11 @@ fn redundant_overrides(
     assign_sites: &[Vec<u32>],
     diagnostics: &mut Diagnostics,
 ) {
-    for &env_idx in &program.env_order {
-        let env = &program.envs[env_idx];
-        let Some(parent) = env.parent else { continue };
+    for &env_id in &program.env_order {
+        let (env, env_idx) = (&program.envs[env_id], env_id.index());
+        let Some(parent) = env.parent.map(EnvId::index) else {
+            continue;
+        };
         // An instance's assignments are its declaration's lines with the parameters filled
         // in: equal to an inherited value for one member of a matrix, not for the others,
         // and the line cannot be deleted for one member.
@@ -488,7 +491,7 @@ fn same_value(a: &ast::Value, b: &ast::Value) -> bool {
 }
 
 impl<'p> Site<'p> {
-    fn new(var: VarId, env: Option<usize>, src: SiteSrc<'p>, span: Span) -> Site<'p> {
+    fn new(var: VarId, env: Option<EnvId>, src: SiteSrc<'p>, span: Span) -> Site<'p> {
         Site {
             var,
             env,
@@ -844,7 +847,7 @@ struct EnvEval<'a, 'p> {
     regexes: &'a Regexes,
     sites: &'a [Site<'p>],
     slots: &'a [u32],
-    env_idx: usize,
+    env: EnvId,
     env_name: &'a str,
     /// Concrete environments report; abstract ones are computed silently.
     report: bool,
@@ -883,7 +886,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             "point it at your secret store, e.g. `{qualified} from \"vault://kv/{{env}}/db#password\"`; known forms: {}",
             Scheme::known_forms()
         ));
-        if self.program.envs[self.env_idx].chain.len() > 1 {
+        if self.program.envs[self.env].chain.len() > 1 {
             d = d.note(format!(
                 "`{}` inherits from: {}",
                 self.env_name,
@@ -894,13 +897,8 @@ impl<'a, 'p> EnvEval<'a, 'p> {
     }
 
     /// The service a per-service override site is for.
-    fn scope_name(&self, site: &Site<'_>) -> Option<String> {
-        site.scope
-            .map(|svc| self.program.services[svc].name.text.clone())
-    }
-
     fn chain_text(&self) -> String {
-        self.program.envs[self.env_idx]
+        self.program.envs[self.env]
             .chain
             .iter()
             .map(|&i| self.program.envs[i].name.text.as_str())
@@ -1047,17 +1045,16 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         if !site.ok {
             return State::Poisoned;
         }
-        let origin_env = site.env.map(|e| self.program.envs[e].name.text.clone());
         let (value, template) = match site.src {
             SiteSrc::Unset => {
                 // No value; where it was removed is kept for explain and diff.
                 self.unset.push((
                     var,
                     Origin {
-                        env: origin_env,
+                        env: site.env,
                         span: site.span,
                         template: None,
-                        service: self.scope_name(site),
+                        service: site.scope,
                     },
                 ));
                 return State::Unset;
@@ -1139,10 +1136,10 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         self.values[idx] = Some(Resolved {
             value,
             origin: Origin {
-                env: origin_env,
+                env: site.env,
                 span: site.span,
                 template,
-                service: self.scope_name(site),
+                service: site.scope,
             },
         });
         State::Done
@@ -1154,7 +1151,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         if self.report {
             let entry = self.program.var(var);
             let qualified = self.program.qualified(var);
-            let env = &self.program.envs[self.env_idx];
+            let env = &self.program.envs[self.env];
             let d = if info.is_secret {
                 Diagnostic::error(
                     Code::MissingSecretReference,
@@ -1192,14 +1189,14 @@ impl<'a, 'p> EnvEval<'a, 'p> {
     }
 
     fn insecure(&self) -> bool {
-        self.program.envs[self.env_idx].insecure.is_some()
+        self.program.envs[self.env].insecure.is_some()
     }
 
     /// E0345: a secret's plain value, written in an `insecure env`, reaches this environment
     /// (which has no mark) through `extends`. The value itself is never quoted.
     fn plain_secret_inherited(&mut self, var: VarId, site: &Site<'_>) {
         let qualified = self.program.qualified(var).to_string();
-        let env = &self.program.envs[self.env_idx];
+        let env = &self.program.envs[self.env];
         let from = site.env.map_or("its declaration", |e| {
             self.program.envs[e].name.text.as_str()
         });

@@ -4,7 +4,7 @@
 //! from a live value).
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Model, Origin, Resolved, Value, VarId};
+use crate::model::{EnvId, Model, Origin, Resolved, Value, VarId};
 use crate::resolve::Program;
 use crate::source::{SourceMap, Span};
 
@@ -52,7 +52,7 @@ pub fn live_asserts(
                     values[id.index()] = value.clone().map(|value| Resolved {
                         value,
                         origin: Origin {
-                            env: Some(format!("{env}, live")),
+                            env: program.envs.get_index_of(env).map(EnvId::new),
                             span: *span,
                             template: None,
                             service: None,
@@ -79,6 +79,16 @@ pub fn live_asserts(
         .filter(|d| d.code == Code::AssertFailed)
         .map(|mut d| {
             d.code = Code::LiveAssertFailed;
+            // A value the live process has is set "in `staging, live`", not by the source.
+            let (from, live_from) = (
+                format!("(set in `{env}`)"),
+                format!("(set in `{env}, live`)"),
+            );
+            for label in &mut d.labels {
+                if live.iter().any(|(_, _, span)| *span == label.span) {
+                    label.message = label.message.replace(&from, &live_from);
+                }
+            }
             d
         })
         .collect()

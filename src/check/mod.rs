@@ -30,7 +30,7 @@ pub use values::format_duration;
 pub(crate) use values::{clip as values_clip, url_problem};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{self, Model, TypeKind, VarDef, VarId, VarKind};
+use crate::model::{self, Model, ServiceId, TypeKind, VarDef, VarId, VarKind};
 use crate::resolve::{Program, VarDecl};
 use crate::source::SourceMap;
 
@@ -256,22 +256,18 @@ fn build_model(
         }
     }
     let mut envs = IndexMap::new();
+    // Every environment, so that an `EnvId` indexes the model as it does the program. One
+    // whose `extends` chain is broken (an error, so this model is never handed out) is kept
+    // abstract and without values.
     for (idx, env) in program.envs.values().enumerate() {
-        if env.chain.is_empty() {
-            continue;
-        }
         envs.insert(
             env.name.text.clone(),
             model::Env {
                 name: env.name.text.clone(),
-                is_abstract: env.is_abstract,
+                is_abstract: env.is_abstract || env.chain.is_empty(),
                 insecure: env.insecure.is_some(),
-                parent: env.parent_name.as_ref().map(|p| p.text.clone()),
-                chain: env
-                    .chain
-                    .iter()
-                    .map(|&i| program.envs[i].name.text.clone())
-                    .collect(),
+                parent: env.parent,
+                chain: env.chain.clone(),
                 service_values: service_values(
                     program,
                     &values[idx],
@@ -427,7 +423,7 @@ fn service_values(
 /// E0352: `api.NAME = …` for a service that reads `NAME` neither directly (`uses`) nor
 /// through another variable's `${…}`: the override could never reach it.
 fn overrides_read(program: &Program, computed: &envs::EnvValues, diagnostics: &mut Diagnostics) {
-    let mut reads: HashMap<usize, Vec<bool>> = HashMap::new();
+    let mut reads: HashMap<ServiceId, Vec<bool>> = HashMap::new();
     for (env_idx, overrides) in computed.overrides.iter().enumerate() {
         for &(svc, var, span) in overrides {
             let read = reads.entry(svc).or_insert_with(|| {

@@ -7,7 +7,7 @@
 //! production` also orders `production-eu` and `production-us` after `staging`.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Origin, Resolved, Value, VarId};
+use crate::model::{EnvId, Origin, Resolved, Value, VarId};
 use crate::resolve::{Ladder, Program, VarDecl};
 
 /// How far a flag is rolled out, comparable along a ladder.
@@ -41,7 +41,7 @@ pub(super) fn check_ladders(
     diagnostics: &mut Diagnostics,
 ) {
     for ladder in &program.ladders {
-        let groups: Vec<Vec<usize>> = ladder.steps.iter().map(|&s| group(program, s)).collect();
+        let groups: Vec<Vec<EnvId>> = ladder.steps.iter().map(|&s| group(program, s)).collect();
         for (i, entry) in program.vars.values().enumerate() {
             if matches!(entry.decl, VarDecl::Flag(_)) {
                 check_flag(
@@ -58,7 +58,7 @@ pub(super) fn check_ladders(
 }
 
 /// The concrete environments a ladder step stands for.
-fn group(program: &Program, step: usize) -> Vec<usize> {
+fn group(program: &Program, step: EnvId) -> Vec<EnvId> {
     let env = &program.envs[step];
     if env.chain.is_empty() {
         return Vec::new();
@@ -71,20 +71,20 @@ fn group(program: &Program, step: usize) -> Vec<usize> {
         .values()
         .enumerate()
         .filter(|(_, e)| !e.is_abstract && e.chain.contains(&step))
-        .map(|(i, _)| i)
+        .map(|(i, _)| EnvId::new(i))
         .collect()
 }
 
 fn check_flag(
     program: &Program,
     ladder: &Ladder,
-    groups: &[Vec<usize>],
+    groups: &[Vec<EnvId>],
     values: &[Vec<Option<Resolved>>],
     flag: VarId,
     diagnostics: &mut Diagnostics,
 ) {
-    let level = |env: usize| -> Option<(Level, &Origin)> {
-        let resolved = values.get(env)?.get(flag.index())?.as_ref()?;
+    let level = |env: EnvId| -> Option<(Level, &Origin)> {
+        let resolved = values.get(env.index())?.get(flag.index())?.as_ref()?;
         Some((Level::of(&resolved.value)?, &resolved.origin))
     };
     for pair in groups.windows(2) {
@@ -121,19 +121,19 @@ fn same_kind(a: Level, b: Level) -> bool {
 
 struct Violation<'a> {
     flag: VarId,
-    earlier: (usize, Level, &'a Origin),
-    later: (usize, Level, &'a Origin),
+    earlier: (EnvId, Level, &'a Origin),
+    later: (EnvId, Level, &'a Origin),
 }
 
 fn report<'a>(
     program: &Program,
     ladder: &Ladder,
-    groups: &[Vec<usize>],
-    level: &dyn Fn(usize) -> Option<(Level, &'a Origin)>,
+    groups: &[Vec<EnvId>],
+    level: &dyn Fn(EnvId) -> Option<(Level, &'a Origin)>,
     v: &Violation<'_>,
 ) -> Diagnostic {
     let name = program.qualified(v.flag);
-    let env_name = |i: usize| program.envs[i].name.text.as_str();
+    let env_name = |i: EnvId| program.envs[i].name.text.as_str();
     let (earlier, earlier_level, earlier_origin) = v.earlier;
     let (later, later_level, later_origin) = v.later;
     let (code, message, help) = match later_level {
@@ -175,11 +175,11 @@ fn report<'a>(
     Diagnostic::error(code, message)
         .primary(
             later_origin.span,
-            origin_label(later_level, later_origin, env_name(later)),
+            origin_label(later_level, later_origin, later, &env_name),
         )
         .secondary(
             earlier_origin.span,
-            origin_label(earlier_level, earlier_origin, env_name(earlier)),
+            origin_label(earlier_level, earlier_origin, earlier, &env_name),
         )
         .secondary(ladder.decl.span, "the promotion ladder")
         .note(format!("promotion ladder: {}", ladder_text.join(" → ")))
@@ -189,11 +189,16 @@ fn report<'a>(
 
 /// "on in `production` here", "off in `staging` (inherited from `deployed`)", "off by
 /// default".
-fn origin_label(level: Level, origin: &Origin, env: &str) -> String {
-    let what = level.word();
-    match &origin.env {
-        Some(set_in) if set_in == env => format!("{what} in `{env}`, set here"),
-        Some(set_in) => format!("{what} in `{env}`, inherited from `{set_in}`"),
-        None => format!("{what} in `{env}`: the flag's default"),
+fn origin_label<'p>(
+    level: Level,
+    origin: &Origin,
+    env: EnvId,
+    env_name: &dyn Fn(EnvId) -> &'p str,
+) -> String {
+    let (what, name) = (level.word(), env_name(env));
+    match origin.env {
+        Some(set_in) if set_in == env => format!("{what} in `{name}`, set here"),
+        Some(set_in) => format!("{what} in `{name}`, inherited from `{}`", env_name(set_in)),
+        None => format!("{what} in `{name}`: the flag's default"),
     }
 }

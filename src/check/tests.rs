@@ -45,13 +45,13 @@ fn inheritance_and_provenance() {
         "#,
     );
     let prod = &m.envs["production"];
-    assert_eq!(prod.chain, ["production", "staging", "deployed"]);
-    assert_eq!(prod.parent.as_deref(), Some("staging"));
+    assert_eq!(m.chain_text(prod), "production → staging → deployed");
+    assert_eq!(prod.parent, m.env_id("staging"));
     assert!(m.envs["deployed"].is_abstract);
     let id = m.find_var("LOG_LEVEL").unwrap();
     let r = prod.value(id).unwrap();
     assert_eq!(r.value, Value::Str("debug".into()));
-    assert_eq!(r.origin.env.as_deref(), Some("staging"));
+    assert_eq!(r.origin.env, m.env_id("staging"));
     let r = m.envs["deployed"].value(id).unwrap();
     assert_eq!(r.origin.env, None, "the default");
     assert_eq!(value(&m, "production", "REPLICAS"), Some(&Value::Int(5)));
@@ -85,7 +85,7 @@ fn interpolation_is_late_bound_and_keeps_its_template() {
     );
     let id = m.find_var("API_URL").unwrap();
     let origin = &m.envs["staging"].value(id).unwrap().origin;
-    assert_eq!(origin.env.as_deref(), Some("deployed"));
+    assert_eq!(origin.env, m.env_id("deployed"));
     assert_eq!(origin.template.as_deref(), Some("https://${HOST}/api"));
 }
 

@@ -74,16 +74,16 @@ fn print_json(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
         (Some(r), _) => json!({
             "env": env,
             "value": show::value_json(&r.value, service),
-            "set_by": show::setter(&r.origin),
-            "origin": show::origin_json(&r.origin, &loaded.sources),
+            "set_by": show::setter(&loaded.model, &r.origin),
+            "origin": show::origin_json(&loaded.model, &r.origin, &loaded.sources),
         }),
         // `= unset`: who removed the value, and where.
         (None, Some(o)) => json!({
             "env": env,
             "value": null,
             "set_by": null,
-            "unset_by": o.env,
-            "origin": show::origin_json(o, &loaded.sources),
+            "unset_by": o.env.map(|e| loaded.model.env_name(e)),
+            "origin": show::origin_json(&loaded.model, o, &loaded.sources),
         }),
         (None, None) => json!({ "env": env, "value": null, "set_by": null, "origin": null }),
     };
@@ -256,12 +256,12 @@ fn print_rows(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[DiffRow<'_>]) {
     let origin = |r: Option<&Resolved>, unset: Option<&Origin>| match (r, unset) {
         (Some(r), _) => format!(
             "{} at {}",
-            show::setter(&r.origin),
+            show::setter(&loaded.model, &r.origin),
             show::location(r.origin.span, &loaded.sources)
         ),
         (None, Some(o)) => format!(
             "unset by {} at {}",
-            o.env.as_deref().unwrap_or("?"),
+            o.env.map_or("?", |e| loaded.model.env_name(e)),
             show::location(o.span, &loaded.sources)
         ),
         (None, None) => String::new(),
@@ -377,8 +377,8 @@ fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionR
         let side = |r: Option<&Resolved>| match r {
             Some(r) => json!({
                 "value": show::value_json(&r.value, service),
-                "set_by": show::setter(&r.origin),
-                "origin": show::origin_json(&r.origin, &loaded.sources),
+                "set_by": show::setter(&loaded.model, &r.origin),
+                "origin": show::origin_json(&loaded.model, &r.origin, &loaded.sources),
             }),
             None => json!({ "value": null, "set_by": null, "origin": null }),
         };
@@ -436,7 +436,7 @@ fn print_promotion(ui: &Ui, loaded: &Loaded, args: &DiffArgs, rows: &[PromotionR
         let origin = row.promoted.map_or_else(String::new, |r| {
             format!(
                 "  ({} at {})",
-                show::setter(&r.origin),
+                show::setter(&loaded.model, &r.origin),
                 show::location(r.origin.span, &loaded.sources)
             )
         });

@@ -56,7 +56,7 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
             if let Some(origin) = x.unset_by {
                 format!(
                     "(unset by `{}`; not emitted, and compose removes it with `!reset`)",
-                    origin.env.as_deref().unwrap_or("?")
+                    origin.env.map_or("?", |e| loaded.model.env_name(e))
                 )
             } else if var.optional {
                 "(unset; optional, so it is not emitted)".to_string()
@@ -86,14 +86,14 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
     if let Some(doc) = &var.doc {
         out.push_str(&format!("  doc       {doc}\n"));
     }
-    out.push_str(&format!("  chain     {}\n", x.env.chain.join(" → ")));
+    out.push_str(&format!("  chain     {}\n", loaded.model.chain_text(x.env)));
     for link in &x.chain {
         let abstract_note = if link.is_abstract { " (abstract)" } else { "" };
         let verdict = match (x.resolved.filter(|_| link.sets), x.unset_by) {
             (Some(r), _) => format!(
                 "{} at {}  {}",
                 paint.green(&match &r.origin.service {
-                    Some(s) => format!("sets it for `{s}`"),
+                    Some(s) => format!("sets it for `{}`", loaded.model.service_name(*s)),
                     None => "sets it".to_string(),
                 }),
                 show::location(r.origin.span, sources),
@@ -138,13 +138,13 @@ fn human(loaded: &Loaded, x: &Explanation<'_>, paint: Paint) -> String {
                 "`{}` reads {} instead  ({} at {})",
                 o.service,
                 show::value(&r.value, Some(o.service)),
-                show::setter(&r.origin),
+                show::setter(&loaded.model, &r.origin),
                 show::location(r.origin.span, sources)
             ),
             (None, Some(u)) => format!(
                 "`{}` reads no value: unset for it by {} at {}",
                 o.service,
-                u.env.as_deref().unwrap_or("?"),
+                u.env.map_or("?", |e| loaded.model.env_name(e)),
                 show::location(u.span, sources)
             ),
             (None, None) => format!("`{}` reads no value", o.service),
@@ -177,7 +177,7 @@ fn steps_human(loaded: &Loaded, steps: &[Step<'_>], depth: usize, out: &mut Stri
                 "{} = {}  ({} at {})",
                 step.written,
                 show::value(&r.value, loaded.model.var(*id).owner.as_deref()),
-                show::setter(&r.origin),
+                show::setter(&loaded.model, &r.origin),
                 show::location(r.origin.span, &loaded.sources)
             ),
             StepKind::Var { resolved: None, .. } => format!("{} is unset", step.written),
@@ -213,8 +213,8 @@ fn json(loaded: &Loaded, x: &Explanation<'_>) -> Json {
             json!({
                 "service": o.service,
                 "value": o.resolved.map(|r| show::value_json(&r.value, Some(o.service))),
-                "origin": o.resolved.map(|r| show::origin_json(&r.origin, sources)),
-                "unset_by": o.unset_by.map(|u| show::origin_json(u, sources)),
+                "origin": o.resolved.map(|r| show::origin_json(&loaded.model, &r.origin, sources)),
+                "unset_by": o.unset_by.map(|u| show::origin_json(&loaded.model, u, sources)),
             })
         })
         .collect();
@@ -228,8 +228,8 @@ fn json(loaded: &Loaded, x: &Explanation<'_>) -> Json {
         "value": x.resolved.map(|r| show::value_json(&r.value, x.service.or(var.owner.as_deref()))),
         "set": x.resolved.is_some(),
         "default_used": x.default_used,
-        "unset_by": x.unset_by.map(|o| show::origin_json(o, sources)),
-        "origin": x.resolved.map(|r| show::origin_json(&r.origin, sources)),
+        "unset_by": x.unset_by.map(|o| show::origin_json(&loaded.model, o, sources)),
+        "origin": x.resolved.map(|r| show::origin_json(&loaded.model, &r.origin, sources)),
         "declared": json!({
             "file": sources.get(var.span.file).name,
             "line": sources.get(var.span.file).line_col(var.span.start as usize).line,
@@ -256,7 +256,7 @@ fn steps_json(loaded: &Loaded, steps: &[Step<'_>]) -> Json {
             "var": var,
             "builtin": builtin,
             "value": resolved.map(|r| show::value_json(&r.value, None)),
-            "origin": resolved.map(|r| show::origin_json(&r.origin, &loaded.sources)),
+            "origin": resolved.map(|r| show::origin_json(&loaded.model, &r.origin, &loaded.sources)),
             "template": resolved.and_then(|r| r.origin.template.as_deref()),
             "interpolations": step.nested.as_ref().map(|n| steps_json(loaded, n)),
         })

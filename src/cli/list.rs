@@ -37,8 +37,8 @@ fn print_json(ui: &Ui, loaded: &Loaded) {
             "kind": "environment",
             "name": env.name,
             "abstract": env.is_abstract,
-            "parent": env.parent,
-            "chain": env.chain,
+            "parent": env.parent.map(|p| loaded.model.env_name(p)),
+            "chain": env.chain.iter().map(|&e| loaded.model.env_name(e)).collect::<Vec<_>>(),
             "line": show::location(env.span, &loaded.sources),
         });
         ui.outln(value);
@@ -86,8 +86,8 @@ fn print_human(ui: &Ui, loaded: &Loaded, paint: Paint) {
         .unwrap_or(0);
     for env in &listing.envs {
         let mut notes = Vec::new();
-        if let Some(parent) = &env.parent {
-            notes.push(format!("extends {parent}"));
+        if let Some(parent) = env.parent {
+            notes.push(format!("extends {}", loaded.model.env_name(parent)));
         }
         if env.is_abstract {
             notes.push("abstract".to_string());

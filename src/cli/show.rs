@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value as Json};
 
-use crate::model::{Number, Origin, Refinement, Type, TypeKind, Value, VarDef, VarKind};
+use crate::model::{Model, Number, Origin, Refinement, Type, TypeKind, Value, VarDef, VarKind};
 use crate::source::{SourceMap, Span};
 
 /// A value in source syntax. `service` expands `{service}` in secret references.
@@ -197,21 +197,25 @@ pub(super) fn line_text(span: Span, sources: &SourceMap) -> String {
 }
 
 /// Who set a value: the environment, or `default` for the declaration.
-pub(super) fn setter(origin: &Origin) -> String {
-    match (&origin.env, &origin.service) {
-        (Some(env), Some(service)) => format!("{env} (for {service})"),
-        (Some(env), None) => env.clone(),
+pub(super) fn setter(model: &Model, origin: &Origin) -> String {
+    match (origin.env, origin.service) {
+        (Some(env), Some(service)) => format!(
+            "{} (for {})",
+            model.env_name(env),
+            model.service_name(service)
+        ),
+        (Some(env), None) => model.env_name(env).to_string(),
         (None, _) => "default".to_string(),
     }
 }
 
 /// Provenance for JSON: `{ "env", "file", "line", "column", "text" }`.
-pub(super) fn origin_json(origin: &Origin, sources: &SourceMap) -> Json {
+pub(super) fn origin_json(model: &Model, origin: &Origin, sources: &SourceMap) -> Json {
     let file = sources.get(origin.span.file);
     let at = file.line_col(origin.span.start as usize);
     json!({
-        "env": origin.env,
-        "service": origin.service,
+        "env": origin.env.map(|e| model.env_name(e)),
+        "service": origin.service.map(|s| model.service_name(s)),
         "file": file.name,
         "line": at.line,
         "column": at.column,

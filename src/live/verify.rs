@@ -161,8 +161,8 @@ pub fn verify(
                     .primary(var.span, "declared here")
                     .secondary(
                         resolved.origin.span,
-                        match &resolved.origin.env {
-                            Some(setter) => format!("`{setter}` sets it here"),
+                        match resolved.origin.env {
+                            Some(setter) => format!("`{}` sets it here", model.env_name(setter)),
                             None => format!("the default, which `{}` uses", env.name),
                         },
                     )

@@ -295,7 +295,8 @@ fn items(program: &Program, context: &Context) -> Vec<Completion> {
         Context::Interpolation { service } => {
             let scope = service
                 .as_deref()
-                .and_then(|s| program.services.get_index_of(s));
+                .and_then(|s| program.services.get_index_of(s))
+                .map(crate::model::ServiceId::new);
             // Secrets never interpolate into plain values; offer what may.
             let mut out: Vec<Completion> = program
                 .vars

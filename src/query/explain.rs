@@ -119,16 +119,13 @@ pub fn explain<'m>(
             .collect(),
     };
     // The environment whose line decided: the one that set the value, or unset it.
-    let setter = resolved
-        .map(|r| &r.origin)
-        .or(unset_by)
-        .and_then(|o| o.env.as_deref());
+    let setter = resolved.map(|r| &r.origin).or(unset_by).and_then(|o| o.env);
     let mut chain = Vec::new();
-    for name in &env.chain {
-        let sets = Some(name.as_str()) == setter;
+    for &link in &env.chain {
+        let sets = Some(link) == setter;
         chain.push(ChainLink {
-            env: name,
-            is_abstract: model.envs.get(name).is_some_and(|e| e.is_abstract),
+            env: model.env_name(link),
+            is_abstract: model.envs[link].is_abstract,
             sets,
         });
         if sets {

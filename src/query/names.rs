@@ -58,10 +58,9 @@ pub fn env<'m>(model: &'m Model, name: &str, concrete: bool) -> Result<&'m Env, 
 
 /// The instances of a parameterised declaration, in order.
 pub fn instances<'m>(model: &'m Model, decl: &'m Env) -> impl Iterator<Item = &'m Env> {
-    model
-        .envs
-        .values()
-        .filter(move |e| !e.params.is_empty() && e.parent.as_deref() == Some(&decl.name))
+    model.envs.values().filter(move |e| {
+        !e.params.is_empty() && e.parent.is_some_and(|p| model.env_name(p) == decl.name)
+    })
 }
 
 /// Environment names as `compile --env` takes them: a matrix (`production` of

@@ -6,7 +6,7 @@
 //! did not resolve is simply absent, or a [`Symbol::Unknown`] where the program kept it).
 
 use crate::ast;
-use crate::model::VarId;
+use crate::model::{ServiceId, VarId};
 use crate::resolve::{Program, VarDecl};
 use crate::source::{FileId, Span};
 
@@ -274,7 +274,7 @@ impl Walk<'_> {
     }
 
     /// The `${…}` of a value set on a variable owned by service `scope` (if any).
-    fn value(&mut self, value: &ast::Value, scope: Option<usize>) {
+    fn value(&mut self, value: &ast::Value, scope: Option<ServiceId>) {
         match &value.kind {
             ast::ValueKind::Str(s) => {
                 for part in &s.parts {

@@ -227,16 +227,16 @@ fn explain_follows_the_chain_and_every_interpolation() {
         .map(|v| {
             (
                 v.env.name.as_str(),
-                v.resolved.and_then(|r| r.origin.env.clone()),
+                v.resolved.and_then(|r| r.origin.env).map(|e| m.env_name(e)),
             )
         })
         .collect();
     assert_eq!(
         per_env,
         [
-            ("base", Some("base".into())),
-            ("dev", Some("base".into())),
-            ("prod", Some("prod".into()))
+            ("base", Some("base")),
+            ("dev", Some("base")),
+            ("prod", Some("prod"))
         ]
     );
 }

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
+use crate::model::EnvId;
 
 /// One `promote` declaration whose every name is an environment.
 #[derive(Debug)]
 pub struct Ladder {
     pub decl: ast::PromoteDecl,
     /// Indexes into `Program::envs`, earliest first.
-    pub steps: Vec<usize>,
+    pub steps: Vec<EnvId>,
 }
 
 /// Binds each ladder's names; a ladder with an unknown or repeated name is reported and
@@ -43,7 +44,7 @@ pub(super) fn bind<E>(
                 continue;
             }
             match envs.get_index_of(&name.text) {
-                Some(idx) => steps.push(idx),
+                Some(idx) => steps.push(EnvId::new(idx)),
                 None => {
                     let help = suggest::did_you_mean(&name.text, envs.keys().map(String::as_str));
                     diagnostics.push(

@@ -29,7 +29,7 @@ pub use ladder::Ladder;
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
-use crate::model::VarId;
+use crate::model::{EnvId, ServiceId, VarId};
 use crate::source::{LoadError, Loader, SourceMap, Span};
 
 /// Most ancestors an environment may have (the `extends` edges above it).
@@ -58,7 +58,7 @@ pub struct Program {
     pub groups: groups::Groups,
     pub envs: IndexMap<String, EnvEntry>,
     /// Environments with a sound `extends` chain, parents before children.
-    pub env_order: Vec<usize>,
+    pub env_order: Vec<EnvId>,
     pub asserts: Vec<ast::AssertDecl>,
     pub emits: Vec<ast::EmitDecl>,
     /// `promote` ladders whose every name is an environment, in declaration order.
@@ -79,7 +79,7 @@ pub struct Program {
 pub struct VarEntry {
     pub name: ast::Ident,
     /// Index of the owning service for a service's own variable.
-    pub owner: Option<usize>,
+    pub owner: Option<ServiceId>,
     pub decl: VarDecl,
 }
 
@@ -149,10 +149,10 @@ pub struct EnvEntry {
     /// `extends PARENT` as written.
     pub parent_name: Option<ast::Ident>,
     /// The parent's index in [`Program::envs`], when it exists.
-    pub parent: Option<usize>,
+    pub parent: Option<EnvId>,
     /// This environment, its parent, … (indexes); empty when the chain is broken (a cycle,
     /// an unknown ancestor or too deep), in which case the environment is not checked.
-    pub chain: Vec<usize>,
+    pub chain: Vec<EnvId>,
     /// Assignments bound to their variables, in the order written.
     pub assignments: Vec<Assignment>,
     /// `env NAME(PARAM, …)`: the declaration's parameters (it is abstract; its instances
@@ -169,10 +169,15 @@ pub struct Assignment {
     /// A per-service override of a shared declaration (`api.LOG_LEVEL = "debug"` where
     /// `LOG_LEVEL` is shared): the service's index. `None` for every other assignment
     /// (a service's own `api.PORT` is bound to its own `VarId`).
-    pub service: Option<usize>,
+    pub service: Option<ServiceId>,
     pub target: ast::AssignTarget,
     pub rhs: ast::AssignRhs,
     pub span: Span,
+}
+
+crate::model::index_by! {
+    EnvId => EnvEntry;
+    ServiceId => ServiceEntry;
 }
 
 impl Program {
@@ -203,9 +208,12 @@ impl Program {
 
     /// Resolves a bare name as written inside service `scope` (its own variables first,
     /// then shared ones), or at top level.
-    pub fn lookup(&self, name: &str, scope: Option<usize>) -> Option<VarId> {
+    pub fn lookup(&self, name: &str, scope: Option<ServiceId>) -> Option<VarId> {
         if let Some(svc) = scope {
-            let owner = self.services.get_index(svc).map(|(k, _)| k.as_str())?;
+            let owner = self
+                .services
+                .get_index(svc.index())
+                .map(|(k, _)| k.as_str())?;
             if let Some(id) = self.var_id(&format!("{owner}.{name}")) {
                 return Some(id);
             }
@@ -332,7 +340,7 @@ pub fn build_with(
                     diagnostics.push(duplicate("service", &s.name, first.name.span));
                     continue;
                 }
-                let idx = program.services.len();
+                let idx = ServiceId::new(program.services.len());
                 program.services.insert(
                     s.name.text.clone(),
                     ServiceEntry {
@@ -385,7 +393,7 @@ pub fn build_with(
     let mut reads: Vec<Option<std::collections::HashSet<VarId>>> =
         (0..program.services.len()).map(|_| None).collect();
     for (svc, uses) in service_members {
-        let seen = reads[svc].get_or_insert_with(|| {
+        let seen = reads[svc.index()].get_or_insert_with(|| {
             let service = &program.services[svc];
             service
                 .own
@@ -407,7 +415,7 @@ pub fn build_with(
         env_decls = place_instances(&mut program, env_decls, instances);
     }
     for (env_idx, decl) in env_decls.into_iter().enumerate() {
-        bind_assignments(&mut program, env_idx, decl, diagnostics);
+        bind_assignments(&mut program, EnvId::new(env_idx), decl, diagnostics);
     }
     mark_nested_groups_used(&mut program);
     link_envs(&mut program, diagnostics);
@@ -506,7 +514,7 @@ fn declare_type(program: &mut Program, decl: ast::TypeDecl, diagnostics: &mut Di
 
 fn declare_var(
     program: &mut Program,
-    owner: Option<usize>,
+    owner: Option<ServiceId>,
     decl: VarDecl,
     diagnostics: &mut Diagnostics,
 ) {
@@ -537,14 +545,13 @@ fn declare_var(
         None => name.text.clone(),
     };
     if let Some(first) = program.vars.get(&qualified) {
-        let what = if owner.is_some() {
-            format!(
+        let what = match owner {
+            Some(svc) => format!(
                 "{} {{}} of service `{}`",
                 decl.kind_word(),
-                program.services[owner.unwrap_or(0)].name.text
-            )
-        } else {
-            decl.kind_word().to_string()
+                program.services[svc].name.text
+            ),
+            None => decl.kind_word().to_string(),
         };
         diagnostics.push(duplicate(&what, &name, first.name.span));
         return;
@@ -562,7 +569,7 @@ fn declare_var(
 /// and many `uses` lists stay linear.
 fn bind_uses(
     program: &mut Program,
-    svc: usize,
+    svc: ServiceId,
     uses: ast::UsesDecl,
     seen: &mut std::collections::HashSet<VarId>,
     diagnostics: &mut Diagnostics,
@@ -658,19 +665,20 @@ fn bind_uses(
 
 fn bind_assignments(
     program: &mut Program,
-    env_idx: usize,
+    env: EnvId,
     decl: ast::EnvDecl,
     diagnostics: &mut Diagnostics,
 ) {
     // First assignment of each variable in this environment, for duplicates.
-    let mut seen: HashMap<(VarId, Option<usize>), Span> = HashMap::new();
+    let mut seen: HashMap<(VarId, Option<ServiceId>), Span> = HashMap::new();
     let env_name = decl.name.text.clone();
     let mut bound = Vec::with_capacity(decl.assignments.len());
     for assignment in decl.assignments {
         let target = &assignment.target;
         let id = match &target.service {
             Some(svc) => {
-                let Some(svc_idx) = program.services.get_index_of(&svc.text) else {
+                let Some(svc_idx) = program.services.get_index_of(&svc.text).map(ServiceId::new)
+                else {
                     let help = suggest::did_you_mean(
                         &svc.text,
                         program.services.keys().map(String::as_str),
@@ -754,13 +762,13 @@ fn bind_assignments(
             span: assignment.span,
         });
     }
-    program.envs[env_idx].assignments = bound;
+    program.envs[env].assignments = bound;
 }
 
 /// E0201 for `svc.NAME` where `NAME` is neither `svc`'s own variable nor a shared one.
 fn unknown_service_variable(
     program: &Program,
-    svc_idx: usize,
+    svc_idx: ServiceId,
     svc: &ast::Ident,
     target: &ast::AssignTarget,
     diagnostics: &mut Diagnostics,
@@ -809,12 +817,12 @@ fn unknown_service_variable(
 /// chain is its parent's plus itself, so the total work is linear in the number of envs).
 fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
     let n = program.envs.len();
-    for idx in 0..n {
+    for idx in (0..n).map(EnvId::new) {
         let Some(parent) = program.envs[idx].parent_name.clone() else {
             continue;
         };
         match program.envs.get_index_of(&parent.text) {
-            Some(p) => program.envs[idx].parent = Some(p),
+            Some(p) => program.envs[idx].parent = Some(EnvId::new(p)),
             None => {
                 let env_name = program.envs[idx].name.text.clone();
                 let help = suggest::did_you_mean(
@@ -841,8 +849,8 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
     }
     // 0 = unvisited, 1 = on the current path, 2 = done (chain set or broken).
     let mut state = vec![0u8; n];
-    for start in 0..n {
-        if state[start] != 0 {
+    for start in (0..n).map(EnvId::new) {
+        if state[start.index()] != 0 {
             continue;
         }
         // Walk up until a finished env, a root, or a revisit of the current path.
@@ -850,14 +858,14 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
         let mut cur = Some(start);
         let mut cycle_at = None;
         while let Some(idx) = cur {
-            match state[idx] {
+            match state[idx.index()] {
                 2 => break,
                 1 => {
                     cycle_at = Some(idx);
                     break;
                 }
                 _ => {
-                    state[idx] = 1;
+                    state[idx.index()] = 1;
                     path.push(idx);
                     cur = program.envs[idx].parent;
                 }
@@ -865,7 +873,7 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
         }
         if let Some(c) = cycle_at {
             let pos = path.iter().position(|&i| i == c).unwrap_or(0);
-            let cycle: Vec<usize> = path[pos..].to_vec();
+            let cycle: Vec<EnvId> = path[pos..].to_vec();
             report_cycle(program, &cycle, diagnostics);
         }
         // Where the cycle starts on `path`, found once: asking per member made a long
@@ -873,7 +881,7 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
         let cycle_pos = cycle_at.and_then(|c| path.iter().position(|&i| i == c));
         // Finish the path from the top down so each chain extends its parent's.
         for (pos, &idx) in path.iter().enumerate().rev() {
-            state[idx] = 2;
+            state[idx.index()] = 2;
             let parent_chain_ok = match program.envs[idx].parent {
                 None => program.envs[idx].parent_name.is_none(),
                 Some(p) => !program.envs[p].chain.is_empty(),
@@ -912,14 +920,15 @@ fn link_envs(program: &mut Program, diagnostics: &mut Diagnostics) {
     }
     // Parents before children: sort the sound envs by chain length (stable, so
     // declaration order is kept among equals).
-    let mut order: Vec<usize> = (0..n)
+    let mut order: Vec<EnvId> = (0..n)
+        .map(EnvId::new)
         .filter(|&i| !program.envs[i].chain.is_empty())
         .collect();
     order.sort_by_key(|&i| program.envs[i].chain.len());
     program.env_order = order;
 }
 
-fn report_cycle(program: &Program, cycle: &[usize], diagnostics: &mut Diagnostics) {
+fn report_cycle(program: &Program, cycle: &[EnvId], diagnostics: &mut Diagnostics) {
     // Report at the first-declared member so the error has one stable place.
     let first = *cycle.iter().min().unwrap_or(&cycle[0]);
     let start = cycle.iter().position(|&i| i == first).unwrap_or(0);

@@ -105,12 +105,13 @@ impl ModelBuilder {
     }
 
     pub fn env(&mut self, name: &str, values: Vec<(VarId, Value)>) {
+        let env_id = EnvId::new(self.model.envs.len());
         let mut slots = vec![None; self.model.vars.len()];
         for (id, value) in values {
             slots[id.index()] = Some(Resolved {
                 value,
                 origin: Origin {
-                    env: Some(name.to_string()),
+                    env: Some(env_id),
                     span: Span::default(),
                     template: None,
                     service: None,
@@ -124,7 +125,7 @@ impl ModelBuilder {
                 is_abstract: false,
                 insecure: false,
                 parent: None,
-                chain: vec![name.to_string()],
+                chain: vec![env_id],
                 values: slots,
                 unset: Vec::new(),
                 service_values: Default::default(),

@@ -164,7 +164,7 @@ fn hover_text(analysis: &Analysis, symbol: &Symbol) -> Option<String> {
             }
             if let Some(model) = &analysis.model {
                 if let Some(env) = model.envs.get(name) {
-                    out.push_str(&format!("\ninherits: {}\n", env.chain.join(" → ")));
+                    out.push_str(&format!("\ninherits: {}\n", model.chain_text(env)));
                 }
             }
         }
@@ -227,7 +227,7 @@ fn values_table(analysis: &Analysis, model: &crate::Model, id: crate::model::Var
                 crate::cli::show::value(&r.value, None),
                 format!(
                     "{} ({})",
-                    crate::cli::show::setter(&r.origin),
+                    crate::cli::show::setter(model, &r.origin),
                     short_location(r.origin.span, &analysis.sources)
                 ),
             ),
