@@ -164,6 +164,95 @@ fn credentials() -> Vec<(&'static str, String)> {
                 &r40[..40]
             ),
         ),
+        // The second attacker pass: other services' shapes, and credentials inside
+        // structured values, whatever the outer key is called.
+        (
+            "Azure storage account key",
+            format!("{r40}{}ab+/cd==", &r40[..20]),
+        ),
+        (
+            "Azure SAS token",
+            format!("sv=2021-06-08&ss=b&sp=rwdlac&sig={}%3D", &r40[..40]),
+        ),
+        (
+            "Azure SAS URL",
+            format!("https://acme.blob.core.windows.net/c?sv=2021-06-08&sig={}%3D", &r40[..40]),
+        ),
+        ("GCP API key (AIzaSy)", format!("AIzaSyA{}", &r40[..32])),
+        ("Stripe restricted key (long)", format!("rk_live_{}", &r40[..30])),
+        ("Shopify shared secret", format!("shpss_{hex32}")),
+        ("Shopify custom app token", format!("shpca_{hex32}")),
+        ("GitLab runner token", format!("glrt-{}", &r40[..20])),
+        ("DigitalOcean OAuth token", format!("doo_v1_{hex32}{hex32}")),
+        ("HashiCorp Vault token", format!("hvs.{}", &r40[..40])),
+        ("HashiCorp Vault batch token", format!("hvb.{r40}{r40}")),
+        ("Datadog application key", format!("{hex32}abcd1234")),
+        (
+            "PGP private key block",
+            format!(
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBF{r40}\\n-----END PGP PRIVATE KEY BLOCK-----"
+            ),
+        ),
+        (
+            "OpenSSH private key",
+            format!(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA{r40}\\n-----END OPENSSH PRIVATE KEY-----"
+            ),
+        ),
+        (
+            ".netrc line",
+            "machine api.example.com login deploy password Qz8xLm2Pw".to_string(),
+        ),
+        (
+            "Docker registry auth (base64 user:password)",
+            "ZGVwbG95OlF6OHhMbTJQdzc=".to_string(),
+        ),
+        (
+            "Docker config JSON",
+            "{\"auths\":{\"registry.example.com\":{\"auth\":\"ZGVwbG95OlF6OHhMbTJQdzc=\"}}}"
+                .to_string(),
+        ),
+        (
+            "FTP URL password",
+            "ftp://deploy:Qz8xLm2Pw@ftp.example.com/".to_string(),
+        ),
+        (
+            "MongoDB SRV URL password",
+            "mongodb+srv://deploy:Qz8xLm2Pw@cluster0.example.net/db".to_string(),
+        ),
+        (
+            "JDBC URL with a password parameter",
+            "jdbc:postgresql://db:5432/app?user=app&password=Qz8xLm2Pw".to_string(),
+        ),
+        (
+            "LDAP URL password",
+            "ldap://cn=admin:Qz8xLm2Pw@ldap.example.com".to_string(),
+        ),
+        (
+            "git URL with a token as user",
+            format!("https://x-access-token:ghs_{}@github.com/acme/r.git", &r40[..36]),
+        ),
+        (
+            "Sentry DSN",
+            format!("https://{hex32}@o12345.ingest.sentry.io/123"),
+        ),
+        (
+            "libpq key/value connection string",
+            "host=db user=app password=Qz8xLm2Pw".to_string(),
+        ),
+        (
+            "JSON object with a password",
+            "{\"user\":\"app\",\"password\":\"Qz8xLm2Pw\"}".to_string(),
+        ),
+        (
+            "YAML password line",
+            "password: Qz8xLm2Pw".to_string(),
+        ),
+        (
+            ".npmrc auth token line",
+            "//registry.npmjs.org/:_authToken=12345678-1234-1234-1234-123456789abc".to_string(),
+        ),
+        ("AWS secret access key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string()),
     ]
 }
 
@@ -172,6 +261,7 @@ fn credentials() -> Vec<(&'static str, String)> {
 fn needles(value: &str) -> Vec<String> {
     let mut out = vec![value.to_string()];
     for secret in [
+        "Qz8xLm2Pw",
         "Xy7pQ2wL",
         "pa/ss9word",
         "hunter#2pass",

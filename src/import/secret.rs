@@ -212,6 +212,9 @@ fn structured(value: &str) -> Option<&'static str> {
             return Some("a connection string with a password or key");
         }
     }
+    if embedded_assignment(value) {
+        return Some("a setting that assigns a password, token or key inside it");
+    }
     // `https://api.example.com/?token=…`, `…&password=…`.
     for (i, _) in value.match_indices(['?', '&']) {
         let rest = &value[i + 1..];
@@ -244,6 +247,45 @@ fn structured(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// A secret-named setting assigned inside the value, in any of the notations values carry:
+/// libpq key/value (`host=db user=app password=…`), JSON (`{"password":"…"}`), YAML
+/// (`password: …`), `.npmrc` (`//registry.npmjs.org/:_authToken=…`) and `.netrc` (`machine
+/// h login u password …`). The setting's name decides, by the same rule as a key's
+/// ([`by_name`]: `PASSWORD_MIN_LENGTH: 12` describes a secret, it does not hold one); an
+/// empty value or a placeholder (`${DB_PASSWORD}`, `<password>`) holds none. Quotes may be
+/// backslash-escaped: a commented-out line is judged as written.
+fn embedded_assignment(value: &str) -> bool {
+    use std::sync::OnceLock;
+    static ASSIGN: OnceLock<regex::Regex> = OnceLock::new();
+    static NETRC: OnceLock<regex::Regex> = OnceLock::new();
+    let assign = ASSIGN.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)(?:^|[^a-z0-9_.-])\\?["']?([a-z0-9_.-]*(?:pass|passwd|password|passphrase|pwd|secret|token|authtoken|apikey|key|credentials?))\\?["']?[ \t]*[:=][ \t]*\\?["']?([^\s"'\\,;&}\]]*)"#,
+        )
+        .expect("a valid pattern")
+    });
+    let netrc = NETRC.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(?:login|user)\s+\S+\s+password\s+\S+").expect("a valid pattern")
+    });
+    if netrc.is_match(value) {
+        return true;
+    }
+    assign.captures_iter(value).any(|c| {
+        let name = c[1].trim_matches(['_', '.', '-']);
+        let held = &c[2];
+        let placeholder = held.is_empty()
+            || held.starts_with(['$', '<', '{', '%'])
+            || matches!(
+                held.to_ascii_lowercase().as_str(),
+                "null" | "none" | "true" | "false" | "nil" | "undefined"
+            );
+        let named = by_name(name).is_some()
+            || name.eq_ignore_ascii_case("authtoken")
+            || name.eq_ignore_ascii_case("_authtoken");
+        named && !placeholder
+    })
 }
 
 /// Runs of characters that tokens and keys are made of.
@@ -738,5 +780,26 @@ mod tests {
         assert!(by_value("https://example.com/a:b@c").is_none());
         assert!(by_value("-----BEGIN RSA PRIVATE KEY-----\nabc").is_some());
         assert!(by_value("-----BEGIN PUBLIC KEY-----\nabc").is_none());
+        // A secret-named setting inside the value, in several notations.
+        for held in [
+            "host=db user=app password=Qz8xLm2Pw",
+            r#"{"user":"app","password":"Qz8xLm2Pw"}"#,
+            "password: Qz8xLm2Pw",
+            "//registry.npmjs.org/:_authToken=12345678-1234-1234-1234-123456789abc",
+            "machine api.example.com login deploy password Qz8xLm2Pw",
+            r#"{"api_key": "abc"}"#,
+        ] {
+            assert!(by_value(held).is_some(), "{held}");
+        }
+        for plain in [
+            "password_min_length: 12",
+            r#"{"password":""}"#,
+            "Reset your password here",
+            "bypass=1",
+            "keyboard: us",
+            "cache_key_prefix=app",
+        ] {
+            assert!(by_value(plain).is_none(), "{plain}");
+        }
     }
 }
