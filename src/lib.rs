@@ -18,6 +18,7 @@
 pub mod ast;
 pub mod check;
 mod cli;
+pub mod credential;
 pub mod diagnostics;
 pub mod emit;
 pub mod fmt;

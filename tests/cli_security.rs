@@ -885,3 +885,100 @@ fn control_characters_in_messages_are_escaped() {
     expect_code(&run, 1);
     assert!(run.stdout.contains("found `\\u{1}`"), "{}", run.stdout);
 }
+
+// ── No credential from the user's own files reaches the output ─────────────────────────
+
+/// A developer pastes real credentials into a generated `.env.local` (a secret's key, a
+/// URL with a password) or a tfvars file. `compile --check` (the pre-commit hook; a CI
+/// runner with a persistent workspace) shows the edit as a diff, but not those lines.
+#[test]
+fn check_diffs_never_show_a_credential_pasted_into_an_artifact() {
+    let l = layout();
+    expect_code(&envdef(&l.proj, &["compile", "-q"]), 0);
+    append(
+        &l.proj.join("api/.env.local"),
+        &format!("DB_PASSWORD={SECRET}\nEXTRA_URL=postgres://u:{SECRET}@db/x\nEDITED=1\n"),
+    );
+    append(
+        &l.proj.join("infra/local.tfvars"),
+        &format!("db_password = \"{SECRET}\"\n"),
+    );
+    for format in ["human", "json"] {
+        let run = envdef(&l.proj, &["compile", "--check", "--format", format]);
+        expect_code(&run, 1);
+        no_leak(&run);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains("-EDITED=1"), "the edit is still shown: {all}");
+        assert_eq!(
+            all.matches("line not shown: it holds a secret or a credential")
+                .count(),
+            3,
+            "{format}: {all}"
+        );
+    }
+}
+
+/// `verify` checks a live environment whose plain variables may hold credentials (an
+/// `API_URL` with a password in it): never in a snippet, a message or an assert's label,
+/// from a `.env` file or from the process environment.
+#[test]
+fn verify_never_prints_a_credential_from_the_live_environment() {
+    let l = layout();
+    std::fs::write(
+        l.proj.join("v.envdef"),
+        "var API_URL: url\nvar PORT: int = 80\nvar RETRIES: int in 1..=5 = 3\n\
+         secret DB_PASSWORD from \"vault://kv/{env}/db#password\"\n\
+         service api { uses API_URL, PORT, RETRIES, DB_PASSWORD }\n\
+         env production { API_URL = \"https://api.acme.com\" }\n\
+         assert API_URL starts_with \"https://api.\" \"API_URL must be the API host\"\n",
+    )
+    .unwrap();
+    // A GitHub token pasted into the wrong variable: shown neither in PORT's type error
+    // nor around it.
+    let token = format!("ghp_{}", "Zq7Xw2Lp9Rt4Vb6Nm1Kc8Hs3Jd5Fg0Ay2Ue7Wi4");
+    let live = format!(
+        "API_URL=https://admin:{SECRET}@evil.acme.com\nPORT={token}\nRETRIES=9\nDB_PASSWORD={SECRET}\n"
+    );
+    std::fs::write(l.proj.join("live.env"), &live).unwrap();
+    for format in ["human", "json", "short", "github", "sarif"] {
+        let run = envdef(
+            &l.proj,
+            &[
+                "verify",
+                "production",
+                "v.envdef",
+                "--dotenv",
+                "live.env",
+                "--format",
+                format,
+            ],
+        );
+        expect_code(&run, 1);
+        no_leak(&run);
+        // The problems are still reported: the assert, the bad PORT and RETRIES.
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains(&token), "{format}: {all}");
+        for code in ["E0612", "E0613"] {
+            assert!(all.contains(code), "{format}: {code} missing: {all}");
+        }
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_envdef"))
+        .args(["verify", "production", "v.envdef"])
+        .current_dir(&l.proj)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("API_URL", format!("https://admin:{SECRET}@evil.acme.com"))
+        .env("PORT", &token)
+        .env("RETRIES", "9")
+        .env("DB_PASSWORD", SECRET)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: run.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&run.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+    };
+    expect_code(&run, 1);
+    no_leak(&run);
+    assert!(!run.stderr.contains(&token), "{}", run.stderr);
+}

@@ -11,8 +11,10 @@
 //!   [`MAX_PARTIAL_EXPANSIONS`] partial expansions per render (ten partials each including
 //!   the next ten times is 10^10 expansions without a single loop).
 //! - **while rendering** ([`Budget`]): `{{#each}}` is envdef's own copy of the handlebars
-//!   helper, counting iterations ([`MAX_LOOP_ITERATIONS`] per artifact) and checking a
-//!   deadline ([`MAX_RENDER_TIME`] per artifact); the output goes through a writer that
+//!   helper, counting iterations ([`MAX_LOOP_ITERATIONS`] per artifact,
+//!   [`MAX_COMPILE_LOOP_ITERATIONS`] per compile) and checking a deadline
+//!   ([`MAX_RENDER_TIME`] per artifact, [`MAX_COMPILE_RENDER_TIME`] per compile, so that
+//!   a matrix of environments cannot multiply them); the output goes through a writer that
 //!   stops at the compile's remaining output budget (`MAX_OUTPUT_BYTES`), so nested loops
 //!   cannot write gigabytes or run for hours.
 //!
@@ -20,6 +22,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use handlebars::template::{Parameter, Template, TemplateElement};
@@ -42,6 +46,16 @@ pub const MAX_LOOP_ITERATIONS: u64 = 1_000_000;
 
 /// Longest one artifact may take to render.
 pub const MAX_RENDER_TIME: Duration = Duration::from_secs(10);
+
+/// Most `{{#each}}` iterations of all the custom-template artifacts of one compile
+/// together. The per-artifact limits alone let a matrix of 900 environments each loop a
+/// million times (an hour of CPU in CI from one line of source); twenty artifacts at the
+/// per-artifact limit are allowed.
+pub const MAX_COMPILE_LOOP_ITERATIONS: u64 = 20 * MAX_LOOP_ITERATIONS;
+
+/// Longest all the custom-template artifacts of one compile may take to render, their
+/// render times added up (whatever else the compile does is not counted).
+pub const MAX_COMPILE_RENDER_TIME: Duration = Duration::from_secs(60);
 
 /// Why a template was refused before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,11 +315,34 @@ pub(crate) enum Exceeded {
     Loops,
     Time,
     Output,
+    /// [`MAX_COMPILE_LOOP_ITERATIONS`], all artifacts together.
+    CompileLoops,
+    /// [`MAX_COMPILE_RENDER_TIME`], all artifacts together.
+    CompileTime,
+}
+
+/// What the custom templates of one compile have used so far, shared by the render
+/// threads.
+#[derive(Debug, Default)]
+pub(crate) struct CompileBudget {
+    iterations: AtomicU64,
+    /// Render time of finished artifacts, in nanoseconds.
+    spent: AtomicU64,
+}
+
+impl CompileBudget {
+    fn time_left(&self) -> Duration {
+        MAX_COMPILE_RENDER_TIME.saturating_sub(Duration::from_nanos(self.spent.load(Relaxed)))
+    }
 }
 
 struct Active {
+    started: Instant,
     deadline: Instant,
+    /// What passing `deadline` means: this artifact's limit, or the compile's.
+    deadline_is: Exceeded,
     iterations: u64,
+    compile: Arc<CompileBudget>,
     exceeded: Option<Exceeded>,
 }
 
@@ -319,22 +356,36 @@ thread_local! {
 pub(crate) struct Budget;
 
 impl Budget {
-    pub(crate) fn start() -> Budget {
+    /// Starts one artifact's render, drawing on `compile`, the budget of every artifact
+    /// of this compile together.
+    pub(crate) fn start(compile: &Arc<CompileBudget>) -> Budget {
+        let started = Instant::now();
+        let compile_left = compile.time_left();
+        let (limit, deadline_is) = if compile_left < MAX_RENDER_TIME {
+            (compile_left, Exceeded::CompileTime)
+        } else {
+            (MAX_RENDER_TIME, Exceeded::Time)
+        };
         ACTIVE.with(|a| {
             *a.borrow_mut() = Some(Active {
-                deadline: Instant::now() + MAX_RENDER_TIME,
+                started,
+                deadline: started + limit,
+                deadline_is,
                 iterations: 0,
+                compile: Arc::clone(compile),
                 exceeded: None,
             })
         });
         Budget
     }
 
-    /// The limit this render ran into, if any; ends the budget.
+    /// The limit this render ran into, if any; ends the budget (its time counts against
+    /// the compile's).
     pub(crate) fn finish(self) -> Option<Exceeded> {
-        ACTIVE
-            .with(|a| a.borrow_mut().take())
-            .and_then(|a| a.exceeded)
+        let active = ACTIVE.with(|a| a.borrow_mut().take())?;
+        let spent = u64::try_from(active.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        active.compile.spent.fetch_add(spent, Relaxed);
+        active.exceeded
     }
 }
 
@@ -363,8 +414,11 @@ fn tick() -> Result<(), RenderError> {
         if active.iterations > MAX_LOOP_ITERATIONS {
             return Some(Exceeded::Loops);
         }
+        if active.compile.iterations.fetch_add(1, Relaxed) >= MAX_COMPILE_LOOP_ITERATIONS {
+            return Some(Exceeded::CompileLoops);
+        }
         // Instant::now is cheap next to one iteration of a template body.
-        (Instant::now() > active.deadline).then_some(Exceeded::Time)
+        (Instant::now() > active.deadline).then_some(active.deadline_is)
     });
     match over {
         Some(what) => Err(exceed(what)),
@@ -372,11 +426,13 @@ fn tick() -> Result<(), RenderError> {
     }
 }
 
-fn past_deadline() -> bool {
+/// The limit a render has run past, if its deadline is gone.
+fn past_deadline() -> Option<Exceeded> {
     ACTIVE.with(|a| {
         a.borrow()
             .as_ref()
-            .is_some_and(|active| Instant::now() > active.deadline)
+            .filter(|active| Instant::now() > active.deadline)
+            .map(|active| active.deadline_is)
     })
 }
 
@@ -402,8 +458,8 @@ impl std::io::Write for CappedOutput {
             let _ = exceed(Exceeded::Output);
             return Err(std::io::Error::other("output limit reached"));
         }
-        if past_deadline() {
-            let _ = exceed(Exceeded::Time);
+        if let Some(what) = past_deadline() {
+            let _ = exceed(what);
             return Err(std::io::Error::other("time limit reached"));
         }
         self.buf.extend_from_slice(seg);

@@ -264,6 +264,9 @@ pub(crate) fn render_all(
     // are refused instead of rendered, so memory stays bounded.
     let used = std::sync::atomic::AtomicUsize::new(0);
     let used = &used;
+    // What the custom templates have used, all artifacts together (`guard`).
+    let compile_budget = std::sync::Arc::new(guard::CompileBudget::default());
+    let compile_budget = &compile_budget;
     let render_job = |model: &Model,
                       prepared: &Prepared,
                       source: &str,
@@ -288,7 +291,11 @@ pub(crate) fn render_all(
             )]);
         }
         let left = super::MAX_OUTPUT_BYTES.saturating_sub(used.load(Ordering::Relaxed));
-        let result = render_job(model, prepared, source, job, user, left, measure);
+        let limits = Limits {
+            output_left: left,
+            compile: compile_budget,
+        };
+        let result = render_job(model, prepared, source, job, user, limits, measure);
         if let Ok((_, len)) = &result {
             used.fetch_add(*len, Ordering::Relaxed);
         }
@@ -357,13 +364,20 @@ fn source_label(model: &Model) -> String {
     text::comment_text(&name)
 }
 
+/// What one render may still use: the compile's output left, and its custom-template
+/// budget.
+struct Limits<'a> {
+    output_left: usize,
+    compile: &'a std::sync::Arc<guard::CompileBudget>,
+}
+
 fn render_job(
     model: &Model,
     prepared: &Prepared,
     source: &str,
     job: &Job<'_>,
     user: &UserTemplates,
-    output_left: usize,
+    limits: Limits<'_>,
     measure: bool,
 ) -> JobResult {
     let header = Header::new(model, source, job);
@@ -371,8 +385,8 @@ fn render_job(
         Template::Custom(index) => {
             let data = data::custom(model, header, job);
             let name = index.to_string();
-            let budget = guard::Budget::start();
-            let mut out = guard::CappedOutput::new(output_left);
+            let budget = guard::Budget::start(limits.compile);
+            let mut out = guard::CappedOutput::new(limits.output_left);
             let rendered = user.registry.render_to_write(&name, &data, &mut out);
             if let Some(exceeded) = budget.finish() {
                 return Err(vec![limit_error(job, exceeded)]);
@@ -513,6 +527,22 @@ fn limit_error(job: &Job<'_>, exceeded: guard::Exceeded) -> Diagnostic {
                 guard::MAX_RENDER_TIME.as_secs()
             ),
             "nested `{{#each}}` and partials multiply; make the template do less work per artifact",
+        ),
+        guard::Exceeded::CompileLoops => (
+            Code::TemplateLimit,
+            format!(
+                "looped past the compile's budget of {} `{{{{#each}}}}` iterations (all artifacts together)",
+                guard::MAX_COMPILE_LOOP_ITERATIONS
+            ),
+            "every environment × service renders the template again: loop over less, or emit this target for fewer environments",
+        ),
+        guard::Exceeded::CompileTime => (
+            Code::TemplateLimit,
+            format!(
+                "ran past the compile's budget of {} s for custom templates (all artifacts together)",
+                guard::MAX_COMPILE_RENDER_TIME.as_secs()
+            ),
+            "every environment × service renders the template again: make it do less work, or emit this target for fewer environments",
         ),
         guard::Exceeded::Output => (
             Code::TooMuchOutput,

@@ -18,7 +18,7 @@
 pub mod dotenv;
 pub mod infer;
 pub mod names;
-pub mod secret;
+pub use crate::credential as secret;
 
 use std::collections::{HashMap, HashSet};
 

@@ -62,7 +62,9 @@ pub fn add_dotenv(
     let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
     let starts: Vec<usize> = parsed.entries.iter().map(|e| e.line).collect();
     for entry in &parsed.entries {
-        if shown(&entry.key) {
+        // A plain variable's value is shown, unless it has a credential's shape (an
+        // `API_URL` with a password in it): the line is quoted around any diagnostic.
+        if shown(&entry.key) && !looks_like_credential(&entry.value) {
             continue;
         }
         // The entry's lines: up to the next entry (a quoted value may span several).
@@ -235,7 +237,47 @@ pub fn verify(
         (&env.name, &service.name),
         &live_values,
     ));
+    // A plain variable's live value with a credential's shape never reaches the output:
+    // not in a type error's message, not in an assert's labels (`API_URL` is "…" here).
+    let credentials: Vec<&str> = service
+        .vars
+        .iter()
+        .filter_map(|&id| live.get(service.key(id, model.var(id))))
+        .map(|got| got.value.as_str())
+        .filter(|value| looks_like_credential(value))
+        .collect();
+    for d in &mut diagnostics {
+        redact(d, &credentials);
+    }
     Verification { keys, diagnostics }
+}
+
+/// Whether a live value has a credential's shape (the rules `envdef import` drafts
+/// secrets by), so that verify does not print it.
+fn looks_like_credential(value: &str) -> bool {
+    value.len() >= crate::credential::TAINT_MIN_LEN && crate::credential::by_value(value).is_some()
+}
+
+/// Replaces every quoted occurrence of `credentials` in `d`'s text.
+fn redact(d: &mut Diagnostic, credentials: &[&str]) {
+    const HIDDEN: &str = "<not shown: it looks like a credential>";
+    let hide = |text: &mut String| {
+        for value in credentials {
+            if text.contains(value) {
+                *text = text.replace(value, HIDDEN);
+            }
+        }
+    };
+    hide(&mut d.message);
+    for label in &mut d.labels {
+        hide(&mut label.message);
+    }
+    if let Some(help) = &mut d.help {
+        hide(help);
+    }
+    for note in &mut d.notes {
+        hide(note);
+    }
 }
 
 fn missing_help(kind: VarKind, key: &str) -> String {

@@ -143,6 +143,58 @@ pub fn drift(plan: &Plan<'_>, orphans: &[Orphan], interrupted: bool) -> Vec<Prob
     problems
 }
 
+/// What a removed line reads in a `--check` diff when it holds a credential.
+pub const HIDDEN_LINE: &str = "<line not shown: it holds a secret or a credential>";
+
+/// The diff with every removed line that holds a credential replaced by [`HIDDEN_LINE`].
+/// Removed lines come from the file on disk, not from the source: a developer who pasted
+/// the real `DB_PASSWORD=…` into a generated `.env.local` must not see it printed by the
+/// pre-commit hook, nor a CI runner with a persistent workspace put it in its log. A line
+/// holds a credential when it assigns a secret-named key (`DB_PASSWORD=…`,
+/// `db_password = "…"`, `DB_PASSWORD: …`) or its value has a credential's shape (the
+/// rules `envdef import` drafts secrets by).
+fn redact_removed_credentials(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len());
+    for line in diff.split_inclusive('\n') {
+        let body = line.strip_prefix('-').filter(|_| !line.starts_with("---"));
+        match body {
+            Some(body) if holds_credential(body.trim_end_matches(['\n', '\r'])) => {
+                out.push('-');
+                out.push_str(HIDDEN_LINE);
+                out.push('\n');
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+fn holds_credential(line: &str) -> bool {
+    use crate::credential::{by_name, by_value};
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('#') || trimmed.starts_with("//") {
+        // envdef's own note on a secret (`# DB_PASSWORD: secret, not written here
+        // (reference: …)`) names it without its value; any other comment is judged by its
+        // content as a whole.
+        return !trimmed.contains(", not written here (") && by_value(trimmed).is_some();
+    }
+    let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+    if let Some((key, value)) = assignment.split_once(['=', ':']) {
+        let key = key.trim().trim_matches(['"', '\'', '-', ' ']);
+        let value = value.trim().trim_matches(['"', '\'']);
+        let is_key = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        // `key:` alone is a secret store's path in an ExternalSecret (`remoteRef`), not a
+        // credential.
+        if is_key && !key.eq_ignore_ascii_case("key") {
+            return !value.is_empty() && (by_name(key).is_some() || by_value(value).is_some());
+        }
+    }
+    by_value(trimmed).is_some()
+}
+
 /// A unified diff with `a/PATH` and `b/PATH` headers, and the first differing line.
 fn unified_diff(root: &Path, rel: &Path, old: &str, new: &str) -> (String, usize) {
     // Myers is quadratic in the worst case (a file rewritten top to bottom); past the
@@ -163,6 +215,7 @@ fn unified_diff(root: &Path, rel: &Path, old: &str, new: &str) -> (String, usize
         .context_radius(CONTEXT_LINES)
         .header(&a, &b)
         .to_string();
+    let text = redact_removed_credentials(&text);
     let line = diff
         .ops()
         .iter()

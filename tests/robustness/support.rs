@@ -68,6 +68,15 @@ impl Run {
         self
     }
 
+    pub fn stdout_contains(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            truncate(&self.stdout)
+        );
+        self
+    }
+
     pub fn within(&self, limit: Duration) -> &Run {
         assert!(
             self.elapsed <= limit,

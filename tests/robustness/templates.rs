@@ -154,6 +154,44 @@ fn nested_each_that_writes_nothing_stops_at_the_loop_budget() {
 }
 
 #[test]
+fn a_matrix_of_environments_cannot_multiply_the_per_artifact_budget() {
+    // Attacker pass: 900 environments (a 30 × 30 matrix), each rendering a template that
+    // loops right up to the per-artifact budget, ran for over ten minutes in CI (stopped
+    // by a timeout) with only per-artifact limits. The compile's budget stops it after
+    // twenty artifacts' worth of loops.
+    let dir = temp();
+    let members: Vec<String> = (0..30).map(|i| format!("\"v{i}\"")).collect();
+    let mut src = format!(
+        "project bombs\ntype V = {}\nenv m(a: V, b: V) {{}}\n",
+        members.join(" | ")
+    );
+    for i in 0..100 {
+        src.push_str(&format!("var X{i}: string = \"x\"\n"));
+    }
+    src.push_str("emit custom to \"o/{env}.txt\" { template = \"t.hbs\" }\n");
+    write(dir.path(), "main.envdef", src);
+    // 100^3 = 10^6 iterations per artifact, at the per-artifact limit.
+    write(
+        dir.path(),
+        "t.hbs",
+        "{{#each vars}}{{#each ../vars}}{{#each ../../vars}}{{/each}}{{/each}}{{/each}}",
+    );
+    let run = envdef_with(
+        dir.path(),
+        &["compile", "main.envdef", "--format", "json"],
+        &Opts {
+            deadline: Duration::from_secs(240),
+            ..Opts::default()
+        },
+    );
+    run.expect_code(1)
+        .expect_diagnostic("E0413")
+        .stdout_contains("looped past the compile's budget of 20000000")
+        .within(Duration::from_secs(180));
+    assert!(!dir.path().join("o").exists(), "nothing is written");
+}
+
+#[test]
 fn nested_each_writing_gigabytes_stops_at_the_output_budget() {
     // Regression: nested `{{#each}}` wrote a 1.9 GB artifact past the 256 MiB cap. Here a
     // 1 MB value is written 300 × 300 times (90 GB) unless the output budget stops it.

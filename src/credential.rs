@@ -1,4 +1,7 @@
-//! Which imported keys are secrets: by name, by value, and by what their value is made of.
+//! What is a credential: a key by its name, a value by what it is made of. `envdef import`
+//! drafts secrets by these rules (as `import::secret`); `compile --check` and `verify` use
+//! them to keep credentials from the user's own files out of their output. A leaf: it
+//! reaches no other module.
 //!
 //! A false positive costs the user one placeholder to replace; a false negative copies a
 //! credential into a file that gets committed. So the rules lean towards "secret".
