@@ -62,6 +62,60 @@ pub const MAX_TRANSLATED_BYTES: usize = 64 * 1024;
 
 /// Translates a valid Rust `regex` pattern into `dialect`, with the same matches.
 pub fn translate(pattern: &str, dialect: Dialect) -> Result<String, Untranslatable> {
+    let cx = Cx {
+        dialect,
+        separator: None,
+    };
+    translate_in(pattern, cx)
+}
+
+/// A whole-value pattern in `dialect` for a list joined with the one-character
+/// `separator`: it matches exactly when every element matches `pattern` as Rust's
+/// `is_match` reads it on the element alone (the empty text is the empty list, which
+/// matches). Each element is a run of other characters that contains a match of the
+/// element pattern, rewritten so that it never consumes the separator and its anchors and
+/// word boundaries see the element's ends where the separator stands:
+/// `^(?:E(?:,E)*)?$` with `E = [^,]*R[^,]*`.
+pub fn translate_each_element(
+    pattern: &str,
+    dialect: Dialect,
+    separator: char,
+) -> Result<String, Untranslatable> {
+    let cx = Cx {
+        dialect,
+        separator: Some(separator),
+    };
+    let inner = translate_in(pattern, cx)?;
+    let mut not_sep = String::new();
+    write_ranges(
+        &subtract(&[(0, 0x10FFFF)], separator),
+        false,
+        cx,
+        &mut not_sep,
+    );
+    let mut sep = String::new();
+    literal_char(separator, dialect, &mut sep);
+    let element = format!("{not_sep}*(?:{inner}){not_sep}*");
+    let (start, end) = match dialect {
+        Dialect::Python => (r"\A", r"\Z"),
+        Dialect::Ecma => ("^", "$"),
+    };
+    let out = format!("{start}(?:{element}(?:{sep}{element})*)?{end}");
+    if out.len() > MAX_TRANSLATED_BYTES {
+        return Err(too_large());
+    }
+    Ok(out)
+}
+
+/// What a translation writes for: the dialect, and for a pattern applied to each element
+/// of a joined list, the separator it must neither consume nor look past.
+#[derive(Clone, Copy)]
+struct Cx {
+    dialect: Dialect,
+    separator: Option<char>,
+}
+
+fn translate_in(pattern: &str, cx: Cx) -> Result<String, Untranslatable> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
@@ -70,29 +124,38 @@ pub fn translate(pattern: &str, dialect: Dialect) -> Result<String, Untranslatab
             help: "fix the pattern (check reports why with E0309)",
         })?;
     let mut out = String::with_capacity(pattern.len() * 2);
-    write_hir(&hir, dialect, &mut out)?;
+    write_hir(&hir, cx, &mut out)?;
     if out.len() > MAX_TRANSLATED_BYTES {
-        return Err(Untranslatable {
-            construct: "a character class too large to spell out",
-            help: "Unicode classes (`\\w`, `\\pL`, `(?i)` over large scripts) are written as explicit ranges; use a narrower class such as `[a-zA-Z0-9_]`",
-        });
+        return Err(too_large());
     }
     Ok(out)
 }
 
-fn write_hir(hir: &Hir, dialect: Dialect, out: &mut String) -> Result<(), Untranslatable> {
+fn too_large() -> Untranslatable {
+    Untranslatable {
+        construct: "a character class too large to spell out",
+        help: "Unicode classes (`\\w`, `\\pL`, `(?i)` over large scripts) are written as explicit ranges; use a narrower class such as `[a-zA-Z0-9_]`",
+    }
+}
+
+fn write_hir(hir: &Hir, cx: Cx, out: &mut String) -> Result<(), Untranslatable> {
     match hir.kind() {
         HirKind::Empty => {}
         HirKind::Literal(lit) => {
             let text = std::str::from_utf8(&lit.0).map_err(|_| bytes_refused())?;
             for c in text.chars() {
-                literal_char(c, dialect, out);
+                if Some(c) == cx.separator {
+                    // An element never holds its list's separator.
+                    out.push_str(NOTHING);
+                } else {
+                    literal_char(c, cx.dialect, out);
+                }
             }
         }
-        HirKind::Class(class) => write_class(class, dialect, out)?,
-        HirKind::Look(look) => write_look(*look, dialect, out)?,
+        HirKind::Class(class) => write_class(class, cx, out)?,
+        HirKind::Look(look) => write_look(*look, cx, out)?,
         HirKind::Repetition(rep) => {
-            write_atom(&rep.sub, dialect, out)?;
+            write_atom(&rep.sub, cx, out)?;
             match (rep.min, rep.max) {
                 (0, None) => out.push('*'),
                 (1, None) => out.push('+'),
@@ -114,16 +177,16 @@ fn write_hir(hir: &Hir, dialect: Dialect, out: &mut String) -> Result<(), Untran
         // Capture groups become plain groups: only whether the value matches counts.
         HirKind::Capture(cap) => {
             out.push_str("(?:");
-            write_hir(&cap.sub, dialect, out)?;
+            write_hir(&cap.sub, cx, out)?;
             out.push(')');
         }
         HirKind::Concat(parts) => {
             for part in parts {
                 // An alternation inside a concatenation needs its group back.
                 if matches!(part.kind(), HirKind::Alternation(_)) {
-                    write_atom(part, dialect, out)?;
+                    write_atom(part, cx, out)?;
                 } else {
-                    write_hir(part, dialect, out)?;
+                    write_hir(part, cx, out)?;
                 }
             }
         }
@@ -132,25 +195,28 @@ fn write_hir(hir: &Hir, dialect: Dialect, out: &mut String) -> Result<(), Untran
                 if i > 0 {
                     out.push('|');
                 }
-                write_hir(branch, dialect, out)?;
+                write_hir(branch, cx, out)?;
             }
         }
     }
     Ok(())
 }
 
+/// Matches nothing, in both dialects.
+const NOTHING: &str = r"[^\s\S]";
+
 /// `hir` as one quantifiable unit: grouped unless it already is a single atom.
-fn write_atom(hir: &Hir, dialect: Dialect, out: &mut String) -> Result<(), Untranslatable> {
+fn write_atom(hir: &Hir, cx: Cx, out: &mut String) -> Result<(), Untranslatable> {
     let single = match hir.kind() {
         HirKind::Class(_) | HirKind::Capture(_) => true,
         HirKind::Literal(lit) => std::str::from_utf8(&lit.0).is_ok_and(|s| s.chars().count() == 1),
         _ => false,
     };
     if single {
-        write_hir(hir, dialect, out)
+        write_hir(hir, cx, out)
     } else {
         out.push_str("(?:");
-        write_hir(hir, dialect, out)?;
+        write_hir(hir, cx, out)?;
         out.push(')');
         Ok(())
     }
@@ -164,27 +230,53 @@ fn bytes_refused() -> Untranslatable {
 }
 
 /// ASCII word characters, for the look-arounds that spell `(?-u:\b)`.
-const ASCII_WORD: &str = "[0-9A-Za-z_]";
+const ASCII_WORD: &[(u32, u32)] = &[(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)];
 
-fn write_look(look: Look, dialect: Dialect, out: &mut String) -> Result<(), Untranslatable> {
-    let w = ASCII_WORD;
-    let text = match (look, dialect) {
-        (Look::Start, Dialect::Python) => r"\A".to_string(),
+fn write_look(look: Look, cx: Cx, out: &mut String) -> Result<(), Untranslatable> {
+    // Within a list element the separator stands where the element's text ends: it is
+    // neither a word character nor anything but an edge to the anchors.
+    let sep: Vec<(u32, u32)> = cx
+        .separator
+        .map(|c| vec![(c as u32, c as u32)])
+        .unwrap_or_default();
+    let class = |ranges: &[(u32, u32)], negate: bool| {
+        let mut s = String::new();
+        write_ranges(ranges, negate, cx, &mut s);
+        s
+    };
+    // Outside a list the classes keep their short spelling.
+    let (w, not_lf) = match cx.separator {
+        None => (r"[0-9A-Za-z_]".to_string(), r"[^\n]".to_string()),
+        Some(c) => (
+            class(
+                &ASCII_WORD
+                    .iter()
+                    .flat_map(|&(lo, hi)| subtract(&[(lo, hi)], c))
+                    .collect::<Vec<_>>(),
+                false,
+            ),
+            class(&union(&[(0x0A, 0x0A)], &sep), true),
+        ),
+    };
+    let text = match (look, cx.dialect, cx.separator) {
+        (Look::Start, _, Some(_)) => format!("(?<!{})", class(&sep, true)),
+        (Look::End, _, Some(_)) => format!("(?!{})", class(&sep, true)),
+        (Look::Start, Dialect::Python, None) => r"\A".to_string(),
         // Without the `m` flag `^`/`$` are the ends of the input in ECMAScript.
-        (Look::Start, Dialect::Ecma) => "^".to_string(),
+        (Look::Start, Dialect::Ecma, None) => "^".to_string(),
         // Python's `$` and even `\Z`-less forms match before a final newline; `\Z` does not.
-        (Look::End, Dialect::Python) => r"\Z".to_string(),
-        (Look::End, Dialect::Ecma) => "$".to_string(),
+        (Look::End, Dialect::Python, None) => r"\Z".to_string(),
+        (Look::End, Dialect::Ecma, None) => "$".to_string(),
         // `(?m)^`: the start, or just after `\n` (and nothing else: not `\r`, not U+2028).
-        (Look::StartLF, _) => r"(?<![^\n])".to_string(),
-        (Look::EndLF, _) => r"(?![^\n])".to_string(),
-        (Look::WordAscii, _) => format!("(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"),
-        (Look::WordAsciiNegate, _) => format!("(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"),
-        (Look::WordStartAscii, _) => format!("(?<!{w})(?={w})"),
-        (Look::WordEndAscii, _) => format!("(?<={w})(?!{w})"),
-        (Look::WordStartHalfAscii, _) => format!("(?<!{w})"),
-        (Look::WordEndHalfAscii, _) => format!("(?!{w})"),
-        (Look::StartCRLF | Look::EndCRLF, _) => {
+        (Look::StartLF, _, _) => format!("(?<!{not_lf})"),
+        (Look::EndLF, _, _) => format!("(?!{not_lf})"),
+        (Look::WordAscii, _, _) => format!("(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"),
+        (Look::WordAsciiNegate, _, _) => format!("(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"),
+        (Look::WordStartAscii, _, _) => format!("(?<!{w})(?={w})"),
+        (Look::WordEndAscii, _, _) => format!("(?<={w})(?!{w})"),
+        (Look::WordStartHalfAscii, _, _) => format!("(?<!{w})"),
+        (Look::WordEndHalfAscii, _, _) => format!("(?!{w})"),
+        (Look::StartCRLF | Look::EndCRLF, _, _) => {
             return Err(Untranslatable {
                 construct: "a CRLF-aware line anchor (`(?R)` with `(?m)`)",
                 help: "neither Python nor JavaScript has an anchor that treats `\\r\\n` as one line break; remove `R`, or match the line breaks explicitly",
@@ -202,8 +294,8 @@ fn write_look(look: Look, dialect: Dialect, out: &mut String) -> Result<(), Untr
 }
 
 /// A class as explicit ranges (or their complement, when that is shorter).
-fn write_class(class: &Class, dialect: Dialect, out: &mut String) -> Result<(), Untranslatable> {
-    let ranges: Vec<(u32, u32)> = match class {
+fn write_class(class: &Class, cx: Cx, out: &mut String) -> Result<(), Untranslatable> {
+    let mut ranges: Vec<(u32, u32)> = match class {
         Class::Unicode(c) => c
             .ranges()
             .iter()
@@ -219,24 +311,39 @@ fn write_class(class: &Class, dialect: Dialect, out: &mut String) -> Result<(), 
                 .collect()
         }
     };
+    if let Some(sep) = cx.separator {
+        // An element never holds its list's separator.
+        ranges = subtract(&ranges, sep);
+    }
+    write_ranges(&ranges, false, cx, out);
+    Ok(())
+}
+
+/// The class of `ranges` (sorted, disjoint), or of every other character when `negate`:
+/// spelled as a single character, `[\s\S]`, nothing, or `[…]`/`[^…]` whichever is shorter.
+fn write_ranges(ranges: &[(u32, u32)], negate: bool, cx: Cx, out: &mut String) {
+    let ranges = if negate {
+        complement(ranges)
+    } else {
+        ranges.to_vec()
+    };
     let complement = complement(&ranges);
     if ranges.is_empty() {
-        // Matches nothing.
-        out.push_str(r"[^\s\S]");
-        return Ok(());
+        out.push_str(NOTHING);
+        return;
     }
     if ranges.len() == 1 && ranges[0].0 == ranges[0].1 {
         literal_char(
             char::from_u32(ranges[0].0).unwrap_or('\u{FFFD}'),
-            dialect,
+            cx.dialect,
             out,
         );
-        return Ok(());
+        return;
     }
     let (negate, shown) = if complement.is_empty() {
         // Every character: `[\s\S]` in both dialects.
         out.push_str(r"[\s\S]");
-        return Ok(());
+        return;
     } else if complement.len() < ranges.len() {
         (true, &complement)
     } else {
@@ -247,16 +354,48 @@ fn write_class(class: &Class, dialect: Dialect, out: &mut String) -> Result<(), 
         out.push('^');
     }
     for &(lo, hi) in shown {
-        class_char(lo, dialect, out);
+        class_char(lo, cx.dialect, out);
         if hi > lo {
             if hi > lo + 1 {
                 out.push('-');
             }
-            class_char(hi, dialect, out);
+            class_char(hi, cx.dialect, out);
         }
     }
     out.push(']');
-    Ok(())
+}
+
+/// `ranges` without the character `c`.
+fn subtract(ranges: &[(u32, u32)], c: char) -> Vec<(u32, u32)> {
+    let c = c as u32;
+    let mut out = Vec::with_capacity(ranges.len() + 1);
+    for &(lo, hi) in ranges {
+        if c < lo || c > hi {
+            out.push((lo, hi));
+            continue;
+        }
+        if lo < c {
+            out.push((lo, c - 1));
+        }
+        if c < hi {
+            out.push((c + 1, hi));
+        }
+    }
+    out
+}
+
+/// Two sorted range lists as one (sorted, merged).
+fn union(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut all: Vec<(u32, u32)> = a.iter().chain(b).copied().collect();
+    all.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(all.len());
+    for (lo, hi) in all {
+        match out.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
 }
 
 /// The code points (surrogates excluded: no string value holds one) not in `ranges`.
@@ -404,5 +543,23 @@ mod tests {
         }
         assert!(translate(r"(?-u:\xFF)", Dialect::Ecma).is_err());
         assert!(js(r"(?-u:\b)x").contains("(?<=[0-9A-Za-z_])"));
+    }
+
+    #[test]
+    fn each_element_of_a_joined_list() {
+        let each = |p, sep| translate_each_element(p, Dialect::Ecma, sep).unwrap();
+        assert_eq!(
+            each("^[a-z]+$", ','),
+            r"^(?:[^\x2c]*(?:(?<![^\x2c])[a-z]+(?![^\x2c]))[^\x2c]*(?:,[^\x2c]*(?:(?<![^\x2c])[a-z]+(?![^\x2c]))[^\x2c]*)*)?$"
+        );
+        // `.` and negated classes stop at the separator; a literal separator never matches.
+        assert!(each("a.c", ';').contains(r"a[^\x0a\x3b]c"));
+        assert!(each("x,y", ',').contains(r"x[^\s\S]y"));
+        // The separator is not a word character, even when it is one (`_`).
+        assert!(each(r"(?-u:\b)go", '_').contains("(?<=[0-9A-Za-z])"));
+        assert!(translate_each_element(r"\bgo", Dialect::Ecma, ',').is_err());
+        assert!(translate_each_element("^a$", Dialect::Python, ',')
+            .unwrap()
+            .starts_with(r"\A(?:"));
     }
 }

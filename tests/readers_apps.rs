@@ -1099,17 +1099,24 @@ var MODE: "a" | "b" = "a"
 var CODE: string len in 1..=4 = "x"
 var TAG: string matching /^[a-z]+$/ = "abc"
 var TAGS: list<string matching /^[a-z]+$/> = ["abc"]
+var WORDS: list<string matching /(?-u:\b)go(?-u:\b)/> = ["go"] { separator = "_" }
+var SPANS: list<string matching /a.c/> len in 1..=3 = ["abc"] { separator = ";" }
 var BIG: float in 9007199254740992.0..=1e300 = 1e100
 service app {
   uses COUNT, PORT, RATIO, PRICE, ENABLED, YESNO, ONEZERO, TIMEOUT, DELAY, MINUTES, HOURS,
-       WAIT, LEVELS, RATIOS, NAMES, MODES, MODE, CODE, TAG, TAGS, BIG
+       WAIT, LEVELS, RATIOS, NAMES, MODES, MODE, CODE, TAG, TAGS, WORDS, SPANS, BIG
 }
 env prod {}
 emit dotenv to "{service}/.env.{env}"
 emit jsonschema to "schema/{service}.env.schema.json"
+emit jsonschema to "schema/{service}.schema.json" { variant = "typed" }
 emit pydantic to "py/{service}_settings.py"
 emit typescript to "ts/{service}.env.ts"
 "#;
+
+/// The [`MATRIX`] variables whose rows are also tried, split into a JSON array, against
+/// the `typed` JSON Schema: the lists with patterns on their elements, and their separators.
+const MATRIX_TYPED_LISTS: &[(&str, char)] = &[("TAGS", ','), ("WORDS", '_'), ("SPANS", ';')];
 
 /// `(key, text, accepted)`: one text in the process environment at a time, the rest as the
 /// generated `.env` has it. Each hostile text (quotes, `$`, `#`, Unicode, `yes`, `0123`,
@@ -1303,14 +1310,26 @@ const MATRIX: &[(&str, &str, bool)] = &[
     ("TAGS", "abc,def", true),
     ("TAGS", "abc,DEF", false),
     ("TAGS", "abc,de f", false),
-];
-
-/// Rows of [`MATRIX`] the env variant of the JSON Schema gets wrong, each documented in
-/// docs/targets.md (asserted, so that a fix shows up here).
-const JSONSCHEMA_ENV_CANNOT: &[(&str, &str)] = &[
-    // A pattern on list elements (the element's own `^…$` cannot sit inside the list's).
-    ("TAGS", "abc,DEF"),
-    ("TAGS", "abc,de f"),
+    // a pattern on list elements: each element by itself, its anchors at the separators
+    ("TAGS", "", true),
+    ("TAGS", "abc", true),
+    ("TAGS", "abc,", false),
+    ("TAGS", ",abc", false),
+    ("TAGS", "abc,,def", false),
+    ("TAGS", "abc\n,def", false),
+    ("TAGS", "ABC,def", false),
+    ("WORDS", "go", true),
+    ("WORDS", "go_go", true),
+    ("WORDS", "a go_go b", true),
+    ("WORDS", "go_ago", false),
+    ("WORDS", "go_gone", false),
+    ("WORDS", "go_", false),
+    ("SPANS", "abc", true),
+    ("SPANS", "xa-cx;abc", true),
+    ("SPANS", "a;c", false),
+    ("SPANS", "abc;a\nc", false),
+    ("SPANS", "abc;ac", false),
+    ("SPANS", "abc;abc;abc;abc", false),
 ];
 
 #[test]
@@ -1405,15 +1424,6 @@ fn every_reader_accepts_and_refuses_the_same_texts_as_envdef() {
             .filter(|e| e["filename"] == file.as_str())
             .collect();
         let refused = !errors.is_empty();
-        let known_gap = JSONSCHEMA_ENV_CANNOT.contains(&(*key, *text));
-        if known_gap {
-            if refused {
-                wrong.push(format!(
-                    "check-jsonschema: {key}={text:?} is refused now: remove it from JSONSCHEMA_ENV_CANNOT and the docs"
-                ));
-            }
-            continue;
-        }
         if refused == *accepted {
             wrong.push(format!("check-jsonschema: {key}={text:?} -> {errors:?}"));
         } else if refused
@@ -1426,10 +1436,125 @@ fn every_reader_accepts_and_refuses_the_same_texts_as_envdef() {
             ));
         }
     }
+
+    // The typed variant: the same list rows as JSON arrays (the empty text is `[]`).
+    let mut typed_rows = Vec::new();
+    for (i, (key, text, accepted)) in MATRIX.iter().enumerate() {
+        let Some((_, sep)) = MATRIX_TYPED_LISTS.iter().find(|(k, _)| k == key) else {
+            continue;
+        };
+        let elements: Vec<&str> = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split(*sep).collect()
+        };
+        let file = dir.path().join(format!("typed{i}.json"));
+        std::fs::write(&file, serde_json::json!({ *key: elements }).to_string()).unwrap();
+        typed_rows.push((file, key, text, accepted));
+    }
+    for (file, key, text, accepted) in typed_rows {
+        let (ok, report) = check_jsonschema(&r, &out.join("schema/app.schema.json"), &[file]);
+        if ok != *accepted {
+            wrong.push(format!(
+                "check-jsonschema typed: {key}={text:?} -> {report}"
+            ));
+        }
+    }
     assert!(
         wrong.is_empty(),
         "readers disagree with envdef:\n{}",
         wrong.join("\n")
+    );
+}
+
+/// A `matching` pattern on list elements, as the env JSON Schema (and any whole-value
+/// check) writes it: one pattern over the joined text that every element must match.
+/// Every string up to five characters over an alphabet of the pattern's characters, the
+/// separator and a newline is tried in node's `RegExp` (the `u` flag) and Python's `re`
+/// against Rust's `is_match` on each element.
+#[test]
+fn element_patterns_over_a_joined_list_match_element_by_element() {
+    use envdef::regex_dialect::{translate_each_element, Dialect};
+    let Some(r) = readers() else { return };
+    let cases: &[(&str, char, &str)] = &[
+        ("^[a-z]+$", ',', "ab,\n"),
+        (r"(?-u:\b)go(?-u:\b)", '_', "go_ "),
+        (r"(?-u:\B)o", '_', "go_ "),
+        ("(?m)^x$", ';', "x;\ny"),
+        ("a.c", ',', "ac,\n"),
+        ("^$", ',', "a,"),
+        ("[^b]", '|', "b|a"),
+        ("(?i)k", ',', "kK\u{212A},"),
+        ("x,y", ',', "xy,"),
+        (r"^\d\d?$", '-', "1٣-a"),
+        ("(?s)^.{2}$", '.', "a.\n"),
+    ];
+    let mut wrong = Vec::new();
+    for (pattern, sep, alphabet) in cases {
+        let rust = regex::Regex::new(pattern).unwrap();
+        let alphabet: Vec<char> = alphabet.chars().collect();
+        let mut texts = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..5 {
+            level = level
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(level.iter().cloned());
+        }
+        let expected: Vec<bool> = texts
+            .iter()
+            .map(|t| t.is_empty() || t.split(*sep).all(|e| rust.is_match(e)))
+            .collect();
+        let js = translate_each_element(pattern, Dialect::Ecma, *sep).unwrap();
+        let py = translate_each_element(pattern, Dialect::Python, *sep).unwrap();
+        let input = serde_json::json!({ "js": js, "py": py, "texts": texts }).to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let input_file = dir.path().join("input.json");
+        std::fs::write(&input_file, &input).unwrap();
+        let node = run_ok(
+            Command::new("node")
+                .arg("-e")
+                .arg(
+                    "const i = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));\
+             const re = new RegExp(i.js, 'u');\
+             console.log(JSON.stringify(i.texts.map((t) => re.test(t))));",
+                )
+                .arg(&input_file),
+        );
+        let python = run_ok(
+            Command::new(r.bin("python"))
+                .arg("-c")
+                .arg(
+                    "import json, re, sys\n\
+             i = json.load(open(sys.argv[1], encoding='utf-8'))\n\
+             p = re.compile(i['py'])\n\
+             print(json.dumps([p.search(t) is not None for t in i['texts']]))",
+                )
+                .arg(&input_file),
+        );
+        for (reader, output) in [("node", node), ("python", python)] {
+            let got: Vec<bool> = serde_json::from_str(output.trim())
+                .unwrap_or_else(|e| panic!("{reader}: {e}: {output}"));
+            for ((text, want), got) in texts.iter().zip(&expected).zip(got) {
+                if got != *want {
+                    wrong.push(format!(
+                        "{reader}: /{pattern}/ on each element of {text:?} (separator {sep:?}): {got}, Rust says {want}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements, first:\n{}",
+        wrong.len(),
+        wrong
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

@@ -9,8 +9,10 @@
 use std::collections::HashSet;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::emit::single_separator;
+use crate::model::Value;
 use crate::model::{Emit, Model, Refinement};
-use crate::regex_dialect::{translate, Dialect};
+use crate::regex_dialect::{translate, translate_each_element, Dialect};
 use crate::source::Span;
 
 use super::envs::VarInfo;
@@ -35,10 +37,28 @@ pub(crate) fn check_carried(model: &Model, infos: &[VarInfo], diagnostics: &mut 
             let Some(ty) = infos.get(index).and_then(|i| i.ty.as_ref()) else {
                 continue;
             };
+            let format = &model.vars[index].format;
             let mut level = Some(ty);
+            let mut in_list = false;
             while let Some(info) = level {
-                check_type(info, emit, dialect, &mut reported, diagnostics);
+                // The env JSON Schema checks a list's elements inside the one string.
+                let each = (in_list && env_schema(emit)).then(|| {
+                    single_separator(format).ok_or(if format.list_json {
+                        "the list is written as JSON".to_string()
+                    } else {
+                        format!("the list is joined by {:?}", format.separator)
+                    })
+                });
+                check_type(
+                    info,
+                    emit,
+                    dialect,
+                    each.as_ref(),
+                    &mut reported,
+                    diagnostics,
+                );
                 level = info.element.as_deref();
+                in_list = true;
             }
         }
     }
@@ -68,10 +88,19 @@ fn written_vars(model: &Model, emit: &Emit) -> Vec<usize> {
     out
 }
 
+/// Whether `emit` writes the JSON Schema of the environment as strings (not `typed`).
+fn env_schema(emit: &Emit) -> bool {
+    emit.target == "jsonschema"
+        && !matches!(emit.options.get("variant"), Some(Value::Str(v)) if v == "typed")
+}
+
+/// `each`: the pattern is on the elements of a list that the target checks as one string,
+/// joined by this separator (or why no pattern can find the elements).
 fn check_type<'e>(
     info: &TyInfo,
     emit: &'e Emit,
     dialect: Dialect,
+    each: Option<&Result<char, String>>,
     reported: &mut HashSet<(Span, &'e str)>,
     diagnostics: &mut Diagnostics,
 ) {
@@ -79,12 +108,36 @@ fn check_type<'e>(
         let Refinement::Matching { pattern } = refinement else {
             continue;
         };
-        let Err(why) = translate(pattern, dialect) else {
+        let result = match each {
+            None => translate(pattern, dialect).map(drop).map_err(Ok),
+            Some(Ok(separator)) => translate_each_element(pattern, dialect, *separator)
+                .map(drop)
+                .map_err(Ok),
+            Some(Err(unfindable)) => Err(Err(unfindable.clone())),
+        };
+        let Err(why) = result else {
             continue;
         };
         if !reported.insert((*span, emit.target.as_str())) {
             continue;
         }
+        let why = match why {
+            Ok(why) => why,
+            Err(unfindable) => {
+                diagnostics.push(
+                Diagnostic::error(
+                    Code::UntranslatablePattern,
+                    format!(
+                        "the pattern /{pattern}/ on a list's elements cannot be checked by the `jsonschema` target's env variant: {unfindable}"
+                    ),
+                )
+                .primary(*span, "on each element")
+                .secondary(emit.span, "this emit checks each list as one string")
+                .help("a pattern over the whole string finds the elements only between one-character separators: use a one-character `separator`, or `variant = \"typed\"` for the schema of the typed values"),
+            );
+                continue;
+            }
+        };
         diagnostics.push(
             Diagnostic::error(
                 Code::UntranslatablePattern,

@@ -16,7 +16,7 @@ use super::job::{option_str, Job};
 use super::shape;
 use super::text;
 use crate::model::{Model, Number, Refinement, Type, TypeKind, ValueFormat};
-use crate::regex_dialect::{translate, Dialect};
+use crate::regex_dialect::{translate, translate_each_element, Dialect};
 
 /// The whole document (it carries its own header, as `$comment`: JSON has no comments).
 pub(super) fn document(model: &Model, header: &Header<'_>, job: &Job<'_>) -> String {
@@ -118,6 +118,27 @@ fn user_patterns(ty: &Type) -> Vec<J> {
         .collect()
 }
 
+/// The `matching` patterns of a joined list's elements, each as a pattern over the whole
+/// value that every element must match (`check` refuses them, E0370, on a list written
+/// as JSON or with a longer separator, where no pattern can find the elements).
+fn element_patterns(element: &Type, format: &ValueFormat) -> Vec<J> {
+    let Some(separator) = shape::single_separator(format) else {
+        return Vec::new();
+    };
+    element
+        .refinements
+        .iter()
+        .filter_map(|r| match r {
+            Refinement::Matching { pattern: p } => {
+                translate_each_element(p, Dialect::Ecma, separator)
+                    .ok()
+                    .map(J::String)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn add_len(schema: &mut Map<String, J>, ty: &Type, min_key: &str, max_key: &str) {
     for r in &ty.refinements {
         if let Refinement::Len { lo, hi, inclusive } = r {
@@ -150,6 +171,10 @@ fn text_schema(ty: &Type, format: &ValueFormat) -> Map<String, J> {
             if let Some(p) = shape::list_digits_pattern(ty, element, format) {
                 patterns.extend(pattern(&p));
             }
+            if let Some(p) = shape::list_len_pattern(ty, element, format) {
+                patterns.extend(pattern(&p));
+            }
+            patterns.extend(element_patterns(element, format));
         }
         TypeKind::Float => {
             patterns.extend(pattern(&format!("^{}$", shape::float_digits_body())));

@@ -55,6 +55,7 @@ use crate::model::{Emit, Env, Model, Service};
 pub use helpers::TEMPLATE_HELPERS;
 use job::{expand, Builtin, Job, Template};
 pub use job::{EmitOptions, BUILTIN_TARGETS, HEADER_MARKER, MAX_ARTIFACTS, MAX_OUTPUT_BYTES};
+pub(crate) use shape::single_separator;
 
 /// One file to write.
 #[derive(Debug, Clone, PartialEq, Eq)]

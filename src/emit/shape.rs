@@ -98,8 +98,9 @@ pub(crate) fn unit_body(unit: DurationUnit) -> String {
 /// one-character separator, with `len` as the number of elements. `None` when the list is
 /// JSON or the separator is longer than one character (an element shape could then run
 /// across it). A string element is any run of other characters, with its `len` in code
-/// points; its `matching` patterns (and a url element's) cannot be part of the list's
-/// pattern.
+/// points; its `matching` patterns are patterns of their own
+/// ([`crate::regex_dialect::translate_each_element`]), as is a url element's `len`
+/// ([`list_len_pattern`]).
 pub(crate) fn list_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> Option<String> {
     let sep = regex_syntax::escape(&format.separator);
     let element_body = match &element.kind {
@@ -136,11 +137,31 @@ pub(crate) fn list_digits_pattern(
     }
 }
 
-/// `element_body` joined by the one-character separator, `len` as the number of elements.
-fn joined(ty: &Type, element_body: &str, format: &ValueFormat) -> Option<String> {
-    if format.list_json || format.separator.chars().count() != 1 {
+/// For a list of urls with a `len`: the second pattern every element must match, its
+/// length in code points (the first, [`list_pattern`], holds the url's shape; a string
+/// element's `len` is part of that one).
+pub(crate) fn list_len_pattern(ty: &Type, element: &Type, format: &ValueFormat) -> Option<String> {
+    if !matches!(element.kind, TypeKind::Url) {
         return None;
     }
+    let (lo, hi) = len_bounds(element)?;
+    let sep = regex_syntax::escape(&format.separator);
+    joined(ty, &format!("[^{sep}]{{{lo},{hi}}}"), format)
+}
+
+/// The list's separator when the list is joined with exactly one character (the lists
+/// whose elements a pattern over the whole text can find).
+pub(crate) fn single_separator(format: &ValueFormat) -> Option<char> {
+    let mut chars = format.separator.chars();
+    match (format.list_json, chars.next(), chars.next()) {
+        (false, Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// `element_body` joined by the one-character separator, `len` as the number of elements.
+fn joined(ty: &Type, element_body: &str, format: &ValueFormat) -> Option<String> {
+    single_separator(format)?;
     let sep = regex_syntax::escape(&format.separator);
     let (min, max) = ty
         .refinements
