@@ -107,6 +107,16 @@ pub fn translate_each_element(
     Ok(out)
 }
 
+/// The separator of a list joined with exactly one character: the lists whose elements
+/// a pattern over the whole text can find (`None` for a JSON list or a longer separator).
+pub fn element_separator(format: &crate::model::ValueFormat) -> Option<char> {
+    let mut chars = format.separator.chars();
+    match (format.list_json, chars.next(), chars.next()) {
+        (false, Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
 /// What a translation writes for: the dialect, and for a pattern applied to each element
 /// of a joined list, the separator it must neither consume nor look past.
 #[derive(Clone, Copy)]

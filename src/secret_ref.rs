@@ -406,6 +406,10 @@ fn location(
             if fragment.is_some_and(|k| k.split('.').any(str::is_empty)) {
                 return Err(bad("KEY is a `.`-separated path without empty parts"));
             }
+            if fragment.is_some_and(|k| k.contains('[')) {
+                // sops's `--extract` path splits at every `[`, whatever the quotes around it.
+                return Err(bad("sops cannot extract a KEY that contains `[`"));
+            }
             let (file, key) = split_original(body);
             Ok(Location::Sops {
                 file: file.to_string(),

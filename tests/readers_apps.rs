@@ -1586,7 +1586,7 @@ emit ansible to "inventory/group_vars/{env}.yml"
     write_artifacts(&out, &artifacts);
     let group_vars = std::fs::read_to_string(out.join("inventory/group_vars/prod.yml")).unwrap();
     assert!(
-        group_vars.contains("database_url: \"{{ 'postgres://' ~ lookup('community.sops.sops', 'secrets/prod.yaml', extract='[\\\"db\\\"][\\\"user\\\"]') ~ ':' ~ lookup('community.hashi_vault.vault_kv2_get', 'shop/prod/db', engine_mount_point='kv').secret['password'] ~ "),
+        group_vars.contains("database_url: \"{{ 'postgres://' ~ lookup('community.sops.sops', (lookup('ansible.builtin.first_found', ([playbook_dir] + (ansible_inventory_sources | list) + (ansible_inventory_sources | map('dirname') | list)) | product(['/group_vars/prod.yml']) | map('join') | list) | dirname | dirname) ~ '/../secrets/prod.yaml', extract='[\\\"db\\\"][\\\"user\\\"]', rstrip=false) ~ ':' ~ lookup('community.hashi_vault.vault_kv2_get', 'shop/prod/db', engine_mount_point='kv').secret['password'] ~ "),
         "{group_vars}"
     );
     // Stub lookups in a collection path: what the real collections would return.
@@ -1600,7 +1600,7 @@ emit ansible to "inventory/group_vars/{env}.yml"
         (
             "sops",
             "sops",
-            "        assert terms == ['secrets/prod.yaml'], terms\n        assert kwargs == {'extract': '[\"db\"][\"user\"]'}, kwargs\n        return ['app-user']\n",
+            "        import os\n        assert len(terms) == 1 and os.path.isabs(terms[0]) and terms[0].endswith('/inventory/../secrets/prod.yaml'), terms\n        assert kwargs == {'extract': '[\"db\"][\"user\"]', 'rstrip': False}, kwargs\n        return ['app-user']\n",
         ),
     ] {
         let plugins = collections.join(collection).join("plugins/lookup");
@@ -1766,6 +1766,21 @@ fn ansible_evaluate(
     names: &[String],
     env: &[(&str, String)],
 ) -> serde_json::Map<String, serde_json::Value> {
+    let hosts = inventory.join("hosts.ini");
+    ansible_evaluate_at(r, dir, dir, &hosts, group, names, env)
+}
+
+/// [`ansible_evaluate`] with the playbook written into `playbook_dir`, run from `cwd`
+/// with `-i inventory_source`.
+fn ansible_evaluate_at(
+    r: &Readers,
+    dir: &Path,
+    cwd: &Path,
+    inventory_source: &Path,
+    group: &str,
+    names: &[String],
+    env: &[(&str, String)],
+) -> serde_json::Map<String, serde_json::Value> {
     let entries: Vec<String> = names.iter().map(|n| format!("'{n}': {n}")).collect();
     let out = dir.join(format!("evaluated-{group}.json"));
     let playbook = dir.join(format!("evaluate-{group}.yml"));
@@ -1785,14 +1800,14 @@ fn ansible_evaluate(
     );
     let mut cmd = Command::new(r.bin("ansible-playbook"));
     cmd.arg("-i")
-        .arg(inventory.join("hosts.ini"))
+        .arg(inventory_source)
         .arg(&playbook)
         .arg("-e")
         .arg(format!(
             "ansible_python_interpreter={}",
             r.bin("python").display()
         ))
-        .current_dir(dir)
+        .current_dir(cwd)
         .env("PATH", path)
         .env("ANSIBLE_LOCAL_TEMP", dir.join(".tmp"))
         .env("ANSIBLE_HOME", dir.join(".ansible"))
@@ -1949,4 +1964,160 @@ fn fleet_group_vars_secrets_evaluate_in_ansible() {
             assert_eq!(got[name], *stored, "{env_name}: {name}");
         }
     }
+}
+
+/// Issue 19: a relative `sops://FILE` is relative to the source for envdef, and Ansible
+/// finds it from wherever it read the generated `group_vars/`: the playbook elsewhere,
+/// the working directory elsewhere again, the inventory given by any path, group_vars
+/// next to the inventory or next to the playbook, artifacts written with `--out`. Keys
+/// with a quote, an apostrophe, a backslash and brackets, and a value ending in spaces
+/// and a newline, arrive exactly as envdef reads them.
+#[test]
+fn ansible_finds_relative_sops_files_from_anywhere() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sops) = devloop_support::Sops::new(dir.path()) else {
+        return;
+    };
+    let root = dir.path();
+    let elsewhere = root.join("elsewhere/deeper");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(root.join("proj/secrets")).unwrap();
+    let source = root.join("proj/app.envdef");
+    let secrets = r#"secret API_TOKEN from "sops://secrets/{env}.enc.yaml#api.token"
+secret ODD_KEY from "sops://secrets/{env}.enc.yaml#it's.a\"b\\c ]x"
+secret TRAILING from "sops://secrets/{env}.enc.yaml#api.trailing"
+service app { uses API_TOKEN, ODD_KEY, TRAILING }
+env prod {}
+"#;
+    let want = [
+        ("api_token", "tok \"q\" $HOME #x ünï 😀 yes 0123\nline two"),
+        ("odd_key", "odd"),
+        ("trailing", "ends in spaces  \n"),
+    ];
+    sops.encrypt_yaml(
+        &format!(
+            "api:\n  token: {}\n  trailing: {}\n\"it's\":\n  {}: odd\n",
+            serde_json::Value::String(want[0].1.to_string()),
+            serde_json::Value::String(want[2].1.to_string()),
+            serde_json::Value::String("a\"b\\c ]x".to_string()),
+        ),
+        &root.join("proj/secrets/prod.enc.yaml"),
+    );
+    // envdef itself reads every key (the `--extract` path is sops's own syntax).
+    let resolver = envdef::secrets::SopsProvider;
+    let context = envdef::secrets::Context {
+        vars: std::env::vars()
+            .chain([
+                (
+                    "SOPS_AGE_KEY_FILE".to_string(),
+                    sops.key_file.display().to_string(),
+                ),
+                ("ENVDEF_SOPS".to_string(), sops.bin.display().to_string()),
+            ])
+            .collect(),
+        base_dir: root.join("proj"),
+    };
+    for (reference, (_, value)) in [
+        "sops://secrets/prod.enc.yaml#api.token",
+        "sops://secrets/prod.enc.yaml#it's.a\"b\\c ]x",
+        "sops://secrets/prod.enc.yaml#api.trailing",
+    ]
+    .iter()
+    .zip(&want)
+    {
+        let parsed = envdef::secret_ref::SecretRef::parse(reference).unwrap();
+        use envdef::secrets::Provider;
+        let got = resolver
+            .fetch(&parsed.location(), &context)
+            .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
+        assert_eq!(got.expose(), *value, "envdef reads {reference}");
+    }
+    let names: Vec<String> = want.iter().map(|(n, _)| n.to_string()).collect();
+    let env = [("SOPS_AGE_KEY_FILE", sops.key_file.display().to_string())];
+    let check = |got: serde_json::Map<String, serde_json::Value>, layout: &str| {
+        for (name, value) in &want {
+            assert_eq!(got[*name], *value, "{layout}: {name}");
+        }
+    };
+
+    // group_vars next to the inventory; the playbook and the working directory elsewhere.
+    std::fs::write(
+        &source,
+        format!("project app\n{secrets}emit ansible to \"inventory/group_vars/{{env}}.yml\"\n"),
+    )
+    .unwrap();
+    let (_, artifacts) = compile_file(&source);
+    write_artifacts(&root.join("proj"), &artifacts);
+    std::fs::write(root.join("proj/inventory/hosts.ini"), "[prod]\nhost-prod\n").unwrap();
+    let playbooks = root.join("proj/playbooks");
+    std::fs::create_dir_all(&playbooks).unwrap();
+    let got = ansible_evaluate_at(
+        &r,
+        &playbooks,
+        &elsewhere,
+        &root.join("proj/inventory/hosts.ini"),
+        "prod",
+        &names,
+        &env,
+    );
+    check(got, "inventory group_vars, playbook in playbooks/");
+    // The inventory as a directory, named relative to the working directory.
+    let got = ansible_evaluate_at(
+        &r,
+        &playbooks,
+        &root.join("elsewhere"),
+        Path::new("../proj/inventory"),
+        "prod",
+        &names,
+        &env,
+    );
+    check(got, "inventory directory given relatively");
+    std::fs::remove_dir_all(root.join("proj/inventory")).unwrap();
+
+    // group_vars next to the playbook, the inventory outside the project.
+    std::fs::write(
+        &source,
+        format!("project app\n{secrets}emit ansible to \"deploy/group_vars/{{env}}.yml\"\n"),
+    )
+    .unwrap();
+    let (_, artifacts) = compile_file(&source);
+    write_artifacts(&root.join("proj"), &artifacts);
+    let hosts = root.join("hosts.ini");
+    std::fs::write(&hosts, "[prod]\nhost-prod\n").unwrap();
+    let got = ansible_evaluate_at(
+        &r,
+        &root.join("proj/deploy"),
+        &elsewhere,
+        &hosts,
+        "prod",
+        &names,
+        &env,
+    );
+    check(got, "playbook group_vars");
+    std::fs::remove_dir_all(root.join("proj/deploy")).unwrap();
+
+    // `compile --out`: the artifacts in another tree, the sops file still the source's.
+    std::fs::write(
+        &source,
+        format!("project app\n{secrets}emit ansible to \"inventory/group_vars/{{env}}.yml\"\n"),
+    )
+    .unwrap();
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_envdef"))
+            .args(["compile", "proj/app.envdef", "--out", "ops/site"])
+            .current_dir(root),
+    );
+    let inventory = root.join("ops/site/inventory");
+    std::fs::write(inventory.join("hosts.ini"), "[prod]\nhost-prod\n").unwrap();
+    let got = ansible_evaluate_at(
+        &r,
+        &root.join("ops"),
+        &elsewhere,
+        &inventory.join("hosts.ini"),
+        "prod",
+        &names,
+        &env,
+    );
+    check(got, "compile --out");
 }

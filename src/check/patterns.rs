@@ -9,10 +9,9 @@
 use std::collections::HashSet;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::emit::single_separator;
 use crate::model::Value;
 use crate::model::{Emit, Model, Refinement};
-use crate::regex_dialect::{translate, translate_each_element, Dialect};
+use crate::regex_dialect::{element_separator, translate, translate_each_element, Dialect};
 use crate::source::Span;
 
 use super::envs::VarInfo;
@@ -43,7 +42,7 @@ pub(crate) fn check_carried(model: &Model, infos: &[VarInfo], diagnostics: &mut 
             while let Some(info) = level {
                 // The env JSON Schema checks a list's elements inside the one string.
                 let each = (in_list && env_schema(emit)).then(|| {
-                    single_separator(format).ok_or(if format.list_json {
+                    element_separator(format).ok_or(if format.list_json {
                         "the list is written as JSON".to_string()
                     } else {
                         format!("the list is joined by {:?}", format.separator)

@@ -197,6 +197,7 @@ fn compile(ui: &Ui, args: CompileArgs) -> Result<Status, Status> {
         project_root: Some(loaded.project.root().to_path_buf()),
         working: None,
         measure_only: false,
+        source_dir: artifacts::source_dir_from(&loaded.path, args.out.as_deref()),
     };
     let mut emitted = Diagnostics::new();
     let artifacts = emit::emit(&loaded.model, &options, &mut emitted);

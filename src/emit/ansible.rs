@@ -132,6 +132,7 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
     let Some(env) = job.env else {
         return String::new();
     };
+    let base = sops_base(&job.path, job.source_dir.as_deref());
     let mut out = String::new();
     for id in vars(model, job) {
         let Some(res) = env.value(id) else { continue };
@@ -153,7 +154,7 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
             }
             Value::Derived { parts, .. } => {
                 let service = job.service.map_or("", |s| s.name.as_str());
-                match derived_expression(parts, service) {
+                match derived_expression(parts, service, &base) {
                     Ok(expression) => yaml::quote(&expression),
                     Err((reference, why)) => {
                         errors.push(secret_error(Some(&reference), why, var, env, res, job));
@@ -170,7 +171,7 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
             Value::Secret { .. } => {
                 let service = job.service.map_or("", |s| s.name.as_str());
                 let reference = res.value.secret_reference(service).unwrap_or_default();
-                match lookup(&reference) {
+                match lookup(&reference, &base) {
                     Ok(lookup) => yaml::quote(&lookup),
                     Err(why) => {
                         errors.push(secret_error(Some(&reference), why, var, env, res, job));
@@ -239,14 +240,18 @@ fn string(s: &str) -> String {
 
 /// A derived secret as one Jinja expression: `{{ 'postgres://app:' ~ lookup(…).secret['password'] ~ '@db/app' }}`.
 /// A part without a lookup refuses the whole value (its reference and why).
-fn derived_expression(parts: &[DerivedPart], service: &str) -> Result<String, (String, String)> {
+fn derived_expression(
+    parts: &[DerivedPart],
+    service: &str,
+    base: &SopsBase,
+) -> Result<String, (String, String)> {
     let mut terms = Vec::with_capacity(parts.len());
     for part in parts {
         match part {
             DerivedPart::Text { text } => jinja_terms(text, &mut terms),
             DerivedPart::Secret { .. } => {
                 let reference = part.reference(service).unwrap_or_default();
-                let call = lookup_call(&reference).map_err(|why| {
+                let call = lookup_call(&reference, base).map_err(|why| {
                     (
                         reference.clone(),
                         format!("a part of this derived secret: {why}"),
@@ -287,31 +292,105 @@ fn jinja_terms(text: &str, terms: &mut Vec<String>) {
     flush(&mut literal, terms);
 }
 
-/// The Jinja expression that looks a reference up (`{{ … }}` around it), or why there is none.
-fn lookup(reference: &str) -> Result<String, String> {
-    lookup_call(reference).map(|call| format!("{{{{ {call} }}}}"))
+/// One Jinja expression for exactly `text`: a string constant, or a parenthesised join.
+fn jinja_string(text: &str) -> String {
+    let mut terms = Vec::new();
+    jinja_terms(text, &mut terms);
+    match terms.len() {
+        0 => "''".to_string(),
+        1 => terms.remove(0),
+        _ => format!("({})", terms.join(" ~ ")),
+    }
 }
 
-/// The lookup call alone, to be used inside a Jinja expression.
-fn lookup_call(reference: &str) -> Result<String, String> {
+/// Where a relative `sops://FILE` is, for Ansible: envdef reads FILE relative to the
+/// source's directory, Ansible's sops lookup relative to the playbook's. The generated
+/// file knows its own place relative to the source (its path under the output root), and
+/// Ansible reads a `group_vars/` or `host_vars/` directory only next to an inventory source
+/// or the playbook: so the lookup finds which of those holds this very file and goes from
+/// there to FILE. Anywhere else, no variable says where Ansible read the file from.
+struct SopsBase {
+    /// A Jinja expression for the absolute directory from which `to_source` leads to
+    /// the source's directory, or why there is none.
+    anchor: Result<String, String>,
+    /// `/`-separated, ending in `/` (or empty).
+    to_source: String,
+}
+
+/// Why a relative sops file cannot be found from an artifact (also how `secret_error`
+/// recognises the refusal, to give its own help).
+const UNPLACED: &str =
+    "is not in a `group_vars/` or `host_vars/` directory, whose place Ansible knows";
+
+/// `path`: the artifact's, under the output root; `source_dir`: [`Job::source_dir`].
+fn sops_base(path: &str, source_dir: Option<&str>) -> SopsBase {
+    let segments: Vec<&str> = path.split('/').collect();
+    let Some(at) = segments
+        .iter()
+        .rposition(|s| *s == "group_vars" || *s == "host_vars")
+        .filter(|at| *at + 1 < segments.len())
+    else {
+        return SopsBase {
+            anchor: Err(format!(
+                "the sops file is relative to the source, and Ansible would look it up from the playbook's directory; `{path}` {UNPLACED}"
+            )),
+            to_source: String::new(),
+        };
+    };
+    let own = format!("/{}", segments[at..].join("/"));
+    // Every directory Ansible reads `group_vars/` from: the playbook's, each inventory
+    // source that is a directory, and the directory of each that is a file.
+    let anchor = format!(
+        "(lookup('ansible.builtin.first_found', ([playbook_dir] + (ansible_inventory_sources | list) + (ansible_inventory_sources | map('dirname') | list)) | product([{}]) | map('join') | list){})",
+        jinja_string(&own),
+        " | dirname".repeat(segments.len() - at)
+    );
+    let mut to_source: String = "../".repeat(at);
+    if let Some(dir) = source_dir {
+        to_source.push_str(dir);
+        to_source.push('/');
+    }
+    SopsBase {
+        anchor: Ok(anchor),
+        to_source,
+    }
+}
+
+/// The Jinja expression that looks a reference up (`{{ … }}` around it), or why there is none.
+fn lookup(reference: &str, base: &SopsBase) -> Result<String, String> {
+    lookup_call(reference, base).map(|call| format!("{{{{ {call} }}}}"))
+}
+
+/// The lookup call alone, to be used inside a Jinja expression. Every text in it is
+/// written exactly ([`jinja_string`]); a sops KEY is sops's `--extract` path with each
+/// part raw between `["` and `"]`, which is how sops reads it (no escapes: it strips the
+/// brackets and the first and last character of each part).
+fn lookup_call(reference: &str, base: &SopsBase) -> Result<String, String> {
     let parsed =
         SecretRef::parse(reference).map_err(|_| "it is not a valid reference".to_string())?;
-    if reference
-        .chars()
-        .any(|c| matches!(c, '\'' | '\\' | '{' | '}') || c.is_control())
-    {
-        return Err(
-            "it contains a quote, a backslash or a brace, which the lookup's Jinja string cannot carry unchanged"
-                .to_string(),
-        );
-    }
     Ok(match parsed.location() {
         Location::Vault { mount, path, key } => format!(
-            "lookup('community.hashi_vault.vault_kv2_get', '{path}', engine_mount_point='{mount}').secret['{key}']"
+            "lookup('community.hashi_vault.vault_kv2_get', {}, engine_mount_point={}).secret[{}]",
+            jinja_string(&path),
+            jinja_string(&mount),
+            jinja_string(&key)
         ),
         Location::Sops { file, key } => {
-            let extract: String = key.split('.').map(|k| format!("[\"{k}\"]")).collect();
-            format!("lookup('community.sops.sops', '{file}', extract='{extract}')")
+            let file = if file.starts_with('/') {
+                jinja_string(&file)
+            } else {
+                let anchor = base.anchor.clone()?;
+                format!(
+                    "{anchor} ~ {}",
+                    jinja_string(&format!("/{}{file}", base.to_source))
+                )
+            };
+            // `rstrip=false`: the value exactly, as envdef reads it (the lookup strips
+            // trailing spaces and newlines by default).
+            format!(
+                "lookup('community.sops.sops', {file}, extract={}, rstrip=false)",
+                jinja_string(&crate::secrets::sops_extract(&key))
+            )
         }
         other => {
             return Err(format!(
@@ -342,7 +421,8 @@ fn secret_error(
     res: &Resolved,
     job: &Job<'_>,
 ) -> Diagnostic {
-    value_error(
+    let unplaced = why.contains(UNPLACED);
+    let d = value_error(
         Code::NoAnsibleLookup,
         format!(
             "the secret `{}` in environment `{}` cannot be written for Ansible: {why}{}",
@@ -357,7 +437,12 @@ fn secret_error(
         job,
     )
     .note("the ansible target writes secrets as `community.hashi_vault` (`vault://`) and `community.sops` (`sops://`) lookups")
-    .help("use a `vault://` or `sops://` reference in this environment, or limit the emit with `when`: `emit ansible to \"…\" when env != \"local\"`")
+    .help("use a `vault://` or `sops://` reference in this environment, or limit the emit with `when`: `emit ansible to \"…\" when env != \"local\"`");
+    if unplaced {
+        d.help("write the artifact into a `group_vars/` or `host_vars/` directory (`emit ansible to \"inventory/group_vars/{env}.yml\"`), or give the sops file an absolute path")
+    } else {
+        d
+    }
 }
 
 #[cfg(test)]
@@ -366,20 +451,43 @@ mod tests {
 
     #[test]
     fn lookups() {
+        let base = sops_base("inventory/group_vars/prod.yml", None);
         assert_eq!(
-            lookup("vault://kv/acme/production/db#password").unwrap(),
+            lookup("vault://kv/acme/production/db#password", &base).unwrap(),
             "{{ lookup('community.hashi_vault.vault_kv2_get', 'acme/production/db', engine_mount_point='kv').secret['password'] }}"
         );
         assert_eq!(
-            lookup("sops://secrets/prod.yaml#db.password").unwrap(),
-            "{{ lookup('community.sops.sops', 'secrets/prod.yaml', extract='[\"db\"][\"password\"]') }}"
+            lookup("sops://secrets/prod.yaml#db.password", &base).unwrap(),
+            "{{ lookup('community.sops.sops', (lookup('ansible.builtin.first_found', ([playbook_dir] + (ansible_inventory_sources | list) + (ansible_inventory_sources | map('dirname') | list)) | product(['/group_vars/prod.yml']) | map('join') | list) | dirname | dirname) ~ '/../secrets/prod.yaml', extract='[\"db\"][\"password\"]', rstrip=false) }}"
         );
-        assert!(lookup("env://STRIPE_TEST_KEY")
+        // An absolute file needs no anchor; quotes and backslashes are written exactly.
+        assert_eq!(
+            lookup("sops:///etc/s.yaml#it's.a\"b\\c", &base).unwrap(),
+            "{{ lookup('community.sops.sops', '/etc/s.yaml', extract=('[\"it' ~ ('%c' % 39) ~ 's\"][\"a\"b' ~ ('%c' % 92) ~ 'c\"]'), rstrip=false) }}"
+        );
+        assert!(lookup("env://STRIPE_TEST_KEY", &base)
             .unwrap_err()
             .contains("`env://`"));
-        assert!(lookup("aws-sm://prod/stripe")
+        assert!(lookup("aws-sm://prod/stripe", &base)
             .unwrap_err()
             .contains("`aws-sm://`"));
+    }
+
+    #[test]
+    fn sops_files_are_found_from_the_artifacts_place() {
+        let deep = sops_base("deploy/inventory/host_vars/web1/vars.yml", Some("../src"));
+        assert_eq!(deep.to_source, "../../../src/");
+        assert!(deep
+            .anchor
+            .unwrap()
+            .ends_with(" | dirname | dirname | dirname)"));
+        let top = sops_base("group_vars/all.yml", None);
+        assert_eq!(top.to_source, "");
+        assert!(sops_base("vars/prod.yml", None)
+            .anchor
+            .unwrap_err()
+            .contains("`vars/prod.yml` is not in a `group_vars/` or `host_vars/` directory"));
+        assert!(sops_base("group_vars", None).anchor.is_err());
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub struct EmitOptions {
     /// output budget, but the artifacts of built-in targets come back with empty contents
     /// (their text is counted, not kept).
     pub measure_only: bool,
+    /// The source file's directory as seen from the output root (`/`-separated, relative
+    /// when it can be), when they differ (`compile --out DIR`); `None`: the output root is
+    /// the source's directory. Artifacts that name a file by the source's relative path
+    /// for a reader that resolves it from the artifact's own location (Ansible's sops
+    /// lookups) need it.
+    pub source_dir: Option<String>,
 }
 
 /// A built-in target.
@@ -133,6 +139,8 @@ pub(crate) struct Job<'m> {
     pub service: Option<&'m Service>,
     pub path: String,
     pub template: Template,
+    /// [`EmitOptions::source_dir`].
+    pub source_dir: Option<String>,
 }
 
 impl<'m> Job<'m> {

@@ -122,7 +122,7 @@ fn user_patterns(ty: &Type) -> Vec<J> {
 /// value that every element must match (`check` refuses them, E0370, on a list written
 /// as JSON or with a longer separator, where no pattern can find the elements).
 fn element_patterns(element: &Type, format: &ValueFormat) -> Vec<J> {
-    let Some(separator) = shape::single_separator(format) else {
+    let Some(separator) = crate::regex_dialect::element_separator(format) else {
         return Vec::new();
     };
     element

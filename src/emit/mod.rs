@@ -55,7 +55,6 @@ use crate::model::{Emit, Env, Model, Service};
 pub use helpers::TEMPLATE_HELPERS;
 use job::{expand, Builtin, Job, Template};
 pub use job::{EmitOptions, BUILTIN_TARGETS, HEADER_MARKER, MAX_ARTIFACTS, MAX_OUTPUT_BYTES};
-pub(crate) use shape::single_separator;
 
 /// One file to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +82,14 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
     let envs = select_envs(model, options, &mut errors);
     let emits = select_emits(model, options, &mut errors);
     let templates = render::UserTemplates::load(model, &emits, options, &mut errors);
-    let jobs = plan(model, &emits, &envs, &templates, &mut errors);
+    let jobs = plan(
+        model,
+        &emits,
+        &envs,
+        &templates,
+        options.source_dir.as_deref(),
+        &mut errors,
+    );
     if options.working.is_some() {
         working_over_committed(model, &jobs, options, &mut errors);
     }
@@ -232,7 +238,14 @@ fn working_over_committed(
     let emits = select_emits(model, &committed_options, &mut ignored);
     let envs: Vec<&Env> = model.concrete_envs().collect();
     let templates = render::UserTemplates::paths_only(&emits);
-    let committed = plan(model, &emits, &envs, &templates, &mut ignored);
+    let committed = plan(
+        model,
+        &emits,
+        &envs,
+        &templates,
+        options.source_dir.as_deref(),
+        &mut ignored,
+    );
     let by_path: HashMap<String, &Job<'_>> = committed
         .iter()
         .map(|j| (j.path.to_lowercase(), j))
@@ -268,6 +281,7 @@ fn plan<'m>(
     emits: &[&'m Emit],
     envs: &[&'m Env],
     templates: &render::UserTemplates,
+    source_dir: Option<&str>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Job<'m>> {
     let mut jobs = Vec::new();
@@ -371,6 +385,7 @@ fn plan<'m>(
                     service: *service,
                     path,
                     template,
+                    source_dir: source_dir.map(str::to_string),
                 });
             }
         }

@@ -5,7 +5,7 @@
 //! ints in a range, the bool words, durations, URLs, joined lists.
 
 use crate::model::{DurationUnit, Number, Refinement, Type, TypeKind, ValueFormat};
-use crate::regex_dialect::url_pattern;
+use crate::regex_dialect::{element_separator, url_pattern};
 
 /// Canonical duration text (`1h30m`, `250ms`, `0s`) as envdef writes it; the empty string
 /// also matches, so callers add a minimum length of 1.
@@ -149,19 +149,9 @@ pub(crate) fn list_len_pattern(ty: &Type, element: &Type, format: &ValueFormat) 
     joined(ty, &format!("[^{sep}]{{{lo},{hi}}}"), format)
 }
 
-/// The list's separator when the list is joined with exactly one character (the lists
-/// whose elements a pattern over the whole text can find).
-pub(crate) fn single_separator(format: &ValueFormat) -> Option<char> {
-    let mut chars = format.separator.chars();
-    match (format.list_json, chars.next(), chars.next()) {
-        (false, Some(c), None) => Some(c),
-        _ => None,
-    }
-}
-
 /// `element_body` joined by the one-character separator, `len` as the number of elements.
 fn joined(ty: &Type, element_body: &str, format: &ValueFormat) -> Option<String> {
-    single_separator(format)?;
+    element_separator(format)?;
     let sep = regex_syntax::escape(&format.separator);
     let (min, max) = ty
         .refinements

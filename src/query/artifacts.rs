@@ -189,6 +189,48 @@ pub fn output_root(source: &Path, out: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The source's directory as seen from the output root `out` (for
+/// [`crate::emit::EmitOptions::source_dir`]): `None` without `--out` or when they are the
+/// same directory, else the relative path from one to the other, `/`-separated (absolute
+/// when they share no ancestor). Both are resolved as the file system has them (symlinks
+/// followed; an output root that does not exist yet through its nearest existing parent).
+pub fn source_dir_from(source: &Path, out: Option<&Path>) -> Option<String> {
+    let out = resolved(out?)?;
+    let source_dir = resolved(&output_root(source, None))?;
+    if out == source_dir {
+        return None;
+    }
+    let (o, s): (Vec<_>, Vec<_>) = (
+        out.components().collect(),
+        source_dir.components().collect(),
+    );
+    let common = o.iter().zip(&s).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return Some(source_dir.to_string_lossy().replace('\\', "/"));
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); o.len() - common];
+    parts.extend(
+        s[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(parts.join("/"))
+}
+
+/// `path` absolute with symlinks resolved, through its nearest existing ancestor.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c)));
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+}
+
 /// The name this source's artifacts are recorded under in the output root's manifest (its
 /// file name): orphan detection and pruning consider only those entries.
 pub fn manifest_source(model: &Model) -> String {

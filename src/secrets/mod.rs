@@ -20,6 +20,7 @@ use crate::secret_ref::{Scheme, SecretRef};
 pub use env::EnvProvider;
 pub use file::FileProvider;
 pub use provider::{Context, Provider, ProviderError, SecretValue};
+pub(crate) use sops::sops_extract;
 pub use sops::SopsProvider;
 pub use vault::VaultProvider;
 

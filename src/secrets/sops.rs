@@ -37,10 +37,7 @@ impl Provider for SopsProvider {
                 path.display()
             )));
         }
-        let extract: String = key
-            .split('.')
-            .map(|part| format!("[{}]", serde_json::Value::String(part.to_string())))
-            .collect();
+        let extract = sops_extract(key);
         let binary = context.var("ENVDEF_SOPS").unwrap_or("sops").to_string();
         let mut child = Command::new(&binary)
             .args(["decrypt", "--extract", &extract])
@@ -118,4 +115,13 @@ fn failure(stderr: &str, key: &str, file: &str) -> ProviderError {
         .find(|l| !l.is_empty() && !l.starts_with("[warning]"))
         .unwrap_or("no message");
     ProviderError::new(format!("`sops decrypt` failed on `{file}`: {first}"))
+}
+
+/// A `.`-separated KEY as sops's `--extract` path: `["db"]["password"]`. Each part stands
+/// raw between the quotes: sops splits the path at every `[`, then strips each part's
+/// closing `]` and its first and last character, with no escapes (`["a\"b"]` would look
+/// up the key `a\"b`), so a part may hold quotes, backslashes and `]` but not `[`, which
+/// the reference syntax refuses (tested against sops 3.11 in `tests/readers_apps.rs`).
+pub(crate) fn sops_extract(key: &str) -> String {
+    key.split('.').map(|part| format!("[\"{part}\"]")).collect()
 }
