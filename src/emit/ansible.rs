@@ -371,13 +371,13 @@ fn lookup_call(reference: &str, base: &SopsBase) -> Result<String, String> {
     Ok(match parsed.location() {
         Location::Vault { mount, path, key } => format!(
             "lookup('community.hashi_vault.vault_kv2_get', {}, engine_mount_point={}).secret[{}]",
-            jinja_string(&path),
-            jinja_string(&mount),
-            jinja_string(&key)
+            jinja_string(path),
+            jinja_string(mount),
+            jinja_string(key)
         ),
         Location::Sops { file, key } => {
             let file = if file.starts_with('/') {
-                jinja_string(&file)
+                jinja_string(file)
             } else {
                 let anchor = base.anchor.clone()?;
                 format!(
@@ -389,7 +389,7 @@ fn lookup_call(reference: &str, base: &SopsBase) -> Result<String, String> {
             // trailing spaces and newlines by default).
             format!(
                 "lookup('community.sops.sops', {file}, extract={}, rstrip=false)",
-                jinja_string(&crate::secrets::sops_extract(&key))
+                jinja_string(&crate::secrets::sops_extract(key))
             )
         }
         other => {
