@@ -2029,7 +2029,7 @@ env prod {}
         let parsed = envdef::secret_ref::SecretRef::parse(reference).unwrap();
         use envdef::secrets::Provider;
         let got = resolver
-            .fetch(&parsed.location(), &context)
+            .fetch(parsed.location(), &context)
             .unwrap_or_else(|e| panic!("{reference}: {e:?}"));
         assert_eq!(got.expose(), *value, "envdef reads {reference}");
     }
