@@ -6,6 +6,10 @@
 //! A false positive costs the user one placeholder to replace; a false negative copies a
 //! credential into a file that gets committed. So the rules lean towards "secret".
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 /// Words that make a key a secret wherever they appear as a `_`/`.`/`-` separated segment.
 const SECRET_SEGMENTS: &[&str] = &[
     "PASSWORD",
@@ -684,7 +688,7 @@ pub const TAINT_MIN_LEN: usize = 6;
 
 /// Finds secret values inside other text in one pass (an Aho-Corasick automaton inside
 /// `regex`), so tainting stays linear in the input rather than keys × secrets.
-pub struct Matcher {
+pub(crate) struct Matcher {
     re: Option<regex::Regex>,
     /// (value, key), longest value first.
     values: Vec<(String, String)>,
@@ -692,6 +696,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// A matcher for `(value, key)` pairs, longest value first (so the longest secret inside a text wins).
     pub fn new(values: Vec<(String, String)>) -> Matcher {
         let re = if values.is_empty() {
             None

@@ -21,17 +21,28 @@
 //! validated with every template standing for a plain name, and again after expansion.
 //! Consumers — the emitters and `envdef run` — parse the expanded text.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// The schemes envdef understands, in the order they are listed to users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scheme {
+    /// `env://`: a variable of the environment envdef runs in.
     Env,
+    /// `file://`: a file's whole content.
     File,
+    /// `vault://`: a key of a HashiCorp Vault (or OpenBao) KV v2 secret.
     Vault,
+    /// `sops://`: a value of a sops-encrypted file.
     Sops,
+    /// `aws-sm://`: AWS Secrets Manager.
     AwsSm,
+    /// `gcp-sm://`: Google Cloud Secret Manager.
     GcpSm,
+    /// `op://`: a 1Password field.
     OnePassword,
 }
 
@@ -107,32 +118,54 @@ impl fmt::Display for Scheme {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// `env://NAME`: a portable environment variable name.
-    Env { name: String },
+    Env {
+        /// `NAME`.
+        name: String,
+    },
     /// `file://PATH`.
-    File { path: String },
+    File {
+        /// `PATH`, relative to the source's directory unless absolute.
+        path: String,
+    },
     /// `vault://MOUNT/PATH#KEY`.
     Vault {
+        /// The KV v2 engine's mount (`kv`, `secret`).
         mount: String,
+        /// The secret's path under the mount.
         path: String,
+        /// The key within the secret's data.
         key: String,
     },
     /// `sops://FILE#KEY`; `key` is a `.`-separated path into the decrypted document.
-    Sops { file: String, key: String },
+    Sops {
+        /// The encrypted file, relative to the source's directory unless absolute.
+        file: String,
+        /// The `.`-separated path of the value.
+        key: String,
+    },
     /// `aws-sm://NAME[#PROPERTY]`.
     AwsSm {
+        /// The secret's name or ARN.
         name: String,
+        /// A key of the secret's JSON value; `None` for the whole value.
         property: Option<String>,
     },
     /// `gcp-sm://SECRET[#PROPERTY]`.
     GcpSm {
+        /// The secret id (the project is the store's).
         secret: String,
+        /// A key of the secret's JSON value; `None` for the whole value.
         property: Option<String>,
     },
     /// `op://VAULT/ITEM/[SECTION/]FIELD`.
     OnePassword {
+        /// The 1Password vault.
         vault: String,
+        /// The item in it.
         item: String,
+        /// The item's section, when the field is in one.
         section: Option<String>,
+        /// The field whose value is read.
         field: String,
     },
 }
@@ -153,7 +186,9 @@ pub struct SecretRef {
 /// Where an External Secrets Operator provider finds a value: `spec.data[].remoteRef`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteRef {
+    /// `remoteRef.key`: the secret in the provider's own naming.
     pub key: String,
+    /// `remoteRef.property`: the field within it, if one.
     pub property: Option<String>,
 }
 
@@ -173,10 +208,12 @@ impl SecretRef {
         &self.text
     }
 
+    /// Where the value lives.
     pub fn location(&self) -> &Location {
         &self.location
     }
 
+    /// The reference's scheme.
     pub fn scheme(&self) -> Scheme {
         match self.location {
             Location::Env { .. } => Scheme::Env,
@@ -240,20 +277,34 @@ pub enum RefError {
     /// `from ""`.
     Empty,
     /// A control character (NUL, newline, …) at this character index.
-    ControlCharacter { index: usize },
+    ControlCharacter {
+        /// The character's index (not byte offset) in the reference.
+        index: usize,
+    },
     /// Whitespace at the start or end.
     SurroundingWhitespace,
     /// Nothing of the form `scheme://`.
     NoScheme,
     /// A scheme envdef does not know; `scheme` is given only when it looks like one
     /// (letters, digits, `+.-`), so a pasted credential is never echoed.
-    UnknownScheme { scheme: Option<String> },
+    UnknownScheme {
+        /// The scheme as written, when it is safe to show.
+        scheme: Option<String>,
+    },
     /// `TODO://…`, drafted by `envdef import`.
     Placeholder,
     /// The reference is itself a credential: `what` says which shape.
-    Credential { what: &'static str },
+    Credential {
+        /// The credential's shape, as messages name it ("a GitHub token").
+        what: &'static str,
+    },
     /// The body does not fit the scheme's form.
-    Malformed { scheme: Scheme, reason: String },
+    Malformed {
+        /// The scheme the reference names.
+        scheme: Scheme,
+        /// What its body lacks, one sentence.
+        reason: String,
+    },
 }
 
 impl fmt::Display for RefError {

@@ -4,6 +4,10 @@
 //! diagnostic carries a [`Span`] (file + byte range) that indexes back into it. Spans have
 //! no lifetime, so they outlive the parser and travel all the way to the CLI.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -210,6 +214,7 @@ pub enum LoadError {
     /// An import names a file that is not an `.envdef` source: reading it would print its
     /// lines in diagnostics (a credentials file, `.git/config`, `/proc/self/environ`).
     NotEnvdef,
+    /// Reading the file failed (not found, permission denied, …).
     Io(std::io::Error),
 }
 

@@ -96,6 +96,7 @@ pub struct SarifLog {
 }
 
 impl SarifLog {
+    /// An empty log (one run, no results yet).
     pub fn new() -> SarifLog {
         SarifLog::default()
     }

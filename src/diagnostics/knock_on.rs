@@ -47,6 +47,7 @@ pub struct BrokenDecl {
     /// The name it would have declared, when one can be read (`var NAME`, `env NAME`,
     /// `abstract env NAME`, the word of `NAME = …`).
     pub name: Option<String>,
+    /// The whole unreadable line.
     pub span: Span,
 }
 

@@ -4,6 +4,10 @@
 //! [`Diagnostics`] and carry on. Rendering (human via miette, or JSON lines) happens only at
 //! the CLI edge, in [`render`].
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 mod code;
 pub mod fixes;
 pub mod formats;
@@ -58,10 +62,13 @@ pub enum Applicability {
 /// A concrete edit that fixes a diagnostic: replace `span` with `replacement`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
+    /// Where the edit applies.
     pub span: Span,
+    /// The text that replaces the span (empty to delete it).
     pub replacement: String,
     /// A short title for editors ("replace with `DATABASE_URL`").
     pub message: String,
+    /// Whether `envdef fix` may apply it without asking.
     pub applicability: Applicability,
 }
 
@@ -71,16 +78,19 @@ pub struct Suggestion {
 pub struct Suggestions(Option<Box<[Suggestion]>>);
 
 impl Suggestions {
+    /// Adds one suggestion.
     pub fn push(&mut self, suggestion: Suggestion) {
         let mut all = self.0.take().map(Vec::from).unwrap_or_default();
         all.push(suggestion);
         self.0 = Some(all.into_boxed_slice());
     }
 
+    /// Whether there is no suggestion.
     pub fn is_empty(&self) -> bool {
         self.0.as_ref().map_or(true, |v| v.is_empty())
     }
 
+    /// The suggestions in the order they were added.
     pub fn iter(&self) -> std::slice::Iter<'_, Suggestion> {
         self.0.as_deref().unwrap_or_default().iter()
     }

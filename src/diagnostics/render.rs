@@ -18,6 +18,7 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 /// How human output looks.
 #[derive(Debug, Clone, Copy)]
 pub struct HumanStyle {
+    /// Whether to colour the output with ANSI escapes.
     pub color: bool,
     /// Terminal width for wrapping; goldens use a fixed 80.
     pub width: usize,
@@ -573,14 +574,20 @@ impl miette::Diagnostic for Report<'_> {
 /// The JSON form of one diagnostic (one object per line; documented in `docs/json.md`).
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic<'a> {
+    /// The stable code (`E0203`).
     pub code: &'static str,
+    /// `error`, `warning` or `note`.
     pub severity: &'static str,
+    /// The one-line message, without the code.
     pub message: &'a str,
     /// Location of the primary label; all null for a diagnostic without a location.
     #[serde(flatten)]
     pub location: Option<JsonSpan>,
+    /// Every label, primary first, each with its own location.
     pub labels: Vec<JsonLabel<'a>>,
+    /// The `help:` line, if any.
     pub help: Option<&'a str>,
+    /// The `note:` lines, in order.
     pub notes: &'a [String],
     /// Edits that fix the diagnostic; absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -590,33 +597,49 @@ pub struct JsonDiagnostic<'a> {
 /// A suggested edit: replace the span with `replacement`.
 #[derive(Debug, Serialize)]
 pub struct JsonSuggestion<'a> {
+    /// Where the edit applies.
     #[serde(flatten)]
     pub span: JsonSpan,
+    /// The text that replaces the span.
     pub replacement: &'a str,
+    /// A short title for editors.
     pub message: &'a str,
+    /// Whether `envdef fix` applies it unasked.
     pub applicability: super::Applicability,
 }
 
 /// A span as editors and CI annotations want it: path, 1-based line/column, byte offsets.
 #[derive(Debug, Serialize)]
 pub struct JsonSpan {
+    /// The file as the user named it.
     pub file: String,
+    /// 1-based line of the start.
     pub line: usize,
+    /// 1-based column of the start, in characters.
     pub column: usize,
+    /// 1-based line of the end.
     pub end_line: usize,
+    /// 1-based column of the end, in characters (exclusive).
     pub end_column: usize,
+    /// Byte offset of the start.
     pub start: usize,
+    /// Byte offset of the end (exclusive).
     pub end: usize,
 }
 
+/// One label of a [`JsonDiagnostic`]: where, what it says, and whether it is the primary one.
 #[derive(Debug, Serialize)]
 pub struct JsonLabel<'a> {
+    /// Where the label points.
     #[serde(flatten)]
     pub span: JsonSpan,
+    /// The label's text.
     pub message: &'a str,
+    /// Whether this is the primary label (the diagnostic's own location).
     pub primary: bool,
 }
 
+/// A span as [`JsonSpan`]: the file's name, 1-based lines and columns, clamped to the file.
 pub fn json_span(span: Span, sources: &SourceMap) -> JsonSpan {
     let file = sources.get(span.file);
     let len = file.text.len();

@@ -23,6 +23,10 @@
 //! The only input read here is the user's template files (`--templates DIR`, the emit
 //! option `template`), which are part of the compile's input like the source itself.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 mod ansible;
 mod app;
 mod compose;
@@ -61,6 +65,7 @@ pub use job::{EmitOptions, BUILTIN_TARGETS, HEADER_MARKER, MAX_ARTIFACTS, MAX_OU
 pub struct Artifact {
     /// Relative to the output root; validated to stay inside it.
     pub path: PathBuf,
+    /// The file's whole text.
     pub contents: String,
     /// The emit target that produced it (`dotenv`, `compose`, a custom name).
     pub target: String,

@@ -15,6 +15,7 @@ pub fn string(text: &str) -> String {
 /// One piece of a string literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece<'a> {
+    /// Plain text of the value; [`string_with`] escapes it.
     Text(&'a str),
     /// `${NAME}`
     Interp(&'a str),

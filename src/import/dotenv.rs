@@ -25,16 +25,23 @@
 //! Invariant: [`Entry::value`] is exactly the string a compose `env_file` reader would hand the
 //! application (given an empty process environment), and [`Entry::parts`] concatenates to it.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 use indexmap::IndexMap;
 
 /// A piece of a value: literal text, or a reference to a key defined earlier in the file
 /// (kept so the draft can say `${NAME}` instead of a copy of the value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
+    /// Literal text (escapes already decoded).
     Text(String),
     /// `${NAME}` or `$NAME` naming a key defined above; `value` is what it expanded to.
     Ref {
+        /// The key referenced.
         name: String,
+        /// What the reference expanded to.
         value: String,
     },
 }
@@ -42,20 +49,26 @@ pub enum Part {
 /// How the value was quoted in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quote {
+    /// Unquoted.
     None,
+    /// `"…"`: escapes and `${…}` expansion apply.
     Double,
+    /// `'…'`: taken literally.
     Single,
+    /// `` `…` ``: taken literally.
     Backtick,
 }
 
 /// One `KEY=VALUE` definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The variable's name.
     pub key: String,
     /// The value the application sees (expanded, escapes decoded).
     pub value: String,
     /// `value`, split into literal text and references to earlier keys.
     pub parts: Vec<Part>,
+    /// How the value was quoted (the draft keeps literal text literal).
     pub quote: Quote,
     /// 1-based line of the key.
     pub line: usize,
@@ -72,7 +85,9 @@ pub struct Entry {
 /// A problem with one line; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
+    /// 1-based line of the problem.
     pub line: usize,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
@@ -80,8 +95,11 @@ pub struct LineError {
 /// definition. `comments_after` holds comment lines after the last entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
+    /// One entry per key, in the order of its first definition.
     pub entries: Vec<Entry>,
+    /// The `#` comment lines after the last entry (text after `#`).
     pub comments_after: Vec<String>,
+    /// Lines read with a problem that did not stop them (a key defined twice).
     pub warnings: Vec<LineError>,
 }
 

@@ -3,19 +3,29 @@
 //! `+1` and `1.50` stay strings; `30s` is a duration, `60s` is not, since envdef writes it
 //! as `1m`).
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 use crate::fmt::literal;
 
 /// An inferred type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inferred {
+    /// Anything else: `string`.
     String,
+    /// Every value is a decimal integer: `int`.
     Int {
         /// `int in 1..=65535`: the key names a port and every value is one.
         port: bool,
     },
+    /// Every value is a decimal number: `float`.
     Float,
+    /// Every value is a boolean word: `bool`.
     Bool,
+    /// Every value is a URL with a scheme and a host: `url`.
     Url,
+    /// Every value is a duration (`30s`, `1h30m`): `duration`.
     Duration,
     /// A string union; members in order of first appearance.
     Union(Vec<String>),

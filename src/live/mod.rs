@@ -7,6 +7,10 @@
 //! secret, its reference. Nothing here holds a secret's value: `run` resolves references
 //! through [`crate::secrets`] right before starting the child.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 pub mod run;
 pub mod switch;
 pub mod terraform;
@@ -24,7 +28,9 @@ pub struct Entry {
     /// The environment variable name (`API_URL`, `FEATURE_NEW_CHECKOUT`, or the `KEY` of
     /// `uses NAME as KEY`).
     pub key: String,
+    /// The variable it carries.
     pub var: VarId,
+    /// What its value is made of.
     pub source: EntrySource,
     /// Where the value (or the reference) was set: the assignment or the default.
     pub span: Span,
@@ -36,16 +42,27 @@ pub enum EntrySource {
     /// The text form of a plain value, exactly as `.env` files carry it (unquoted).
     Text(String),
     /// A secret: its reference with `{env}` and `{service}` expanded.
-    Secret { reference: String },
+    Secret {
+        /// The reference to resolve.
+        reference: String,
+    },
     /// A derived secret: text and references (expanded), joined once each is resolved.
-    Derived { parts: Vec<DerivedSource> },
+    Derived {
+        /// The pieces, in order.
+        parts: Vec<DerivedSource>,
+    },
 }
 
 /// One part of a derived secret's value for `run`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DerivedSource {
+    /// Text taken as it is.
     Text(String),
-    Secret { reference: String },
+    /// A secret resolved in its place.
+    Secret {
+        /// Its reference, `{env}` and `{service}` expanded.
+        reference: String,
+    },
 }
 
 /// Picks the service a command works on: the one named, else the only one.

@@ -19,6 +19,7 @@ use super::{DerivedSource, Entry, EntrySource};
 /// as a [`SecretValue`] (zeroed on drop, never shown by `Debug`).
 #[derive(Debug, Default)]
 pub struct ChildEnvironment {
+    /// `(name, value)` in the order the service reads them.
     pub vars: Vec<(String, SecretValue)>,
 }
 
@@ -113,11 +114,14 @@ fn unresolved(entry: &Entry, err: &ResolveError, whom: &str, env: &str) -> Diagn
 /// shells and `env` do).
 #[derive(Debug)]
 pub struct StartError {
+    /// The command as given.
     pub program: OsString,
+    /// What starting it failed with.
     pub error: std::io::Error,
 }
 
 impl StartError {
+    /// The exit status `envdef run` ends with: 127 when the command is not found, else 126.
     pub fn exit_code(&self) -> u8 {
         if self.error.kind() == std::io::ErrorKind::NotFound {
             127

@@ -32,6 +32,7 @@ pub enum WorkingState {
 }
 
 impl WorkingState {
+    /// How `envdef switch --status` prints the state.
     pub fn as_str(self) -> &'static str {
         match self {
             WorkingState::Current => "current",

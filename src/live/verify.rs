@@ -20,6 +20,7 @@ use super::value;
 /// One variable as a live process has it.
 #[derive(Debug, Clone)]
 pub struct LiveVar {
+    /// The text the process has.
     pub value: String,
     /// The `KEY=value` line, for values read from a `.env` file.
     pub span: Option<Span>,
@@ -116,7 +117,9 @@ pub enum KeyState {
     Valid,
     /// A secret, present (its value is not looked at).
     SecretPresent,
+    /// Not set live though the environment gives it a value (or a secret set but empty).
     Missing,
+    /// Set live to a text that its type refuses.
     Invalid,
     /// An optional variable the environment leaves unset, absent live too.
     Unset,
@@ -125,7 +128,9 @@ pub enum KeyState {
 /// The outcome: one state per key the service reads, and the diagnostics.
 #[derive(Debug)]
 pub struct Verification {
+    /// `(key, state)` for every key the service reads, in its order.
     pub keys: Vec<(String, KeyState)>,
+    /// What is wrong with the live values, one diagnostic each.
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -66,6 +66,7 @@ impl Selection {
 /// compile never sees them as orphans and a teardown prunes exactly them.
 #[derive(Debug, Clone)]
 pub struct InstanceRun {
+    /// The instances to compile, by name.
     pub envs: Vec<String>,
     /// `SOURCE#INSTANCE[,INSTANCE…] --param NAME=VALUE…`: the values as given, so that
     /// two branches that sanitise to one instance name (`feature/x`, `Feature_X`) are told

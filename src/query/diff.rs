@@ -213,9 +213,11 @@ impl Promotion {
 /// One variable a promotion changes: its value in the target now, and the promoted one.
 #[derive(Debug, Clone, Copy)]
 pub struct PromotionRow<'m> {
+    /// The variable.
     pub var: VarId,
     /// A service's own value of a shared variable (a per-service override): the service.
     pub service: Option<&'m str>,
+    /// What promoting does to it.
     pub change: Promotion,
     /// The target's value today (`None`: unset there).
     pub current: Option<&'m Resolved>,

@@ -4,6 +4,7 @@
 use super::provider::{Context, Provider, ProviderError, SecretValue};
 use crate::secret_ref::{Location, Scheme};
 
+/// Resolves `env://NAME` from [`Context::vars`].
 pub struct EnvProvider;
 
 impl Provider for EnvProvider {

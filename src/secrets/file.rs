@@ -8,6 +8,7 @@ use crate::secret_ref::{Location, Scheme};
 /// Larger files are not secrets but mistakes (a log, a binary); refuse rather than read.
 const MAX_BYTES: u64 = 1 << 20;
 
+/// Resolves `file://PATH` by reading the file (at most 1 MiB).
 pub struct FileProvider;
 
 impl Provider for FileProvider {

@@ -9,6 +9,10 @@
 //! The rest of envdef never sees a value: the model holds references, and this module is
 //! called by nothing but the `run` path, right before the child process starts.
 
+// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
+// once every module is documented.
+#![warn(missing_docs)]
+
 mod env;
 mod file;
 mod provider;
@@ -27,9 +31,11 @@ pub use vault::VaultProvider;
 /// A reference that could not be resolved: which one, by which provider, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
+    /// The reference as resolved (`{env}`/`{service}` expanded).
     pub reference: String,
     /// The scheme, or `None` when the reference names no known scheme.
     pub provider: Option<&'static str>,
+    /// Why the provider could not give the value.
     pub error: ProviderError,
 }
 

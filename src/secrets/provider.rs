@@ -15,6 +15,7 @@ use crate::secret_ref::{Location, Scheme};
 pub struct SecretValue(Zeroizing<String>);
 
 impl SecretValue {
+    /// Takes ownership of a value (zeroed when this is dropped).
     pub fn new(value: String) -> SecretValue {
         SecretValue(Zeroizing::new(value))
     }
@@ -64,6 +65,7 @@ impl Context {
         }
     }
 
+    /// A variable of [`Context::vars`], if set.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars
             .get(name)
@@ -93,6 +95,7 @@ pub struct ProviderError {
 }
 
 impl ProviderError {
+    /// An error with its reason (one sentence, never the value) and no help.
     pub fn new(reason: impl Into<String>) -> ProviderError {
         ProviderError {
             reason: reason.into(),
@@ -100,6 +103,7 @@ impl ProviderError {
         }
     }
 
+    /// Sets the `help:` line.
     pub fn help(mut self, help: impl Into<String>) -> ProviderError {
         self.help = Some(help.into());
         self
@@ -108,6 +112,7 @@ impl ProviderError {
 
 /// One secret backend, for one scheme of [`crate::secret_ref`].
 pub trait Provider {
+    /// The scheme it resolves.
     fn scheme(&self) -> Scheme;
     /// Fetches the value `location` names (always of this provider's scheme).
     fn fetch(&self, location: &Location, context: &Context) -> Result<SecretValue, ProviderError>;

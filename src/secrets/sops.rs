@@ -18,6 +18,7 @@ use crate::secret_ref::{Location, Scheme};
 /// sops may wait on a KMS or a PGP agent; a run should fail, not hang.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Resolves `sops://FILE#KEY` through the `sops` binary.
 pub struct SopsProvider;
 
 impl Provider for SopsProvider {

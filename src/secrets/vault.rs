@@ -27,6 +27,7 @@ const MAX_RESPONSE_BYTES: u64 = 4 << 20;
 /// One KV secret's keys and values.
 type Secret = HashMap<String, SecretValue>;
 
+/// Resolves `vault://` over Vault's HTTP API (KV v2), reading each secret once per run.
 #[derive(Default)]
 pub struct VaultProvider {
     /// `ADDR/v1/MOUNT/data/PATH` → the secret's keys, or why it could not be read.

@@ -46,7 +46,9 @@ struct Line {
 /// What one working file holds, as `switch` wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkingEntry {
+    /// The environment it was switched to.
     pub env: String,
+    /// Hex SHA-256 of the bytes written (an edit since shows as a different hash).
     pub sha256: String,
 }
 
@@ -94,6 +96,7 @@ impl Active {
             .map(|((_, p), e)| (p.as_path(), e))
     }
 
+    /// What `switch` recorded for `path` of `source`, if anything.
     pub fn get(&self, source: &str, path: &Path) -> Option<&WorkingEntry> {
         self.files.get(&(source.to_string(), path.to_path_buf()))
     }

@@ -30,6 +30,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// The word `compile --check` prints for it.
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemKind::Missing => "missing",
@@ -43,6 +44,7 @@ impl ProblemKind {
 /// One artifact that is not current.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// How it is not current.
     pub kind: ProblemKind,
     /// Relative to the output root.
     pub path: PathBuf,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+/// A workflow operation's result.
 pub type WorkflowResult<T> = Result<T, WorkflowError>;
 
 /// A failure to read, write or delete, or a path the workflow refuses to touch.
@@ -14,40 +15,77 @@ pub enum WorkflowError {
     Io {
         /// What was being done, as a verb phrase: "write", "create directory", ….
         action: &'static str,
+        /// The path it was done to.
         path: PathBuf,
+        /// What the operating system said.
         error: io::Error,
     },
     /// Something other than a directory sits where a directory is needed.
     NotADirectory {
+        /// The path that is not a directory.
         path: PathBuf,
         /// The artifact that needed the directory.
         artifact: PathBuf,
     },
     /// A directory sits where an artifact is to be written.
-    IsADirectory { path: PathBuf },
+    IsADirectory {
+        /// The directory.
+        path: PathBuf,
+    },
     /// A path (or a symlinked directory on it) would leave the output root.
-    OutsideRoot { path: PathBuf, reason: String },
+    OutsideRoot {
+        /// The path as given.
+        path: PathBuf,
+        /// How it would leave the root.
+        reason: String,
+    },
     /// Two artifacts want the same file.
-    Conflict { path: PathBuf },
+    Conflict {
+        /// The file both want.
+        path: PathBuf,
+    },
     /// A symlink sits where an artifact, or a directory on its way, should be. envdef
     /// never reads or writes through one (E0520).
-    Symlink { path: PathBuf },
+    Symlink {
+        /// Where the symlink is.
+        path: PathBuf,
+    },
     /// The path is one envdef must never write: inside `.git`, the source, an imported
     /// file, a template, or envdef's own manifest (E0521). `what` names it.
-    Forbidden { path: PathBuf, what: String },
+    Forbidden {
+        /// The path refused.
+        path: PathBuf,
+        /// What it is ("the source file", "a template").
+        what: String,
+    },
     /// A FIFO, socket or device sits where an artifact should be.
-    NotAFile { path: PathBuf },
+    NotAFile {
+        /// Where it is.
+        path: PathBuf,
+    },
     /// A file that envdef did not write (no generated header, and its hash is not in the
     /// manifest) sits where an artifact goes; it is not replaced without `--force` (E0522).
-    NotOurs { path: PathBuf },
+    NotOurs {
+        /// The file kept.
+        path: PathBuf,
+    },
     /// The manifest or journal of the output root cannot be understood.
-    BadRecord { path: PathBuf, reason: String },
+    BadRecord {
+        /// The manifest or journal.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Renaming the new files into place failed part way: some artifacts are new, the
     /// rest old. The journal records the run, so the next compile completes it.
     PartialCommit {
+        /// The file whose rename failed.
         path: PathBuf,
+        /// What the operating system said.
         error: io::Error,
+        /// How many files were already in place.
         done: usize,
+        /// How many the run writes.
         total: usize,
     },
 }

@@ -78,6 +78,7 @@ impl Manifest {
             .map(|(s, _)| s.as_str())
     }
 
+    /// The hash `source` recorded for `path`, if it wrote it.
     pub fn get(&self, source: &str, path: &Path) -> Option<&str> {
         self.entries
             .get(&(source.to_string(), path.to_path_buf()))
@@ -92,11 +93,13 @@ impl Manifest {
             .any(|((_, p), h)| p == path && h == sha256)
     }
 
+    /// Records that `source` wrote `path` with these bytes' hash (replacing an older record).
     pub fn record(&mut self, source: &str, path: &Path, sha256: String) {
         self.entries
             .insert((source.to_string(), path.to_path_buf()), sha256);
     }
 
+    /// Drops `source`'s record of `path` (after pruning it).
     pub fn forget(&mut self, source: &str, path: &Path) {
         self.entries
             .remove(&(source.to_string(), path.to_path_buf()));

@@ -29,6 +29,7 @@ pub struct Orphan {
 /// What [`prune`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PruneSummary {
+    /// Orphans deleted, relative to the output root.
     pub removed: Vec<PathBuf>,
     /// Orphans kept because they changed since envdef wrote them (no `--force`).
     pub kept: Vec<PathBuf>,

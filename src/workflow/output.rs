@@ -18,6 +18,7 @@ pub struct Guard {
 }
 
 impl Guard {
+    /// A guard that protects nothing yet.
     pub fn new() -> Guard {
         Guard::default()
     }

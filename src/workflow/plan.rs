@@ -14,7 +14,9 @@ use super::paths::{check_relative, display_path};
 /// workflow knows nothing of what produced it (an emitted artifact, a formatted source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputFile<'a> {
+    /// Relative to the output root.
     pub path: &'a Path,
+    /// The complete text to write.
     pub contents: &'a str,
 }
 
@@ -33,7 +35,9 @@ pub enum FileState {
 /// One artifact and what writing it would do.
 #[derive(Debug)]
 pub struct PlannedFile<'a> {
+    /// The file to write.
     pub file: OutputFile<'a>,
+    /// How it compares with the disk.
     pub state: FileState,
     /// The current contents of a [`FileState::Changed`] file (lossily decoded), for diffs;
     /// `None` when it is larger than [`DIFF_READ_LIMIT`].
@@ -52,7 +56,9 @@ pub struct PlannedFile<'a> {
 /// Every artifact of one run, compared with the disk, in the order given.
 #[derive(Debug)]
 pub struct Plan<'a> {
+    /// The output root the paths are relative to.
     pub root: PathBuf,
+    /// Every file, in the order given.
     pub files: Vec<PlannedFile<'a>>,
 }
 

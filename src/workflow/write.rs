@@ -41,9 +41,15 @@ pub struct WriteSummary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recovery {
     /// The run had not finished writing its temp files: they were deleted.
-    RolledBack { files: usize },
+    RolledBack {
+        /// How many files the journal recorded for the run.
+        files: usize,
+    },
     /// The run had begun renaming: the remaining renames were done.
-    Completed { files: usize },
+    Completed {
+        /// How many files the journal recorded for the run.
+        files: usize,
+    },
 }
 
 /// Writes every new or changed artifact of `plan` and records the plan's artifacts in the
