@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{EnvId, Resolved, Value, VarId};
-use crate::resolve::{ParamValue, Program};
+use crate::model::{EnvId, Resolved, Value, VarId, VarKind};
+use crate::resolve::{Operand, ParamValue, Program};
 use crate::source::{SourceMap, Span};
 
 use super::envs::{Reporter, ServiceView};
@@ -262,7 +262,8 @@ fn expect_bool(v: &V, span: Span) -> Result<bool, TypeError> {
     }
 }
 
-/// Resolves names and compiles regexes; false when the assert cannot be evaluated.
+/// Takes the ids `resolve` bound and compiles regexes; false when the assert cannot be
+/// evaluated.
 fn prepare(
     expr: &ast::Expr,
     program: &Program,
@@ -271,70 +272,35 @@ fn prepare(
     diagnostics: &mut Diagnostics,
 ) -> bool {
     match &expr.kind {
-        ExprKind::Var(target) => {
-            let found = match &target.service {
-                Some(svc) => {
-                    if !program.services.contains_key(&svc.text) {
-                        let help = crate::diagnostics::suggest::did_you_mean(
-                            &svc.text,
-                            program.services.keys().map(String::as_str),
-                        );
-                        diagnostics.push(
-                            Diagnostic::error(
-                                Code::UnknownService,
-                                format!("unknown service `{}`", svc.text),
-                            )
-                            .primary(svc.span, "no service of this name")
-                            .help_opt(help),
-                        );
-                        return false;
-                    }
-                    program.var_id(&format!("{}.{}", svc.text, target.name.text))
+        // Bound in `resolve` (an unknown name is reported there).
+        ExprKind::Var(target) => match program.refs.operands.get(&target.span) {
+            None => false,
+            Some(Operand::Param { name, members }) => {
+                if let Some(members) = members {
+                    p.param_unions.insert(name.clone(), members.clone());
                 }
-                None => program.lookup(&target.name.text, None),
-            };
-            if found.is_none() && target.service.is_none() {
-                if let Some(param) = program.param_decl(&target.name.text) {
-                    let name = param.name.text.clone();
-                    if let Some(members) = crate::resolve::param_members(param, &program.types) {
-                        p.param_unions.insert(name.clone(), members);
-                    }
-                    p.params.insert(target.span, name);
-                    return true;
+                p.params.insert(target.span, name.clone());
+                true
+            }
+            Some(&Operand::Var(id)) => {
+                if program.var(id).decl.kind() == VarKind::Secret {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::AssertTypeError,
+                            format!(
+                                "assertion reads secret `{}`, whose value envdef never sees",
+                                program.qualified(id)
+                            ),
+                        )
+                        .primary(target.span, "a secret")
+                        .help("assert on non-secret variables only"),
+                    );
+                    return false;
                 }
+                p.vars.insert(target.span, id);
+                true
             }
-            let Some(id) = found else {
-                let help = program.unknown_name_help(&target.name.text);
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::UnknownVariable,
-                        format!(
-                            "assertion refers to unknown variable `{}`",
-                            target.name.text
-                        ),
-                    )
-                    .primary(target.span, "not declared")
-                    .help_opt(help),
-                );
-                return false;
-            };
-            if program.var(id).decl.kind_word() == "secret" {
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::AssertTypeError,
-                        format!(
-                            "assertion reads secret `{}`, whose value envdef never sees",
-                            program.qualified(id)
-                        ),
-                    )
-                    .primary(target.span, "a secret")
-                    .help("assert on non-secret variables only"),
-                );
-                return false;
-            }
-            p.vars.insert(target.span, id);
-            true
-        }
+        },
         ExprKind::Env | ExprKind::Literal(_) => true,
         ExprKind::Service => {
             p.per_service = true;
@@ -354,7 +320,7 @@ fn prepare(
             let b = prepare(rhs, program, regexes, p, diagnostics);
             let names_ok = match op {
                 BinaryOp::Eq | BinaryOp::Ne | BinaryOp::In => {
-                    known_names(lhs, rhs, program, diagnostics)
+                    !program.refs.unknown_names.contains(&expr.span)
                         && (!(a && b) || known_members(lhs, rhs, p, diagnostics))
                 }
                 _ => true,
@@ -377,64 +343,6 @@ fn prepare(
             ok
         }
     }
-}
-
-/// `env == "prodution"` can never hold: a misspelt name silently disables a rule, so
-/// every string compared with `env` or `service` must name a declared one.
-fn known_names(
-    lhs: &ast::Expr,
-    rhs: &ast::Expr,
-    program: &Program,
-    diagnostics: &mut Diagnostics,
-) -> bool {
-    let (builtin, other) = match (&lhs.kind, &rhs.kind) {
-        (ExprKind::Env | ExprKind::Service, _) => (lhs, rhs),
-        (_, ExprKind::Env | ExprKind::Service) => (rhs, lhs),
-        _ => return true,
-    };
-    let is_env = matches!(builtin.kind, ExprKind::Env);
-    let literals: Vec<&ast::Expr> = match &other.kind {
-        ExprKind::List(items) => items.iter().collect(),
-        _ => vec![other],
-    };
-    let mut ok = true;
-    for lit in literals {
-        let ExprKind::Literal(ast::Value {
-            kind: ast::ValueKind::Str(s),
-            ..
-        }) = &lit.kind
-        else {
-            continue;
-        };
-        let Some(name) = s.as_plain() else { continue };
-        let known: Vec<&str> = if is_env {
-            program.envs.keys().map(String::as_str).collect()
-        } else if program.services.is_empty() {
-            // The implicit service is named after the project, or `app`.
-            vec![program.project.as_ref().map_or("app", |p| p.text.as_str())]
-        } else {
-            program.services.keys().map(String::as_str).collect()
-        };
-        if known.contains(&name.as_str()) {
-            continue;
-        }
-        ok = false;
-        let what = if is_env { "environment" } else { "service" };
-        let help = crate::diagnostics::suggest::did_you_mean(&name, known.iter().copied())
-            .unwrap_or_else(|| format!("declared {what}s: {}", known.join(", ")));
-        diagnostics.push(
-            Diagnostic::error(
-                Code::UnknownEnvironment,
-                format!(
-                    "assertion compares `{}` with unknown {what} `{name}`",
-                    if is_env { "env" } else { "service" }
-                ),
-            )
-            .primary(lit.span, format!("no {what} of this name"))
-            .help(help),
-        );
-    }
-    ok
 }
 
 /// `LOG_LEVEL != "dbug"` always holds and `LOG_LEVEL == "dbug"` never does when

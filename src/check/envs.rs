@@ -536,7 +536,7 @@ fn prepare(
         SiteSrc::Value(value)
             if info.is_secret
                 && !plain_secret_allowed(site, program)
-                && !interpolates_a_secret(value, site.var, program, infos) =>
+                && !interpolates_a_secret(value, program, infos) =>
         {
             site.ok = false;
             let env = site.env.map(|e| program.envs[e].name.text.as_str());
@@ -633,19 +633,15 @@ fn plain_secret_allowed(site: &Site<'_>, program: &Program) -> bool {
 /// Whether a string interpolates at least one secret: a secret given such a value is a
 /// derived secret (`DATABASE_URL = "postgres://app:${DB_PASSWORD}@db/app"`), allowed in
 /// every environment because envdef only ever holds its parts' references.
-fn interpolates_a_secret(
-    value: &ast::Value,
-    var: VarId,
-    program: &Program,
-    infos: &[VarInfo],
-) -> bool {
+fn interpolates_a_secret(value: &ast::Value, program: &Program, infos: &[VarInfo]) -> bool {
     let ast::ValueKind::Str(s) = &value.kind else {
         return false;
     };
-    let owner = program.var(var).owner;
     s.parts.iter().any(|part| match part {
         ast::StrPart::Interp(ident) => program
-            .lookup(&ident.text, owner)
+            .refs
+            .interpolations
+            .get(&ident.span)
             .is_some_and(|dep| infos[dep.index()].is_secret),
         ast::StrPart::Text(_) => false,
     })
@@ -749,18 +745,10 @@ fn collect_deps(
                             continue;
                         }
                     },
-                    name => match program.lookup(name, owner) {
+                    // Bound in `resolve`, which reported an unknown name.
+                    name => match program.refs.interpolations.get(&ident.span).copied() {
                         None => {
                             site.ok = false;
-                            let help = program.unknown_name_help(name);
-                            diagnostics.push(
-                                Diagnostic::error(
-                                    Code::UnknownVariable,
-                                    format!("`${{{name}}}` refers to an unknown variable"),
-                                )
-                                .primary(ident.span, "not declared")
-                                .help_opt(help),
-                            );
                             continue;
                         }
                         Some(dep) => {

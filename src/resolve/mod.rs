@@ -12,6 +12,8 @@ mod groups;
 mod imports;
 mod instances;
 mod ladder;
+mod program;
+mod refs;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,6 +28,7 @@ pub use instances::{
     dns_label, instance_name, is_open, param_members, ParamValue, MAX_INSTANCES, MAX_LABEL,
 };
 pub use ladder::Ladder;
+pub use program::{Assignment, EnvEntry, Operand, Program, Refs, ServiceEntry, VarDecl, VarEntry};
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
@@ -40,210 +43,6 @@ pub const BUILTIN_TYPES: &[&str] = &["string", "int", "float", "bool", "url", "d
 
 /// Names with a meaning of their own in values and asserts.
 pub const RESERVED_NAMES: &[&str] = &["env", "service", "true", "false"];
-
-/// Every declaration of one compilation, by name.
-#[derive(Debug)]
-pub struct Program {
-    /// The root file's name as the user gave it.
-    pub root_name: String,
-    /// `project NAME`, if declared.
-    pub project: Option<ast::Ident>,
-    /// Named types in declaration order.
-    pub types: IndexMap<String, ast::TypeDecl>,
-    /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
-    /// index in this map is the [`VarId`].
-    pub vars: IndexMap<String, VarEntry>,
-    pub services: IndexMap<String, ServiceEntry>,
-    /// `group NAME { uses … }`, flattened, in declaration order.
-    pub groups: groups::Groups,
-    pub envs: IndexMap<String, EnvEntry>,
-    /// Environments with a sound `extends` chain, parents before children.
-    pub env_order: Vec<EnvId>,
-    pub asserts: Vec<ast::AssertDecl>,
-    pub emits: Vec<ast::EmitDecl>,
-    /// `promote` ladders whose every name is an environment, in declaration order.
-    pub ladders: Vec<Ladder>,
-    /// Every name written in a `promote` ladder, valid ladder or not (the editor's
-    /// references and rename reach them).
-    pub promoted: Vec<ast::Ident>,
-    /// `uses` names that did not resolve (reported); "unused variable" warnings would be
-    /// unreliable noise next to them.
-    pub unresolved_uses: usize,
-    /// Declarations that did not parse (their syntax errors are reported): the checks
-    /// run without them, and `check_file` drops the errors their absence causes.
-    pub broken: Vec<ast::BrokenDecl>,
-}
-
-/// One variable, secret or flag.
-#[derive(Debug)]
-pub struct VarEntry {
-    pub name: ast::Ident,
-    /// Index of the owning service for a service's own variable.
-    pub owner: Option<ServiceId>,
-    pub decl: VarDecl,
-}
-
-/// The declaration a variable came from.
-#[derive(Debug)]
-pub enum VarDecl {
-    Var(ast::VarDecl),
-    Secret(ast::SecretDecl),
-    Flag(ast::FlagDecl),
-}
-
-impl VarDecl {
-    pub fn attrs(&self) -> &[ast::Attr] {
-        match self {
-            VarDecl::Var(d) => &d.attrs,
-            VarDecl::Secret(d) => &d.attrs,
-            VarDecl::Flag(d) => &d.attrs,
-        }
-    }
-
-    pub fn doc(&self) -> Option<&ast::StrLit> {
-        match self {
-            VarDecl::Var(d) => d.doc.as_ref(),
-            VarDecl::Secret(d) => d.doc.as_ref(),
-            VarDecl::Flag(d) => d.doc.as_ref(),
-        }
-    }
-
-    pub fn span(&self) -> Span {
-        match self {
-            VarDecl::Var(d) => d.span,
-            VarDecl::Secret(d) => d.span,
-            VarDecl::Flag(d) => d.span,
-        }
-    }
-
-    pub fn kind_word(&self) -> &'static str {
-        match self {
-            VarDecl::Var(_) => "variable",
-            VarDecl::Secret(_) => "secret",
-            VarDecl::Flag(_) => "flag",
-        }
-    }
-}
-
-/// One declared service.
-#[derive(Debug)]
-pub struct ServiceEntry {
-    pub name: ast::Ident,
-    pub span: Span,
-    /// Its own variables, in declaration order.
-    pub own: Vec<VarId>,
-    /// Shared declarations it `uses`, in the order written (duplicates dropped).
-    pub uses: Vec<(VarId, Span)>,
-    /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
-    pub aliases: Vec<(VarId, ast::Ident)>,
-}
-
-/// One environment, linked.
-#[derive(Debug)]
-pub struct EnvEntry {
-    pub name: ast::Ident,
-    /// `insecure env`: where the mark is written (plain secret values allowed here).
-    pub insecure: Option<Span>,
-    pub is_abstract: bool,
-    pub span: Span,
-    /// `extends PARENT` as written.
-    pub parent_name: Option<ast::Ident>,
-    /// The parent's index in [`Program::envs`], when it exists.
-    pub parent: Option<EnvId>,
-    /// This environment, its parent, … (indexes); empty when the chain is broken (a cycle,
-    /// an unknown ancestor or too deep), in which case the environment is not checked.
-    pub chain: Vec<EnvId>,
-    /// Assignments bound to their variables, in the order written.
-    pub assignments: Vec<Assignment>,
-    /// `env NAME(PARAM, …)`: the declaration's parameters (it is abstract; its instances
-    /// extend it). Empty for other environments.
-    pub param_decls: Vec<ast::EnvParam>,
-    /// For an instance of a parameterised environment: each parameter's value.
-    pub params: Vec<ParamValue>,
-}
-
-/// `NAME = VALUE` / `NAME from "REF"`, bound.
-#[derive(Debug)]
-pub struct Assignment {
-    pub var: VarId,
-    /// A per-service override of a shared declaration (`api.LOG_LEVEL = "debug"` where
-    /// `LOG_LEVEL` is shared): the service's index. `None` for every other assignment
-    /// (a service's own `api.PORT` is bound to its own `VarId`).
-    pub service: Option<ServiceId>,
-    pub target: ast::AssignTarget,
-    pub rhs: ast::AssignRhs,
-    pub span: Span,
-}
-
-crate::model::index_by! {
-    EnvId => EnvEntry;
-    ServiceId => ServiceEntry;
-}
-
-impl Program {
-    pub fn var(&self, id: VarId) -> &VarEntry {
-        &self.vars[id.index()]
-    }
-
-    pub fn var_id(&self, qualified: &str) -> Option<VarId> {
-        self.vars.get_index_of(qualified).map(|i| VarId(i as u32))
-    }
-
-    /// The qualified name (`NAME` or `svc.NAME`) of a variable.
-    pub fn qualified(&self, id: VarId) -> &str {
-        self.vars
-            .get_index(id.index())
-            .map_or("", |(k, _)| k.as_str())
-    }
-
-    /// The declaration of a parameter named `name` (`branch` of `env preview(branch) …`):
-    /// the first parameterised environment's that declares one. Asserts read parameters by
-    /// name in whichever instance has one.
-    pub fn param_decl(&self, name: &str) -> Option<&ast::EnvParam> {
-        self.envs
-            .values()
-            .flat_map(|e| e.param_decls.iter())
-            .find(|p| p.name.text == name)
-    }
-
-    /// Resolves a bare name as written inside service `scope` (its own variables first,
-    /// then shared ones), or at top level.
-    pub fn lookup(&self, name: &str, scope: Option<ServiceId>) -> Option<VarId> {
-        if let Some(svc) = scope {
-            let owner = self
-                .services
-                .get_index(svc.index())
-                .map(|(k, _)| k.as_str())?;
-            if let Some(id) = self.var_id(&format!("{owner}.{name}")) {
-                return Some(id);
-            }
-        }
-        self.var_id(name).filter(|id| self.var(*id).owner.is_none())
-    }
-
-    /// A help line for an unknown bare name: a service's own variable of that exact name,
-    /// else the closest shared name.
-    pub fn unknown_name_help(&self, name: &str) -> Option<String> {
-        let owned: Vec<&str> = self
-            .vars
-            .iter()
-            .filter(|(_, v)| v.owner.is_some() && v.name.text == name)
-            .map(|(k, _)| k.as_str())
-            .collect();
-        if let Some(first) = owned.first() {
-            return Some(format!(
-                "`{name}` is a service's own variable; write `{first}`"
-            ));
-        }
-        suggest::did_you_mean(
-            name,
-            self.vars
-                .iter()
-                .filter(|(_, v)| v.owner.is_none())
-                .map(|(k, _)| k.as_str()),
-        )
-    }
-}
 
 /// Loads `root` and its imports and builds the [`Program`]. Only a failure to read the root
 /// itself is an `Err`.
@@ -312,6 +111,7 @@ pub fn build_with(
         promoted: Vec::new(),
         unresolved_uses: 0,
         broken: Vec::new(),
+        refs: Refs::default(),
     };
     let mut env_decls = Vec::new();
     let mut service_members = Vec::new();
@@ -424,6 +224,7 @@ pub fn build_with(
         .flat_map(|p: &ast::PromoteDecl| p.envs.iter().cloned())
         .collect();
     program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
+    program.refs = refs::bind(&program, diagnostics);
     program
 }
 

@@ -1,0 +1,255 @@
+//! The [`Program`]: every declaration of one compilation in tables by name, with the
+//! names inside values and rules bound ([`Refs`]). Built by the rest of `resolve`; read
+//! by `check`, `query` and the language server.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+
+use super::groups;
+use super::instances::ParamValue;
+use super::ladder::Ladder;
+use crate::ast;
+use crate::diagnostics::suggest;
+use crate::model::{EnvId, ServiceId, VarId, VarKind};
+use crate::source::Span;
+
+/// Every declaration of one compilation, by name.
+#[derive(Debug)]
+pub struct Program {
+    /// The root file's name as the user gave it.
+    pub root_name: String,
+    /// `project NAME`, if declared.
+    pub project: Option<ast::Ident>,
+    /// Named types in declaration order.
+    pub types: IndexMap<String, ast::TypeDecl>,
+    /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
+    /// index in this map is the [`VarId`].
+    pub vars: IndexMap<String, VarEntry>,
+    pub services: IndexMap<String, ServiceEntry>,
+    /// `group NAME { uses … }`, flattened, in declaration order.
+    pub groups: groups::Groups,
+    pub envs: IndexMap<String, EnvEntry>,
+    /// Environments with a sound `extends` chain, parents before children.
+    pub env_order: Vec<EnvId>,
+    pub asserts: Vec<ast::AssertDecl>,
+    pub emits: Vec<ast::EmitDecl>,
+    /// `promote` ladders whose every name is an environment, in declaration order.
+    pub ladders: Vec<Ladder>,
+    /// Every name written in a `promote` ladder, valid ladder or not (the editor's
+    /// references and rename reach them).
+    pub promoted: Vec<ast::Ident>,
+    /// `uses` names that did not resolve (reported); "unused variable" warnings would be
+    /// unreliable noise next to them.
+    pub unresolved_uses: usize,
+    /// Declarations that did not parse (their syntax errors are reported): the checks
+    /// run without them, and `check_file` drops the errors their absence causes.
+    pub broken: Vec<ast::BrokenDecl>,
+    /// The names inside values and rules, bound to what they stand for.
+    pub refs: Refs,
+}
+
+/// One variable, secret or flag.
+#[derive(Debug)]
+pub struct VarEntry {
+    pub name: ast::Ident,
+    /// Index of the owning service for a service's own variable.
+    pub owner: Option<ServiceId>,
+    pub decl: VarDecl,
+}
+
+/// The declaration a variable came from.
+#[derive(Debug)]
+pub enum VarDecl {
+    Var(ast::VarDecl),
+    Secret(ast::SecretDecl),
+    Flag(ast::FlagDecl),
+}
+
+impl VarDecl {
+    pub fn attrs(&self) -> &[ast::Attr] {
+        match self {
+            VarDecl::Var(d) => &d.attrs,
+            VarDecl::Secret(d) => &d.attrs,
+            VarDecl::Flag(d) => &d.attrs,
+        }
+    }
+
+    pub fn doc(&self) -> Option<&ast::StrLit> {
+        match self {
+            VarDecl::Var(d) => d.doc.as_ref(),
+            VarDecl::Secret(d) => d.doc.as_ref(),
+            VarDecl::Flag(d) => d.doc.as_ref(),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            VarDecl::Var(d) => d.span,
+            VarDecl::Secret(d) => d.span,
+            VarDecl::Flag(d) => d.span,
+        }
+    }
+
+    pub fn kind(&self) -> VarKind {
+        match self {
+            VarDecl::Var(_) => VarKind::Var,
+            VarDecl::Secret(_) => VarKind::Secret,
+            VarDecl::Flag(_) => VarKind::Flag,
+        }
+    }
+
+    pub fn kind_word(&self) -> &'static str {
+        match self.kind() {
+            VarKind::Var => "variable",
+            VarKind::Secret => "secret",
+            VarKind::Flag => "flag",
+        }
+    }
+}
+
+/// One declared service.
+#[derive(Debug)]
+pub struct ServiceEntry {
+    pub name: ast::Ident,
+    pub span: Span,
+    /// Its own variables, in declaration order.
+    pub own: Vec<VarId>,
+    /// Shared declarations it `uses`, in the order written (duplicates dropped).
+    pub uses: Vec<(VarId, Span)>,
+    /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
+    pub aliases: Vec<(VarId, ast::Ident)>,
+}
+
+/// One environment, linked.
+#[derive(Debug)]
+pub struct EnvEntry {
+    pub name: ast::Ident,
+    /// `insecure env`: where the mark is written (plain secret values allowed here).
+    pub insecure: Option<Span>,
+    pub is_abstract: bool,
+    pub span: Span,
+    /// `extends PARENT` as written.
+    pub parent_name: Option<ast::Ident>,
+    /// The parent's index in [`Program::envs`], when it exists.
+    pub parent: Option<EnvId>,
+    /// This environment, its parent, … (indexes); empty when the chain is broken (a cycle,
+    /// an unknown ancestor or too deep), in which case the environment is not checked.
+    pub chain: Vec<EnvId>,
+    /// Assignments bound to their variables, in the order written.
+    pub assignments: Vec<Assignment>,
+    /// `env NAME(PARAM, …)`: the declaration's parameters (it is abstract; its instances
+    /// extend it). Empty for other environments.
+    pub param_decls: Vec<ast::EnvParam>,
+    /// For an instance of a parameterised environment: each parameter's value.
+    pub params: Vec<ParamValue>,
+}
+
+/// `NAME = VALUE` / `NAME from "REF"`, bound.
+#[derive(Debug)]
+pub struct Assignment {
+    pub var: VarId,
+    /// A per-service override of a shared declaration (`api.LOG_LEVEL = "debug"` where
+    /// `LOG_LEVEL` is shared): the service's index. `None` for every other assignment
+    /// (a service's own `api.PORT` is bound to its own `VarId`).
+    pub service: Option<ServiceId>,
+    pub target: ast::AssignTarget,
+    pub rhs: ast::AssignRhs,
+    pub span: Span,
+}
+
+crate::model::index_by! {
+    EnvId => EnvEntry;
+    ServiceId => ServiceEntry;
+}
+
+impl Program {
+    pub fn var(&self, id: VarId) -> &VarEntry {
+        &self.vars[id.index()]
+    }
+
+    pub fn var_id(&self, qualified: &str) -> Option<VarId> {
+        self.vars.get_index_of(qualified).map(|i| VarId(i as u32))
+    }
+
+    /// The qualified name (`NAME` or `svc.NAME`) of a variable.
+    pub fn qualified(&self, id: VarId) -> &str {
+        self.vars
+            .get_index(id.index())
+            .map_or("", |(k, _)| k.as_str())
+    }
+
+    /// The declaration of a parameter named `name` (`branch` of `env preview(branch) …`):
+    /// the first parameterised environment's that declares one. Asserts read parameters by
+    /// name in whichever instance has one.
+    pub fn param_decl(&self, name: &str) -> Option<&ast::EnvParam> {
+        self.envs
+            .values()
+            .flat_map(|e| e.param_decls.iter())
+            .find(|p| p.name.text == name)
+    }
+
+    /// Resolves a bare name as written inside service `scope` (its own variables first,
+    /// then shared ones), or at top level.
+    pub fn lookup(&self, name: &str, scope: Option<ServiceId>) -> Option<VarId> {
+        if let Some(svc) = scope {
+            let owner = self
+                .services
+                .get_index(svc.index())
+                .map(|(k, _)| k.as_str())?;
+            if let Some(id) = self.var_id(&format!("{owner}.{name}")) {
+                return Some(id);
+            }
+        }
+        self.var_id(name).filter(|id| self.var(*id).owner.is_none())
+    }
+
+    /// A help line for an unknown bare name: a service's own variable of that exact name,
+    /// else the closest shared name.
+    pub fn unknown_name_help(&self, name: &str) -> Option<String> {
+        let owned: Vec<&str> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| v.owner.is_some() && v.name.text == name)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if let Some(first) = owned.first() {
+            return Some(format!(
+                "`{name}` is a service's own variable; write `{first}`"
+            ));
+        }
+        suggest::did_you_mean(
+            name,
+            self.vars
+                .iter()
+                .filter(|(_, v)| v.owner.is_none())
+                .map(|(k, _)| k.as_str()),
+        )
+    }
+}
+
+/// What the names inside values and rules stand for, by the span of the name.
+#[derive(Debug, Default)]
+pub struct Refs {
+    /// `${NAME}` by the span of `NAME`: the variable it reads. Absent: unknown (reported),
+    /// or the built-in `${env}`/`${service}`.
+    pub interpolations: HashMap<Span, VarId>,
+    /// A rule's operand (`NAME`, `svc.NAME`, a parameter) by the span of the operand.
+    /// Absent: unknown (reported).
+    pub operands: HashMap<Span, Operand>,
+    /// The comparisons (`env == "…"`, `service in […]`, by the comparison's span) that
+    /// name an unknown environment or service (reported).
+    pub unknown_names: HashSet<Span>,
+}
+
+/// What a rule reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Var(VarId),
+    /// A parameter of a parameterised environment (`branch` of `env preview(branch) …`):
+    /// its name, and the members of its type when that is a union of strings.
+    Param {
+        name: String,
+        members: Option<Vec<String>>,
+    },
+}
