@@ -202,7 +202,10 @@ impl<'a> Drafter<'a> {
     fn run(mut self) -> Draft {
         self.collect_keys();
         self.find_secrets();
-        let source = self.write();
+        // `fmt` lays the draft out (env blocks aligned, comments spaced): one printer of
+        // source text, and a draft that `envdef fmt` leaves as it is.
+        let raw = self.write();
+        let source = crate::fmt::format(crate::source::FileId(0), &raw).unwrap_or(raw);
         let secrets = self
             .keys
             .iter()
@@ -805,16 +808,15 @@ fn value_source(ty: &Inferred, t: &Template) -> String {
     literal::string_with(&pieces)
 }
 
-/// `{ … }` with one aligned assignment per line, or `{}`.
+/// `{ … }` with one assignment per line (`fmt` aligns them), or `{}`.
 fn env_block(assignments: &[(String, String)]) -> String {
-    if assignments.is_empty() {
-        return "{}\n".to_string();
+    let lines: String = assignments
+        .iter()
+        .map(|(target, value)| format!("  {target} = {value}\n"))
+        .collect();
+    if lines.is_empty() {
+        "{}\n".to_string()
+    } else {
+        format!("{{\n{lines}}}\n")
     }
-    let width = assignments.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
-    let mut out = String::from("{\n");
-    for (target, value) in assignments {
-        out.push_str(&format!("  {target:<width$} = {value}\n"));
-    }
-    out.push_str("}\n");
-    out
 }
