@@ -47,6 +47,7 @@ const PRINTING: &[&[&str]] = &[
     &["fmt", "--check", "fmt-me.envdef"],
     &["import", "sample.env"],
     &["import", "sample.env", "--format", "json"],
+    &["fix", "--dry-run", "fix-me.envdef"],
     &["--help"],
 ];
 
@@ -69,6 +70,11 @@ fn workdir() -> tempfile::TempDir {
     std::fs::write(dir.path().join("fmt-me.envdef"), "var   A:int=1\n").unwrap();
     std::fs::write(dir.path().join("sample.env"), "PORT=8080\nNAME=app\n").unwrap();
     std::fs::write(dir.path().join("bad.envdef"), "var A: int = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("fix-me.envdef"),
+        "var A: int = 1\nenv dev { A: 2 }\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -80,7 +86,7 @@ fn a_full_stdout_is_exit_2_for_every_command_that_prints() {
     let dir = workdir();
     for args in PRINTING {
         let mut all = args.to_vec();
-        if !matches!(args[0], "fmt" | "import" | "check" | "--help") {
+        if !matches!(args[0], "fmt" | "import" | "check" | "fix" | "--help") {
             all.extend(["-f", "fleet.envdef"]);
         }
         // Something must be printed for the failure to show: check that first.
@@ -128,7 +134,7 @@ fn a_closed_pipe_ends_quietly_with_the_commands_status() {
 #[test]
 fn every_command_takes_its_source_positionally_and_with_f() {
     let dir = workdir();
-    for extra in ["fmt-me.envdef", "bad.envdef"] {
+    for extra in ["fmt-me.envdef", "bad.envdef", "fix-me.envdef"] {
         std::fs::remove_file(dir.path().join(extra)).unwrap();
     }
     for args in [
@@ -140,6 +146,7 @@ fn every_command_takes_its_source_positionally_and_with_f() {
         &["fmt", "--check"],
         &["status"],
         &["switch", "local", "-q"],
+        &["fix", "--dry-run"],
     ] {
         let bare = envdef(dir.path(), args);
         if !matches!(args[0], "compile" | "fmt" | "status") {

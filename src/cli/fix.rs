@@ -4,18 +4,16 @@
 //! Suggestions that are only probably right (a did-you-mean) are never applied: they are
 //! offered as editor quick fixes and listed in `--format json`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use super::{find_source, Status, Ui};
+use super::{SourceArg, Status, Ui};
 use crate::diagnostics::fixes;
 use crate::FsLoader;
 
 #[derive(Debug, Args)]
 pub struct FixArgs {
-    /// The root source file (default: the only `*.envdef` in the current directory).
-    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArg,
     /// Print what would change (a unified diff per file) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -25,7 +23,7 @@ pub struct FixArgs {
 const MAX_PASSES: usize = 4;
 
 pub fn run(ui: &Ui, args: FixArgs) -> Status {
-    let path = match find_source(args.file) {
+    let path = match args.source.path() {
         Ok(path) => path,
         Err(message) => {
             ui.tool_error(&message);
@@ -54,7 +52,7 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
                     .unified_diff()
                     .header(&file.name, &format!("{} (fixed)", file.name))
                     .to_string();
-                let _ = std::io::Write::write_all(&mut std::io::stdout(), diff.as_bytes());
+                ui.out(&diff);
             } else if let Err(err) = crate::workflow::write_file(&file.path, &fixed, true) {
                 ui.tool_error(&err.to_string());
                 return Status::ToolError;
