@@ -7,6 +7,8 @@
 //! Variables are addressed by [`VarId`] (an index), and each environment stores its values
 //! in a `Vec` indexed by it: no hashing, no walking `extends` chains after resolution.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -406,8 +408,11 @@ pub struct Env {
     /// This environment, then its parent, then the parent's parent, …
     pub chain: Vec<EnvId>,
     /// Indexed by [`VarId`]. `None`: an optional variable left unset. In abstract
-    /// environments a required variable may also be `None` (nothing set it yet).
-    pub values: Vec<Option<Resolved>>,
+    /// environments a required variable may also be `None` (nothing set it yet). Shared
+    /// ([`Arc`]) with the parent's value wherever evaluating it here gives the same: most of
+    /// an environment is inherited, and copying every value into every environment was
+    /// most of `check`'s time on large fleets (docs/performance.md).
+    pub values: Vec<Option<Arc<Resolved>>>,
     /// Optional variables that an `= unset` (here or in an ancestor) leaves without a value,
     /// with where; sorted by [`VarId`]. The compose target removes these keys (`!reset`).
     pub unset: Vec<(VarId, Origin)>,
@@ -443,14 +448,14 @@ pub struct ParamBinding {
 pub struct ServiceValue {
     pub var: VarId,
     /// `None`: the service reads no value (an override `api.NAME = unset`).
-    pub value: Option<Resolved>,
+    pub value: Option<Arc<Resolved>>,
     /// Where an `= unset` removed the value for this service, when one did.
     pub unset: Option<Origin>,
 }
 
 impl Env {
     pub fn value(&self, id: VarId) -> Option<&Resolved> {
-        self.values.get(id.index()).and_then(Option::as_ref)
+        self.values.get(id.index()).and_then(Option::as_deref)
     }
 
     /// Where an `= unset` removed this variable's value, if one did.
@@ -478,7 +483,7 @@ impl Env {
     /// else the environment's value. Every target and `run`/`verify` read values this way.
     pub fn value_for(&self, service: &str, id: VarId) -> Option<&Resolved> {
         match self.service_value(service, id) {
-            Some(v) => v.value.as_ref(),
+            Some(v) => v.value.as_deref(),
             None => self.value(id),
         }
     }

@@ -11,6 +11,8 @@
 //! member), and a rule or `when` that mentions one applies only in the environments that
 //! have it (its instances), as a rule that mentions `service` runs per service.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
@@ -19,7 +21,7 @@ use crate::model::{EnvId, Resolved, Value, VarId, VarKind};
 use crate::resolve::{Operand, ParamValue, Program};
 use crate::source::{SourceMap, Span};
 
-use super::envs::{Reporter, ServiceView};
+use super::envs::{Reporter, ServiceView, Values};
 use super::types::Regexes;
 use super::values::{clip, format_duration};
 
@@ -111,7 +113,7 @@ struct Prepared<'p> {
 pub(crate) fn check_asserts(
     program: &Program,
     sources: &SourceMap,
-    (values, views): (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
+    (values, views): (&[Values], &[Vec<ServiceView>]),
     optional: &[bool],
     unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
@@ -240,11 +242,11 @@ impl Prepared<'_> {
 /// overrides change any, else the environment's.
 fn view_of<'a>(
     program: &Program,
-    values: &'a [Vec<Option<Resolved>>],
+    values: &'a [Vec<Option<Arc<Resolved>>>],
     views: &'a [Vec<ServiceView>],
     env: EnvId,
     service: Option<&str>,
-) -> &'a [Option<Resolved>] {
+) -> &'a [Option<Arc<Resolved>>] {
     let svc = service.and_then(|s| program.services.get_index_of(s));
     views[env.index()]
         .iter()
@@ -432,7 +434,7 @@ fn known_members(
 struct Ctx<'a> {
     env: &'a str,
     service: Option<&'a str>,
-    values: &'a [Option<Resolved>],
+    values: &'a [Option<Arc<Resolved>>],
     /// The environment's parameter values (an instance's; empty elsewhere).
     params: &'a [ParamValue],
     prepared: &'a Prepared<'a>,
@@ -690,7 +692,7 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
 /// environment, and per service when it mentions `service`.
 pub(crate) fn emit_scopes(
     program: &Program,
-    values: (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
+    values: (&[Values], &[Vec<ServiceView>]),
     unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
     diagnostics: &mut Diagnostics,
@@ -734,7 +736,7 @@ pub(crate) fn emit_scopes(
 
 fn evaluate_scope(
     program: &Program,
-    (values, views): (&[Vec<Option<Resolved>>], &[Vec<ServiceView>]),
+    (values, views): (&[Values], &[Vec<ServiceView>]),
     p: &Prepared<'_>,
     regexes: &Regexes,
     when: &ast::Expr,

@@ -17,6 +17,8 @@
 use std::collections::HashMap;
 
 use crate::ast;
+use std::sync::Arc;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{DerivedPart, EnvId, Origin, Resolved, ServiceId, Value, VarId};
 use crate::resolve::Program;
@@ -82,6 +84,10 @@ struct Site<'p> {
     fixed: Option<Value>,
     /// A `TODO://` reference drafted by `envdef import`: an error wherever it is emitted.
     placeholder: bool,
+    /// Whether the value can differ between two environments that both take it from this
+    /// site: it reads `${env}`, its reference has `{env}`, or it is reported per
+    /// environment (a placeholder). Only such sites stop an inherited value being shared.
+    env_dependent: bool,
 }
 
 /// Per-place deduplication of diagnostics found while evaluating environments.
@@ -125,10 +131,13 @@ impl Reporter {
     }
 }
 
+/// One evaluation's values (an environment's, or a service's view of it), by [`VarId`].
+pub(crate) type Values = Vec<Option<Arc<Resolved>>>;
+
 /// The computed values of every environment.
 pub(crate) struct EnvValues {
     /// Indexed like `program.envs`; empty for environments with a broken chain.
-    pub values: Vec<Vec<Option<Resolved>>>,
+    pub values: Vec<Vec<Option<Arc<Resolved>>>>,
     /// Per environment, per assignment: whether the assignment was usable (for warnings).
     pub assignment_ok: Vec<Vec<bool>>,
     /// Per variable, the variables its default or any assignment interpolates with
@@ -189,6 +198,9 @@ pub(crate) fn evaluate(
     }
     for site in &mut sites {
         prepare(site, program, infos, regexes, diagnostics);
+        site.env_dependent = site.placeholder
+            || site.deps.iter().any(|(dep, _)| matches!(dep, Dep::Env))
+            || matches!(site.src, SiteSrc::Ref(r) if r.to_template().contains("{env}"));
     }
     let mut interpolates: Vec<Vec<VarId>> = vec![Vec::new(); n_vars];
     for site in &sites {
@@ -220,7 +232,7 @@ pub(crate) fn evaluate(
     let mut views: Vec<Vec<ServiceView>> = vec![Vec::new(); program.envs.len()];
     for &env in &program.env_order {
         let env_idx = env.index();
-        let mut run = |slots: &[u32]| {
+        let mut run = |slots: &[u32], base: Option<Base<'_>>| {
             let mut eval = EnvEval {
                 program,
                 infos,
@@ -236,12 +248,19 @@ pub(crate) fn evaluate(
                 reporter: &mut reporter,
                 budget: &mut budget,
                 unset: Vec::new(),
+                base,
+                shared: vec![false; n_vars],
             };
             eval.run();
             eval.unset.sort_by_key(|(id, _)| id.0);
             (eval.values, eval.unset)
         };
-        (values[env_idx], unsets[env_idx]) = run(&slots[env_idx]);
+        // An environment shares its parent's values wherever evaluating them again would
+        // give the same (`EnvEval::shared_value`).
+        let parent = program.envs[env].parent.map(EnvId::index);
+        let base = parent.and_then(|p| Base::of(&slots[p], &values[p], n_vars));
+        let (own, unset) = run(&slots[env_idx], base);
+        (values[env_idx], unsets[env_idx]) = (own, unset);
         // Each service with overrides here sees the environment with its override sites in
         // place of the shared ones: evaluated the same way (inheritance, late-bound
         // `${…}`, type checks), so a variable interpolating an overridden one changes too.
@@ -256,7 +275,8 @@ pub(crate) fn evaluate(
                 patched[var as usize] = site;
                 at += 1;
             }
-            let (values, unset) = run(&patched);
+            let base = Base::of(&slots[env_idx], &values[env_idx], n_vars);
+            let (values, unset) = run(&patched, base);
             views[env_idx].push(ServiceView {
                 service: svc,
                 values,
@@ -372,7 +392,7 @@ pub(crate) struct ServiceView {
     /// The service's index in `program.services`.
     pub service: ServiceId,
     /// Indexed by `VarId`, like the environment's own values.
-    pub values: Vec<Option<Resolved>>,
+    pub values: Vec<Option<Arc<Resolved>>>,
     /// What an `= unset` leaves without a value for this service, sorted by `VarId`.
     pub unset: Vec<(VarId, Origin)>,
 }
@@ -503,6 +523,7 @@ impl<'p> Site<'p> {
             deps: Vec::new(),
             fixed: None,
             placeholder: false,
+            env_dependent: false,
         }
     }
 }
@@ -840,15 +861,73 @@ struct EnvEval<'a, 'p> {
     /// Concrete environments report; abstract ones are computed silently.
     report: bool,
     state: Vec<State>,
-    values: Vec<Option<Resolved>>,
+    values: Vec<Option<Arc<Resolved>>>,
     path: Vec<VarId>,
     reporter: &'a mut Reporter,
     budget: &'a mut usize,
     /// Variables an `= unset` leaves without a value here, and where.
     unset: Vec<(VarId, Origin)>,
+    /// The evaluation this one inherits from: the parent environment's, or for a
+    /// service's view the environment's own.
+    base: Option<Base<'a>>,
+    /// By variable: its value here is the base's (`shared_value`).
+    shared: Vec<bool>,
+}
+
+/// Whether environments share inherited values. Always on; the differential test
+/// (`check::tests::sharing_values_changes_nothing`) turns it off to prove that sharing
+/// gives exactly the model and diagnostics that evaluating everything everywhere gives.
+fn sharing_enabled() -> bool {
+    #[cfg(test)]
+    return !super::tests::NO_SHARING.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    return true;
+}
+
+/// Slots and values of an evaluation already done, for another to share from.
+#[derive(Clone, Copy)]
+struct Base<'a> {
+    slots: &'a [u32],
+    values: &'a [Option<Arc<Resolved>>],
+}
+
+impl<'a> Base<'a> {
+    /// `None` when there is nothing to share (an environment whose chain is broken has no
+    /// values).
+    fn of(
+        slots: &'a [u32],
+        values: &'a [Option<Arc<Resolved>>],
+        n_vars: usize,
+    ) -> Option<Base<'a>> {
+        let usable = slots.len() == n_vars && values.len() == n_vars && sharing_enabled();
+        usable.then_some(Base { slots, values })
+    }
 }
 
 impl<'a, 'p> EnvEval<'a, 'p> {
+    /// The base's value of `var`, when evaluating it here would give exactly that: the
+    /// same site gives it, nothing in that site depends on the environment, and every
+    /// variable it interpolates is itself shared (late binding: a template reading an
+    /// overridden variable is evaluated again). Only clean values are shared; anything that
+    /// reports is evaluated again, so each environment still reports for itself, and a
+    /// secret's plain value is checked against this environment's `insecure` mark.
+    fn shared_value(&self, var: VarId, slot: u32, site: &Site<'_>) -> Option<Arc<Resolved>> {
+        let idx = var.index();
+        let base = self.base?;
+        if site.env_dependent || base.slots[idx] != slot {
+            return None;
+        }
+        let value = base.values[idx].as_ref()?;
+        if self.infos[idx].is_secret && !value.value.is_deferred() {
+            return None;
+        }
+        let deps_shared = site.deps.iter().all(|(dep, _)| match dep {
+            Dep::Var(id) => self.shared[id.index()],
+            Dep::Env | Dep::Service(_) => true,
+        });
+        deps_shared.then(|| Arc::clone(value))
+    }
+
     fn push(&mut self, d: Diagnostic) {
         if self.report {
             self.reporter.report(d, self.env_name);
@@ -1033,6 +1112,11 @@ impl<'a, 'p> EnvEval<'a, 'p> {
         if !site.ok {
             return State::Poisoned;
         }
+        if let Some(value) = self.shared_value(var, slot, site) {
+            self.values[idx] = Some(value);
+            self.shared[idx] = true;
+            return State::Done;
+        }
         let (value, template) = match site.src {
             SiteSrc::Unset => {
                 // No value; where it was removed is kept for explain and diff.
@@ -1121,7 +1205,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
             self.plain_secret_inherited(var, site);
             return State::Poisoned;
         }
-        self.values[idx] = Some(Resolved {
+        self.values[idx] = Some(Arc::new(Resolved {
             value,
             origin: Origin {
                 env: site.env,
@@ -1129,7 +1213,7 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 template,
                 service: site.scope,
             },
-        });
+        }));
         State::Done
     }
 

@@ -3,6 +3,8 @@
 //! A failing rule is E0613 (the model itself passed every assert, so every failure comes
 //! from a live value).
 
+use std::sync::Arc;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{EnvId, Model, Origin, Resolved, Value, VarId};
 use crate::resolve::Program;
@@ -34,7 +36,7 @@ pub fn live_asserts(
         });
     }
     let mut regexes = Regexes::default();
-    let values: Vec<Vec<Option<Resolved>>> = program
+    let values: Vec<Vec<Option<Arc<Resolved>>>> = program
         .envs
         .keys()
         .map(|name| {
@@ -44,19 +46,27 @@ pub fn live_asserts(
             if name != env {
                 return model_env.values.clone();
             }
-            let mut values: Vec<Option<Resolved>> = (0..model_env.values.len())
-                .map(|i| model_env.value_for(service, VarId(i as u32)).cloned())
+            let mut values: Vec<Option<Arc<Resolved>>> = (0..model_env.values.len())
+                .map(|i| {
+                    let id = VarId(i as u32);
+                    match model_env.service_value(service, id) {
+                        Some(own) => own.value.clone(),
+                        None => model_env.values[i].clone(),
+                    }
+                })
                 .collect();
             {
                 for (id, value, span) in live {
-                    values[id.index()] = value.clone().map(|value| Resolved {
-                        value,
-                        origin: Origin {
-                            env: program.envs.get_index_of(env).map(EnvId::new),
-                            span: *span,
-                            template: None,
-                            service: None,
-                        },
+                    values[id.index()] = value.clone().map(|value| {
+                        Arc::new(Resolved {
+                            value,
+                            origin: Origin {
+                                env: program.envs.get_index_of(env).map(EnvId::new),
+                                span: *span,
+                                template: None,
+                                service: None,
+                            },
+                        })
                     });
                 }
             }

@@ -388,7 +388,7 @@ fn name_service_values(
 /// [`model::Env::service_values`]).
 fn service_values(
     program: &Program,
-    values: &[Option<model::Resolved>],
+    values: &[Option<std::sync::Arc<model::Resolved>>],
     unset: &[(VarId, model::Origin)],
     views: Vec<envs::ServiceView>,
 ) -> IndexMap<String, Vec<model::ServiceValue>> {

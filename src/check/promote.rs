@@ -6,6 +6,8 @@
 //! base, `deployed`) for every concrete environment that extends it, so `staging ->
 //! production` also orders `production-eu` and `production-us` after `staging`.
 
+use std::sync::Arc;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{EnvId, Origin, Resolved, Value, VarId};
 use crate::resolve::{Ladder, Program, VarDecl};
@@ -37,7 +39,7 @@ impl Level {
 
 pub(super) fn check_ladders(
     program: &Program,
-    values: &[Vec<Option<Resolved>>],
+    values: &[Vec<Option<Arc<Resolved>>>],
     diagnostics: &mut Diagnostics,
 ) {
     for ladder in &program.ladders {
@@ -79,7 +81,7 @@ fn check_flag(
     program: &Program,
     ladder: &Ladder,
     groups: &[Vec<EnvId>],
-    values: &[Vec<Option<Resolved>>],
+    values: &[Vec<Option<Arc<Resolved>>>],
     flag: VarId,
     diagnostics: &mut Diagnostics,
 ) {

@@ -8,6 +8,12 @@ use crate::model::{DurationUnit, Model, Value, VarKind};
 use crate::source::MemoryLoader;
 use crate::{check_file, CheckOptions, Code};
 
+thread_local! {
+    /// Set by [`sharing_values_changes_nothing`]: environments evaluate every value
+    /// themselves instead of sharing their parent's (`envs::sharing_enabled`).
+    pub(super) static NO_SHARING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Checks one in-memory file; returns the model (asserting no errors) .
 fn model(src: &str) -> Model {
     let loader = MemoryLoader::new().with("main.envdef", src);
@@ -454,4 +460,90 @@ fn the_e0319_table_lists_every_option_of_every_builtin_target() {
         documented.is_empty(),
         "rows for unknown targets: {documented:?}"
     );
+}
+
+/// Sharing inherited values between environments (`check::envs`, an optimisation) must
+/// give byte for byte the model and the diagnostics that evaluating every value in every
+/// environment gives: checked on every example and every UI case (valid and broken
+/// sources, late binding, `${env}`, `{env}` references, insecure environments,
+/// per-service overrides, parameterised environments), plus a program made to exercise
+/// each rule that stops a value being shared.
+#[test]
+fn sharing_values_changes_nothing() {
+    use crate::source::FsLoader;
+    fn run(loader: &dyn crate::Loader, path: &Path, share: bool) -> String {
+        NO_SHARING.with(|c| c.set(!share));
+        let c = check_file(loader, path, CheckOptions::default());
+        NO_SHARING.with(|c| c.set(false));
+        let Ok(c) = c else {
+            return "root load error".into();
+        };
+        let diagnostics: Vec<String> = c.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+        let model = c
+            .model
+            .as_ref()
+            .map(|m| serde_json::to_string(m).expect("model serialises"));
+        format!("{diagnostics:#?}\n{model:?}")
+    }
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "envdef") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("examples"), &mut files);
+    sources(&root.join("tests/ui"), &mut files);
+    assert!(files.len() > 100, "found only {} sources", files.len());
+    for path in &files {
+        assert_eq!(
+            run(&FsLoader, path, true),
+            run(&FsLoader, path, false),
+            "{}",
+            path.display()
+        );
+    }
+    // Valid: every rule that stops sharing, in a program that has a model.
+    let valid = r#"
+        service api { uses HOST, URL, TOKEN, DSN, MODE, LEVEL, BIG }
+        var HOST: string = "db"
+        var URL: string = "postgres://${HOST}/${env}"
+        var MODE: string = "m-${env}"
+        var LEVEL: string = "info"
+        var BIG: int in 0..=10 = 5
+        secret TOKEN from "vault://kv/{env}/token#value"
+        secret PLAIN from "vault://kv/shared#plain"
+        secret DSN
+        abstract env base { BIG = 7  DSN = "${URL}?password=${PLAIN}" }
+        insecure env dev extends base { BIG = 1  PLAIN = "local" }
+        env staging extends base { HOST = "staging-db"  BIG = 2  api.LEVEL = "debug" }
+        env production extends staging { LEVEL = "warn" }
+        env production_eu extends production { api.HOST = "eu-db" }
+    "#;
+    // Broken: a value that breaks only where an inherited template reads an override.
+    let broken = r#"
+        var N: string = "3"
+        var NUM: int in 0..=10 = "${N}"
+        var REQUIRED: string
+        abstract env base { }
+        env ok extends base { REQUIRED = "x" }
+        env bad extends ok { N = "30" }
+        env worse extends bad { N = "x" }
+        env missing extends base { }
+    "#;
+    for (name, text, has_model) in [("valid", valid, true), ("broken", broken, false)] {
+        let loader = MemoryLoader::new().with("main.envdef", text);
+        let path = Path::new("main.envdef");
+        let shared = run(&loader, path, true);
+        assert_eq!(shared, run(&loader, path, false), "{name}");
+        assert_eq!(!shared.ends_with("None"), has_model, "{name}: {shared}");
+    }
 }

@@ -112,7 +112,7 @@ pub fn explain<'m>(
                 let i = values.binary_search_by_key(&var.0, |v| v.var.0).ok()?;
                 Some(ServiceOverride {
                     service: name,
-                    resolved: values[i].value.as_ref(),
+                    resolved: values[i].value.as_deref(),
                     unset_by: values[i].unset.as_ref(),
                 })
             })

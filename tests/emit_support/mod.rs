@@ -108,7 +108,7 @@ impl ModelBuilder {
         let env_id = EnvId::new(self.model.envs.len());
         let mut slots = vec![None; self.model.vars.len()];
         for (id, value) in values {
-            slots[id.index()] = Some(Resolved {
+            slots[id.index()] = Some(std::sync::Arc::new(Resolved {
                 value,
                 origin: Origin {
                     env: Some(env_id),
@@ -116,7 +116,7 @@ impl ModelBuilder {
                     template: None,
                     service: None,
                 },
-            });
+            }));
         }
         self.model.envs.insert(
             name.to_string(),
