@@ -155,12 +155,11 @@ pub(crate) struct EnvValues {
     pub defaults: Vec<Option<Value>>,
 }
 
-pub(crate) fn evaluate(
-    program: &Program,
-    infos: &[VarInfo],
-    regexes: &Regexes,
-    diagnostics: &mut Diagnostics,
-) -> EnvValues {
+/// Every place a value can come from: each declaration's default (`default_site`, by
+/// variable; [`NO_SITE`] without one) and each environment's assignments
+/// (`assign_sites`, by environment, in source order), as indexes into the sites.
+#[allow(clippy::type_complexity)]
+fn sites_of(program: &Program) -> (Vec<Site<'_>>, Vec<u32>, Vec<Vec<u32>>) {
     let n_vars = program.vars.len();
     let mut sites: Vec<Site<'_>> = Vec::new();
     let mut default_site = vec![NO_SITE; n_vars];
@@ -196,6 +195,17 @@ pub(crate) fn evaluate(
         }
         assign_sites.push(ids);
     }
+    (sites, default_site, assign_sites)
+}
+
+pub(crate) fn evaluate(
+    program: &Program,
+    infos: &[VarInfo],
+    regexes: &Regexes,
+    diagnostics: &mut Diagnostics,
+) -> EnvValues {
+    let n_vars = program.vars.len();
+    let (mut sites, default_site, assign_sites) = sites_of(program);
     for site in &mut sites {
         prepare(site, program, infos, regexes, diagnostics);
         site.env_dependent = site.placeholder
