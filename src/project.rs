@@ -149,7 +149,10 @@ impl<L: Loader> Loader for ProjectLoader<L> {
         if canonical.extension().map_or(true, |e| e != "envdef") {
             return Err(LoadError::NotEnvdef);
         }
-        self.inner.load_import(&canonical)
+        // Opened from the root without following a symlink: the file checked above is
+        // the file read, even if something swaps a link in between.
+        self.inner
+            .load_import_within(&self.project.root, &canonical)
     }
 
     /// Names for an import's did-you-mean, only from directories inside the project.
@@ -172,6 +175,9 @@ impl<L: Loader + ?Sized> Loader for &L {
     }
     fn load_import(&self, path: &Path) -> Result<String, LoadError> {
         (**self).load_import(path)
+    }
+    fn load_import_within(&self, root: &Path, canonical: &Path) -> Result<String, LoadError> {
+        (**self).load_import_within(root, canonical)
     }
     fn list_sources(&self, dir: &Path) -> Vec<String> {
         (**self).list_sources(dir)

@@ -582,6 +582,43 @@ const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
     ("ASIA", 16, "an AWS access key id"),
     ("AIza", 30, "a Google API key"),
     ("eyJ", 16, "a JSON Web Token"),
+    ("ya29.", 20, "a Google OAuth token"),
+    ("GOCSPX-", 20, "a Google OAuth client secret"),
+    ("hvs.", 20, "a HashiCorp Vault token"),
+    ("hvb.", 20, "a HashiCorp Vault token"),
+    ("hvr.", 20, "a HashiCorp Vault token"),
+    ("glrt-", 16, "a GitLab runner token"),
+    ("gldt-", 16, "a GitLab deploy token"),
+    ("dop_v1_", 32, "a DigitalOcean token"),
+    ("doo_v1_", 32, "a DigitalOcean token"),
+    ("shpat_", 20, "a Shopify token"),
+    ("shpss_", 20, "a Shopify secret"),
+    ("shpca_", 20, "a Shopify token"),
+    ("xapp-", 10, "a Slack token"),
+    ("hf_", 30, "a Hugging Face token"),
+    ("pypi-", 30, "a PyPI token"),
+    ("AGE-SECRET-KEY-", 20, "an age secret key"),
+];
+
+/// Query parameters that carry a credential (`?token=…`, `&password=…`): a reference
+/// names where a secret lives, it never carries one.
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "token",
+    "access_token",
+    "auth_token",
+    "api_key",
+    "apikey",
+    "key",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "client_secret",
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-vault-token",
 ];
 
 /// What kind of credential `text` is, if it is one: a URL with a password in its
@@ -592,6 +629,19 @@ fn credential_shape(text: &str) -> Option<&'static str> {
     }
     if text.contains("-----BEGIN") {
         return Some("a PEM block");
+    }
+    for (i, _) in text.match_indices(['?', '&']) {
+        let Some((name, value)) = text[i + 1..].split_once('=') else {
+            continue;
+        };
+        let value = value.split(['&', '#']).next().unwrap_or("");
+        if !value.is_empty()
+            && CREDENTIAL_PARAMS
+                .iter()
+                .any(|p| name.eq_ignore_ascii_case(p))
+        {
+            return Some("a query parameter that carries a credential");
+        }
     }
     if text
         .get(..7)

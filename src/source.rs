@@ -271,6 +271,15 @@ pub trait Loader {
         self.load(path)
     }
 
+    /// Loads an import that was checked to lie inside the project: `canonical` (symlinks
+    /// resolved) below `root` (canonical too). The file system loader opens it through
+    /// directory handles from `root` without following a symlink ([`read_confined`]), so a
+    /// file or directory swapped for a symlink after the check is refused, never read.
+    fn load_import_within(&self, root: &Path, canonical: &Path) -> Result<String, LoadError> {
+        let _ = root;
+        self.load_import(canonical)
+    }
+
     /// The `*.envdef` files in directory `dir` (names only, sorted), for a did-you-mean on
     /// an import that names a missing file. Empty when the loader cannot list.
     fn list_sources(&self, dir: &Path) -> Vec<String> {
@@ -325,6 +334,10 @@ impl Loader for FsLoader {
         self.load(path)
     }
 
+    fn load_import_within(&self, root: &Path, canonical: &Path) -> Result<String, LoadError> {
+        decode_source(read_confined(root, canonical, MAX_SOURCE_BYTES)?)
+    }
+
     fn list_sources(&self, dir: &Path) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
@@ -340,6 +353,64 @@ impl Loader for FsLoader {
         names.sort();
         names
     }
+}
+
+/// Reads `canonical` (a path with symlinks resolved) below `root` (canonical), at most
+/// `limit` bytes, opening every directory on the way from `root` and then the file with
+/// `O_NOFOLLOW`: a path that was checked to stay inside the project cannot be swapped for
+/// a symlink between the check and the read (a directory that became a link fails with
+/// `ENOTDIR`/`ELOOP`, and so does the file). A FIFO is opened without blocking and refused,
+/// like a device or a directory.
+pub fn read_confined(root: &Path, canonical: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    use rustix::fs::{openat, Mode, OFlags, CWD};
+    let rel = canonical
+        .strip_prefix(root)
+        .map_err(|_| LoadError::OutsideProject {
+            root: root.to_path_buf(),
+        })?;
+    let swapped = |e: rustix::io::Errno| match e {
+        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => {
+            LoadError::Io(std::io::Error::other(
+                "a symlink appeared on its path while envdef read it; envdef does not follow it",
+            ))
+        }
+        e => io_to_load_error(e.into()),
+    };
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut dir = openat(CWD, root, dir_flags, Mode::empty()).map_err(swapped)?;
+    let parts: Vec<&std::ffi::OsStr> = rel.iter().collect();
+    let Some((last, dirs)) = parts.split_last() else {
+        return Err(LoadError::IsDirectory);
+    };
+    for part in dirs {
+        dir = openat(&dir, *part, dir_flags, Mode::empty()).map_err(swapped)?;
+    }
+    let file_flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let file =
+        std::fs::File::from(openat(&dir, *last, file_flags, Mode::empty()).map_err(swapped)?);
+    let meta = file.metadata().map_err(io_to_load_error)?;
+    if meta.is_dir() {
+        return Err(LoadError::IsDirectory);
+    }
+    if !meta.is_file() {
+        return Err(LoadError::NotRegularFile);
+    }
+    if meta.len() > limit {
+        return Err(LoadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(io_to_load_error)?;
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 /// UTF-8 decoding shared by every loader; a leading BOM is dropped (editors on Windows
@@ -495,6 +566,13 @@ impl<L: Loader> Loader for OverlayLoader<L> {
         }
     }
 
+    fn load_import_within(&self, root: &Path, canonical: &Path) -> Result<String, LoadError> {
+        match self.buffers.get(&self.key(canonical)) {
+            Some(text) => Ok(text.clone()),
+            None => self.base.load_import_within(root, canonical),
+        }
+    }
+
     fn list_sources(&self, dir: &Path) -> Vec<String> {
         let mut names = self.base.list_sources(dir);
         let dir = self.key(dir);
@@ -532,6 +610,52 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_confined_read_never_follows_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+        std::fs::write(root.join("lib/a.envdef"), "var A: int = 1\n").unwrap();
+        std::fs::write(root.join("elsewhere/a.envdef"), "secret\n").unwrap();
+        let path = root.join("lib/a.envdef");
+        assert_eq!(
+            read_confined(&root, &path, 100).unwrap(),
+            b"var A: int = 1\n"
+        );
+        // The directory swapped for a link after the check: refused.
+        std::fs::rename(root.join("lib"), root.join("lib.real")).unwrap();
+        std::os::unix::fs::symlink("elsewhere", root.join("lib")).unwrap();
+        assert!(matches!(
+            read_confined(&root, &path, 100),
+            Err(LoadError::Io(_))
+        ));
+        // The file itself swapped for a link: refused too.
+        std::fs::remove_file(root.join("lib")).unwrap();
+        std::fs::rename(root.join("lib.real"), root.join("lib")).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("../elsewhere/a.envdef", &path).unwrap();
+        assert!(matches!(
+            read_confined(&root, &path, 100),
+            Err(LoadError::Io(_))
+        ));
+        // Limits and kinds, as the file system loader has them.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, "x".repeat(200)).unwrap();
+        assert!(matches!(
+            read_confined(&root, &path, 100),
+            Err(LoadError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            read_confined(&root, &root.join("lib"), 100),
+            Err(LoadError::IsDirectory)
+        ));
+        assert!(matches!(
+            read_confined(&root, Path::new("/etc/passwd"), 100),
+            Err(LoadError::OutsideProject { .. })
+        ));
+    }
 
     #[test]
     fn line_col_is_one_based_and_counts_chars() {

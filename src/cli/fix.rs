@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{SourceArg, Status, Ui};
 use crate::diagnostics::fixes;
-use crate::FsLoader;
+use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct FixArgs {
@@ -30,10 +30,21 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
             return Status::ToolError;
         }
     };
+    // Confined like `check` and `compile`: a committed symlink or an import outside the
+    // project is neither read (its lines would be quoted) nor rewritten. Every file fixed
+    // below came through this loader, so each lies inside the project.
+    let project = match Project::discover(&path, ui.root.as_deref()) {
+        Ok(project) => project,
+        Err(message) => {
+            ui.tool_error(&message);
+            return Status::ToolError;
+        }
+    };
+    let loader = project.loader();
     let mut total = 0;
     for _ in 0..MAX_PASSES {
         let compilation =
-            match crate::check_file_with_params(&FsLoader, &path, ui.check_options, &ui.params) {
+            match crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params) {
                 Ok(c) => c,
                 Err(err) => {
                     ui.tool_error(&err.to_string());
@@ -72,7 +83,7 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
     }
     // What is left, as `check` reports it.
     let compilation =
-        match crate::check_file_with_params(&FsLoader, &path, ui.check_options, &ui.params) {
+        match crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params) {
             Ok(c) => c,
             Err(err) => {
                 ui.tool_error(&err.to_string());

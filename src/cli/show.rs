@@ -193,7 +193,9 @@ pub(super) fn line_text(span: Span, sources: &SourceMap) -> String {
     let line_end = file.text[start..]
         .find('\n')
         .map_or(file.text.len(), |i| start + i);
-    file.text[line_start..line_end].trim().to_string()
+    // A source line may hold raw escape sequences (`"\x1b]0;…\x07"` in a string): never
+    // to a terminal as they are.
+    crate::diagnostics::render::escape_controls(file.text[line_start..line_end].trim()).into_owned()
 }
 
 /// Who set a value: the environment, or `default` for the declaration.

@@ -75,6 +75,9 @@ pub fn human_all<'a>(
     sources: &SourceMap,
     style: HumanStyle,
 ) -> String {
+    let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
+    let masked = mask_credentials(&diagnostics, sources);
+    let sources = masked.as_ref().unwrap_or(sources);
     let mut out = String::new();
     let (mut errors, mut warnings) = (0, 0);
     let mut hidden = 0;
@@ -100,6 +103,34 @@ pub fn human_all<'a>(
         let _ = writeln!(out, "{}", summary(errors, warnings));
     }
     out
+}
+
+/// `sources` with the text under every label of a diagnostic that holds a credential
+/// ([`Diagnostic::redact_source`]) replaced by `*` (as many as it has bytes, so every span
+/// keeps its offsets), when there is one: that diagnostic quotes no line, but another on
+/// the same line or next to it (`secret X is not used`) would show it as context.
+fn mask_credentials(diagnostics: &[&Diagnostic], sources: &SourceMap) -> Option<SourceMap> {
+    let spans: Vec<Span> = diagnostics
+        .iter()
+        .filter(|d| d.redact_source)
+        .flat_map(|d| d.labels.iter().map(|l| l.span))
+        .collect();
+    if spans.is_empty() {
+        return None;
+    }
+    let mut masked = SourceMap::new();
+    for (id, file) in sources.files() {
+        let mut text = file.text.to_string();
+        for span in spans.iter().filter(|s| s.file == id) {
+            let (start, end) = (span.start as usize, span.end as usize);
+            if let Some(slice) = text.get(start..end.min(text.len())) {
+                let stars = "*".repeat(slice.len());
+                text.replace_range(start..start + stars.len(), &stars);
+            }
+        }
+        masked.add(SourceFile::new(file.path.clone(), file.name.clone(), text));
+    }
+    Some(masked)
 }
 
 /// "1 error, 2 warnings" style summary.
@@ -287,19 +318,26 @@ fn snippet_fits(sources: &SourceMap, file: FileId, labels: &[&Label]) -> bool {
     })
 }
 
-/// `text` with its control characters (other than line breaks and tabs) written as
-/// `\u{1b}`: a name from the command line or a stray byte in a source must not reach a
-/// terminal or a CI log as an escape sequence, nor vanish from the message.
+/// Whether `c` must not reach a terminal as it is: a control character other than a line
+/// break or a tab (an escape sequence), or a bidirectional formatting character (U+202E
+/// and its kin reorder what a terminal shows, so a message or a source line would read as
+/// something else: "Trojan Source").
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with its control and bidirectional formatting characters (other than line
+/// breaks and tabs) written as `\u{1b}`: a name from the command line or a stray byte in a
+/// source must not reach a terminal or a CI log as an escape sequence, nor vanish from the
+/// message, nor reorder it.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if !text.chars().any(is_unsafe) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        if is_unsafe(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -345,6 +383,31 @@ fn elide(text: &str) -> String {
 struct Windowed<'s> {
     /// Each file with the offset its first byte has in the report.
     files: Vec<(FileId, &'s SourceFile, usize)>,
+    /// Each file's text as it is shown ([`shown_text`]), in the order of `files`.
+    shown: Vec<std::borrow::Cow<'s, str>>,
+}
+
+/// A source's text as a snippet shows it: every control or bidirectional formatting
+/// character (a line break and a tab aside) replaced by as many `?` as it has bytes, so
+/// that an escape sequence committed in a source line (`\x1b]0;…\x07` retitles the
+/// terminal) never reaches a terminal or a CI log, while every span keeps its offsets.
+/// The message names the character (`\u{1b}`, [`escape_controls`]). A `\r` before a `\n`
+/// is a line ending and stays.
+fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_at =
+        |i: usize, c: char| is_unsafe(c) && !(c == '\r' && text[i + 1..].starts_with('\n'));
+    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if unsafe_at(i, c) {
+            out.extend(std::iter::repeat('?').take(c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl<'s> Windowed<'s> {
@@ -358,8 +421,15 @@ impl<'s> Windowed<'s> {
                 base += file.text.len() + 1;
                 entry
             })
+            .collect::<Vec<_>>();
+        let shown = files
+            .iter()
+            .map(|entry| {
+                let file: &'s SourceFile = entry.1;
+                shown_text(&file.text)
+            })
             .collect();
-        Windowed { files }
+        Windowed { files, shown }
     }
 
     /// The offset of entry `entry`'s first byte (a file may be laid out twice, see
@@ -377,13 +447,13 @@ impl miette::SourceCode for Windowed<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         // The file whose range holds the span (the last one starting at or before it).
-        let (_, file, base) = *self
+        let entry = self
             .files
             .iter()
-            .rev()
-            .find(|(_, _, base)| *base <= span.offset())
+            .rposition(|(_, _, base)| *base <= span.offset())
             .ok_or(MietteError::OutOfBounds)?;
-        let text: &'a str = &file.text;
+        let (_, file, base) = self.files[entry];
+        let text: &'a str = &self.shown[entry];
         let span = &SourceSpan::new((span.offset() - base).into(), span.len());
         let bytes = text.as_bytes();
         let offset = span.offset().min(text.len());

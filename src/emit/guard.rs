@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use handlebars::template::{Parameter, Template, TemplateElement};
 use handlebars::{
     BlockContext, BlockParams, Context, Handlebars, Helper, HelperDef, HelperResult, JsonValue,
-    Output, RenderContext, RenderError, RenderErrorReason, Renderable,
+    Output, RenderContext, RenderError, RenderErrorReason, Renderable, ScopedJson,
 };
 
 /// Most nested blocks (`{{#if}}`, `{{#each}}`, …) plus partial inclusions on any path
@@ -434,6 +434,147 @@ fn past_deadline() -> Option<Exceeded> {
             .filter(|active| Instant::now() > active.deadline)
             .map(|active| active.deadline_is)
     })
+}
+
+/// Errors when the render is past its deadline (this artifact's or the compile's). Every
+/// helper a user template can call checks it first ([`Timed`], [`GuardedEq`],
+/// [`GuardedLookup`], [`QuietLog`]): one call on the whole context (`{{json this}}`,
+/// `(eq this this)`, `(lookup this "vars")`) costs as much as the model is large, and a
+/// template of thousands of them loops nowhere and writes nothing, so neither the loop
+/// budget nor the output writer would ever stop it (2,000 such calls on a 3,000-variable
+/// model ran for four minutes).
+fn check_deadline() -> Result<(), RenderError> {
+    match past_deadline() {
+        Some(what) => Err(exceed(what)),
+        None => Ok(()),
+    }
+}
+
+/// The signature of envdef's own helpers (`helpers.rs`).
+pub(crate) type HelperFn = for<'reg, 'rc> fn(
+    &Helper<'rc>,
+    &'reg Handlebars<'reg>,
+    &'rc Context,
+    &mut RenderContext<'reg, 'rc>,
+    &mut dyn Output,
+) -> HelperResult;
+
+/// One of envdef's helpers with [`check_deadline`] before it.
+pub(crate) struct Timed(pub(crate) HelperFn);
+
+impl HelperDef for Timed {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        check_deadline()?;
+        (self.0)(h, r, ctx, rc, out)
+    }
+}
+
+/// handlebars' `eq` and `ne` (MIT, handlebars-rust 6 `helpers/helper_extras.rs`), with
+/// [`check_deadline`] first: comparing two large values walks them whole.
+#[derive(Clone, Copy)]
+pub(crate) struct GuardedEq {
+    pub(crate) name: &'static str,
+    pub(crate) negate: bool,
+}
+
+impl HelperDef for GuardedEq {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = self.call_inner(h, r, ctx, rc)?;
+        let value = value.as_json().as_bool().unwrap_or(false);
+        if !h.is_block() {
+            return Ok(out.write(&value.to_string())?);
+        }
+        match if value { h.template() } else { h.inverse() } {
+            Some(t) => t.render(r, ctx, rc, out),
+            None => Ok(()),
+        }
+    }
+
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        check_deadline()?;
+        let param = |i: usize| {
+            h.param(i)
+                .filter(|p| !(r.strict_mode() && p.is_value_missing()))
+                .map(|p| p.value())
+                .ok_or(RenderErrorReason::ParamNotFoundForIndex(self.name, i))
+        };
+        let (x, y) = (param(0)?, param(1)?);
+        Ok(ScopedJson::Derived(JsonValue::Bool(
+            (x == y) != self.negate,
+        )))
+    }
+}
+
+/// handlebars' `lookup` (MIT, handlebars-rust 6 `helpers/helper_lookup.rs`), with
+/// [`check_deadline`] first: it clones what it finds, which may be the whole model.
+#[derive(Clone, Copy)]
+pub(crate) struct GuardedLookup;
+
+impl HelperDef for GuardedLookup {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        check_deadline()?;
+        let collection = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("lookup", 0))?;
+        let index = h
+            .param(1)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("lookup", 1))?;
+        let value = match collection.value() {
+            JsonValue::Array(v) => index.value().as_u64().and_then(|u| v.get(u as usize)),
+            JsonValue::Object(m) => index.value().as_str().and_then(|k| m.get(k)),
+            _ => None,
+        };
+        if r.strict_mode() && value.is_none() {
+            Err(RenderError::strict_error(None))
+        } else {
+            Ok(value.unwrap_or(&JsonValue::Null).clone().into())
+        }
+    }
+}
+
+/// `{{log …}}`: handlebars' helper renders its parameters to text before it looks whether
+/// logging is on (envdef never turns it on), so it writes nothing here and only checks the
+/// deadline.
+#[derive(Clone, Copy)]
+pub(crate) struct QuietLog;
+
+impl HelperDef for QuietLog {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        _: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        _: &mut dyn Output,
+    ) -> HelperResult {
+        check_deadline()
+    }
 }
 
 /// Collects a render's output up to `cap` bytes; past it, or past the deadline, the write

@@ -28,12 +28,31 @@ fn registry() -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("dotenv", Box::new(helpers::helper_dotenv));
-    hb.register_helper("sh", Box::new(helpers::helper_sh));
-    hb.register_helper("yaml", Box::new(helpers::helper_yaml));
-    hb.register_helper("hcl", Box::new(helpers::helper_hcl));
-    hb.register_helper("json", Box::new(helpers::helper_json));
-    hb.register_helper("compose_escape", Box::new(helpers::helper_compose_escape));
+    // Every helper a template can call on large values checks the render's deadline first
+    // (`guard`); outside a user template's render there is none, and the check is a no-op.
+    let timed = |f: guard::HelperFn| Box::new(guard::Timed(f));
+    hb.register_helper("dotenv", timed(helpers::helper_dotenv));
+    hb.register_helper("sh", timed(helpers::helper_sh));
+    hb.register_helper("yaml", timed(helpers::helper_yaml));
+    hb.register_helper("hcl", timed(helpers::helper_hcl));
+    hb.register_helper("json", timed(helpers::helper_json));
+    hb.register_helper("compose_escape", timed(helpers::helper_compose_escape));
+    hb.register_helper(
+        "eq",
+        Box::new(guard::GuardedEq {
+            name: "eq",
+            negate: false,
+        }),
+    );
+    hb.register_helper(
+        "ne",
+        Box::new(guard::GuardedEq {
+            name: "ne",
+            negate: true,
+        }),
+    );
+    hb.register_helper("lookup", Box::new(guard::GuardedLookup));
+    hb.register_helper("log", Box::new(guard::QuietLog));
     hb.register_helper("block", Box::new(helper_block));
     // Counts iterations against the render budget of user templates (`guard`).
     hb.register_helper("each", Box::new(guard::GuardedEach));
@@ -159,8 +178,15 @@ impl UserTemplates {
                 per_emit.push(None);
                 continue;
             };
+            // The template's canonical path when it was checked against the project: it is
+            // then read from the project root without following a symlink.
+            let mut confined = None;
             if let Some(project) = &options.project_root {
-                if let Some(why) = outside_project(project, &path) {
+                let checked = outside_project(project, &path);
+                if let Ok(canonical) = &checked {
+                    confined = canonical.clone().map(|c| (project.clone(), c));
+                }
+                if let Err(why) = checked {
                     errors.push(
                         Diagnostic::error(
                             Code::TemplateOutsideProject,
@@ -180,7 +206,11 @@ impl UserTemplates {
                 per_emit.push(Some(index));
                 continue;
             }
-            let source = match read_template(&path) {
+            let read = match &confined {
+                Some((root, canonical)) => read_confined_template(root, canonical),
+                None => read_template(&path),
+            };
+            let source = match read {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(
@@ -666,19 +696,48 @@ fn helper_block(
 /// the project or into `.git`, or it is not a `*.hbs` file (a template's text ends up in the
 /// artifact and in `--check` diffs, so `template = ".env.local"` would publish a local,
 /// uncommitted credentials file).
-fn outside_project(project: &std::path::Path, path: &std::path::Path) -> Option<String> {
+/// Why the template at `path` may not be read (`Err`), or its canonical path inside the
+/// project (`Ok(None)`: missing or unreadable, which the read reports).
+fn outside_project(
+    project: &std::path::Path,
+    path: &std::path::Path,
+) -> Result<Option<std::path::PathBuf>, String> {
     let project = crate::project::Project::at(project.to_path_buf());
     match project.check_read(path) {
-        Err(crate::source::LoadError::OutsideProject { root }) => Some(format!(
+        Err(crate::source::LoadError::OutsideProject { root }) => Err(format!(
             "it is outside the project root `{}` (or inside `.git`)",
             root.display()
         )),
         Ok(canonical) if canonical.extension().map_or(true, |e| e != "hbs") => {
-            Some("it is not a template (`*.hbs`)".to_string())
+            Err("it is not a template (`*.hbs`)".to_string())
         }
-        // Missing or unreadable: `read_template` says so.
-        _ => None,
+        Ok(canonical) => Ok(Some(canonical)),
+        Err(_) => Ok(None),
     }
+}
+
+/// Reads a template checked to lie inside the project (`canonical` below `root`) through
+/// directory handles from the root, without following a symlink
+/// ([`crate::source::read_confined`]): a file swapped for a link after the check is
+/// refused, never read.
+fn read_confined_template(
+    root: &std::path::Path,
+    canonical: &std::path::Path,
+) -> Result<String, String> {
+    let limit = crate::source::MAX_SOURCE_BYTES;
+    let bytes = crate::source::read_confined(root, canonical, limit).map_err(|e| match e {
+        crate::source::LoadError::TooLarge { .. } => format!(
+            "the template is more than {limit} bytes; envdef reads templates of at most {limit} bytes"
+        ),
+        crate::source::LoadError::NotRegularFile => "not a regular file".to_string(),
+        e => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Reads a user template: a regular file of at most [`crate::source::MAX_SOURCE_BYTES`]. A

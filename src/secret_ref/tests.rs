@@ -209,6 +209,14 @@ fn credentials_are_refused_and_never_echoed() {
         "-----BEGIN PRIVATE KEY-----",
         "npm_abcdefghijklmnopqrstuvwxyz0123",
         "glpat-abcdefghij0123456789",
+        // The attacker pass: other services' shapes, and a credential in a query string.
+        "vault://kv/db#password?token=hvs.CAESIabcdef0123456789",
+        "hvs.CAESIabcdef0123456789xyz",
+        "vault://kv/app?X-Vault-Token=abcdef0123456789#x",
+        "gcp-sm://proj/ya29.a0abcdef0123456789xyz",
+        "aws-sm://prod/db?access_token=abcdef01",
+        "doo_v1_abcdef0123456789abcdef0123456789",
+        "shpss_abcdef0123456789abcdef01",
     ] {
         let e = err(text);
         assert!(matches!(e, RefError::Credential { .. }), "{text:?}: {e:?}");

@@ -127,14 +127,22 @@ impl Active {
             match (l.path, l.env, l.sha256, l.active) {
                 (Some(path), Some(env), Some(sha256), None) => {
                     // A file in the tree, so possibly planted: its paths are never trusted.
-                    if super::paths::check_relative(Path::new(""), &path).is_err() {
-                        return Err(at("the path is not relative"));
+                    if let Some(problem) = super::paths::record_path_problem(&path) {
+                        return Err(at(problem));
+                    }
+                    if !is_env_name(&env) {
+                        return Err(at("the environment is not an environment name"));
                     }
                     state
                         .files
                         .insert((l.source, path), WorkingEntry { env, sha256 });
                 }
                 (None, None, None, Some(env)) => {
+                    // Printed by `status` and `switch`: a planted name must not carry
+                    // escape sequences to the terminal.
+                    if !is_env_name(&env) {
+                        return Err(at("the environment is not an environment name"));
+                    }
                     state.active.insert(l.source, env);
                 }
                 _ => return Err(at("neither a working file nor an active environment")),
@@ -217,4 +225,14 @@ pub fn disk_hash(out: &Output, rel: &Path) -> WorkflowResult<Option<String>> {
         Err(OpenError::NotADirectory) => Err(WorkflowError::NotAFile { path: shown }),
         Err(OpenError::Io(e)) => Err(WorkflowError::io("read", shown, e)),
     }
+}
+
+/// An environment's name as envdef makes one (declared names, and instances such as
+/// `preview-feature-login`): letters, digits, `_`, `-` and `.`.
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }

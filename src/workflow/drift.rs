@@ -148,7 +148,10 @@ pub fn drift(plan: &Plan<'_>, orphans: &[Orphan], interrupted: bool) -> Vec<Prob
 /// What a removed line reads in a `--check` diff when it holds a credential.
 pub const HIDDEN_LINE: &str = "<line not shown: it holds a secret or a credential>";
 
-/// The diff with every removed line that holds a credential replaced by [`HIDDEN_LINE`].
+/// The diff with every removed line that holds a credential replaced by [`HIDDEN_LINE`],
+/// and control characters in every line escaped (`\u{1b}`): a committed artifact or a
+/// template can hold raw escape sequences, which must not drive the terminal or CI log
+/// that shows the diff. A `\r` ending a line stays (CRLF files are shown as such).
 /// Removed lines come from the file on disk, not from the source: a developer who pasted
 /// the real `DB_PASSWORD=…` into a generated `.env.local` must not see it printed by the
 /// pre-commit hook, nor a CI runner with a persistent workspace put it in its log. A line
@@ -165,7 +168,17 @@ fn redact_removed_credentials(diff: &str) -> String {
                 out.push_str(HIDDEN_LINE);
                 out.push('\n');
             }
-            _ => out.push_str(line),
+            _ => {
+                let (body, end) = match line.strip_suffix("\r\n") {
+                    Some(body) => (body, "\r\n"),
+                    None => match line.strip_suffix('\n') {
+                        Some(body) => (body, "\n"),
+                        None => (line, ""),
+                    },
+                };
+                out.push_str(&crate::diagnostics::render::escape_controls(body));
+                out.push_str(end);
+            }
         }
     }
     out

@@ -113,8 +113,8 @@ impl Manifest {
                 continue;
             }
             let l: Line = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
-            if super::paths::check_relative(Path::new(""), &l.path).is_err() {
-                return Err(format!("line {}: the path is not relative", i + 1));
+            if let Some(problem) = super::paths::record_path_problem(&l.path) {
+                return Err(format!("line {}: {problem}", i + 1));
             }
             entries.insert((l.source, l.path), l.sha256);
         }

@@ -22,8 +22,28 @@ pub fn display_path(root: &Path, rel: &Path) -> PathBuf {
 /// could write deeper, but no other tool could then open the file by its path.
 const MAX_PATH_BYTES: usize = 4095;
 
-/// Only plain names: no `..`, `.`, root or prefix, at least one component, and a path
-/// other tools can open.
+/// Why a path read from a record in the tree (the manifest, the journal, `switch`'s state
+/// file) cannot name a file below the output root, if it cannot: a record may be planted,
+/// and every path in it is printed (`orphan …`, `removed …`) or acted on.
+pub(crate) fn record_path_problem(rel: &Path) -> Option<&'static str> {
+    if check_relative(Path::new(""), rel).is_ok() {
+        return None;
+    }
+    Some(if has_control(rel) {
+        "the path holds a control character"
+    } else {
+        "the path is not relative"
+    })
+}
+
+/// Whether a path holds a control character: `emit` never makes one, and one printed
+/// would reach the terminal as an escape sequence.
+fn has_control(rel: &Path) -> bool {
+    rel.to_string_lossy().chars().any(char::is_control)
+}
+
+/// Only plain names: no `..`, `.`, root or prefix, at least one component, no control
+/// character, and a path other tools can open.
 pub(crate) fn check_relative(root: &Path, rel: &Path) -> WorkflowResult<()> {
     if rel.as_os_str().len() > MAX_PATH_BYTES {
         return Err(WorkflowError::io(
@@ -34,6 +54,17 @@ pub(crate) fn check_relative(root: &Path, rel: &Path) -> WorkflowResult<()> {
                 rel.as_os_str().len()
             )),
         ));
+    }
+    if has_control(rel) {
+        return Err(WorkflowError::OutsideRoot {
+            path: PathBuf::from(
+                crate::diagnostics::render::escape_controls(
+                    &display_path(root, rel).to_string_lossy(),
+                )
+                .into_owned(),
+            ),
+            reason: "the path holds a control character".to_string(),
+        });
     }
     let plain = rel.components().next().is_some()
         && rel.components().all(|c| matches!(c, Component::Normal(_)));

@@ -158,7 +158,7 @@ fn a_matrix_of_environments_cannot_multiply_the_per_artifact_budget() {
     // Attacker pass: 900 environments (a 30 × 30 matrix), each rendering a template that
     // loops right up to the per-artifact budget, ran for over ten minutes in CI (stopped
     // by a timeout) with only per-artifact limits. The compile's budget stops it after
-    // twenty artifacts' worth of loops.
+    // twenty artifacts' worth of loops (or a minute of rendering, if that comes first).
     let dir = temp();
     let members: Vec<String> = (0..30).map(|i| format!("\"v{i}\"")).collect();
     let mut src = format!(
@@ -186,7 +186,9 @@ fn a_matrix_of_environments_cannot_multiply_the_per_artifact_budget() {
     );
     run.expect_code(1)
         .expect_diagnostic("E0413")
-        .stdout_contains("looped past the compile's budget of 20000000")
+        // Whichever of the compile's budgets runs out first (iterations, or 60 s of
+        // render time on a slow or busy machine).
+        .stdout_contains("past the compile's budget of")
         .within(Duration::from_secs(180));
     assert!(!dir.path().join("o").exists(), "nothing is written");
 }
@@ -233,4 +235,26 @@ emit custom to \"out.txt\" { template = \"t.hbs\"\n  mode = \"m\"\n}\n",
         out,
         "0:A:true:false;1:B:false:true;|template=t.hbs;mode=m;|0A;1B;|x|template/0/t.hbs;mode/1/m;"
     );
+}
+
+#[test]
+fn helper_calls_on_the_whole_model_stop_at_the_deadline() {
+    // Attacker pass: 2,000 calls on the whole context, each as costly as the model is
+    // large, loop nowhere and write nothing, so neither the loop budget nor the output
+    // writer saw them: four minutes (`eq`), two (`json`) on a 3,000-variable model.
+    for call in [
+        "{{#if (json this)}}{{/if}}",
+        "{{#if (eq this this)}}{{/if}}",
+        "{{#if (lookup this \"vars\")}}{{/if}}",
+    ] {
+        let (run, written) = compile_with(&call.repeat(2000), 3000, "");
+        run.expect_code(1)
+            .expect_diagnostic("E0413")
+            .stderr_contains("took more than 10 s")
+            .within(Duration::from_secs(60));
+        assert!(written.is_empty(), "{call}");
+    }
+    // `{{log}}` writes nothing (envdef never turns logging on) and costs nothing.
+    let (run, _) = compile_with(&"{{log this}}".repeat(2000), 3000, "");
+    run.expect_code(0).within(Duration::from_secs(30));
 }
