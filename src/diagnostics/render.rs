@@ -76,8 +76,9 @@ pub fn human_all<'a>(
     style: HumanStyle,
 ) -> String {
     let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
-    let masked = mask_credentials(&diagnostics, sources);
-    let sources = masked.as_ref().unwrap_or(sources);
+    // Built once per run, not per report: a 16 MB source is scanned once.
+    let shown = shown_sources(&diagnostics, sources);
+    let sources = shown.as_ref().unwrap_or(sources);
     let mut out = String::new();
     let (mut errors, mut warnings) = (0, 0);
     let mut hidden = 0;
@@ -105,22 +106,30 @@ pub fn human_all<'a>(
     out
 }
 
-/// `sources` with the text under every label of a diagnostic that holds a credential
-/// ([`Diagnostic::redact_source`]) replaced by `*` (as many as it has bytes, so every span
-/// keeps its offsets), when there is one: that diagnostic quotes no line, but another on
-/// the same line or next to it (`secret X is not used`) would show it as context.
-fn mask_credentials(diagnostics: &[&Diagnostic], sources: &SourceMap) -> Option<SourceMap> {
+/// `sources` as snippets show them, when that differs from the text: every control or
+/// bidirectional formatting character replaced ([`shown_text`]), and the text under every
+/// label of a diagnostic that holds a credential ([`Diagnostic::redact_source`]) replaced
+/// by `*` (as many as it has bytes, so every span keeps its offsets): that diagnostic
+/// quotes no line, but another on the same line or next to it (`secret X is not used`)
+/// would show it as context.
+fn shown_sources(diagnostics: &[&Diagnostic], sources: &SourceMap) -> Option<SourceMap> {
     let spans: Vec<Span> = diagnostics
         .iter()
         .filter(|d| d.redact_source)
         .flat_map(|d| d.labels.iter().map(|l| l.span))
         .collect();
-    if spans.is_empty() {
+    let shown: Vec<std::borrow::Cow<'_, str>> =
+        sources.files().map(|(_, f)| shown_text(&f.text)).collect();
+    if spans.is_empty()
+        && shown
+            .iter()
+            .all(|t| matches!(t, std::borrow::Cow::Borrowed(_)))
+    {
         return None;
     }
     let mut masked = SourceMap::new();
-    for (id, file) in sources.files() {
-        let mut text = file.text.to_string();
+    for ((id, file), text) in sources.files().zip(shown) {
+        let mut text = text.into_owned();
         for span in spans.iter().filter(|s| s.file == id) {
             let (start, end) = (span.start as usize, span.end as usize);
             if let Some(slice) = text.get(start..end.min(text.len())) {
@@ -383,8 +392,6 @@ fn elide(text: &str) -> String {
 struct Windowed<'s> {
     /// Each file with the offset its first byte has in the report.
     files: Vec<(FileId, &'s SourceFile, usize)>,
-    /// Each file's text as it is shown ([`shown_text`]), in the order of `files`.
-    shown: Vec<std::borrow::Cow<'s, str>>,
 }
 
 /// A source's text as a snippet shows it: every control or bidirectional formatting
@@ -421,15 +428,8 @@ impl<'s> Windowed<'s> {
                 base += file.text.len() + 1;
                 entry
             })
-            .collect::<Vec<_>>();
-        let shown = files
-            .iter()
-            .map(|entry| {
-                let file: &'s SourceFile = entry.1;
-                shown_text(&file.text)
-            })
             .collect();
-        Windowed { files, shown }
+        Windowed { files }
     }
 
     /// The offset of entry `entry`'s first byte (a file may be laid out twice, see
@@ -447,13 +447,13 @@ impl miette::SourceCode for Windowed<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         // The file whose range holds the span (the last one starting at or before it).
-        let entry = self
+        let (_, file, base) = *self
             .files
             .iter()
-            .rposition(|(_, _, base)| *base <= span.offset())
+            .rev()
+            .find(|(_, _, base)| *base <= span.offset())
             .ok_or(MietteError::OutOfBounds)?;
-        let (_, file, base) = self.files[entry];
-        let text: &'a str = &self.shown[entry];
+        let text: &'a str = &file.text;
         let span = &SourceSpan::new((span.offset() - base).into(), span.len());
         let bytes = text.as_bytes();
         let offset = span.offset().min(text.len());
