@@ -6,10 +6,6 @@
 //! beyond the grammar: unknown names, bad types and bad values are the resolver's and
 //! checker's business.
 
-// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
-// once every module is documented.
-#![warn(missing_docs)]
-
 use crate::source::Span;
 
 /// A name as written, with where it was written.

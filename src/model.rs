@@ -33,10 +33,13 @@ pub struct Model {
 }
 
 impl Model {
+    /// The declaration a [`VarId`] stands for.
     pub fn var(&self, id: VarId) -> &VarDef {
         &self.vars[id.index()]
     }
 
+    /// The id of the environment named `name` (a user's `--env`, a rule's operand), if
+    /// there is one.
     pub fn env_id(&self, name: &str) -> Option<EnvId> {
         self.envs.get_index_of(name).map(EnvId::new)
     }
@@ -82,10 +85,13 @@ macro_rules! ids {
         pub struct $name(pub u32);
 
         impl $name {
+            /// The position in the table this id indexes.
             pub fn index(self) -> usize {
                 self.0 as usize
             }
 
+            /// The id of the entry at `index` in its table (ids are given out in
+            /// declaration order, so a table position is an id).
             pub fn new(index: usize) -> $name {
                 $name(index as u32)
             }
@@ -132,8 +138,11 @@ index_by! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VarKind {
+    /// `var`: a plain value, written into every artifact as it is.
     Var,
+    /// `secret`: only a reference reaches artifacts, never a value.
     Secret,
+    /// `flag`: a feature flag, a `bool` that `promote` ladders roll out.
     Flag,
 }
 
@@ -144,13 +153,19 @@ pub struct VarDef {
     pub name: String,
     /// The owning service for a service's own variable.
     pub owner: Option<String>,
+    /// Whether it was declared with `var`, `secret` or `flag`.
     pub kind: VarKind,
     /// For secrets: `string`. For flags: `bool`.
     pub ty: Type,
     /// `TYPE?`: may be unset; an unset optional variable is not emitted.
     pub optional: bool,
+    /// `doc = "…"`: shown by `list` and `explain`, written as a comment or description
+    /// by the targets that have one.
     pub doc: Option<String>,
+    /// `example = "…"`: a sample value for documentation targets (never checked against
+    /// an environment's value).
     pub example: Option<String>,
+    /// `deprecated = "…"`: why the variable should no longer be set; assigning it warns.
     pub deprecated: Option<String>,
     /// The key written to .env, compose and Kubernetes (`API_URL`; `FEATURE_NEW_CHECKOUT`
     /// for the flag `new_checkout`).
@@ -167,6 +182,7 @@ pub struct VarDef {
     /// (`emit::app`). `None` for secrets.
     #[serde(skip)]
     pub default: Option<Value>,
+    /// The declaration's name, for diagnostics that point at it.
     pub span: Span,
 }
 
@@ -179,6 +195,7 @@ impl VarDef {
         }
     }
 
+    /// Whether it is a `secret`: its values are references, and no output shows them.
     pub fn is_secret(&self) -> bool {
         self.kind == VarKind::Secret
     }
@@ -210,61 +227,99 @@ impl Default for ValueFormat {
     }
 }
 
+/// `unit = "…"` of a duration: the unit a text target writes it in, as a bare number
+/// (for applications that read `TIMEOUT=30` as seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DurationUnit {
+    /// Milliseconds.
     Ms,
+    /// Seconds.
     S,
+    /// Minutes.
     M,
+    /// Hours.
     H,
 }
 
 /// A resolved type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Type {
+    /// The structure: a primitive, an enum of string members, or a list.
     pub kind: TypeKind,
+    /// The constraints every value must meet, in the order written (a named type's own
+    /// first, then the declaration's).
     pub refinements: Vec<Refinement>,
     /// The named type it came from (`Port`), for messages and `list`.
     pub name: Option<String>,
 }
 
+/// The structure of a [`Type`], named types already replaced by what they stand for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TypeKind {
+    /// Any text.
     String,
+    /// A 64-bit signed integer.
     Int,
+    /// A finite 64-bit float.
     Float,
+    /// `true` or `false` (written with [`ValueFormat::bool_words`] when set).
     Bool,
+    /// An absolute URL with a scheme and host, kept as written.
     Url,
+    /// A span of time (`1h30m`), held in milliseconds.
     Duration,
     /// A string-literal union: the allowed members in declaration order.
     Enum {
+        /// The members as written, without quotes.
         members: Vec<String>,
     },
+    /// `list<T>`: written joined by [`ValueFormat::separator`] (or as JSON) in text targets.
     List {
+        /// The type of every element, refinements included.
         element: Box<Type>,
     },
 }
 
+/// A constraint on a [`Type`]'s values, checked on every environment's value and carried
+/// into the targets that can enforce it (JSON Schema, pydantic, zod).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Refinement {
     /// `in LO..=HI` / `in LO..HI`.
     Range {
+        /// The lower bound, always included.
         lo: Number,
+        /// The upper bound.
         hi: Number,
+        /// `..=`: `hi` is included.
         inclusive: bool,
     },
     /// `matching /RE/` (the pattern as written, already validated).
-    Matching { pattern: String },
+    Matching {
+        /// The Rust `regex` pattern as written between the slashes.
+        pattern: String,
+    },
     /// `len in A..=B` / `len in A..B`.
-    Len { lo: u64, hi: u64, inclusive: bool },
+    Len {
+        /// The shortest length allowed (characters, or elements of a list).
+        lo: u64,
+        /// The longest (or one past it when not `inclusive`).
+        hi: u64,
+        /// `..=`: `hi` is allowed.
+        inclusive: bool,
+    },
 }
 
+/// A range bound as written: an integer stays exact, so `int in 0..=65535` never goes
+/// through a float.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Number {
+    /// A bound written without a fraction.
     Int(i64),
+    /// A bound written with a fraction or an exponent.
     Float(f64),
 }
 
@@ -272,16 +327,22 @@ pub enum Number {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Value {
+    /// A string, enum member or URL (or a secret's plain local value in an `insecure env`).
     Str(String),
+    /// An `int`.
     Int(i64),
+    /// A `float`.
     Float(f64),
+    /// A `bool` or a flag.
     Bool(bool),
     /// Milliseconds.
     Duration(u64),
+    /// A `list<T>`: the elements in order, each of the element type.
     List(Vec<Value>),
     /// A secret: only its reference, with `{env}` expanded and `{service}` still to expand
     /// per service ([`Value::secret_reference`]). Never a value.
     Secret {
+        /// The reference (`vault://kv/{service}/db#password`), never the secret itself.
         reference: String,
     },
     /// A derived secret: a secret's value composed from text and other secrets
@@ -289,6 +350,7 @@ pub enum Value {
     /// parts, never the composed value; each target builds it from the parts' references
     /// (an ExternalSecret template, compose interpolation) or refuses it at check.
     Derived {
+        /// The text and secret references that make up the value, in order.
         parts: Vec<DerivedPart>,
         /// The secrets whose plain local value (an `insecure env`) is folded into the text
         /// parts: a target that never writes plain secret values (ansible) refuses them.
@@ -301,12 +363,16 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DerivedPart {
+    /// Literal text between the secrets (or interpolated from plain variables).
     Text {
+        /// The text, `${…}` already replaced.
         text: String,
     },
     /// The secret `var`'s reference in this environment (`{service}` not yet expanded).
     Secret {
+        /// The secret the part reads.
         var: VarId,
+        /// Its reference in this environment.
         reference: String,
     },
 }
@@ -375,7 +441,9 @@ impl Value {
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Resolved {
+    /// The typed value, interpolation done.
     pub value: Value,
+    /// Which assignment or default gave it (for `explain`, `diff` and diagnostics).
     pub origin: Origin,
 }
 
@@ -398,12 +466,16 @@ pub struct Origin {
 /// One environment, after inheritance.
 #[derive(Debug, Clone, Serialize)]
 pub struct Env {
+    /// The name as declared, or an instance's name (`preview-feature-login-fix`).
     pub name: String,
+    /// `abstract env`: a base for others to extend; nothing is emitted for it and its
+    /// required variables may stay unset.
     pub is_abstract: bool,
     /// `insecure env`: its secrets may hold plain local values ([`Value::Str`] for a
     /// secret), which never reach an environment without the mark nor a Kubernetes or
     /// Terraform artifact (checked).
     pub insecure: bool,
+    /// `extends PARENT`, the environment it inherits unassigned values from.
     pub parent: Option<EnvId>,
     /// This environment, then its parent, then the parent's parent, …
     pub chain: Vec<EnvId>,
@@ -428,12 +500,14 @@ pub struct Env {
     /// A parameterised declaration: the parameters that have no finite domain, so that
     /// an instance needs `--param NAME=VALUE` for each. Empty for every other environment.
     pub open_params: Vec<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
 /// One parameter's value in an instance (`branch = "feature/Login_Fix"`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParamBinding {
+    /// The parameter as declared (`branch`).
     pub name: String,
     /// As given on the command line, or the member of the parameter's union.
     pub value: String,
@@ -446,6 +520,7 @@ pub struct ParamBinding {
 /// One variable's value for one service where it differs from the environment's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceValue {
+    /// The variable whose value differs for the service.
     pub var: VarId,
     /// `None`: the service reads no value (an override `api.NAME = unset`).
     pub value: Option<Arc<Resolved>>,
@@ -454,6 +529,9 @@ pub struct ServiceValue {
 }
 
 impl Env {
+    /// The environment's value of a variable, `None` when it is unset (optional, or
+    /// not yet set in an abstract environment). A service may read another: see
+    /// [`Env::value_for`].
     pub fn value(&self, id: VarId) -> Option<&Resolved> {
         self.values.get(id.index()).and_then(Option::as_deref)
     }
@@ -500,6 +578,7 @@ impl Env {
 /// One deployable: what it reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct Service {
+    /// The name as declared (the project's name for the implicit service).
     pub name: String,
     /// Its own variables first, then the shared ones it `uses`, in the order written.
     pub vars: Vec<VarId>,
@@ -515,6 +594,7 @@ pub struct Service {
     /// whole environment writes them beside the shared value; `variables_tf` declares them
     /// (`default = null`: the shared value applies).
     pub override_tfvars: IndexMap<VarId, String>,
+    /// Where it is declared (the `project` name, if any, for the implicit service).
     pub span: Span,
 }
 
@@ -540,6 +620,7 @@ pub struct Emit {
     /// `when EXPR`: what the emit covers; `None` covers every concrete environment and
     /// every service.
     pub scope: Option<EmitScope>,
+    /// The `emit` line.
     pub span: Span,
 }
 

@@ -9,10 +9,6 @@
 //! built from the compiled form (classes as explicit code point ranges), else the name of
 //! the construct RE2 cannot express (E0328 at `check`).
 
-// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
-// once every module is documented.
-#![warn(missing_docs)]
-
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 

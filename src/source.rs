@@ -4,10 +4,6 @@
 //! diagnostic carries a [`Span`] (file + byte range) that indexes back into it. Spans have
 //! no lifetime, so they outlive the parser and travel all the way to the CLI.
 
-// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
-// once every module is documented.
-#![warn(missing_docs)]
-
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

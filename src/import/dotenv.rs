@@ -25,10 +25,6 @@
 //! Invariant: [`Entry::value`] is exactly the string a compose `env_file` reader would hand the
 //! application (given an empty process environment), and [`Entry::parts`] concatenates to it.
 
-// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
-// once every module is documented.
-#![warn(missing_docs)]
-
 use indexmap::IndexMap;
 
 /// A piece of a value: literal text, or a reference to a key defined earlier in the file

@@ -3,10 +3,6 @@
 //! `+1` and `1.50` stay strings; `30s` is a duration, `60s` is not, since envdef writes it
 //! as `1m`).
 
-// Every public item says what it is for (issue 11); `lib.rs` turns this on crate-wide
-// once every module is documented.
-#![warn(missing_docs)]
-
 use crate::fmt::literal;
 
 /// An inferred type.

@@ -31,6 +31,7 @@ use infer::Inferred;
 pub struct Input {
     /// As shown in messages (the path the user gave).
     pub name: String,
+    /// The file's contents (a `.env` file).
     pub text: String,
 }
 
@@ -44,6 +45,7 @@ pub struct Options {
 /// The drafted source and what the user should know about it.
 #[derive(Debug, Clone)]
 pub struct Draft {
+    /// The drafted `.envdef` source, laid out by `fmt`; it checks clean.
     pub source: String,
     /// One line each, `FILE:LINE: message` where a line is known.
     pub warnings: Vec<String>,
@@ -56,6 +58,7 @@ pub struct Draft {
 /// Why nothing could be drafted: every problem, `FILE:LINE: message` where a line is known.
 #[derive(Debug, Clone)]
 pub struct ImportError {
+    /// One line per problem.
     pub messages: Vec<String>,
 }
 

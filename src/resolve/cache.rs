@@ -31,6 +31,7 @@ struct Cached {
 }
 
 impl ParseCache {
+    /// An empty cache: the first check of every file parses it.
     pub fn new() -> ParseCache {
         ParseCache::default()
     }

@@ -19,7 +19,9 @@ pub const MAX_GROUP_DEPTH: usize = 64;
 /// One declared group.
 #[derive(Debug)]
 pub struct GroupEntry {
+    /// The name as declared.
     pub name: ast::Ident,
+    /// The whole declaration.
     pub span: Span,
     /// `uses` lines as written.
     pub uses: Vec<ast::UsesDecl>,

@@ -24,6 +24,7 @@ pub const MAX_INSTANCES: usize = 1000;
 /// One parameter's value in an instance.
 #[derive(Debug, Clone)]
 pub struct ParamValue {
+    /// The parameter's declaration (its name and type).
     pub param: ast::EnvParam,
     /// As given (`feature/Login_Fix`) or the union member.
     pub value: String,

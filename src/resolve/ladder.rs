@@ -11,6 +11,7 @@ use crate::model::EnvId;
 /// One `promote` declaration whose every name is an environment.
 #[derive(Debug)]
 pub struct Ladder {
+    /// The `promote` declaration as written.
     pub decl: ast::PromoteDecl,
     /// Indexes into `Program::envs`, earliest first.
     pub steps: Vec<EnvId>,

@@ -26,13 +26,18 @@ pub struct Program {
     /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
     /// index in this map is the [`VarId`].
     pub vars: IndexMap<String, VarEntry>,
+    /// Declared services by name; the index in this map is the [`ServiceId`].
     pub services: IndexMap<String, ServiceEntry>,
     /// `group NAME { uses … }`, flattened, in declaration order.
     pub groups: groups::Groups,
+    /// Environments by name, parameterised instances included; the index in this map is
+    /// the [`EnvId`].
     pub envs: IndexMap<String, EnvEntry>,
     /// Environments with a sound `extends` chain, parents before children.
     pub env_order: Vec<EnvId>,
+    /// `assert` rules in declaration order; their operands are bound in [`Refs`].
     pub asserts: Vec<ast::AssertDecl>,
+    /// `emit` lines in declaration order (their `when` operands are bound in [`Refs`]).
     pub emits: Vec<ast::EmitDecl>,
     /// `promote` ladders whose every name is an environment, in declaration order.
     pub ladders: Vec<Ladder>,
@@ -52,21 +57,27 @@ pub struct Program {
 /// One variable, secret or flag.
 #[derive(Debug)]
 pub struct VarEntry {
+    /// The name as declared (`PORT` for `api.PORT`).
     pub name: ast::Ident,
     /// Index of the owning service for a service's own variable.
     pub owner: Option<ServiceId>,
+    /// The declaration as parsed: its type, default and attributes.
     pub decl: VarDecl,
 }
 
 /// The declaration a variable came from.
 #[derive(Debug)]
 pub enum VarDecl {
+    /// `var NAME: TYPE …`.
     Var(ast::VarDecl),
+    /// `secret NAME …`.
     Secret(ast::SecretDecl),
+    /// `flag NAME …`.
     Flag(ast::FlagDecl),
 }
 
 impl VarDecl {
+    /// The block attributes (`doc`, `format`, `tfvars_name`, …) in the order written.
     pub fn attrs(&self) -> &[ast::Attr] {
         match self {
             VarDecl::Var(d) => &d.attrs,
@@ -75,6 +86,7 @@ impl VarDecl {
         }
     }
 
+    /// The doc string, if one was written.
     pub fn doc(&self) -> Option<&ast::StrLit> {
         match self {
             VarDecl::Var(d) => d.doc.as_ref(),
@@ -83,6 +95,7 @@ impl VarDecl {
         }
     }
 
+    /// The whole declaration.
     pub fn span(&self) -> Span {
         match self {
             VarDecl::Var(d) => d.span,
@@ -91,6 +104,7 @@ impl VarDecl {
         }
     }
 
+    /// Which keyword declared it.
     pub fn kind(&self) -> VarKind {
         match self {
             VarDecl::Var(_) => VarKind::Var,
@@ -99,6 +113,7 @@ impl VarDecl {
         }
     }
 
+    /// The kind as messages name it (`variable`, `secret`, `flag`).
     pub fn kind_word(&self) -> &'static str {
         match self.kind() {
             VarKind::Var => "variable",
@@ -111,7 +126,9 @@ impl VarDecl {
 /// One declared service.
 #[derive(Debug)]
 pub struct ServiceEntry {
+    /// The name as declared.
     pub name: ast::Ident,
+    /// The whole declaration.
     pub span: Span,
     /// Its own variables, in declaration order.
     pub own: Vec<VarId>,
@@ -124,10 +141,13 @@ pub struct ServiceEntry {
 /// One environment, linked.
 #[derive(Debug)]
 pub struct EnvEntry {
+    /// The name as declared, or an instance's generated name.
     pub name: ast::Ident,
     /// `insecure env`: where the mark is written (plain secret values allowed here).
     pub insecure: Option<Span>,
+    /// `abstract env`, or a parameterised declaration (only its instances are emitted).
     pub is_abstract: bool,
+    /// The whole declaration.
     pub span: Span,
     /// `extends PARENT` as written.
     pub parent_name: Option<ast::Ident>,
@@ -148,13 +168,17 @@ pub struct EnvEntry {
 /// `NAME = VALUE` / `NAME from "REF"`, bound.
 #[derive(Debug)]
 pub struct Assignment {
+    /// The variable assigned.
     pub var: VarId,
     /// A per-service override of a shared declaration (`api.LOG_LEVEL = "debug"` where
     /// `LOG_LEVEL` is shared): the service's index. `None` for every other assignment
     /// (a service's own `api.PORT` is bound to its own `VarId`).
     pub service: Option<ServiceId>,
+    /// The left-hand side as written (`NAME` or `svc.NAME`).
     pub target: ast::AssignTarget,
+    /// What is assigned: a value, a secret reference (`from "…"`) or `unset`.
     pub rhs: ast::AssignRhs,
+    /// The whole assignment.
     pub span: Span,
 }
 
@@ -164,10 +188,12 @@ crate::model::index_by! {
 }
 
 impl Program {
+    /// The entry a [`VarId`] stands for.
     pub fn var(&self, id: VarId) -> &VarEntry {
         &self.vars[id.index()]
     }
 
+    /// The id of a variable by its qualified name (`NAME` or `svc.NAME`), if declared.
     pub fn var_id(&self, qualified: &str) -> Option<VarId> {
         self.vars.get_index_of(qualified).map(|i| VarId(i as u32))
     }
@@ -245,11 +271,14 @@ pub struct Refs {
 /// What a rule reads.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
+    /// A variable, secret or flag: the rule reads its value in each environment.
     Var(VarId),
     /// A parameter of a parameterised environment (`branch` of `env preview(branch) …`):
     /// its name, and the members of its type when that is a union of strings.
     Param {
+        /// The parameter's name as declared.
         name: String,
+        /// The union's members, for checking the strings it is compared with.
         members: Option<Vec<String>>,
     },
 }
