@@ -242,6 +242,24 @@ pub enum DurationUnit {
     H,
 }
 
+impl DurationUnit {
+    /// Milliseconds in one of this unit.
+    pub fn millis(self) -> u64 {
+        match self {
+            DurationUnit::Ms => 1,
+            DurationUnit::S => 1_000,
+            DurationUnit::M => 60_000,
+            DurationUnit::H => 3_600_000,
+        }
+    }
+
+    /// The longest duration ([`crate::notation::MAX_DURATION_MS`]) in this unit: a whole
+    /// number in every unit (`2400000000` hours).
+    pub fn longest(self) -> u64 {
+        crate::notation::MAX_DURATION_MS / self.millis()
+    }
+}
+
 /// A resolved type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Type {

@@ -22,6 +22,18 @@ pub const DURATION_UNITS: [(&str, u64); 5] = [
     ("ms", 1),
 ];
 
+/// The longest duration, in days: 100,000,000 days (about 273,790 years). A duration is
+/// at most this long wherever envdef reads one (the grammar, E0107; `verify`; `import`),
+/// so that every application reader holds it exactly: it is a whole number in every unit
+/// (`100000000d`, `2400000000` hours, ... `8640000000000000` ms), below 2^53 ms (the
+/// integers JavaScript's numbers and JSON Schema validators hold exactly), below
+/// Python's `timedelta` maximum (999,999,999 days), and with canonical text it is one
+/// pattern (`emit::shape`): fewer than 9 digits of days, or exactly `100000000d`.
+pub const MAX_DURATION_DAYS: u64 = 100_000_000;
+
+/// [`MAX_DURATION_DAYS`] in milliseconds: 8,640,000,000,000,000.
+pub const MAX_DURATION_MS: u64 = MAX_DURATION_DAYS * 86_400_000;
+
 /// Canonical duration text, largest unit first, zero parts omitted: `1h30m`, `1s500ms`,
 /// `2d`, `0s`.
 pub fn format_duration(millis: u64) -> String {
@@ -42,7 +54,7 @@ pub fn format_duration(millis: u64) -> String {
 }
 
 /// Parses `1h30m`-style text (each unit at most once, largest first) to milliseconds;
-/// `None` if it is not a duration or overflows. The lenient reader of values that are
+/// `None` if it is not a duration or is longer than [`MAX_DURATION_MS`]. The lenient reader of values that are
 /// not source (`import`, `verify`); the source's own literals go through `syntax`, which
 /// explains what is wrong.
 pub fn parse_duration(text: &str) -> Option<u64> {
@@ -74,7 +86,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
         rest = &rest[DURATION_UNITS[unit].0.len()..];
         total = total.checked_add(n.checked_mul(DURATION_UNITS[unit].1)?)?;
     }
-    Some(total)
+    (total <= MAX_DURATION_MS).then_some(total)
 }
 
 /// A float as a value: plain decimal, never an exponent (`1e3` → `1000`), no `-0`, so
@@ -123,6 +135,8 @@ mod tests {
     fn durations_parse_units_the_canonical_form_would_merge() {
         assert_eq!(parse_duration("90m"), Some(5_400_000));
         assert_eq!(parse_duration("1h30s"), Some(3_630_000));
+        assert_eq!(parse_duration("100000000d"), Some(MAX_DURATION_MS));
+        assert_eq!(parse_duration("8640000000000000ms"), Some(MAX_DURATION_MS));
     }
 
     #[test]
@@ -136,6 +150,8 @@ mod tests {
             "1x",
             "1ms1s",
             "18446744073709551615d",
+            "100000000d1ms",
+            "8640000000000001ms",
         ] {
             assert_eq!(parse_duration(text), None, "{text}");
         }

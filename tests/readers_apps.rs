@@ -236,6 +236,21 @@ fn broken_values() -> Vec<Broken> {
             "duration",
         ),
         b("api", "REQUEST_TIMEOUT", "30s", json!("30s"), "duration"),
+        // One millisecond past the longest duration (`100000000d`), in text and in a unit.
+        b(
+            "billing-sync",
+            "SYNC_INTERVAL",
+            "100000000d1ms",
+            json!("100000000d1ms"),
+            "longest duration",
+        ),
+        b(
+            "api",
+            "REQUEST_TIMEOUT",
+            "8640000000000001",
+            json!(8_640_000_000_000_001_u64),
+            "longest duration",
+        ),
         b("api", "TRACE_SAMPLE_RATIO", "1.5", json!(1.5), "range"),
         b("web", "FEATURE_DARK_MODE", "maybe", json!("maybe"), "bool"),
     ]
@@ -1091,6 +1106,7 @@ var DELAY: duration = 1500ms { unit = "s" }
 var MINUTES: duration = 90s { unit = "m" }
 var HOURS: duration = 90m { unit = "h" }
 var WAIT: duration = 250ms { unit = "ms" }
+var TIMEOUTS: list<duration> = [30s]
 var LEVELS: list<int in 1..=10> = [1, 2] { separator = ";" }
 var RATIOS: list<float in 0.0..1.0> = [0.5]
 var NAMES: list<string len in 1..=3> len in 1..=2 = ["ab"]
@@ -1104,7 +1120,7 @@ var SPANS: list<string matching /a.c/> len in 1..=3 = ["abc"] { separator = ";" 
 var BIG: float in 9007199254740992.0..=1e300 = 1e100
 service app {
   uses COUNT, PORT, RATIO, PRICE, ENABLED, YESNO, ONEZERO, TIMEOUT, DELAY, MINUTES, HOURS,
-       WAIT, LEVELS, RATIOS, NAMES, MODES, MODE, CODE, TAG, TAGS, WORDS, SPANS, BIG
+       WAIT, TIMEOUTS, LEVELS, RATIOS, NAMES, MODES, MODE, CODE, TAG, TAGS, WORDS, SPANS, BIG
 }
 env prod {}
 emit dotenv to "{service}/.env.{env}"
@@ -1217,9 +1233,21 @@ const MATRIX: &[(&str, &str, bool)] = &[
     ("ONEZERO", "true", false),
     ("ONEZERO", "01", false),
     ("ONEZERO", "yes", false),
-    // duration: envdef's duration syntax
+    // duration: envdef's canonical text, up to the longest duration (`100000000d`): a
+    // pattern can bound a duration only in one spelling (it cannot add `90m` up)
     ("TIMEOUT", "1h30m", true),
-    ("TIMEOUT", "90m", true),
+    ("TIMEOUT", "90m", false),
+    ("TIMEOUT", "0ms", false),
+    ("TIMEOUT", "1h0m", false),
+    ("TIMEOUT", "01s", false),
+    ("TIMEOUT", "24h", false),
+    ("TIMEOUT", "1000ms", false),
+    ("TIMEOUT", "100000000d", true),
+    ("TIMEOUT", "99999999d23h59m59s999ms", true),
+    ("TIMEOUT", "100000000d1ms", false),
+    ("TIMEOUT", "100000001d", false),
+    ("TIMEOUT", "999999999d", false),
+    ("TIMEOUT", "9999999999d", false),
     ("TIMEOUT", "0s", true),
     ("TIMEOUT", "250ms", true),
     ("TIMEOUT", "2d1s", true),
@@ -1246,18 +1274,35 @@ const MATRIX: &[(&str, &str, bool)] = &[
     ("DELAY", ".5", false),
     ("DELAY", "1.", false),
     ("DELAY", "inf", false),
+    ("DELAY", "8640000000000", true),
+    ("DELAY", "8640000000000.000", true),
+    ("DELAY", "8639999999999.999", true),
+    ("DELAY", "8640000000000.001", false),
+    ("DELAY", "8640000000001", false),
     ("MINUTES", "1.5", true),
     ("MINUTES", "1.00005", true),
     ("MINUTES", "1.00001", false),
+    ("MINUTES", "144000000000", true),
+    ("MINUTES", "143999999999.99995", true),
+    ("MINUTES", "144000000000.00005", false),
     ("HOURS", "0.000005", true),
     ("HOURS", "0.0000025", true),
     ("HOURS", "0.0000005", false),
+    ("HOURS", "2400000000", true),
+    ("HOURS", "2399999999.9999975", true),
+    ("HOURS", "2400000000.0000025", false),
     ("WAIT", "250", true),
     ("WAIT", "250.0", true),
     ("WAIT", "250.5", false),
     ("WAIT", "0250", false),
     ("WAIT", "+250", false),
     ("WAIT", "2.5e2", false),
+    ("WAIT", "8640000000000000", true),
+    ("WAIT", "8640000000000001", false),
+    ("WAIT", "9007199254740993", false),
+    ("TIMEOUTS", "1s,100000000d", true),
+    ("TIMEOUTS", "1s,100000000d1ms", false),
+    ("TIMEOUTS", "90m", false),
     // lists: split at the separator, every element by its type
     ("LEVELS", "1;2", true),
     ("LEVELS", "10", true),
@@ -1465,6 +1510,133 @@ fn every_reader_accepts_and_refuses_the_same_texts_as_envdef() {
         "readers disagree with envdef:\n{}",
         wrong.join("\n")
     );
+}
+
+/// The longest duration, `100000000d` (`notation::MAX_DURATION_MS`), in every unit and in
+/// a list: envdef writes it and pydantic-settings, zod and check-jsonschema (both variants)
+/// read it exactly; one millisecond more is E0107 at `check`, on each literal. (One more in
+/// the environment is refused by every reader: the [`MATRIX`] rows.)
+#[test]
+fn the_longest_duration_is_read_exactly_and_one_millisecond_more_is_refused_at_check() {
+    let Some(r) = readers() else { return };
+    let source_with = |longest: &str| {
+        format!(
+            r#"project longest
+var TEXT: duration = {longest}
+var SECONDS: duration = {longest} {{ unit = "s" }}
+var MINUTES: duration = {longest} {{ unit = "m" }}
+var HOURS: duration = {longest} {{ unit = "h" }}
+var MILLIS: duration = {longest} {{ unit = "ms" }}
+var SPANS: list<duration> = [1s, {longest}]
+service app {{ uses TEXT, SECONDS, MINUTES, HOURS, MILLIS, SPANS }}
+env prod {{}}
+emit dotenv to "{{service}}/.env.{{env}}"
+emit jsonschema to "schema/{{service}}.env.schema.json"
+emit jsonschema to "schema/{{service}}.schema.json" {{ variant = "typed" }}
+emit pydantic to "py/{{service}}_settings.py"
+emit typescript to "ts/{{service}}.env.ts"
+"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let over = dir.path().join("over.envdef");
+    std::fs::write(&over, source_with("100000000d1ms")).unwrap();
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &over, envdef::CheckOptions::default()).unwrap();
+    let codes: Vec<String> = compilation
+        .diagnostics
+        .iter()
+        .map(|d| d.code.to_string())
+        .collect();
+    assert_eq!(codes, vec!["E0107"; 6], "{:#?}", compilation.diagnostics);
+
+    let source = dir.path().join("longest.envdef");
+    std::fs::write(&source, source_with("2400000000h")).unwrap();
+    let (model, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let dotenv = std::fs::read_to_string(out.join("app/.env.prod")).unwrap();
+    for line in [
+        "TEXT=100000000d",
+        "SECONDS=8640000000000",
+        "MINUTES=144000000000",
+        "HOURS=2400000000",
+        "MILLIS=8640000000000000",
+        "SPANS=1s,100000000d",
+    ] {
+        assert!(dotenv.lines().any(|l| l == line), "{line} in:\n{dotenv}");
+    }
+
+    let svc = &model.services["app"];
+    let env = model.concrete_envs().next().unwrap();
+    let envs = BTreeMap::from([("prod".to_string(), out.join("app/.env.prod"))]);
+    let py = run_pydantic(
+        &r,
+        &out.join("py/app_settings.py"),
+        "AppSettings",
+        &envs,
+        &[],
+        &[],
+    );
+    let zod = run_zod(
+        &r,
+        &out.join("ts/app.env.ts"),
+        "loadAppEnv",
+        &envs,
+        &[],
+        &[],
+    );
+    for id in &svc.vars {
+        let var = model.var(*id);
+        let key = svc.key(*id, var);
+        let value = env.value(*id).map(|r| &r.value);
+        assert_eq!(
+            py.envs["prod"].get(key),
+            Some(&expected_read(key, var, value)),
+            "pydantic: {key}"
+        );
+        let got = zod.envs["prod"].get(key).cloned().unwrap_or_default();
+        let want = expected_zod(key, var, value);
+        assert!(
+            same_json(&got, &want),
+            "zod: {key} read as {got}, not {want}"
+        );
+    }
+
+    let map = &process_envs(&r, &model, &out, "app")["prod"];
+    let text = dir.path().join("longest.env.json");
+    std::fs::write(&text, serde_json::to_string(map).unwrap()).unwrap();
+    let typed = dir.path().join("longest.json");
+    std::fs::write(&typed, typed_instance(&model, "app", map).to_string()).unwrap();
+    for (schema, instance) in [("app.env.schema.json", &text), ("app.schema.json", &typed)] {
+        let (ok, report) = check_jsonschema(
+            &r,
+            &out.join("schema").join(schema),
+            std::slice::from_ref(instance),
+        );
+        assert!(ok, "{schema} refuses the longest durations:\n{report}");
+    }
+    // The typed variant's `maximum` in every unit: a whole unit more is refused.
+    for (key, over) in [
+        ("SECONDS", serde_json::json!(8_640_000_000_001_u64)),
+        ("MINUTES", serde_json::json!(144_000_000_001_u64)),
+        ("HOURS", serde_json::json!(2_400_000_001_u64)),
+        ("MILLIS", serde_json::json!(8_640_000_000_000_001_u64)),
+    ] {
+        let mut instance = typed_instance(&model, "app", map);
+        instance[key] = over.clone();
+        std::fs::write(&typed, instance.to_string()).unwrap();
+        let (ok, report) = check_jsonschema(
+            &r,
+            &out.join("schema/app.schema.json"),
+            std::slice::from_ref(&typed),
+        );
+        assert!(
+            !ok && report.contains(key),
+            "typed {key}={over} accepted:\n{report}"
+        );
+    }
 }
 
 /// A `matching` pattern on list elements, as the env JSON Schema (and any whole-value

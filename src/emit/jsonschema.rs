@@ -238,13 +238,16 @@ fn typed_schema(ty: &Type, format: &ValueFormat) -> Map<String, J> {
             schema.insert("type".into(), json!("boolean"));
         }
         TypeKind::Duration => match format.duration_unit {
-            Some(crate::model::DurationUnit::Ms) => {
-                schema.insert("type".into(), json!("integer"));
+            // The longest duration is a whole number in every unit, below 2^53 ms: every
+            // validator holds it exactly.
+            Some(unit) => {
+                let integer = unit == crate::model::DurationUnit::Ms;
+                schema.insert(
+                    "type".into(),
+                    json!(if integer { "integer" } else { "number" }),
+                );
                 schema.insert("minimum".into(), json!(0));
-            }
-            Some(_) => {
-                schema.insert("type".into(), json!("number"));
-                schema.insert("minimum".into(), json!(0));
+                schema.insert("maximum".into(), json!(unit.longest()));
             }
             None => {
                 schema.insert("type".into(), json!("string"));

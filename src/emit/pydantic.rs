@@ -22,6 +22,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
     DurationUnit, Model, Number, Refinement, Type, TypeKind, Value, ValueFormat, VarDef,
 };
+use crate::notation::MAX_DURATION_DAYS;
 use crate::regex_dialect::{translate, url_pattern, Dialect};
 
 /// Which helpers and imports the file needs.
@@ -184,9 +185,17 @@ fn helpers(uses: &Uses, out: &mut String) {
         );
     }
     if uses.duration {
+        // The canonical text up to the longest duration (`shape::DURATION_BODY`) decides;
+        // the second pattern only splits it into its parts.
+        let canonical = translate(
+            &format!("^{}$", super::shape::DURATION_BODY),
+            Dialect::Python,
+        )
+        .unwrap_or_default();
         let _ = write!(
             out,
-            "\n_DURATION = re.compile(\n    {}\n)\n\n\ndef _duration(value: object) -> object:\n    \"\"\"envdef's duration text (`1h30m`, `250ms`, `0s`) as a `timedelta`.\"\"\"\n    if not isinstance(value, str):\n        return value\n    match = _DURATION.fullmatch(value)\n    if not value or match is None:\n        raise ValueError(\"not a duration such as `1h30m` or `250ms`\")\n    d, h, m, s, ms = (int(group or 0) for group in match.groups())\n    return timedelta(days=d, hours=h, minutes=m, seconds=s, milliseconds=ms)\n",
+            "\n_DURATION = re.compile(\n    {}\n)\n_DURATION_PARTS = re.compile(\n    {}\n)\n\n\ndef _duration(value: object) -> object:\n    \"\"\"envdef's duration text (`1h30m`, `250ms`, `0s`, at most `{MAX_DURATION_DAYS}d`) as a `timedelta`.\"\"\"\n    if not isinstance(value, str):\n        return value\n    match = _DURATION_PARTS.fullmatch(value)\n    if not value or _DURATION.search(value) is None or match is None:\n        raise ValueError(\n            \"not a duration such as `1h30m` or `250ms` (as envdef writes it, at most `{MAX_DURATION_DAYS}d`)\"\n        )\n    d, h, m, s, ms = (int(group or 0) for group in match.groups())\n    return timedelta(days=d, hours=h, minutes=m, seconds=s, milliseconds=ms)\n",
+            pylit::string(&canonical),
             pylit::string("(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?")
         );
     }
@@ -490,8 +499,16 @@ fn constraints(ty: &Type, format: &ValueFormat) -> Vec<String> {
     {
         out.push("allow_inf_nan=False".to_string());
     }
-    if matches!(ty.kind, TypeKind::Duration) && format.duration_unit.is_some() {
-        out.push("ge=0".to_string());
+    // The longest duration as a bound of the value itself too (the text pattern already
+    // holds it), so that a value given to the class directly is held to it as well.
+    if matches!(ty.kind, TypeKind::Duration) {
+        match format.duration_unit {
+            Some(unit) => {
+                out.push("ge=0".to_string());
+                out.push(format!("le={}", unit.longest()));
+            }
+            None => out.push(format!("le=timedelta(days={MAX_DURATION_DAYS})")),
+        }
     }
     let mut patterns = Vec::new();
     for r in &ty.refinements {

@@ -7,13 +7,14 @@
 use crate::model::{DurationUnit, Number, Refinement, Type, TypeKind, ValueFormat};
 use crate::regex_dialect::{element_separator, url_pattern};
 
-/// Canonical duration text (`1h30m`, `250ms`, `0s`) as envdef writes it; the empty string
-/// also matches, so callers add a minimum length of 1.
-pub(crate) const DURATION_BODY: &str =
-    "(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?";
-
-/// The whole part of a plain decimal: no sign, no leading zero.
-const WHOLE: &str = "(?:0|[1-9][0-9]*)";
+/// Canonical duration text (`1h30m`, `250ms`, `0s`) exactly as envdef writes it
+/// (`notation::format_duration`: no zero part, hours below 24, minutes and seconds below
+/// 60, milliseconds below 1000, no leading zero) up to the longest duration,
+/// `100000000d` (`notation::MAX_DURATION_MS`): fewer than 9 digits of days, or exactly
+/// `100000000d`. Only canonical text can be bounded by a pattern at all (`90m` and
+/// `1h30m` are one value; a pattern cannot add up parts). The empty string also matches,
+/// so callers add a minimum length of 1.
+pub(crate) const DURATION_BODY: &str = "(?:0s|100000000d|(?:[1-9][0-9]{0,7}d)?(?:(?:[1-9]|1[0-9]|2[0-3])h)?(?:(?:[1-9]|[1-5][0-9])m)?(?:(?:[1-9]|[1-5][0-9])s)?(?:[1-9][0-9]{0,2}ms)?)";
 
 /// An unanchored pattern for one value's text, when the type has a shape beyond "any
 /// string" (`None` for strings and unions: their refinements and `enum` say it).
@@ -83,7 +84,9 @@ pub(crate) fn bool_words(format: &ValueFormat) -> (&str, &str) {
 /// A number of `unit` that is a whole number of milliseconds (envdef's durations are):
 /// at most 3 fraction digits in seconds; in minutes 4, or 5 ending in `5` (1/60000 of a
 /// minute is a millisecond); in hours 5, 6 ending in `5` or 7 ending in `25`/`75`. Trailing
-/// zeros are allowed, a leading zero is not.
+/// zeros are allowed, a leading zero is not. At most the longest duration
+/// ([`DurationUnit::longest`], a whole number in every unit): a whole part below it with
+/// any such fraction, or it with zeros only.
 pub(crate) fn unit_body(unit: DurationUnit) -> String {
     let fraction = match unit {
         DurationUnit::Ms => "0+",
@@ -91,7 +94,9 @@ pub(crate) fn unit_body(unit: DurationUnit) -> String {
         DurationUnit::M => "(?:[0-9]{1,4}|[0-9]{4}5)0*",
         DurationUnit::H => "(?:[0-9]{1,5}|[0-9]{5}5|[0-9]{5}[27]5)0*",
     };
-    format!("{WHOLE}(?:\\.{fraction})?")
+    let longest = unit.longest();
+    let below = unsigned_range(0, longest - 1);
+    format!("(?:(?:{below})(?:\\.{fraction})?|{longest}(?:\\.0+)?)")
 }
 
 /// The whole-value pattern of a list's text: elements with their shape joined by a
@@ -338,14 +343,80 @@ mod tests {
         }
     }
 
+    /// The longest duration in each unit, and one millisecond more (where the unit can
+    /// say it: a whole unit more where it cannot).
+    #[test]
+    fn unit_numbers_stop_at_the_longest_duration() {
+        for (unit, longest, over) in [
+            (DurationUnit::Ms, "8640000000000000", "8640000000000001"),
+            (DurationUnit::S, "8640000000000", "8640000000000.001"),
+            (DurationUnit::M, "144000000000", "144000000000.00005"),
+            (DurationUnit::H, "2400000000", "2400000000.0000025"),
+        ] {
+            let re = regex::Regex::new(&format!("^{}$", unit_body(unit))).unwrap();
+            assert!(re.is_match(longest), "{longest} {unit:?}");
+            assert!(re.is_match(&format!("{longest}.000")), "{longest} {unit:?}");
+            assert!(!re.is_match(over), "{over} {unit:?}");
+            assert!(!re.is_match(&format!("{longest}1")), "{unit:?}");
+            let below = unit.longest() - 1;
+            let half = if unit == DurationUnit::Ms { "0" } else { "5" };
+            assert!(re.is_match(&format!("{below}.{half}")), "{below} {unit:?}");
+            assert!(re.is_match("0"), "{unit:?}");
+        }
+    }
+
     #[test]
     fn durations() {
         let re = regex::Regex::new(&format!("^{DURATION_BODY}$")).unwrap();
-        for ok in ["1h30m", "250ms", "0s", "2d", "1s500ms", "5m"] {
+        for ok in ["1h30m", "250ms", "0s", "2d", "1s500ms", "5m", "100000000d"] {
             assert!(re.is_match(ok), "{ok}");
         }
-        for bad in ["1x", "30 s", "m", "1.5s", "1m1h"] {
+        for bad in [
+            "1x",
+            "30 s",
+            "m",
+            "1.5s",
+            "1m1h",
+            "90m",
+            "0ms",
+            "0d",
+            "01s",
+            "24h",
+            "60s",
+            "1000ms",
+            "1h0m",
+            "100000000d1ms",
+            "100000001d",
+            "999999999d",
+        ] {
             assert!(!re.is_match(bad), "{bad}");
+        }
+    }
+
+    /// The pattern is exactly envdef's canonical text up to the longest duration: every
+    /// value's text matches, and one millisecond past the longest does not.
+    #[test]
+    fn durations_are_exactly_the_canonical_text() {
+        use crate::notation::{format_duration, MAX_DURATION_MS};
+        let re = regex::Regex::new(&format!("^{DURATION_BODY}$")).unwrap();
+        let mut ms: u64 = 0;
+        while ms <= MAX_DURATION_MS {
+            for near in [ms, MAX_DURATION_MS - ms] {
+                assert!(re.is_match(&format_duration(near)), "{near}");
+            }
+            ms = ms * 3 + 1 + ms / 7;
+        }
+        for over in [MAX_DURATION_MS + 1, MAX_DURATION_MS + 86_400_000, u64::MAX] {
+            assert!(!re.is_match(&format_duration(over)), "{over}");
+        }
+        for day in [
+            1u64,
+            86_399_999,
+            86_400_000,
+            86_400_001,
+            3_600_000 * 23 + 59_999,
+        ] {
+            assert!(re.is_match(&format_duration(day)), "{day}");
         }
     }
 }

@@ -133,12 +133,13 @@ pub(crate) fn duration_text(millis: u64, unit: Option<DurationUnit>) -> Result<S
 }
 
 fn unit_info(unit: DurationUnit) -> (u64, &'static str) {
-    match unit {
-        DurationUnit::Ms => (1, "ms"),
-        DurationUnit::S => (1_000, "s"),
-        DurationUnit::M => (60_000, "m"),
-        DurationUnit::H => (3_600_000, "h"),
-    }
+    let name = match unit {
+        DurationUnit::Ms => "ms",
+        DurationUnit::S => "s",
+        DurationUnit::M => "m",
+        DurationUnit::H => "h",
+    };
+    (unit.millis(), name)
 }
 
 /// The exact decimal `millis / unit`, or an error when it does not terminate (`1s` in `m`).

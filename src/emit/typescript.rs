@@ -17,6 +17,7 @@ use super::app::{app_vars, default_value, AppVar};
 use super::job::Job;
 use super::{pylit, shape, text};
 use crate::model::{DurationUnit, Model, Number, Refinement, Type, TypeKind, ValueFormat};
+use crate::notation::MAX_DURATION_DAYS;
 use crate::regex_dialect::{translate, url_pattern, Dialect};
 
 /// A zod expression: a helper call, or a literal argument.
@@ -336,6 +337,12 @@ fn helpers(uses: &Uses, out: &mut String) {
         out.push_str(ONE_OF_HELPER);
     }
     if uses.duration {
+        let canonical =
+            translate(&format!("^{}$", shape::DURATION_BODY), Dialect::Ecma).unwrap_or_default();
+        let _ = write!(
+            out,
+            "\n/** envdef's canonical duration text, at most `{MAX_DURATION_DAYS}d`. */\nconst CANONICAL_DURATION =\n  /{canonical}/u;\n"
+        );
         out.push_str(DURATION_HELPER);
     }
     if uses.list {
@@ -416,16 +423,17 @@ function oneOf<const T extends [string, ...string[]]>(...members: T) {
 }
 "#;
 
-const DURATION_HELPER: &str = r#"
-const DURATION =
+/// The duration helper after its `CANONICAL_DURATION` pattern (`shape::DURATION_BODY`,
+/// which decides; `DURATION` only splits the text into its parts).
+const DURATION_HELPER: &str = r#"const DURATION =
   /^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$/u;
 
-/** envdef's duration text (`1h30m`, `250ms`, `0s`) as milliseconds. */
+/** envdef's duration text (`1h30m`, `250ms`, `0s`, at most `100000000d`) in ms. */
 function duration() {
   return z.string().transform((value, ctx) => {
     const match = DURATION.exec(value);
-    if (value === "" || match === null) {
-      const message = "not a duration such as `1h30m` or `250ms`";
+    if (value === "" || !CANONICAL_DURATION.test(value) || match === null) {
+      const message = "not a duration such as `1h30m` (at most `100000000d`)";
       ctx.addIssue({ code: z.ZodIssueCode.custom, message });
       return z.NEVER;
     }

@@ -5,7 +5,6 @@
 //! exactly. Then the refinements (`in`, `matching`, `len in`).
 
 use crate::model::{DurationUnit, Number, Refinement, Type, TypeKind, Value, ValueFormat};
-use crate::source::FileId;
 
 /// Reads `text` as `ty`; the error is a sentence about the value (plain values only: the
 /// caller never passes a secret).
@@ -48,8 +47,15 @@ fn parse_kind(text: &str, kind: &TypeKind, format: &ValueFormat) -> Result<Value
         TypeKind::Duration => duration(text, format.duration_unit)
             .map(Value::Duration)
             .ok_or_else(|| match format.duration_unit {
-                Some(unit) => format!("`{shown}` is not a number of {}", unit_name(unit)),
-                None => format!("`{shown}` is not a duration like `1h30m` or `250ms`"),
+                Some(unit) => format!(
+                    "`{shown}` is not a number of {} (whole milliseconds, at most `{}d`)",
+                    unit_name(unit),
+                    crate::notation::MAX_DURATION_DAYS
+                ),
+                None => format!(
+                    "`{shown}` is not a duration as envdef writes it (`1h30m`, `250ms`, at most `{}d`)",
+                    crate::notation::MAX_DURATION_DAYS
+                ),
             }),
         TypeKind::Enum { members } => {
             if members.iter().any(|m| m == text) {
@@ -132,22 +138,15 @@ fn unit_name(unit: DurationUnit) -> &'static str {
     }
 }
 
-/// Milliseconds, from canonical text or a (decimal) number of `unit`.
+/// Milliseconds, from canonical text (exactly as envdef writes it: `1h30m`, never `90m`,
+/// so that every reader can bound it by one pattern) or a (decimal) number of `unit`; at
+/// most [`crate::notation::MAX_DURATION_MS`] either way.
 fn duration(text: &str, unit: Option<DurationUnit>) -> Option<u64> {
     let Some(unit) = unit else {
-        if text.is_empty() || text.contains('_') {
-            return None;
-        }
-        return crate::syntax::literal::duration(FileId(0), text, 0)
-            .ok()
-            .map(|d| d.millis);
+        let millis = crate::notation::parse_duration(text)?;
+        return (crate::notation::format_duration(millis) == text).then_some(millis);
     };
-    let size: u64 = match unit {
-        DurationUnit::Ms => 1,
-        DurationUnit::S => 1_000,
-        DurationUnit::M => 60_000,
-        DurationUnit::H => 3_600_000,
-    };
+    let size = unit.millis();
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -174,7 +173,7 @@ fn duration(text: &str, unit: Option<DurationUnit>) -> Option<u64> {
         return None;
     }
     let millis = millis.checked_add(part / scale)?;
-    Some(millis)
+    (millis <= crate::notation::MAX_DURATION_MS).then_some(millis)
 }
 
 /// The declared refinements, checked on a parsed value.

@@ -8,6 +8,7 @@
 
 use crate::ast::{DurationLit, Ident, RegexLit, StrLit, StrPart, ValueKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::notation::{MAX_DURATION_DAYS, MAX_DURATION_MS};
 use crate::source::{FileId, Span};
 
 /// Milliseconds per duration unit, largest first (the required order).
@@ -499,20 +500,33 @@ pub(crate) fn duration(file: FileId, body: &str, at: usize) -> Result<DurationLi
         }
         last_rank = Some(rank);
         let clean = digits.replace('_', "");
-        let overflow = || {
-            Diagnostic::error(
-                Code::NumberOutOfRange,
-                format!("duration `{body}` is out of range"),
-            )
-            .primary(span, "too long")
-            .help("durations go up to about 584 million years (2^64 milliseconds)")
-        };
-        let n: u64 = clean.parse().map_err(|_| overflow())?;
-        let ms = n.checked_mul(UNITS[rank].1).ok_or_else(overflow)?;
-        total = total.checked_add(ms).ok_or_else(overflow)?;
+        let n: u64 = clean.parse().map_err(|_| duration_too_long(body, span))?;
+        let ms = n
+            .checked_mul(UNITS[rank].1)
+            .ok_or_else(|| duration_too_long(body, span))?;
+        total = total
+            .checked_add(ms)
+            .ok_or_else(|| duration_too_long(body, span))?;
         parts.push((n, rank));
     }
+    if total > MAX_DURATION_MS {
+        return Err(duration_too_long(body, span));
+    }
     Ok(DurationLit { millis: total })
+}
+
+/// E0107 for a duration over [`MAX_DURATION_MS`], the longest every application reader
+/// (pydantic's `timedelta`, JavaScript's numbers, JSON Schema) holds exactly.
+fn duration_too_long(body: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::NumberOutOfRange,
+        format!("duration `{body}` is out of range"),
+    )
+    .primary(span, format!("longer than {MAX_DURATION_DAYS}d"))
+    .help(format!(
+        "durations go up to {MAX_DURATION_DAYS}d ({MAX_DURATION_MS}ms, about 273,790 years), \
+         the longest that pydantic, JavaScript and JSON Schema all read exactly"
+    ))
 }
 
 /// `1.5h`: durations have no fractions; suggest the exact whole-unit spelling.

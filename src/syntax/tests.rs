@@ -197,6 +197,39 @@ fn bad_durations_are_errors() {
     );
 }
 
+/// Durations go up to `100000000d` (`notation::MAX_DURATION_MS`), in any spelling; one
+/// millisecond more is E0107, in any spelling.
+#[test]
+fn durations_stop_at_the_longest_every_reader_holds() {
+    for longest in [
+        "100000000d",
+        "99999999d23h59m59s1000ms",
+        "2400000000h",
+        "8640000000000000ms",
+    ] {
+        assert_eq!(
+            default_of(&format!("var A: duration = {longest}")),
+            ValueKind::Duration(crate::ast::DurationLit {
+                millis: crate::notation::MAX_DURATION_MS
+            }),
+            "{longest}"
+        );
+    }
+    for too_long in [
+        "100000000d1ms",
+        "99999999d24h1ms",
+        "2400000000h1ms",
+        "8640000000000001ms",
+        "100000001d",
+    ] {
+        assert_eq!(
+            parse_err(&format!("var A: duration = {too_long}")),
+            vec![Code::NumberOutOfRange],
+            "{too_long}"
+        );
+    }
+}
+
 #[test]
 fn spans_are_absolute_across_chunks() {
     let src = "project x\n\nvar A: int = 1\nvar B: url?\n";

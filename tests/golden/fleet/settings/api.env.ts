@@ -120,7 +120,7 @@ export const apiEnv = z.object({
   /** Upstream request timeout */
   REQUEST_TIMEOUT: withDefault(
     decimal(
-      "^(?:0|[1-9][0-9]*)(?:\\.0+)?$",
+      "^(?:(?:[0-9]|[1-9][0-9]{1,14}|[1-7][0-9]{15}|8[0-5][0-9]{14}|86[0-3][0-9]{13})(?:\\.0+)?|8640000000000000(?:\\.0+)?)$",
       "a duration in ms (whole milliseconds)",
     ),
     "30000",

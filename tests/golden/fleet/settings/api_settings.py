@@ -84,7 +84,10 @@ _MaxUploadMb = Annotated[
 
 _RequestTimeout = Annotated[
     int,
-    _text("\\A(?:0|[1-9][0-9]*)(?:\\.0+)?\\Z", "a whole number of milliseconds"),
+    _text(
+        "\\A(?:(?:[0-9]|[1-9][0-9]{1,14}|[1-7][0-9]{15}|8[0-5][0-9]{14}|86[0-3][0-9]{13})(?:\\.0+)?|8640000000000000(?:\\.0+)?)\\Z",
+        "a whole number of milliseconds",
+    ),
 ]
 
 _AllowedOrigins = Annotated[list[Url], NoDecode, _split(",")]
@@ -174,6 +177,7 @@ class ApiSettings(BaseSettings):
         alias="REQUEST_TIMEOUT",
         description="Upstream request timeout",
         ge=0,
+        le=8640000000000000,
     )
 
     allowed_origins: _AllowedOrigins = Field(

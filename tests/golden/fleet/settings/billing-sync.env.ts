@@ -7,15 +7,18 @@ function oneOf<const T extends [string, ...string[]]>(...members: T) {
   return z.enum(members);
 }
 
+/** envdef's canonical duration text, at most `100000000d`. */
+const CANONICAL_DURATION =
+  /^(?:0s|100000000d|(?:[1-9][0-9]{0,7}d)?(?:(?:[1-9]|1[0-9]|2[0-3])h)?(?:(?:[1-9]|[1-5][0-9])m)?(?:(?:[1-9]|[1-5][0-9])s)?(?:[1-9][0-9]{0,2}ms)?)$/u;
 const DURATION =
   /^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$/u;
 
-/** envdef's duration text (`1h30m`, `250ms`, `0s`) as milliseconds. */
+/** envdef's duration text (`1h30m`, `250ms`, `0s`, at most `100000000d`) in ms. */
 function duration() {
   return z.string().transform((value, ctx) => {
     const match = DURATION.exec(value);
-    if (value === "" || match === null) {
-      const message = "not a duration such as `1h30m` or `250ms`";
+    if (value === "" || !CANONICAL_DURATION.test(value) || match === null) {
+      const message = "not a duration such as `1h30m` (at most `100000000d`)";
       ctx.addIssue({ code: z.ZodIssueCode.custom, message });
       return z.NEVER;
     }

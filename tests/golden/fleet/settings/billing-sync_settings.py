@@ -15,17 +15,22 @@ from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(
+    "\\A(?:0s|100000000d|(?:[1-9][0-9]{0,7}d)?(?:(?:[1-9]|1[0-9]|2[0-3])h)?(?:(?:[1-9]|[1-5][0-9])m)?(?:(?:[1-9]|[1-5][0-9])s)?(?:[1-9][0-9]{0,2}ms)?)\\Z"
+)
+_DURATION_PARTS = re.compile(
     "(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?"
 )
 
 
 def _duration(value: object) -> object:
-    """envdef's duration text (`1h30m`, `250ms`, `0s`) as a `timedelta`."""
+    """envdef's duration text (`1h30m`, `250ms`, `0s`, at most `100000000d`) as a `timedelta`."""
     if not isinstance(value, str):
         return value
-    match = _DURATION.fullmatch(value)
-    if not value or match is None:
-        raise ValueError("not a duration such as `1h30m` or `250ms`")
+    match = _DURATION_PARTS.fullmatch(value)
+    if not value or _DURATION.search(value) is None or match is None:
+        raise ValueError(
+            "not a duration such as `1h30m` or `250ms` (as envdef writes it, at most `100000000d`)"
+        )
     d, h, m, s, ms = (int(group or 0) for group in match.groups())
     return timedelta(days=d, hours=h, minutes=m, seconds=s, milliseconds=ms)
 
@@ -48,6 +53,7 @@ class BillingSyncSettings(BaseSettings):
     sync_interval: _SyncInterval = Field(
         timedelta(milliseconds=5400000),
         alias="SYNC_INTERVAL",
+        le=timedelta(days=100000000),
     )
 
     webhook_secret: SecretStr = Field(
