@@ -107,6 +107,8 @@ ids! {
     /// Index of a declared service in [`Model::services`] (and in
     /// `resolve::Program::services`).
     ServiceId;
+    /// Index of a named type in `resolve::Program::types` (the model keeps types inline).
+    TypeId;
 }
 
 /// `table[id]` for a table of declarations kept in id order (an `IndexMap` by name), so a

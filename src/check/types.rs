@@ -1,5 +1,6 @@
-//! Types: `ast::TypeExpr` → [`TyInfo`] (a `model::Type` plus the spans to blame), with
-//! named types resolved once and every refinement validated (E0205, E0206, E0301–E0303).
+//! Types: `ast::TypeExpr` → [`TyInfo`] (a `model::Type` plus the spans to blame), each
+//! named type lowered once through the ids `resolve` bound its names to, and every
+//! refinement validated (E0301–E0303).
 //!
 //! Regexes are compiled here, once per distinct pattern, with size limits, and kept in
 //! [`Regexes`] for the value checks; nothing compiles a regex per value.
@@ -7,16 +8,13 @@
 use std::collections::HashMap;
 
 use crate::ast;
-use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Number, Refinement, Type, TypeKind};
-use crate::resolve::{Program, BUILTIN_TYPES};
+use crate::model::{Number, Refinement, Type, TypeId, TypeKind};
+use crate::resolve::{Program, TypeRef, MAX_TYPE_DEPTH};
 use crate::source::Span;
 
 /// Compiled-program size limit for one `matching` regex (and for assert `matches`).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Deepest nesting of named types and `list<...>` followed while lowering a type.
-const MAX_TYPE_DEPTH: usize = 64;
 
 /// A resolved type and where each part of it was written, so a value error can label the
 /// exact type or refinement it breaks (which may live in an imported file).
@@ -134,9 +132,8 @@ fn regex_error_text(err: &regex::Error) -> String {
 /// Named types, lowered on demand and memoised.
 pub(crate) struct TypeTable<'p> {
     program: &'p Program,
-    /// `None` while being lowered (cycle detection) or when broken.
-    done: HashMap<String, Option<TyInfo>>,
-    in_progress: Vec<String>,
+    /// Per [`TypeId`]: `None` until lowered, then the info (`None` when broken).
+    done: Vec<Option<Option<TyInfo>>>,
     pub regexes: Regexes,
 }
 
@@ -144,16 +141,15 @@ impl<'p> TypeTable<'p> {
     pub fn new(program: &'p Program) -> TypeTable<'p> {
         TypeTable {
             program,
-            done: HashMap::new(),
-            in_progress: Vec::new(),
+            done: vec![None; program.types.len()],
             regexes: Regexes::default(),
         }
     }
 
     /// Lowers every named type (so an unused broken type is still reported).
     pub fn lower_all_named(&mut self, diagnostics: &mut Diagnostics) {
-        for decl in self.program.types.values() {
-            self.named(&decl.name.text, decl.name.span, 0, diagnostics);
+        for index in 0..self.program.types.len() {
+            self.named(TypeId::new(index), 0, diagnostics);
         }
     }
 
@@ -169,24 +165,14 @@ impl<'p> TypeTable<'p> {
         diagnostics: &mut Diagnostics,
     ) -> Option<TyInfo> {
         if depth > MAX_TYPE_DEPTH {
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::TypeCycle,
-                    format!("type is nested more than {MAX_TYPE_DEPTH} levels deep"),
-                )
-                .primary(expr.span, "too deep"),
-            );
+            // Reported by resolve (E0206), which walks the types in this very order.
             return None;
         }
         let mut info = match &expr.base {
-            ast::BaseType::Named(name) => match name.text.as_str() {
-                "string" => TyInfo::simple(TypeKind::String, expr.span),
-                "int" => TyInfo::simple(TypeKind::Int, expr.span),
-                "float" => TyInfo::simple(TypeKind::Float, expr.span),
-                "bool" => TyInfo::simple(TypeKind::Bool, expr.span),
-                "url" => TyInfo::simple(TypeKind::Url, expr.span),
-                "duration" => TyInfo::simple(TypeKind::Duration, expr.span),
-                other => self.named(other, name.span, depth + 1, diagnostics)?,
+            // An unbound name is unknown or closes a cycle (reported by resolve).
+            ast::BaseType::Named(name) => match self.program.refs.types.get(&name.span)? {
+                TypeRef::Builtin(kind) => TyInfo::simple(kind.clone(), expr.span),
+                &TypeRef::Declared(id) => self.named(id, depth + 1, diagnostics)?,
             },
             ast::BaseType::Union(members) => {
                 let mut names: Vec<String> = Vec::with_capacity(members.len());
@@ -229,67 +215,18 @@ impl<'p> TypeTable<'p> {
         ok.then_some(info)
     }
 
-    fn named(
-        &mut self,
-        name: &str,
-        at: Span,
-        depth: usize,
-        diagnostics: &mut Diagnostics,
-    ) -> Option<TyInfo> {
-        if let Some(done) = self.done.get(name) {
+    fn named(&mut self, id: TypeId, depth: usize, diagnostics: &mut Diagnostics) -> Option<TyInfo> {
+        if let Some(done) = &self.done[id.index()] {
             return done.clone();
         }
-        let program = self.program;
-        let Some(decl) = program.types.get(name) else {
-            let help = suggest::did_you_mean(
-                name,
-                BUILTIN_TYPES
-                    .iter()
-                    .copied()
-                    .chain(program.types.keys().map(String::as_str)),
-            );
-            diagnostics.push(
-                Diagnostic::error(Code::UnknownType, format!("unknown type `{name}`"))
-                    .primary(at, "not a built-in type nor declared with `type`")
-                    .help(help.unwrap_or_else(|| {
-                        "built-in types are string, int, float, bool, url, duration".to_string()
-                    })),
-            );
-            return None;
-        };
-        if let Some(pos) = self.in_progress.iter().position(|n| n == name) {
-            let mut chain: Vec<String> = self.in_progress[pos..].to_vec();
-            chain.push(name.to_string());
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::TypeCycle,
-                    format!("type `{name}` is defined in terms of itself"),
-                )
-                .primary(decl.name.span, "this type")
-                .secondary(at, "refers back to it here")
-                .note(format!("cycle: {}", chain.join(" → ")))
-                .help("define the type from built-in types"),
-            );
-            // Mark the whole cycle broken so it is reported once.
-            for n in &self.in_progress[pos..] {
-                self.done.insert(n.clone(), None);
-            }
-            return None;
-        }
-        self.in_progress.push(name.to_string());
-        let lowered = self.lower_at(&decl.ty, depth, diagnostics);
-        self.in_progress.pop();
-        if self.done.contains_key(name) {
-            // Broken by a cycle found below.
-            return None;
-        }
-        let lowered = lowered.map(|mut info| {
-            info.ty.name = Some(name.to_string());
+        let decl = &self.program.types[id];
+        let lowered = self.lower_at(&decl.ty, depth, diagnostics).map(|mut info| {
+            info.ty.name = Some(decl.name.text.clone());
             info.base_span = decl.ty.span;
             info.use_span = decl.ty.span;
             info
         });
-        self.done.insert(name.to_string(), lowered.clone());
+        self.done[id.index()] = Some(lowered.clone());
         lowered
     }
 

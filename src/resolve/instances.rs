@@ -95,7 +95,7 @@ fn domain(
         None => return Ok(Domain::Open),
         Some(ty) => ty,
     };
-    // Named types are followed to their definition (bounded: a cycle is E0206 elsewhere).
+    // Named types are followed to their definition (bounded: a cycle is E0206, `types.rs`).
     for _ in 0..64 {
         match &ty.base {
             ast::BaseType::Union(members) => {
@@ -108,7 +108,7 @@ fn domain(
                 None if NOT_TEXT.contains(&name.text.as_str()) => {
                     return Err(format!("`{}`", name.text))
                 }
-                // Unknown: the checker reports it at the type (E0205).
+                // Unknown: reported at the type (E0205, `types.rs`).
                 None => return Ok(Domain::Open),
             },
             ast::BaseType::List(_) => return Err("a list".into()),

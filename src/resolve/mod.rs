@@ -14,6 +14,7 @@ mod instances;
 mod ladder;
 mod program;
 mod refs;
+mod types;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,7 +29,10 @@ pub use instances::{
     dns_label, instance_name, is_open, param_members, ParamValue, MAX_INSTANCES, MAX_LABEL,
 };
 pub use ladder::Ladder;
-pub use program::{Assignment, EnvEntry, Operand, Program, Refs, ServiceEntry, VarDecl, VarEntry};
+pub use program::{
+    Assignment, EnvEntry, Operand, Program, Refs, ServiceEntry, TypeRef, VarDecl, VarEntry,
+};
+pub use types::{BUILTIN_TYPES, MAX_TYPE_DEPTH};
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
@@ -37,9 +41,6 @@ use crate::source::{LoadError, Loader, SourceMap, Span};
 
 /// Most ancestors an environment may have (the `extends` edges above it).
 pub const MAX_EXTENDS_DEPTH: usize = 64;
-
-/// Type names the language defines; a `type` may not reuse them.
-pub const BUILTIN_TYPES: &[&str] = &["string", "int", "float", "bool", "url", "duration"];
 
 /// Names with a meaning of their own in values and asserts.
 pub const RESERVED_NAMES: &[&str] = &["env", "service", "true", "false"];
@@ -225,6 +226,7 @@ pub fn build_with(
         .collect();
     program.ladders = ladder::bind(&program.envs, promotes, diagnostics);
     program.refs = refs::bind(&program, diagnostics);
+    program.refs.types = types::bind(&program, diagnostics);
     program
 }
 

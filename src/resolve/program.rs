@@ -11,7 +11,7 @@ use super::instances::ParamValue;
 use super::ladder::Ladder;
 use crate::ast;
 use crate::diagnostics::suggest;
-use crate::model::{EnvId, ServiceId, VarId, VarKind};
+use crate::model::{EnvId, ServiceId, TypeId, TypeKind, VarId, VarKind};
 use crate::source::Span;
 
 /// Every declaration of one compilation, by name.
@@ -21,7 +21,7 @@ pub struct Program {
     pub root_name: String,
     /// `project NAME`, if declared.
     pub project: Option<ast::Ident>,
-    /// Named types in declaration order.
+    /// Named types in declaration order; the index in this map is the [`TypeId`].
     pub types: IndexMap<String, ast::TypeDecl>,
     /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
     /// index in this map is the [`VarId`].
@@ -185,6 +185,7 @@ pub struct Assignment {
 crate::model::index_by! {
     EnvId => EnvEntry;
     ServiceId => ServiceEntry;
+    TypeId => ast::TypeDecl;
 }
 
 impl Program {
@@ -254,9 +255,13 @@ impl Program {
     }
 }
 
-/// What the names inside values and rules stand for, by the span of the name.
+/// What the names inside types, values and rules stand for, by the span of the name.
 #[derive(Debug, Default)]
 pub struct Refs {
+    /// A type's name (`Port` in `var P: Port`, `int` in `type Port = int …`) by its span:
+    /// a built-in or a declared type. Absent: unknown or closing a cycle (reported). In
+    /// the order bound, so that a program prints the same on every run.
+    pub types: IndexMap<Span, TypeRef>,
     /// `${NAME}` by the span of `NAME`: the variable it reads. Absent: unknown (reported),
     /// or the built-in `${env}`/`${service}`.
     pub interpolations: HashMap<Span, VarId>,
@@ -266,6 +271,15 @@ pub struct Refs {
     /// The comparisons (`env == "…"`, `service in […]`, by the comparison's span) that
     /// name an unknown environment or service (reported).
     pub unknown_names: HashSet<Span>,
+}
+
+/// What a type's name stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    /// `string`, `int`, `float`, `bool`, `url` or `duration`.
+    Builtin(TypeKind),
+    /// A `type` declaration.
+    Declared(TypeId),
 }
 
 /// What a rule reads.
