@@ -599,11 +599,15 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
         );
     };
     for (svc_idx, service) in model.services.values().enumerate() {
-        let aliases = program
+        let entry = program
             .services
             .get_index(svc_idx)
             .filter(|_| !service.implicit)
-            .map_or(&[][..], |(_, s)| s.aliases.as_slice());
+            .map(|(_, s)| s);
+        if let Some(entry) = entry {
+            read_under_two_keys(program, model, entry, diagnostics);
+        }
+        let aliases = entry.map_or(&[][..], |s| s.aliases.as_slice());
         let mut seen: HashMap<&str, VarId> = HashMap::with_capacity(service.vars.len());
         for &id in &service.vars {
             let key = service.key(id, model.var(id));
@@ -681,8 +685,69 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
     }
 }
 
+/// E0344: one service reads one variable under two keys (`uses A, A as B`, two aliases, or
+/// the same through groups). The model gives a variable one key per service, so without
+/// this the later key would silently replace the earlier one in every artifact.
+fn read_under_two_keys(
+    program: &Program,
+    model: &Model,
+    service: &crate::resolve::ServiceEntry,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut keys: Vec<(VarId, &str, crate::source::Span)> = service
+        .plain
+        .iter()
+        .map(|&(id, span)| (id, model.var(id).emit_name.as_str(), span))
+        .chain(
+            service
+                .aliases
+                .iter()
+                .map(|(id, alias)| (*id, alias.text.as_str(), alias.span)),
+        )
+        .collect();
+    // Where written, so that the second key in the source is the one reported.
+    keys.sort_by_key(|&(id, _, span)| (id.0, span.file, span.start));
+    let mut reported = std::collections::HashSet::new();
+    for pair in keys.windows(2) {
+        let [(id, first, first_span), (other, second, second_span)] = *pair else {
+            continue;
+        };
+        if id != other || first == second || !reported.insert(id) {
+            continue;
+        }
+        let name = program.qualified(id);
+        // The workaround declares the alias as a variable of its own; never the variable's
+        // own name again.
+        let second = if second == model.var(id).emit_name {
+            first
+        } else {
+            second
+        };
+        let help = match program.var(id).decl.kind_word() {
+            "secret" => format!(
+                "a service reads a variable under one key: keep one, or declare a second secret for the other key (`secret {second} from` the same reference)"
+            ),
+            _ => format!(
+                "a service reads a variable under one key: keep one, or declare a second variable for the other key (`var {second}: TYPE = \"${{{name}}}\"`)"
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                Code::AliasCollision,
+                format!(
+                    "service `{}` reads `{name}` under two keys, `{}` and `{}`",
+                    service.name.text, pair[0].1, pair[1].1
+                ),
+            )
+            .primary(second_span, format!("read as `{}` here", pair[1].1))
+            .secondary(first_span, format!("and as `{}` here", pair[0].1))
+            .help(help),
+        );
+    }
+}
+
 /// E0344: `uses NAME as KEY` where `KEY` is already the key of another variable the
-/// service reads, or `NAME` is given two different aliases.
+/// service reads.
 fn alias_collision(
     program: &Program,
     service: &str,
@@ -691,19 +756,12 @@ fn alias_collision(
     other: VarId,
     diagnostics: &mut Diagnostics,
 ) {
-    let message = if other == aliased {
-        format!(
-            "service `{service}` reads `{}` under two keys",
-            program.qualified(aliased)
-        )
-    } else {
-        format!(
-            "service `{service}` reads `{}` as `{}`, which is already the key of `{}`",
-            program.qualified(aliased),
-            alias.text,
-            program.qualified(other)
-        )
-    };
+    let message = format!(
+        "service `{service}` reads `{}` as `{}`, which is already the key of `{}`",
+        program.qualified(aliased),
+        alias.text,
+        program.qualified(other)
+    );
     diagnostics.push(
         Diagnostic::error(Code::AliasCollision, message)
             .primary(alias.span, "this key is taken")

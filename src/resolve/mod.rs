@@ -150,6 +150,7 @@ pub fn build_with(
                         own: Vec::new(),
                         uses: Vec::new(),
                         aliases: Vec::new(),
+                        plain: Vec::new(),
                     },
                 );
                 for member in s.members {
@@ -402,8 +403,9 @@ fn bind_uses(
                     if seen.insert(m.var) {
                         program.services[svc].uses.push((m.var, name.span));
                     }
-                    if let Some(alias) = m.alias {
-                        program.services[svc].aliases.push((m.var, alias));
+                    match m.alias {
+                        Some(alias) => program.services[svc].aliases.push((m.var, alias)),
+                        None => program.services[svc].plain.push((m.var, name.span)),
                     }
                 }
                 continue;
@@ -414,8 +416,9 @@ fn bind_uses(
                 if seen.insert(id) {
                     program.services[svc].uses.push((id, name.span));
                 }
-                if let Some(alias) = alias {
-                    program.services[svc].aliases.push((id, alias));
+                match alias {
+                    Some(alias) => program.services[svc].aliases.push((id, alias)),
+                    None => program.services[svc].plain.push((id, name.span)),
                 }
             }
             None => {
@@ -872,8 +875,10 @@ fn walk_group(
     path.pop();
     state[g] = 2;
     if !broken {
+        // One member per variable and key: a variable listed twice under two keys stays
+        // twice, so that the service reading it sees both (E0344) instead of one silently.
         let mut seen = std::collections::HashSet::new();
-        out.retain(|m| seen.insert(m.var));
+        out.retain(|m| seen.insert((m.var, m.alias.as_ref().map(|a| a.text.clone()))));
         members[g] = Some(out);
     }
 }

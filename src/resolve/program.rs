@@ -136,6 +136,9 @@ pub struct ServiceEntry {
     pub uses: Vec<(VarId, Span)>,
     /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
     pub aliases: Vec<(VarId, ast::Ident)>,
+    /// Every `uses NAME` without `as` (directly or through a group), where it is written:
+    /// with [`ServiceEntry::aliases`], what shows one variable read under two keys (E0344).
+    pub plain: Vec<(VarId, Span)>,
 }
 
 /// One environment, linked.
