@@ -1639,6 +1639,114 @@ emit typescript to "ts/{{service}}.env.ts"
     }
 }
 
+/// An attacker's docs, defaults and names: `"""`, backslashes, `*/`, `</script>`, a newline
+/// and quotes in docs and defaults; names that are Python keywords (`CLASS`, `NONE`,
+/// `RETURN`), pydantic's own (`MODEL_CONFIG`, `JSON`) and what every JavaScript object
+/// inherits (`constructor`, `toString`, `valueOf`). The generated Python and TypeScript
+/// stay valid (`tsc --strict`, prettier, ruff) and mean exactly the values, read from the
+/// generated `.env` and, unset, as the defaults; an inherited name left unset is unset
+/// for zod, not the inherited function. `__proto__` is the one key a JavaScript object
+/// cannot hold: E0405 for the typescript target.
+#[test]
+fn attacker_docs_defaults_and_names_keep_the_generated_code_exact() {
+    let Some(r) = readers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("attack.envdef");
+    std::fs::write(&source, ATTACK_SOURCE).unwrap();
+    let (model, artifacts) = compile_file(&source);
+    let out = dir.path().join("out");
+    write_artifacts(&out, &artifacts);
+    let empty = dir.path().join("empty.env");
+    std::fs::write(&empty, "").unwrap();
+    let envs = BTreeMap::from([
+        ("prod".to_string(), out.join("app/.env.prod")),
+        ("unset".to_string(), empty),
+    ]);
+    let py_file = out.join("py/app_settings.py");
+    let ts_file = out.join("ts/app.env.ts");
+    let py = run_pydantic(&r, &py_file, "AppSettings", &envs, &[], &[]);
+    let zod = run_zod(&r, &ts_file, "loadAppEnv", &envs, &[], &[]);
+    let svc = &model.services["app"];
+    let env = model.concrete_envs().next().unwrap();
+    for id in &svc.vars {
+        let var = model.var(*id);
+        let key = svc.key(*id, var);
+        for name in ["prod", "unset"] {
+            let value = match name {
+                "prod" => env.value(*id).map(|r| &r.value),
+                _ => var.default.as_ref(),
+            };
+            let want = expected_read(key, var, value);
+            assert_eq!(
+                py.envs[name].get(key),
+                Some(&want),
+                "pydantic {name}: {key}"
+            );
+            let got = zod.envs[name].get(key).cloned().unwrap_or_default();
+            assert!(
+                same_json(&got, &want),
+                "zod {name}: {key} read as {got}, not {want}"
+            );
+        }
+    }
+    assert_eq!(
+        zod.envs["prod"].get("constructor"),
+        None,
+        "an unset inherited name is absent"
+    );
+    tsc_strict(&r, std::slice::from_ref(&ts_file));
+    run_ok(
+        Command::new("node")
+            .arg(node_modules(&r).join("prettier/bin/prettier.cjs"))
+            .arg("--check")
+            .arg(&ts_file),
+    );
+    run_ok(
+        Command::new(r.bin("ruff"))
+            .args(["format", "--check"])
+            .arg(&py_file),
+    );
+    let map = &process_envs(&r, &model, &out, "app")["prod"];
+    let text = dir.path().join("attack.env.json");
+    std::fs::write(&text, serde_json::to_string(map).unwrap()).unwrap();
+    let (ok, report) = check_jsonschema(&r, &out.join("schema/app.env.schema.json"), &[text]);
+    assert!(ok, "{report}");
+
+    let proto = dir.path().join("proto.envdef");
+    std::fs::write(
+        &proto,
+        "project p\nvar __proto__: string = \"x\"\nservice app { uses __proto__ }\nenv prod {}\nemit typescript to \"ts/{service}.env.ts\"\n",
+    )
+    .unwrap();
+    let compilation =
+        envdef::check_file(&envdef::FsLoader, &proto, envdef::CheckOptions::default()).unwrap();
+    let model = compilation
+        .model
+        .expect("checks (a warning on the name's case)");
+    let mut diagnostics = envdef::Diagnostics::new();
+    envdef::emit::emit(&model, &EmitOptions::default(), &mut diagnostics);
+    let codes: Vec<String> = diagnostics.iter().map(|d| d.code.to_string()).collect();
+    assert_eq!(codes, ["E0405"], "{diagnostics:?}");
+}
+
+const ATTACK_SOURCE: &str = r#"
+project attack
+var CLASS: string = "a\"\"\"b\\c */ </script> x" { tfvars_name = "klass", doc = "ends \"\"\" and \\ and */ and </script>\nnext line ''' \\\" end\\" }
+var NONE: int = 1 { doc = "*/ alert(1) /* \"\"\"" }
+var RETURN: bool = true { tfvars_name = "ret" }
+var MODEL_CONFIG: string = "C:\\dir\\x"
+var JSON: string = "{\"a\": [1, \"\\u0041\"]}"
+var constructor: string?
+var toString: string = "t\u{2028}\u{2029}"
+var valueOf: int in 1..=9 = 3
+service app { uses CLASS, NONE, RETURN, MODEL_CONFIG, JSON, constructor, toString, valueOf }
+env prod { NONE = 2 }
+emit dotenv to "{service}/.env.{env}"
+emit jsonschema to "schema/{service}.env.schema.json"
+emit pydantic to "py/{service}_settings.py"
+emit typescript to "ts/{service}.env.ts"
+"#;
+
 /// A `matching` pattern on list elements, as the env JSON Schema (and any whole-value
 /// check) writes it: one pattern over the joined text that every element must match.
 /// Every string up to five characters over an alphabet of the pattern's characters, the

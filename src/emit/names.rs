@@ -20,6 +20,7 @@ enum Check<'m> {
     Project,
     AllKeys,
     AnsibleNames(Option<&'m str>),
+    JsKeys(Option<&'m str>),
 }
 
 pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
@@ -59,18 +60,24 @@ pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic
                     );
                 }
             }
-            Builtin::Jsonschema | Builtin::Pydantic | Builtin::Typescript => match job.service {
-                Some(service) => {
-                    if done.insert(Check::EnvKeys(&service.name, false)) {
-                        env_keys(model, service, false, job.emit, errors);
+            Builtin::Jsonschema | Builtin::Pydantic | Builtin::Typescript => {
+                match job.service {
+                    Some(service) => {
+                        if done.insert(Check::EnvKeys(&service.name, false)) {
+                            env_keys(model, service, false, job.emit, errors);
+                        }
+                    }
+                    None => {
+                        if done.insert(Check::AllKeys) {
+                            all_keys(model, job.emit, errors);
+                        }
                     }
                 }
-                None => {
-                    if done.insert(Check::AllKeys) {
-                        all_keys(model, job.emit, errors);
-                    }
+                let scope = job.service.map(|s| s.name.as_str());
+                if target == Builtin::Typescript && done.insert(Check::JsKeys(scope)) {
+                    js_keys(model, job, errors);
                 }
-            },
+            }
             Builtin::Ansible => {
                 let scope = job.service.map(|s| s.name.as_str());
                 if done.insert(Check::AnsibleNames(scope)) {
@@ -160,6 +167,21 @@ fn ansible_names(
             errors.push(duplicate_key_error(&name, first, var, emit));
         } else {
             seen.insert(name, var);
+        }
+    }
+}
+
+/// Keys of the zod object: `__proto__` is the one name a JavaScript object cannot hold as a
+/// key (writing it sets the object's prototype), so zod would drop its value unread.
+fn js_keys(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) {
+    for app_var in super::app::app_vars(model, job) {
+        if app_var.key == "__proto__" {
+            errors.push(key_error(
+                app_var.key,
+                "a key a JavaScript object holds (it sets the object's prototype; zod would drop the value)",
+                app_var.var,
+                job.emit,
+            ));
         }
     }
 }

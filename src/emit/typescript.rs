@@ -43,6 +43,7 @@ struct Uses {
     json_list: bool,
     optional: bool,
     default: bool,
+    own: bool,
 }
 
 pub(super) fn body(model: &Model, job: &Job<'_>) -> String {
@@ -62,6 +63,10 @@ pub(super) fn body(model: &Model, job: &Job<'_>) -> String {
         } else if var.optional {
             uses.optional = true;
             expr = Expr::Call("optional", vec![expr]);
+        }
+        if INHERITED_KEYS.contains(&key) {
+            uses.own = true;
+            expr = Expr::Call("own", vec![expr]);
         }
         if let Some(doc) = &var.doc {
             let _ = writeln!(fields, "  /** {} */", doc_comment(doc));
@@ -357,6 +362,9 @@ fn helpers(uses: &Uses, out: &mut String) {
     if uses.default {
         out.push_str(DEFAULT_HELPER);
     }
+    if uses.own {
+        out.push_str(OWN_HELPER);
+    }
 }
 
 const STR_HELPER: &str = r#"
@@ -478,6 +486,34 @@ function jsonList<T extends z.ZodTypeAny>(element: T, min: number, max: number) 
       return z.NEVER;
     })
     .pipe(z.array(element).min(min).max(max));
+}
+"#;
+
+/// What every JavaScript object inherits from `Object.prototype` (`process.env` and the
+/// objects dotenv returns included): zod reads an unset `toString` as the inherited
+/// function, not as unset, unless the field says so (`own`). `__proto__` is refused by
+/// `names::js_keys`.
+const INHERITED_KEYS: &[&str] = &[
+    "constructor",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
+    "valueOf",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+];
+
+const OWN_HELPER: &str = r#"
+/** A key every object inherits (`toString`): the inherited function is no value. */
+function own<T extends z.ZodTypeAny>(schema: T) {
+  return z.preprocess(
+    (value) => (typeof value === "function" ? undefined : value),
+    schema,
+  );
 }
 "#;
 
