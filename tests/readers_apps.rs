@@ -19,60 +19,17 @@ use std::process::Command;
 
 use envdef::emit::{Artifact, EmitOptions};
 use envdef::model::Model;
+use readers_support::{python_dotenv, run, run_ok, write_artifacts, Readers};
+
+mod readers_support;
 
 // ── the readers ────────────────────────────────────────────────────────────────────────
 
-struct Readers {
-    root: PathBuf,
-}
-
-impl Readers {
-    fn bin(&self, name: &str) -> PathBuf {
-        self.root.join("venv/bin").join(name)
-    }
-}
-
 fn readers() -> Option<Readers> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(".readers");
-    let stamp = std::fs::read_to_string(root.join("installed")).unwrap_or_default();
-    if stamp.contains("pydantic-settings") && stamp.contains("zod") {
-        return Some(Readers { root });
-    }
-    if std::env::var("ENVDEF_SKIP_READERS").as_deref() == Ok("1") {
-        eprintln!("skipping: the application readers are not installed and ENVDEF_SKIP_READERS=1");
-        return None;
-    }
-    panic!(
-        "the application readers (pydantic-settings, zod, check-jsonschema, ansible-core) are not \
-         installed: run `scripts/install-readers.sh` first, or set ENVDEF_SKIP_READERS=1 to skip these tests"
-    );
-}
-
-/// Runs a command; returns (success, stdout + stderr).
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let (ok, text) = run(cmd);
-    assert!(ok, "{cmd:?} failed:\n{text}");
-    text
-}
-
-fn write_artifacts(dir: &Path, artifacts: &[Artifact]) {
-    for a in artifacts {
-        let path = dir.join(&a.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &a.contents).unwrap();
-    }
+    readers_support::readers(
+        &["pydantic-settings", "zod"],
+        "the application readers (pydantic-settings, zod, check-jsonschema, ansible-core)",
+    )
 }
 
 fn compile_file(source: &Path) -> (Model, Vec<Artifact>) {
@@ -118,14 +75,7 @@ fn process_envs(
     let mut out = BTreeMap::new();
     for env in model.concrete_envs() {
         let file = dir.join(format!("{service}/.env.{}", env.name));
-        let json = run_ok(
-            Command::new(r.bin("python"))
-                .arg("-c")
-                .arg("import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps(dotenv_values(sys.argv[1])))")
-                .arg(&file)
-                .env_clear(),
-        );
-        let mut map: BTreeMap<String, String> = serde_json::from_str(&json).unwrap();
+        let mut map = python_dotenv(r, &file);
         for id in &svc.vars {
             let var = model.var(*id);
             if var.is_secret() {
