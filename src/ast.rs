@@ -498,6 +498,28 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The plain string literals of an operand that a name or member is compared with: the
+    /// operand itself, or each item of a list (`env in ["staging", "production"]`), with
+    /// their spans. Anything else (a variable, an interpolated string) is left out.
+    pub fn string_literals(&self) -> Vec<(Span, String)> {
+        let items = match &self.kind {
+            ExprKind::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(self),
+        };
+        items
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ExprKind::Literal(Value {
+                    kind: ValueKind::Str(s),
+                    ..
+                }) => Some((item.span, s.as_plain()?)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// What an expression is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

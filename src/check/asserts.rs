@@ -113,7 +113,7 @@ struct Prepared<'p> {
 pub(crate) fn check_asserts(
     program: &Program,
     sources: &SourceMap,
-    (values, views): (&[Values], &[Vec<ServiceView>]),
+    (values, views, live): (&[Values], &[Vec<ServiceView>], &[Span]),
     optional: &[bool],
     unions: &[Option<Vec<String>>],
     regexes: &mut Regexes,
@@ -198,7 +198,7 @@ pub(crate) fn check_asserts(
                 match result {
                     Ok(true) => {}
                     Ok(false) => {
-                        let d = failure(program, sources, &ctx);
+                        let d = failure(program, sources, &ctx, live);
                         // One diagnostic per rule; other environments where it fails too
                         // are listed in a note.
                         let place = match service {
@@ -378,20 +378,8 @@ fn known_members(
         (None, Some((m, t))) => (m, t, lhs),
         (None, None) => return true,
     };
-    let literals: Vec<&ast::Expr> = match &other.kind {
-        ExprKind::List(items) => items.iter().collect(),
-        _ => vec![other],
-    };
     let mut ok = true;
-    for lit in literals {
-        let ExprKind::Literal(ast::Value {
-            kind: ast::ValueKind::Str(s),
-            ..
-        }) = &lit.kind
-        else {
-            continue;
-        };
-        let Some(text) = s.as_plain() else { continue };
+    for (span, text) in other.string_literals() {
         if members.contains(&text) {
             continue;
         }
@@ -418,7 +406,7 @@ fn known_members(
                 ),
             )
             .primary(
-                lit.span,
+                span,
                 if p.params.contains_key(&target.span) {
                     "not a member of the parameter's type"
                 } else {
@@ -614,7 +602,9 @@ fn equal(a: &V, b: &V) -> Option<bool> {
     }
 }
 
-fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic {
+/// `live`: where the values a live process has came from (`envdef verify`), each labelled
+/// "set in `staging, live`" rather than as set by the source.
+fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>, live: &[Span]) -> Diagnostic {
     let decl = ctx.prepared.decl;
     let condition = sources.slice(decl.condition.span);
     let where_ = match ctx.service {
@@ -644,6 +634,9 @@ fn failure(program: &Program, sources: &SourceMap, ctx: &Ctx<'_>) -> Diagnostic 
                 let from = match (env, r.origin.service) {
                     (Some(e), Some(s)) => {
                         format!("set for `{}` in `{e}`", program.services[s].name.text)
+                    }
+                    (Some(e), None) if live.contains(&r.origin.span) => {
+                        format!("set in `{e}, live`")
                     }
                     (Some(e), None) => format!("set in `{e}`"),
                     (None, _) => "default".to_string(),

@@ -75,10 +75,11 @@ pub fn live_asserts(
         .collect();
     let mut out = Diagnostics::new();
     let views = vec![Vec::new(); values.len()];
+    let live_spans: Vec<Span> = live.iter().map(|(_, _, span)| *span).collect();
     super::asserts::check_asserts(
         program,
         sources,
-        (&values, &views),
+        (&values, &views, &live_spans),
         &optional,
         &unions,
         &mut regexes,
@@ -89,16 +90,6 @@ pub fn live_asserts(
         .filter(|d| d.code == Code::AssertFailed)
         .map(|mut d| {
             d.code = Code::LiveAssertFailed;
-            // A value the live process has is set "in `staging, live`", not by the source.
-            let (from, live_from) = (
-                format!("(set in `{env}`)"),
-                format!("(set in `{env}, live`)"),
-            );
-            for label in &mut d.labels {
-                if live.iter().any(|(_, _, span)| *span == label.span) {
-                    label.message = label.message.replace(&from, &live_from);
-                }
-            }
             d
         })
         .collect()

@@ -113,7 +113,7 @@ pub fn check(
     asserts::check_asserts(
         program,
         sources,
-        (&computed.values, &computed.views),
+        (&computed.values, &computed.views, &[]),
         &optional,
         &unions,
         &mut regexes,

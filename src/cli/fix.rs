@@ -23,34 +23,27 @@ pub struct FixArgs {
 const MAX_PASSES: usize = 4;
 
 pub fn run(ui: &Ui, args: FixArgs) -> Status {
-    let path = match args.source.path() {
-        Ok(path) => path,
-        Err(message) => {
-            ui.tool_error(&message);
-            return Status::ToolError;
-        }
-    };
+    fix(ui, &args).unwrap_or_else(|message| {
+        ui.tool_error(&message);
+        Status::ToolError
+    })
+}
+
+/// `Err`: a tool error (no source, outside the project, unreadable, unwritable).
+fn fix(ui: &Ui, args: &FixArgs) -> Result<Status, String> {
+    let path = args.source.path()?;
     // Confined like `check` and `compile`: a committed symlink or an import outside the
     // project is neither read (its lines would be quoted) nor rewritten. Every file fixed
     // below came through this loader, so each lies inside the project.
-    let project = match Project::discover(&path, ui.root.as_deref()) {
-        Ok(project) => project,
-        Err(message) => {
-            ui.tool_error(&message);
-            return Status::ToolError;
-        }
-    };
+    let project = Project::discover(&path, ui.root.as_deref())?;
     let loader = project.loader();
+    let check = || {
+        crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params)
+            .map_err(|err| err.to_string())
+    };
     let mut total = 0;
     for _ in 0..MAX_PASSES {
-        let compilation =
-            match crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params) {
-                Ok(c) => c,
-                Err(err) => {
-                    ui.tool_error(&err.to_string());
-                    return Status::ToolError;
-                }
-            };
+        let compilation = check()?;
         let diagnostics = compilation.diagnostics.into_vec();
         let mut applied_this_pass = 0;
         for (id, file) in compilation.sources.files() {
@@ -64,9 +57,8 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
                     .header(&file.name, &format!("{} (fixed)", file.name))
                     .to_string();
                 ui.out(&diff);
-            } else if let Err(err) = crate::workflow::write_file(&file.path, &fixed, true) {
-                ui.tool_error(&err.to_string());
-                return Status::ToolError;
+            } else {
+                crate::workflow::write_file(&file.path, &fixed, true).map_err(|e| e.to_string())?;
             }
             ui.status(&format!(
                 "{}: {applied} fix{} {}",
@@ -82,21 +74,14 @@ pub fn run(ui: &Ui, args: FixArgs) -> Status {
         }
     }
     // What is left, as `check` reports it.
-    let compilation =
-        match crate::check_file_with_params(&loader, &path, ui.check_options, &ui.params) {
-            Ok(c) => c,
-            Err(err) => {
-                ui.tool_error(&err.to_string());
-                return Status::ToolError;
-            }
-        };
+    let compilation = check()?;
     if total == 0 {
         ui.status("nothing to fix automatically");
     }
     ui.diagnostics(&compilation.diagnostics, &compilation.sources);
-    if compilation.diagnostics.has_errors() {
+    Ok(if compilation.diagnostics.has_errors() {
         Status::Failed
     } else {
         Status::Ok
-    }
+    })
 }

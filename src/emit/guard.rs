@@ -438,7 +438,7 @@ fn past_deadline() -> Option<Exceeded> {
 
 /// Errors when the render is past its deadline (this artifact's or the compile's). Every
 /// helper a user template can call checks it first ([`Timed`], [`GuardedEq`],
-/// [`GuardedLookup`], [`QuietLog`]): one call on the whole context (`{{json this}}`,
+/// [`GuardedLookup`], [`quiet_log`]): one call on the whole context (`{{json this}}`,
 /// `(eq this this)`, `(lookup this "vars")`) costs as much as the model is large, and a
 /// template of thousands of them loops nowhere and writes nothing, so neither the loop
 /// budget nor the output writer would ever stop it (2,000 such calls on a 3,000-variable
@@ -558,23 +558,17 @@ impl HelperDef for GuardedLookup {
     }
 }
 
-/// `{{log …}}`: handlebars' helper renders its parameters to text before it looks whether
-/// logging is on (envdef never turns it on), so it writes nothing here and only checks the
-/// deadline.
-#[derive(Clone, Copy)]
-pub(crate) struct QuietLog;
-
-impl HelperDef for QuietLog {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        _: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        _: &mut dyn Output,
-    ) -> HelperResult {
-        check_deadline()
-    }
+/// `{{log …}}`, registered as `Timed(quiet_log)`: handlebars' helper renders its
+/// parameters to text before it looks whether logging is on (envdef never turns it on), so
+/// this one writes nothing and only checks the deadline.
+pub(crate) fn quiet_log(
+    _: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    _: &mut dyn Output,
+) -> HelperResult {
+    Ok(())
 }
 
 /// Collects a render's output up to `cap` bytes; past it, or past the deadline, the write

@@ -52,7 +52,7 @@ fn registry() -> Handlebars<'static> {
         }),
     );
     hb.register_helper("lookup", Box::new(guard::GuardedLookup));
-    hb.register_helper("log", Box::new(guard::QuietLog));
+    hb.register_helper("log", timed(guard::quiet_log));
     hb.register_helper("block", Box::new(helper_block));
     // Counts iterations against the render budget of user templates (`guard`).
     hb.register_helper("each", Box::new(guard::GuardedEach));

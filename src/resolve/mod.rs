@@ -483,20 +483,7 @@ fn bind_assignments(
         let target = &assignment.target;
         let id = match &target.service {
             Some(svc) => {
-                let Some(svc_idx) = program.services.get_index_of(&svc.text).map(ServiceId::new)
-                else {
-                    let help = suggest::did_you_mean(
-                        &svc.text,
-                        program.services.keys().map(String::as_str),
-                    );
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::UnknownService,
-                            format!("unknown service `{}`", svc.text),
-                        )
-                        .primary(svc.span, "no service of this name")
-                        .help_opt(help),
-                    );
+                let Some(svc_idx) = program.service_named(svc, diagnostics) else {
                     continue;
                 };
                 let qualified = format!("{}.{}", svc.text, target.name.text);

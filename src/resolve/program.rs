@@ -10,7 +10,7 @@ use super::groups;
 use super::instances::ParamValue;
 use super::ladder::Ladder;
 use crate::ast;
-use crate::diagnostics::suggest;
+use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
 use crate::model::{EnvId, ServiceId, TypeId, TypeKind, VarId, VarKind};
 use crate::source::Span;
 
@@ -217,6 +217,27 @@ impl Program {
             .values()
             .flat_map(|e| e.param_decls.iter())
             .find(|p| p.name.text == name)
+    }
+
+    /// The service `name` names (`api` of `api.PORT`); E0210 at it when there is none.
+    pub(super) fn service_named(
+        &self,
+        name: &ast::Ident,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<ServiceId> {
+        let found = self.services.get_index_of(&name.text).map(ServiceId::new);
+        if found.is_none() {
+            let help = suggest::did_you_mean(&name.text, self.services.keys().map(String::as_str));
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownService,
+                    format!("unknown service `{}`", name.text),
+                )
+                .primary(name.span, "no service of this name")
+                .help_opt(help),
+            );
+        }
+        found
     }
 
     /// Resolves a bare name as written inside service `scope` (its own variables first,

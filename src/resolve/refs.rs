@@ -122,19 +122,7 @@ fn operand(
 ) -> Option<Operand> {
     let found = match &target.service {
         Some(svc) => {
-            if !program.services.contains_key(&svc.text) {
-                let help =
-                    suggest::did_you_mean(&svc.text, program.services.keys().map(String::as_str));
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::UnknownService,
-                        format!("unknown service `{}`", svc.text),
-                    )
-                    .primary(svc.span, "no service of this name")
-                    .help_opt(help),
-                );
-                return None;
-            }
+            program.service_named(svc, diagnostics)?;
             program.var_id(&format!("{}.{}", svc.text, target.name.text))
         }
         None => program.lookup(&target.name.text, None),
@@ -179,20 +167,8 @@ fn known_names(
         _ => return true,
     };
     let is_env = matches!(builtin.kind, ExprKind::Env);
-    let literals: Vec<&ast::Expr> = match &other.kind {
-        ExprKind::List(items) => items.iter().collect(),
-        _ => vec![other],
-    };
     let mut ok = true;
-    for lit in literals {
-        let ExprKind::Literal(ast::Value {
-            kind: ast::ValueKind::Str(s),
-            ..
-        }) = &lit.kind
-        else {
-            continue;
-        };
-        let Some(name) = s.as_plain() else { continue };
+    for (span, name) in other.string_literals() {
         let known: Vec<&str> = if is_env {
             program.envs.keys().map(String::as_str).collect()
         } else if program.services.is_empty() {
@@ -216,7 +192,7 @@ fn known_names(
                     if is_env { "env" } else { "service" }
                 ),
             )
-            .primary(lit.span, format!("no {what} of this name"))
+            .primary(span, format!("no {what} of this name"))
             .help(help),
         );
     }
