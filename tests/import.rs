@@ -368,6 +368,32 @@ fn env_names_can_be_given() {
 }
 
 #[test]
+fn a_file_named_like_a_keyword_drafts_an_environment_that_parses() {
+    // `env in {}` would read as a rule's `env in …`, `env extends {}` as a missing name.
+    let files = [
+        ("in.env", "A=1\n"),
+        ("extends.env", "A=2\n"),
+        ("when.env", "A=3\n"),
+    ];
+    // The round trip checks the draft clean.
+    let d = assert_round_trip(&files, None);
+    assert_eq!(d.envs, ["env_in", "env_extends", "env_when"]);
+    let inputs = [Input {
+        name: "a.env".into(),
+        text: "A=1\n".into(),
+    }];
+    let given = Options {
+        env_names: Some(vec!["in".into()]),
+    };
+    let err = import::draft(&inputs, &given).unwrap_err();
+    assert!(
+        err.messages[0].contains("`in` is not an environment name"),
+        "{:?}",
+        err.messages
+    );
+}
+
+#[test]
 fn interpolation_of_earlier_keys_is_kept() {
     let files = [
         (

@@ -97,7 +97,7 @@ pub fn draft(inputs: &[Input], options: &Options) -> Result<Draft, ImportError> 
             for (i, name) in given.iter().enumerate() {
                 if !names::is_env_name(name) {
                     errors.push(format!(
-                        "--env-names: `{name}` is not an environment name (letters, digits, `_` and `-`, not starting with a digit)"
+                        "--env-names: `{name}` is not an environment name (letters, digits, `_` and `-`, not starting with a digit, not a keyword)"
                     ));
                 } else if given[..i].contains(name) {
                     errors.push(format!("--env-names: `{name}` is given twice"));

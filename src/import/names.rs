@@ -1,9 +1,12 @@
 //! Names for the draft: environment names from file names, variable names from keys.
 
+use crate::syntax::KEYWORDS;
+
 /// An environment name for each file: `.env` → `local`, `.env.staging` → `staging`,
 /// `staging.env` → `staging`, `.env-multiline` → `multiline`; a prefix before `.env` in a
 /// longer name is used only when nothing follows it. Names are lowercased, anything outside
-/// `[a-z0-9_-]` becomes `_`, and repeats get `_2`, `_3`, ….
+/// `[a-z0-9_-]` becomes `_`, a name that starts with a digit or is a keyword gets `env_`
+/// before it (`in.env` → `env_in`), and repeats get `_2`, `_3`, ….
 pub fn env_names(file_names: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // `.env` is "local" unless another file claims that name (`.env` + `.env.local`, the
@@ -76,7 +79,7 @@ fn sanitize_env(raw: &str) -> Option<String> {
     }
     let out = out.trim_matches(['_', '-']).to_string();
     match out.chars().next() {
-        Some(c) if c.is_ascii_alphabetic() => Some(out),
+        Some(c) if c.is_ascii_alphabetic() && !KEYWORDS.contains(&out.as_str()) => Some(out),
         Some(_) => Some(format!("env_{out}")),
         None => None,
     }
@@ -92,13 +95,14 @@ fn unique(base: &str, taken: &[String]) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
-/// Whether `name` is a valid environment name (`[A-Za-z_][A-Za-z0-9_-]*`).
+/// Whether `name` is a valid environment name (`[A-Za-z_][A-Za-z0-9_-]*`, not a keyword).
 pub fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !KEYWORDS.contains(&name)
 }
 
 /// The variable name for a key: the key itself when it is an UPPER_SNAKE identifier,

@@ -30,6 +30,40 @@ use crate::source::{FileId, Span};
 
 pub use literal::{interpolations, Interpolation};
 pub use lower::MAX_EXPR_DEPTH;
+
+/// The keywords of the grammar (its `kw_*` rules). A name spelled like one parses in some
+/// places and not in others (`env in {}` reads as a rule's built-in `env in …`, `env
+/// extends {}` lacks a name), so a tool that makes names up (`import`) avoids them all.
+pub const KEYWORDS: &[&str] = &[
+    "project",
+    "import",
+    "type",
+    "var",
+    "secret",
+    "flag",
+    "service",
+    "uses",
+    "as",
+    "abstract",
+    "insecure",
+    "env",
+    "extends",
+    "assert",
+    "when",
+    "unset",
+    "emit",
+    "promote",
+    "group",
+    "to",
+    "from",
+    "in",
+    "matching",
+    "len",
+    "list",
+    "matches",
+    "starts_with",
+    "ends_with",
+];
 use parser::{EnvdefParser, Rule};
 use scan::{Chunk, ChunkKind, DeclKind};
 

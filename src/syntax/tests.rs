@@ -617,3 +617,13 @@ fn spans_point_at_what_they_name() {
     assert_eq!(&src[rhs.span.range()], "!Y");
     assert_eq!(&src[a.condition.span.range()], "(X == 1) && !Y");
 }
+
+#[test]
+fn keywords_are_the_grammars() {
+    let grammar = include_str!("../../grammar/envdef.pest");
+    let in_grammar: Vec<&str> = grammar
+        .lines()
+        .filter_map(|l| l.strip_prefix("kw_")?.split_whitespace().next())
+        .collect();
+    assert_eq!(super::KEYWORDS, in_grammar.as_slice());
+}
