@@ -119,21 +119,56 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
 }
 
 fn module_doc(model: &Model, job: &Job<'_>, class: &str, out: &mut String) {
-    let env_file = match (job.service, job.env) {
-        (Some(s), Some(e)) => format!("{}/.env.{}", s.name, e.name),
-        (Some(s), None) => format!("{}/.env.production", s.name),
-        _ => ".env".to_string(),
+    let subject = match job.service {
+        Some(s) => format!("the service `{}` of `{}`", s.name, model.project),
+        None => format!("`{}`", model.project),
     };
+    let env_file = example_env_file(model, job).map_or_else(String::new, |path| {
+        format!(
+            "; `{class}Settings(_env_file=\"{}\")` also reads a\ngenerated .env file",
+            path.replace(['"', '\\'], "'")
+        )
+    });
     let _ = writeln!(
         out,
-        "\"\"\"pydantic-settings for {}.\n\n`{class}Settings()` reads the process environment (secrets included, as\n`envdef run` provides them); `{class}Settings(_env_file=\"{}\")` also reads a\ngenerated .env file. A value envdef would refuse raises `ValidationError`.\n\"\"\"\n",
-        match job.service {
-            Some(s) => format!("the service `{}` of `{}`", s.name, model.project),
-            None => format!("`{}`", model.project),
-        }
-        .replace('"', "'"),
-        env_file.replace('"', "'")
+        "\"\"\"pydantic-settings for {}.\n\n`{class}Settings()` reads the process environment (secrets included, as\n`envdef run` provides them){env_file}. A value envdef would refuse raises `ValidationError`.\n\"\"\"\n",
+        subject.replace('"', "'"),
     );
+}
+
+/// Where this project's own `dotenv` emit writes the file this class reads (the job's
+/// environment, else the last concrete one the emit covers), so that the docstring's
+/// example is a path that exists; `None` when no `dotenv` emit covers the service.
+fn example_env_file(model: &Model, job: &Job<'_>) -> Option<String> {
+    let service = job.service.map(|s| s.name.as_str());
+    let mut dotenv: Vec<_> = model
+        .emits
+        .iter()
+        .filter(|e| e.target == "dotenv")
+        .collect();
+    // A checked-in file first; a working file (`envdef switch`) only when it is all there is.
+    dotenv.sort_by_key(|e| e.is_working());
+    dotenv.into_iter().find_map(|emit| {
+        let env = match job.env {
+            Some(env) => Some(env),
+            None => model
+                .envs
+                .values()
+                .rev()
+                .find(|env| !env.is_abstract && covered(emit, &env.name, service)),
+        }?;
+        covered(emit, &env.name, service).then(|| {
+            let path = emit.path.replace("{env}", &env.name);
+            service.map_or(path.clone(), |s| path.replace("{service}", s))
+        })
+    })
+}
+
+fn covered(emit: &crate::model::Emit, env: &str, service: Option<&str>) -> bool {
+    match service {
+        Some(service) => emit.covers(env, service),
+        None => emit.covers_env(env),
+    }
 }
 
 fn imports(uses: &Uses, out: &mut String) {

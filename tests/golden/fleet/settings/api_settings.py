@@ -3,7 +3,7 @@
 """pydantic-settings for the service `api` of `acme`.
 
 `ApiSettings()` reads the process environment (secrets included, as
-`envdef run` provides them); `ApiSettings(_env_file="api/.env.production")` also reads a
+`envdef run` provides them); `ApiSettings(_env_file="api/.env.production-us-east-1")` also reads a
 generated .env file. A value envdef would refuse raises `ValidationError`.
 """
 

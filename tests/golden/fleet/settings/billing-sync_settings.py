@@ -3,7 +3,7 @@
 """pydantic-settings for the service `billing-sync` of `acme`.
 
 `BillingSyncSettings()` reads the process environment (secrets included, as
-`envdef run` provides them); `BillingSyncSettings(_env_file="billing-sync/.env.production")` also reads a
+`envdef run` provides them); `BillingSyncSettings(_env_file="billing-sync/.env.production-us-east-1")` also reads a
 generated .env file. A value envdef would refuse raises `ValidationError`.
 """
 

@@ -3,7 +3,7 @@
 """pydantic-settings for the service `postgres` of `acme`.
 
 `PostgresSettings()` reads the process environment (secrets included, as
-`envdef run` provides them); `PostgresSettings(_env_file="postgres/.env.production")` also reads a
+`envdef run` provides them); `PostgresSettings(_env_file="postgres/.env.production-us-east-1")` also reads a
 generated .env file. A value envdef would refuse raises `ValidationError`.
 """
 

@@ -3,7 +3,7 @@
 """pydantic-settings for the service `web` of `acme`.
 
 `WebSettings()` reads the process environment (secrets included, as
-`envdef run` provides them); `WebSettings(_env_file="web/.env.production")` also reads a
+`envdef run` provides them); `WebSettings(_env_file="web/.env.production-us-east-1")` also reads a
 generated .env file. A value envdef would refuse raises `ValidationError`.
 """
 

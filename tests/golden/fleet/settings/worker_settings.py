@@ -3,7 +3,7 @@
 """pydantic-settings for the service `worker` of `acme`.
 
 `WorkerSettings()` reads the process environment (secrets included, as
-`envdef run` provides them); `WorkerSettings(_env_file="worker/.env.production")` also reads a
+`envdef run` provides them); `WorkerSettings(_env_file="worker/.env.production-us-east-1")` also reads a
 generated .env file. A value envdef would refuse raises `ValidationError`.
 """
 
