@@ -1616,6 +1616,13 @@ fn attacker_docs_defaults_and_names_keep_the_generated_code_exact() {
     let ts_file = out.join("ts/app.env.ts");
     let py = run_pydantic(&r, &py_file, "AppSettings", &envs, &[], &[]);
     let zod = run_zod(&r, &ts_file, "loadAppEnv", &envs, &[], &[]);
+    // The service `process`: its schema, `processEnv`, is no helper's name.
+    let process_ts = out.join("ts/process.env.ts");
+    let process = run_zod(&r, &process_ts, "loadProcessEnv", &envs, &[], &[]);
+    assert_eq!(
+        process.envs["prod"].get("CLASS"),
+        zod.envs["prod"].get("CLASS")
+    );
     let svc = &model.services["app"];
     let env = model.concrete_envs().next().unwrap();
     for id in &svc.vars {
@@ -1644,16 +1651,23 @@ fn attacker_docs_defaults_and_names_keep_the_generated_code_exact() {
         None,
         "an unset inherited name is absent"
     );
-    tsc_strict(&r, std::slice::from_ref(&ts_file));
+    tsc_strict(&r, &[ts_file.clone(), process_ts.clone()]);
     run_ok(
         Command::new("node")
             .arg(node_modules(&r).join("prettier/bin/prettier.cjs"))
             .arg("--check")
-            .arg(&ts_file),
+            .args([&ts_file, &process_ts]),
     );
     run_ok(
         Command::new(r.bin("ruff"))
             .args(["format", "--check"])
+            .arg(&py_file),
+    );
+    // Imported with warnings as errors: no field is under a name pydantic protects.
+    run_ok(
+        Command::new(r.bin("python"))
+            .args(["-W", "error", "-c"])
+            .arg("import importlib.util, sys\nspec = importlib.util.spec_from_file_location('s', sys.argv[1])\nspec.loader.exec_module(importlib.util.module_from_spec(spec))")
             .arg(&py_file),
     );
     let map = &process_envs(&r, &model, &out, "app")["prod"];
@@ -1689,7 +1703,12 @@ var JSON: string = "{\"a\": [1, \"\\u0041\"]}"
 var constructor: string?
 var toString: string = "t\u{2028}\u{2029}"
 var valueOf: int in 1..=9 = 3
-service app { uses CLASS, NONE, RETURN, MODEL_CONFIG, JSON, constructor, toString, valueOf }
+var SETTINGS_CUSTOMISE_SOURCES: string = "s"
+service app {
+  uses CLASS, NONE, RETURN, MODEL_CONFIG, JSON, constructor, toString, valueOf,
+       SETTINGS_CUSTOMISE_SOURCES
+}
+service process { uses CLASS }
 env prod { NONE = 2 }
 emit dotenv to "{service}/.env.{env}"
 emit jsonschema to "schema/{service}.env.schema.json"

@@ -63,6 +63,9 @@ pub(crate) fn field_name(name: &str) -> String {
     if out.is_empty()
         || out.starts_with(|c: char| c.is_ascii_digit() || c == '_')
         || out.starts_with("model_")
+        // pydantic-settings' own protected namespace: a field under it is a warning at
+        // import (an error where warnings are, as under `pytest -W error`).
+        || out.starts_with("settings_customise_sources")
     {
         out.insert_str(0, "field_");
     }
@@ -129,6 +132,10 @@ mod tests {
         assert_eq!(field_name("CLASS"), "class_");
         assert_eq!(field_name("model_config"), "field_model_config");
         assert_eq!(field_name("SCHEMA"), "schema_");
+        assert_eq!(
+            field_name("SETTINGS_CUSTOMISE_SOURCES"),
+            "field_settings_customise_sources"
+        );
         assert_eq!(class_name("billing-sync"), "BillingSync");
     }
 }

@@ -87,9 +87,11 @@ pub(super) fn body(model: &Model, job: &Job<'_>) -> String {
     let mut out = String::from("import { z } from \"zod\";\n");
     helpers(&uses, &mut out);
     let schema = format!("{}{}Env", base[..1].to_ascii_lowercase(), &base[1..]);
+    // Every schema is named `…Env` (the service `process` has `processEnv`), so no helper's
+    // name ends in `Env`: the process environment is read by `processEnvironment`.
     let _ = write!(
         out,
-        "\n/** The environment of the {what}, as envdef checks it. */\nexport const {schema} = z.object({{\n{fields}}});\n\n/** The {what}'s settings, typed. */\nexport type {base}Env = z.infer<typeof {schema}>;\n\n/**\n * Reads `process.env` (or `env`); throws a `ZodError` naming every variable envdef\n * would refuse.\n */\nexport function load{base}Env(\n  env: Record<string, string | undefined> = processEnv(),\n): {base}Env {{\n  return {schema}.parse(env);\n}}\n\nfunction processEnv(): Record<string, string | undefined> {{\n  const g = globalThis as {{\n    process?: {{ env: Record<string, string | undefined> }};\n  }};\n  return g.process?.env ?? {{}};\n}}\n",
+        "\n/** The environment of the {what}, as envdef checks it. */\nexport const {schema} = z.object({{\n{fields}}});\n\n/** The {what}'s settings, typed. */\nexport type {base}Env = z.infer<typeof {schema}>;\n\n/**\n * Reads `process.env` (or `env`); throws a `ZodError` naming every variable envdef\n * would refuse.\n */\nexport function load{base}Env(\n  env: Record<string, string | undefined> = processEnvironment(),\n): {base}Env {{\n  return {schema}.parse(env);\n}}\n\nfunction processEnvironment(): Record<string, string | undefined> {{\n  const g = globalThis as {{\n    process?: {{ env: Record<string, string | undefined> }};\n  }};\n  return g.process?.env ?? {{}};\n}}\n",
         what = doc_comment(&what),
     );
     out

@@ -157,12 +157,12 @@ export type ApiEnv = z.infer<typeof apiEnv>;
  * would refuse.
  */
 export function loadApiEnv(
-  env: Record<string, string | undefined> = processEnv(),
+  env: Record<string, string | undefined> = processEnvironment(),
 ): ApiEnv {
   return apiEnv.parse(env);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnvironment(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
   };

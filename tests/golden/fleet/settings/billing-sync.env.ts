@@ -52,12 +52,12 @@ export type BillingSyncEnv = z.infer<typeof billingSyncEnv>;
  * would refuse.
  */
 export function loadBillingSyncEnv(
-  env: Record<string, string | undefined> = processEnv(),
+  env: Record<string, string | undefined> = processEnvironment(),
 ): BillingSyncEnv {
   return billingSyncEnv.parse(env);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnvironment(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
   };

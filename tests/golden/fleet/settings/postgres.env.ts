@@ -47,12 +47,12 @@ export type PostgresEnv = z.infer<typeof postgresEnv>;
  * would refuse.
  */
 export function loadPostgresEnv(
-  env: Record<string, string | undefined> = processEnv(),
+  env: Record<string, string | undefined> = processEnvironment(),
 ): PostgresEnv {
   return postgresEnv.parse(env);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnvironment(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
   };

@@ -87,12 +87,12 @@ export type WebEnv = z.infer<typeof webEnv>;
  * would refuse.
  */
 export function loadWebEnv(
-  env: Record<string, string | undefined> = processEnv(),
+  env: Record<string, string | undefined> = processEnvironment(),
 ): WebEnv {
   return webEnv.parse(env);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnvironment(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
   };

@@ -99,12 +99,12 @@ export type WorkerEnv = z.infer<typeof workerEnv>;
  * would refuse.
  */
 export function loadWorkerEnv(
-  env: Record<string, string | undefined> = processEnv(),
+  env: Record<string, string | undefined> = processEnvironment(),
 ): WorkerEnv {
   return workerEnv.parse(env);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnvironment(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
   };
