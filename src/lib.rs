@@ -25,6 +25,7 @@ pub mod credential;
 pub mod diagnostics;
 pub mod emit;
 pub mod fmt;
+pub mod hash;
 pub mod import;
 pub mod live;
 pub mod model;

@@ -10,6 +10,8 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+
+use crate::hash::FastIndexMap;
 use serde::Serialize;
 
 use crate::source::Span;
@@ -25,9 +27,9 @@ pub struct Model {
     pub vars: Vec<VarDef>,
     /// Declared services; when the source declares none, one implicit service named after
     /// the project that uses every shared declaration.
-    pub services: IndexMap<String, Service>,
+    pub services: FastIndexMap<String, Service>,
     /// Every environment, abstract ones included, in declaration order.
-    pub envs: IndexMap<String, Env>,
+    pub envs: FastIndexMap<String, Env>,
     /// `emit` lines in declaration order.
     pub emits: Vec<Emit>,
 }
@@ -115,14 +117,14 @@ ids! {
 /// typed id indexes its own table and no other.
 macro_rules! index_by {
     ($($id:ty => $value:ty;)*) => {$(
-        impl std::ops::Index<$id> for indexmap::IndexMap<String, $value> {
+        impl std::ops::Index<$id> for $crate::hash::FastIndexMap<String, $value> {
             type Output = $value;
             fn index(&self, id: $id) -> &$value {
                 &self[id.index()]
             }
         }
 
-        impl std::ops::IndexMut<$id> for indexmap::IndexMap<String, $value> {
+        impl std::ops::IndexMut<$id> for $crate::hash::FastIndexMap<String, $value> {
             fn index_mut(&mut self, id: $id) -> &mut $value {
                 &mut self[id.index()]
             }
@@ -513,7 +515,7 @@ pub struct Env {
     /// the overridden one and each whose `${…}` reads it, sorted by [`VarId`]. Services
     /// without overrides are absent. Read through [`Env::value_for`] and
     /// [`Env::unset_for`].
-    pub service_values: IndexMap<String, Vec<ServiceValue>>,
+    pub service_values: FastIndexMap<String, Vec<ServiceValue>>,
     /// An instance of a parameterised environment (`env preview(branch) …`): each
     /// parameter's value, in declaration order. Empty for every other environment.
     pub params: Vec<ParamBinding>,

@@ -13,10 +13,9 @@
 
 use std::sync::Arc;
 
-use std::collections::HashMap;
-
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::FastHashMap;
 use crate::model::{EnvId, Resolved, Value, VarId, VarKind};
 use crate::resolve::{Operand, ParamValue, Program};
 use crate::source::{SourceMap, Span};
@@ -100,11 +99,11 @@ struct TypeError {
 struct Prepared<'p> {
     decl: &'p ast::AssertDecl,
     /// Resolved variables by the span of the name in the expression.
-    vars: HashMap<Span, VarId>,
+    vars: FastHashMap<Span, VarId>,
     /// Environment parameters by the span of the name in the expression.
-    params: HashMap<Span, String>,
+    params: FastHashMap<Span, String>,
     /// Members of each union-typed parameter the rule reads, by name.
-    param_unions: HashMap<String, Vec<String>>,
+    param_unions: FastHashMap<String, Vec<String>>,
     per_service: bool,
     /// Members of each variable's string-union type (`None`: not a union), by `VarId`.
     unions: &'p [Option<Vec<String>>],
@@ -123,9 +122,9 @@ pub(crate) fn check_asserts(
     for decl in &program.asserts {
         let mut p = Prepared {
             decl,
-            vars: HashMap::new(),
-            params: HashMap::new(),
-            param_unions: HashMap::new(),
+            vars: FastHashMap::default(),
+            params: FastHashMap::default(),
+            param_unions: FastHashMap::default(),
             per_service: false,
             unions,
         };
@@ -705,9 +704,9 @@ pub(crate) fn emit_scopes(
         };
         let mut p = Prepared {
             decl: &decl,
-            vars: HashMap::new(),
-            params: HashMap::new(),
-            param_unions: HashMap::new(),
+            vars: FastHashMap::default(),
+            params: FastHashMap::default(),
+            param_unions: FastHashMap::default(),
             per_service: false,
             unions,
         };

@@ -14,12 +14,11 @@
 //! - Problems found while evaluating are reported only in concrete environments, once per
 //!   place; later environments with the same problem are listed in a note.
 
-use std::collections::HashMap;
-
 use crate::ast;
 use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::FastHashMap;
 use crate::model::{DerivedPart, EnvId, Origin, Resolved, ServiceId, Value, VarId};
 use crate::resolve::Program;
 use crate::secret_ref::{RefError, Scheme, SecretRef};
@@ -94,7 +93,7 @@ struct Site<'p> {
 #[derive(Debug, Default)]
 pub(crate) struct Reporter {
     items: Vec<(Diagnostic, Vec<String>)>,
-    keys: HashMap<(Code, Span), usize>,
+    keys: FastHashMap<(Code, Span), usize>,
 }
 
 impl Reporter {

@@ -18,8 +18,6 @@ mod promote;
 mod types;
 mod values;
 
-use std::collections::HashMap;
-
 use indexmap::IndexMap;
 
 pub use emits::known_options;
@@ -30,6 +28,7 @@ pub use values::format_duration;
 pub(crate) use values::{clip as values_clip, url_problem};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::{FastHashMap, FastHashSet, FastIndexMap};
 use crate::model::{self, Model, ServiceId, TypeKind, VarDef, VarId, VarKind};
 use crate::resolve::{Program, VarDecl};
 use crate::source::SourceMap;
@@ -216,7 +215,7 @@ fn build_model(
             )
         })
         .collect();
-    let mut services = IndexMap::new();
+    let mut services = FastIndexMap::default();
     if program.services.is_empty() {
         let name = program
             .project
@@ -255,7 +254,7 @@ fn build_model(
             );
         }
     }
-    let mut envs = IndexMap::new();
+    let mut envs = FastIndexMap::default();
     // Every environment, so that an `EnvId` indexes the model as it does the program. One
     // whose `extends` chain is broken (an error, so this model is never handed out) is kept
     // abstract and without values.
@@ -361,11 +360,11 @@ fn var_def(
 /// per-service values, in the service's variable order.
 fn name_service_values(
     vars: &[VarDef],
-    services: &mut IndexMap<String, model::Service>,
-    envs: &IndexMap<String, model::Env>,
+    services: &mut FastIndexMap<String, model::Service>,
+    envs: &FastIndexMap<String, model::Env>,
 ) {
     for service in services.values_mut() {
-        let changed: std::collections::HashSet<VarId> = envs
+        let changed: FastHashSet<VarId> = envs
             .values()
             .filter_map(|e| e.service_values.get(&service.name))
             .flatten()
@@ -391,14 +390,14 @@ fn service_values(
     values: &[Option<std::sync::Arc<model::Resolved>>],
     unset: &[(VarId, model::Origin)],
     views: Vec<envs::ServiceView>,
-) -> IndexMap<String, Vec<model::ServiceValue>> {
+) -> FastIndexMap<String, Vec<model::ServiceValue>> {
     let unset_at = |id: VarId| {
         unset
             .binary_search_by_key(&id.0, |(v, _)| v.0)
             .ok()
             .map(|i| &unset[i].1)
     };
-    let mut out = IndexMap::new();
+    let mut out = FastIndexMap::default();
     for mut view in views {
         let mut differ = Vec::new();
         for (i, shared) in values.iter().enumerate() {
@@ -423,7 +422,7 @@ fn service_values(
 /// E0352: `api.NAME = …` for a service that reads `NAME` neither directly (`uses`) nor
 /// through another variable's `${…}`: the override could never reach it.
 fn overrides_read(program: &Program, computed: &envs::EnvValues, diagnostics: &mut Diagnostics) {
-    let mut reads: HashMap<ServiceId, Vec<bool>> = HashMap::new();
+    let mut reads: FastHashMap<ServiceId, Vec<bool>> = FastHashMap::default();
     for (env_idx, overrides) in computed.overrides.iter().enumerate() {
         for &(svc, var, span) in overrides {
             let read = reads.entry(svc).or_insert_with(|| {
@@ -566,7 +565,7 @@ fn re2_patterns(program: &Program, model: &Model, diagnostics: &mut Diagnostics)
 /// Two variables of one service emitted under one key, or two variables with one
 /// Terraform name (E0321).
 fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagnostics) {
-    let mut reported: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    let mut reported: FastHashSet<(usize, usize)> = FastHashSet::default();
     let mut collide = |a: VarId,
                        b: VarId,
                        what: &str,
@@ -608,7 +607,7 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             read_under_two_keys(program, model, entry, diagnostics);
         }
         let aliases = entry.map_or(&[][..], |s| s.aliases.as_slice());
-        let mut seen: HashMap<&str, VarId> = HashMap::with_capacity(service.vars.len());
+        let mut seen: FastHashMap<&str, VarId> = crate::hash::map_with_capacity(service.vars.len());
         for &id in &service.vars {
             let key = service.key(id, model.var(id));
             if let Some((_, alias)) = aliases.iter().find(|(a, _)| *a == id) {
@@ -643,7 +642,7 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
     }
     reserved_terraform_names(program, model, diagnostics);
     re2_patterns(program, model, diagnostics);
-    let mut seen: HashMap<&str, VarId> = HashMap::with_capacity(model.vars.len());
+    let mut seen: FastHashMap<&str, VarId> = crate::hash::map_with_capacity(model.vars.len());
     for (i, var) in model.vars.iter().enumerate() {
         let id = VarId(i as u32);
         match seen.get(var.tfvars_name.as_str()) {
@@ -890,7 +889,7 @@ fn warnings(
 /// at the group, which names the variables it alone lists, instead of one per variable
 /// ("never in a `uses`" would be wrong for them). Those variables are marked in `used`.
 fn unused_groups(program: &Program, used: &mut [bool], diagnostics: &mut Diagnostics) {
-    let named_inside: std::collections::HashSet<&str> = program
+    let named_inside: FastHashSet<&str> = program
         .groups
         .values()
         .flat_map(|g| g.uses.iter().flat_map(|u| &u.names))

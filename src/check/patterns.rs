@@ -6,9 +6,8 @@
 //! pattern that would mean something else in the application is an error before anything is
 //! compiled (and `check` and `compile` agree).
 
-use std::collections::HashSet;
-
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::FastHashSet;
 use crate::model::Value;
 use crate::model::{Emit, Model, Refinement};
 use crate::regex_dialect::{element_separator, translate, translate_each_element, Dialect};
@@ -27,7 +26,7 @@ pub(crate) fn dialect_of(target: &str) -> Option<Dialect> {
 }
 
 pub(crate) fn check_carried(model: &Model, infos: &[VarInfo], diagnostics: &mut Diagnostics) {
-    let mut reported: HashSet<(Span, &str)> = HashSet::new();
+    let mut reported: FastHashSet<(Span, &str)> = FastHashSet::default();
     for emit in &model.emits {
         let Some(dialect) = dialect_of(&emit.target) else {
             continue;
@@ -69,7 +68,7 @@ fn written_vars(model: &Model, emit: &Emit) -> Vec<usize> {
     if !emit.path.contains("{service}") {
         return (0..model.vars.len()).collect();
     }
-    let mut seen = HashSet::new();
+    let mut seen = FastHashSet::default();
     let mut out = Vec::new();
     for service in model.services.values() {
         let covered = model
@@ -100,7 +99,7 @@ fn check_type<'e>(
     emit: &'e Emit,
     dialect: Dialect,
     each: Option<&Result<char, String>>,
-    reported: &mut HashSet<(Span, &'e str)>,
+    reported: &mut FastHashSet<(Span, &'e str)>,
     diagnostics: &mut Diagnostics,
 ) {
     for (refinement, span) in info.ty.refinements.iter().zip(&info.refinement_spans) {

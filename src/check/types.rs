@@ -5,10 +5,9 @@
 //! Regexes are compiled here, once per distinct pattern, with size limits, and kept in
 //! [`Regexes`] for the value checks; nothing compiles a regex per value.
 
-use std::collections::HashMap;
-
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::FastHashMap;
 use crate::model::{Number, Refinement, Type, TypeId, TypeKind};
 use crate::resolve::{Program, TypeRef, MAX_TYPE_DEPTH};
 use crate::source::Span;
@@ -57,7 +56,7 @@ impl TyInfo {
 /// Compiled regexes by pattern.
 #[derive(Debug, Default)]
 pub(crate) struct Regexes {
-    map: HashMap<String, Option<regex::Regex>>,
+    map: FastHashMap<String, Option<regex::Regex>>,
 }
 
 impl Regexes {

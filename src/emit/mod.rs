@@ -46,10 +46,10 @@ pub(crate) mod tfvars;
 mod typescript;
 pub(crate) mod yaml;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::{FastHashMap, FastHashSet};
 use crate::model::{Emit, Env, Model, Service};
 
 pub use helpers::TEMPLATE_HELPERS;
@@ -125,7 +125,7 @@ pub fn emit(model: &Model, options: &EmitOptions, diagnostics: &mut Diagnostics)
 
 /// A value problem shows up once per artifact that writes the value; report it once.
 fn push_deduped(errors: Vec<Diagnostic>, diagnostics: &mut Diagnostics) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FastHashSet::default();
     for d in errors {
         let key = (d.code, d.message.clone(), d.primary_span());
         if seen.insert(key) {
@@ -247,7 +247,7 @@ fn working_over_committed(
         options.source_dir.as_deref(),
         &mut ignored,
     );
-    let by_path: HashMap<String, &Job<'_>> = committed
+    let by_path: FastHashMap<String, &Job<'_>> = committed
         .iter()
         .map(|j| (j.path.to_lowercase(), j))
         .collect();
@@ -399,8 +399,8 @@ fn plan<'m>(
 /// Two jobs on one path, on paths that differ only in case (one file on macOS and Windows),
 /// or a file where another artifact needs a directory: each reported once.
 fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<String, usize> = HashMap::with_capacity(jobs.len());
-    let mut reported = std::collections::HashSet::new();
+    let mut first: FastHashMap<String, usize> = crate::hash::map_with_capacity(jobs.len());
+    let mut reported = FastHashSet::default();
     for (i, job) in jobs.iter().enumerate() {
         let key = job.path.to_lowercase();
         let Some(&j) = first.get(&key) else {
@@ -445,7 +445,7 @@ fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
     }
 
     // A path that another artifact needs as a directory (`a` and `a/b`).
-    let mut dirs: HashMap<String, usize> = HashMap::new();
+    let mut dirs: FastHashMap<String, usize> = FastHashMap::default();
     for (i, job) in jobs.iter().enumerate() {
         let lower = job.path.to_lowercase();
         for (at, _) in lower.match_indices('/') {
@@ -477,8 +477,8 @@ fn check_collisions(jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
 /// directory, the alphabetically last one winning. Two environments' files in one
 /// directory mean `terraform apply` for one environment silently uses another's values.
 fn auto_tfvars_shared(jobs: &[Job<'_>], diagnostics: &mut Diagnostics) {
-    let mut first: HashMap<&str, &Job<'_>> = HashMap::new();
-    let mut reported = std::collections::HashSet::new();
+    let mut first: FastHashMap<&str, &Job<'_>> = FastHashMap::default();
+    let mut reported = FastHashSet::default();
     for job in jobs {
         let is_auto = job.path.ends_with(".auto.tfvars") || job.path.ends_with(".auto.tfvars.json");
         let Some(env) = job.env.filter(|_| is_auto) else {

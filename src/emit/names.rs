@@ -3,11 +3,10 @@
 //! must be valid for the targets that write it. Doing this per service (not per artifact)
 //! keeps the render loop free of hashing and lets each problem be reported once.
 
-use std::collections::{HashMap, HashSet};
-
 use super::job::{Builtin, Job, Template};
 use super::{envfile, hcl, yaml};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::hash::{FastHashMap, FastHashSet};
 use crate::model::{Emit, Model, Service, VarDef, VarId};
 
 /// What one check covers; used to run each check once.
@@ -24,7 +23,7 @@ enum Check<'m> {
 }
 
 pub(crate) fn check(model: &Model, jobs: &[Job<'_>], errors: &mut Vec<Diagnostic>) {
-    let mut done: HashSet<Check<'_>> = HashSet::new();
+    let mut done: FastHashSet<Check<'_>> = FastHashSet::default();
     for job in jobs {
         let Template::Builtin(target) = job.template else {
             continue;
@@ -101,7 +100,7 @@ fn env_keys(
     emit: &Emit,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(service.vars.len());
+    let mut seen: FastHashMap<&str, &VarDef> = crate::hash::map_with_capacity(service.vars.len());
     for &id in &service.vars {
         let var = model.var(id);
         let key = service.key(id, var);
@@ -123,7 +122,7 @@ fn env_keys(
 /// A project-wide application artifact (no `{service}`) holds every variable under its key:
 /// each key valid and used by one variable only.
 fn all_keys(model: &Model, emit: &Emit, errors: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(model.vars.len());
+    let mut seen: FastHashMap<&str, &VarDef> = crate::hash::map_with_capacity(model.vars.len());
     for var in &model.vars {
         let key = var.emit_name.as_str();
         if !envfile::is_portable_key(key) {
@@ -154,7 +153,7 @@ fn ansible_names(
         Some(s) => s.vars.clone(),
         None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
     };
-    let mut seen: HashMap<String, &VarDef> = HashMap::with_capacity(ids.len());
+    let mut seen: FastHashMap<String, &VarDef> = crate::hash::map_with_capacity(ids.len());
     for id in ids {
         let var = model.var(id);
         let name = super::ansible::var_name(var);
@@ -191,7 +190,7 @@ fn tf_names(model: &Model, service: Option<&Service>, emit: &Emit, errors: &mut 
         Some(s) => s.vars.clone(),
         None => (0..model.vars.len()).map(|i| VarId(i as u32)).collect(),
     };
-    let mut seen: HashMap<&str, &VarDef> = HashMap::with_capacity(ids.len());
+    let mut seen: FastHashMap<&str, &VarDef> = crate::hash::map_with_capacity(ids.len());
     for id in ids {
         let var = model.var(id);
         let name = var.tfvars_name.as_str();

@@ -5,10 +5,9 @@
 //! unknown member), E0204 (a group named like a shared declaration), E0216 (a cycle, or
 //! nesting past [`MAX_GROUP_DEPTH`]), E0217 (`as` on a group).
 
-use indexmap::IndexMap;
-
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::hash::FastIndexMap;
 use crate::model::VarId;
 use crate::source::Span;
 
@@ -61,4 +60,4 @@ pub(super) fn group_alias(name: &ast::Ident, alias: &ast::Ident) -> Diagnostic {
 }
 
 /// Groups by name, in declaration order (the type of `Program::groups`).
-pub type Groups = IndexMap<String, GroupEntry>;
+pub type Groups = FastIndexMap<String, GroupEntry>;

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ast::{self, AssignRhs, StrLit, StrPart, ValueKind};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::hash::FastIndexMap;
 
 /// The longest DNS-1123 label (Kubernetes namespaces and object names, hostnames).
 pub const MAX_LABEL: usize = 63;
@@ -89,7 +90,7 @@ enum Domain {
 /// The parameter's domain; `Err` with a message for a type a parameter cannot have.
 fn domain(
     ty: Option<&ast::TypeExpr>,
-    types: &IndexMap<String, ast::TypeDecl>,
+    types: &FastIndexMap<String, ast::TypeDecl>,
 ) -> Result<Domain, String> {
     let mut ty = match ty {
         None => return Ok(Domain::Open),
@@ -120,14 +121,14 @@ fn domain(
 /// Whether `param` has no finite domain (it needs `--param NAME=VALUE` for an instance).
 /// A parameter of a type it cannot have counts as finite: it is reported (E0232) and asks
 /// nothing of the command line.
-pub fn is_open(param: &ast::EnvParam, types: &IndexMap<String, ast::TypeDecl>) -> bool {
+pub fn is_open(param: &ast::EnvParam, types: &FastIndexMap<String, ast::TypeDecl>) -> bool {
     matches!(domain(param.ty.as_ref(), types), Ok(Domain::Open))
 }
 
 /// The members of a parameter's finite domain (`region: "eu" | "us"`), if it has one.
 pub fn param_members(
     param: &ast::EnvParam,
-    types: &IndexMap<String, ast::TypeDecl>,
+    types: &FastIndexMap<String, ast::TypeDecl>,
 ) -> Option<Vec<String>> {
     match domain(param.ty.as_ref(), types) {
         Ok(Domain::Finite(members)) => Some(members),
@@ -169,11 +170,11 @@ fn uses_param(rhs: &AssignRhs, names: &[&str]) -> bool {
 
 /// Everything `expand` reads besides the declarations.
 pub(super) struct Scope<'a, E, V> {
-    pub types: &'a IndexMap<String, ast::TypeDecl>,
+    pub types: &'a FastIndexMap<String, ast::TypeDecl>,
     /// Declared environments (instances may not take their names).
-    pub envs: &'a IndexMap<String, E>,
+    pub envs: &'a FastIndexMap<String, E>,
     /// Declared variables (a parameter may not shadow one in `${…}`).
-    pub vars: &'a IndexMap<String, V>,
+    pub vars: &'a FastIndexMap<String, V>,
     /// `--param NAME=VALUE`, in the order given.
     pub given: &'a [(String, String)],
 }

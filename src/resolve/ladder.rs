@@ -21,7 +21,7 @@ pub struct Ladder {
 /// dropped (checking half a ladder would report violations of an order nobody wrote).
 /// `envs`: the environments by name (only the names and their indexes are read).
 pub(super) fn bind<E>(
-    envs: &indexmap::IndexMap<String, E>,
+    envs: &crate::hash::FastIndexMap<String, E>,
     decls: Vec<ast::PromoteDecl>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<Ladder> {

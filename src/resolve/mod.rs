@@ -16,10 +16,7 @@ mod program;
 mod refs;
 mod types;
 
-use std::collections::HashMap;
 use std::path::Path;
-
-use indexmap::IndexMap;
 
 pub use cache::ParseCache;
 use groups::Member;
@@ -36,6 +33,7 @@ pub use types::{BUILTIN_TYPES, MAX_TYPE_DEPTH};
 
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
+use crate::hash::{FastHashMap, FastHashSet, FastIndexMap};
 use crate::model::{EnvId, ServiceId, VarId};
 use crate::source::{LoadError, Loader, SourceMap, Span};
 
@@ -100,11 +98,11 @@ pub fn build_with(
     let mut program = Program {
         root_name,
         project: None,
-        types: IndexMap::new(),
-        vars: IndexMap::new(),
-        services: IndexMap::new(),
-        groups: IndexMap::new(),
-        envs: IndexMap::new(),
+        types: FastIndexMap::default(),
+        vars: FastIndexMap::default(),
+        services: FastIndexMap::default(),
+        groups: FastIndexMap::default(),
+        envs: FastIndexMap::default(),
         env_order: Vec::new(),
         asserts: Vec::new(),
         emits: Vec::new(),
@@ -192,7 +190,7 @@ pub fn build_with(
     flatten_groups(&mut program, diagnostics);
     // What each service already reads, built once per service (not once per `uses` line,
     // which was quadratic for services with many `uses` lines).
-    let mut reads: Vec<Option<std::collections::HashSet<VarId>>> =
+    let mut reads: Vec<Option<FastHashSet<VarId>>> =
         (0..program.services.len()).map(|_| None).collect();
     for (svc, uses) in service_members {
         let seen = reads[svc.index()].get_or_insert_with(|| {
@@ -239,7 +237,7 @@ fn place_instances(
     env_decls: Vec<ast::EnvDecl>,
     instances: Vec<instances::Instance>,
 ) -> Vec<ast::EnvDecl> {
-    let mut by_base: HashMap<String, Vec<instances::Instance>> = HashMap::new();
+    let mut by_base: FastHashMap<String, Vec<instances::Instance>> = FastHashMap::default();
     for instance in instances {
         let base = instance
             .decl
@@ -375,7 +373,7 @@ fn bind_uses(
     program: &mut Program,
     svc: ServiceId,
     uses: ast::UsesDecl,
-    seen: &mut std::collections::HashSet<VarId>,
+    seen: &mut FastHashSet<VarId>,
     diagnostics: &mut Diagnostics,
 ) {
     let aliases = uses.aliases.into_iter().chain(std::iter::repeat(None));
@@ -476,7 +474,7 @@ fn bind_assignments(
     diagnostics: &mut Diagnostics,
 ) {
     // First assignment of each variable in this environment, for duplicates.
-    let mut seen: HashMap<(VarId, Option<ServiceId>), Span> = HashMap::new();
+    let mut seen: FastHashMap<(VarId, Option<ServiceId>), Span> = FastHashMap::default();
     let env_name = decl.name.text.clone();
     let mut bound = Vec::with_capacity(decl.assignments.len());
     for assignment in decl.assignments {
@@ -864,7 +862,7 @@ fn walk_group(
     if !broken {
         // One member per variable and key: a variable listed twice under two keys stays
         // twice, so that the service reading it sees both (E0344) instead of one silently.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FastHashSet::default();
         out.retain(|m| seen.insert((m.var, m.alias.as_ref().map(|a| a.text.clone()))));
         members[g] = Some(out);
     }

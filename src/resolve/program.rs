@@ -2,15 +2,12 @@
 //! names inside values and rules bound ([`Refs`]). Built by the rest of `resolve`; read
 //! by `check`, `query` and the language server.
 
-use std::collections::{HashMap, HashSet};
-
-use indexmap::IndexMap;
-
 use super::groups;
 use super::instances::ParamValue;
 use super::ladder::Ladder;
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
+use crate::hash::{FastHashMap, FastHashSet, FastIndexMap};
 use crate::model::{EnvId, ServiceId, TypeId, TypeKind, VarId, VarKind};
 use crate::source::Span;
 
@@ -22,17 +19,17 @@ pub struct Program {
     /// `project NAME`, if declared.
     pub project: Option<ast::Ident>,
     /// Named types in declaration order; the index in this map is the [`TypeId`].
-    pub types: IndexMap<String, ast::TypeDecl>,
+    pub types: FastIndexMap<String, ast::TypeDecl>,
     /// Variables, secrets and flags keyed by qualified name (`NAME` or `svc.NAME`); the
     /// index in this map is the [`VarId`].
-    pub vars: IndexMap<String, VarEntry>,
+    pub vars: FastIndexMap<String, VarEntry>,
     /// Declared services by name; the index in this map is the [`ServiceId`].
-    pub services: IndexMap<String, ServiceEntry>,
+    pub services: FastIndexMap<String, ServiceEntry>,
     /// `group NAME { uses … }`, flattened, in declaration order.
     pub groups: groups::Groups,
     /// Environments by name, parameterised instances included; the index in this map is
     /// the [`EnvId`].
-    pub envs: IndexMap<String, EnvEntry>,
+    pub envs: FastIndexMap<String, EnvEntry>,
     /// Environments with a sound `extends` chain, parents before children.
     pub env_order: Vec<EnvId>,
     /// `assert` rules in declaration order; their operands are bound in [`Refs`].
@@ -285,16 +282,16 @@ pub struct Refs {
     /// A type's name (`Port` in `var P: Port`, `int` in `type Port = int …`) by its span:
     /// a built-in or a declared type. Absent: unknown or closing a cycle (reported). In
     /// the order bound, so that a program prints the same on every run.
-    pub types: IndexMap<Span, TypeRef>,
+    pub types: FastIndexMap<Span, TypeRef>,
     /// `${NAME}` by the span of `NAME`: the variable it reads. Absent: unknown (reported),
     /// or the built-in `${env}`/`${service}`.
-    pub interpolations: HashMap<Span, VarId>,
+    pub interpolations: FastHashMap<Span, VarId>,
     /// A rule's operand (`NAME`, `svc.NAME`, a parameter) by the span of the operand.
     /// Absent: unknown (reported).
-    pub operands: HashMap<Span, Operand>,
+    pub operands: FastHashMap<Span, Operand>,
     /// The comparisons (`env == "…"`, `service in […]`, by the comparison's span) that
     /// name an unknown environment or service (reported).
-    pub unknown_names: HashSet<Span>,
+    pub unknown_names: FastHashSet<Span>,
 }
 
 /// What a type's name stands for.

@@ -8,11 +8,10 @@
 //! then every parameter's), with each declared type walked once: a name that closes a
 //! cycle is never bound, so the bound names form no cycle and `check` needs no guard.
 
-use indexmap::IndexMap;
-
 use super::program::{Program, TypeRef, VarDecl};
 use crate::ast;
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
+use crate::hash::FastIndexMap;
 use crate::model::{TypeId, TypeKind};
 use crate::source::Span;
 
@@ -23,12 +22,15 @@ pub const BUILTIN_TYPES: &[&str] = &["string", "int", "float", "bool", "url", "d
 pub const MAX_TYPE_DEPTH: usize = 64;
 
 /// Binds every type name of `program` (its declarations already in their tables).
-pub(super) fn bind(program: &Program, diagnostics: &mut Diagnostics) -> IndexMap<Span, TypeRef> {
+pub(super) fn bind(
+    program: &Program,
+    diagnostics: &mut Diagnostics,
+) -> FastIndexMap<Span, TypeRef> {
     let mut binder = Binder {
         types: &program.types,
         state: vec![State::Unvisited; program.types.len()],
         in_progress: Vec::new(),
-        bound: IndexMap::new(),
+        bound: FastIndexMap::default(),
     };
     for (index, decl) in program.types.values().enumerate() {
         // Every declaration, so that an unused broken type is still reported.
@@ -73,11 +75,11 @@ enum State {
 }
 
 struct Binder<'p> {
-    types: &'p IndexMap<String, ast::TypeDecl>,
+    types: &'p FastIndexMap<String, ast::TypeDecl>,
     state: Vec<State>,
     /// The declared types being walked, outermost first (the cycle's chain when one closes).
     in_progress: Vec<TypeId>,
-    bound: IndexMap<Span, TypeRef>,
+    bound: FastIndexMap<Span, TypeRef>,
 }
 
 impl Binder<'_> {

@@ -5,7 +5,6 @@
 use envdef::emit::{emit, Artifact, EmitOptions};
 use envdef::model::*;
 use envdef::{Diagnostics, Span};
-use indexmap::IndexMap;
 
 pub struct ModelBuilder {
     pub model: Model,
@@ -26,8 +25,8 @@ impl ModelBuilder {
                 project: project.to_string(),
                 source_name: format!("{project}.envdef"),
                 vars: Vec::new(),
-                services: IndexMap::new(),
-                envs: IndexMap::new(),
+                services: Default::default(),
+                envs: Default::default(),
                 emits: Vec::new(),
             },
         }
