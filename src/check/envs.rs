@@ -1210,23 +1210,33 @@ impl<'a, 'p> EnvEval<'a, 'p> {
                 return State::Unset;
             }
             SiteSrc::Ref(reference) => {
-                let text = reference.to_template().replace("{env}", self.env_name);
+                let written = reference.to_template();
+                // Without `{env}` the text is the one `prepare` already parsed and accepted:
+                // parsing it again in every environment would find the same.
+                let expands = written.contains("{env}");
+                let text = if expands {
+                    written.replace("{env}", self.env_name)
+                } else {
+                    written
+                };
                 if site.placeholder {
                     self.placeholder_used(var, site);
-                } else if let Err(err) = SecretRef::parse(&text) {
-                    // Valid as written, but not once `{env}` is this environment's name.
-                    let qualified = self.program.qualified(var).to_string();
-                    let note = format!(
-                        "`{{env}}` expands to `{}` in this environment",
-                        self.env_name
-                    );
-                    self.push(reference_error(
-                        &err,
-                        reference.span,
-                        &qualified,
-                        Some(note),
-                    ));
-                    return State::Poisoned;
+                } else if expands {
+                    if let Err(err) = SecretRef::parse(&text) {
+                        // Valid as written, but not once `{env}` is this environment's name.
+                        let qualified = self.program.qualified(var).to_string();
+                        let note = format!(
+                            "`{{env}}` expands to `{}` in this environment",
+                            self.env_name
+                        );
+                        self.push(reference_error(
+                            &err,
+                            reference.span,
+                            &qualified,
+                            Some(note),
+                        ));
+                        return State::Poisoned;
+                    }
                 }
                 (Value::Secret { reference: text }, None)
             }
