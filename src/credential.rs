@@ -300,52 +300,97 @@ fn tokens(value: &str) -> impl Iterator<Item = &str> {
         .filter(|t| t.len() >= 12)
 }
 
-/// Token prefixes of well-known services, each with the shortest credential length.
-const PREFIXES: &[(&str, usize, &str)] = &[
-    ("sk_live_", 16, "a Stripe secret key"),
-    ("sk_test_", 16, "a Stripe secret key"),
-    ("rk_live_", 16, "a Stripe restricted key"),
-    ("rk_test_", 16, "a Stripe restricted key"),
-    ("whsec_", 16, "a webhook signing secret"),
-    ("ghp_", 20, "a GitHub token"),
-    ("gho_", 20, "a GitHub token"),
-    ("ghu_", 20, "a GitHub token"),
-    ("ghs_", 20, "a GitHub token"),
-    ("ghr_", 20, "a GitHub token"),
-    ("github_pat_", 20, "a GitHub token"),
-    ("glpat-", 20, "a GitLab token"),
-    ("sk-proj-", 20, "an OpenAI key"),
-    ("sk-ant-", 20, "an Anthropic key"),
-    ("sk-", 32, "an API secret key"),
-    ("SG.", 30, "a SendGrid key"),
-    ("npm_", 30, "an npm token"),
-    ("xoxb-", 20, "a Slack token"),
-    ("xoxp-", 20, "a Slack token"),
-    ("xoxa-", 20, "a Slack token"),
-    ("xoxs-", 20, "a Slack token"),
-    ("xoxr-", 20, "a Slack token"),
-    ("xapp-", 20, "a Slack token"),
-    ("AIza", 30, "a Google API key"),
-    ("ya29.", 20, "a Google OAuth token"),
-    ("GOCSPX-", 20, "a Google OAuth client secret"),
-    ("shpat_", 20, "a Shopify token"),
-    ("shpss_", 20, "a Shopify secret"),
-    ("dop_v1_", 20, "a DigitalOcean token"),
-    ("hf_", 30, "a Hugging Face token"),
-    ("pypi-", 30, "a PyPI token"),
-    ("AGE-SECRET-KEY-", 20, "an age secret key"),
-    ("LS0tLS1CRUdJT", 20, "a base64-encoded PEM key"),
+/// Token prefixes of well-known services: (prefix, the shortest run of token characters
+/// after it that makes it a real token, what it is, as messages name it). The one table of
+/// token shapes: a value ([`by_value`]) and a secret reference ([`token_in_reference`]) are
+/// judged by it alike. A longer prefix comes before a shorter one it starts with
+/// (`sk-proj-` before `sk-`), since the first that fits names the credential.
+const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
+    ("sk_live_", 8, "a Stripe secret key"),
+    ("sk_test_", 8, "a Stripe secret key"),
+    ("rk_live_", 8, "a Stripe restricted key"),
+    ("rk_test_", 8, "a Stripe restricted key"),
+    ("whsec_", 8, "a webhook signing secret"),
+    ("ghp_", 16, "a GitHub token"),
+    ("gho_", 16, "a GitHub token"),
+    ("ghu_", 16, "a GitHub token"),
+    ("ghs_", 16, "a GitHub token"),
+    ("ghr_", 16, "a GitHub token"),
+    ("github_pat_", 9, "a GitHub token"),
+    ("glpat-", 14, "a GitLab token"),
+    ("glrt-", 16, "a GitLab runner token"),
+    ("gldt-", 16, "a GitLab deploy token"),
+    ("sk-proj-", 12, "an OpenAI key"),
+    ("sk-ant-", 13, "an Anthropic key"),
+    ("sk-", 29, "an API secret key"),
+    ("SG.", 16, "a SendGrid key"),
+    ("npm_", 20, "an npm token"),
+    ("xoxb-", 10, "a Slack token"),
+    ("xoxp-", 10, "a Slack token"),
+    ("xoxa-", 10, "a Slack token"),
+    ("xoxs-", 10, "a Slack token"),
+    ("xoxr-", 10, "a Slack token"),
+    ("xapp-", 10, "a Slack token"),
+    ("AKIA", 16, "an AWS access key id"),
+    ("ASIA", 16, "an AWS access key id"),
+    ("AIza", 26, "a Google API key"),
+    ("ya29.", 15, "a Google OAuth token"),
+    ("GOCSPX-", 13, "a Google OAuth client secret"),
+    ("hvs.", 20, "a HashiCorp Vault token"),
+    ("hvb.", 20, "a HashiCorp Vault token"),
+    ("hvr.", 20, "a HashiCorp Vault token"),
+    ("shpat_", 14, "a Shopify token"),
+    ("shpss_", 14, "a Shopify secret"),
+    ("shpca_", 14, "a Shopify token"),
+    ("dop_v1_", 13, "a DigitalOcean token"),
+    ("doo_v1_", 13, "a DigitalOcean token"),
+    ("hf_", 27, "a Hugging Face token"),
+    ("pypi-", 25, "a PyPI token"),
+    ("AGE-SECRET-KEY-", 5, "an age secret key"),
+    ("LS0tLS1CRUdJT", 7, "a base64-encoded PEM key"),
     (
         "ewogICJ0eXBlIjog",
-        20,
+        4,
         "a base64-encoded service-account key",
     ),
-    ("eyJ0eXBlIjoi", 20, "a base64-encoded service-account key"),
+    ("eyJ0eXBlIjoi", 8, "a base64-encoded service-account key"),
+    // Base64 of `{"`: a JWT's header, or another JSON token.
+    ("eyJ", 16, "a JSON Web Token"),
 ];
 
+/// The well-known token that `text` holds where a word starts (not inside a longer word:
+/// `kv/sk_live_x` is a path segment named like a token only when the rest is long and
+/// token-like), if it holds one. For text that names where a secret lives (a secret
+/// reference), so the run after the prefix is letters, digits, `_`, `-` and `.`, and it
+/// must look generated (a digit in it, or 24 characters). One pass over `text`, trying
+/// at each word start only the prefixes that begin with its first byte.
+pub fn token_in_reference(text: &str) -> Option<&'static str> {
+    let bytes = text.as_bytes();
+    for (start, &first) in bytes.iter().enumerate() {
+        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        for &(prefix, min_rest, what) in TOKEN_PREFIXES {
+            if prefix.as_bytes()[0] != first || !bytes[start..].starts_with(prefix.as_bytes()) {
+                continue;
+            }
+            let after = &bytes[start + prefix.len()..];
+            let rest = after
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count();
+            let token_like = after[..rest].iter().any(u8::is_ascii_digit) || rest >= 24;
+            if rest >= min_rest && token_like {
+                return Some(what);
+            }
+        }
+    }
+    None
+}
+
 fn token_shape(token: &str) -> Option<&'static str> {
-    for &(prefix, min, what) in PREFIXES {
-        if token.len() >= min && token.starts_with(prefix) {
+    for &(prefix, min_rest, what) in TOKEN_PREFIXES {
+        if token.len() >= prefix.len() + min_rest && token.starts_with(prefix) {
             return Some(what);
         }
     }
@@ -367,14 +412,6 @@ fn token_shape(token: &str) -> Option<&'static str> {
         && bytes[2..].iter().all(u8::is_ascii_hexdigit)
     {
         return Some("a Twilio key");
-    }
-    // JWTs: three base64url parts, the first a JSON header.
-    if token.starts_with("eyJ") && token.matches('.').count() == 2 && token.len() >= 30 {
-        return Some("a JWT");
-    }
-    // Base64 JSON (`{"…`), e.g. a service-account key or a token.
-    if token.starts_with("eyJ") && token.len() >= 24 {
-        return Some("base64-encoded JSON");
     }
     if is_uuid(token) {
         // Identifiers (tenants, clients, instances) far more often than secrets.
@@ -760,6 +797,32 @@ mod tests {
             "CALCOM_PRIVATE_API_ROUTE",
         ] {
             assert!(by_name(key).is_none(), "{key}");
+        }
+    }
+
+    /// One table decides what a token looks like: each shape, just long enough, is a
+    /// credential both as a value and inside a secret reference (where it must start a
+    /// word), and one character shorter is neither by its prefix.
+    #[test]
+    fn token_shapes_are_judged_alike_in_values_and_references() {
+        for &(prefix, min_rest, what) in TOKEN_PREFIXES {
+            let rest: String = "7q".chars().cycle().take(min_rest.max(12)).collect();
+            let token = format!("{prefix}{rest}");
+            assert!(by_value(&token).is_some(), "{token}");
+            assert_eq!(token_in_reference(&token), Some(what), "{token}");
+            let reference = format!("vault://kv/app/{token}#key");
+            assert_eq!(token_in_reference(&reference), Some(what), "{reference}");
+            // Inside a longer word it is a name, not a token.
+            assert_eq!(
+                token_in_reference(&format!("vault://kv/x{token}#key")),
+                None
+            );
+            let short: String = "7q".chars().cycle().take(min_rest - 1).collect();
+            assert_ne!(
+                token_in_reference(&format!("{prefix}{short}")),
+                Some(what),
+                "{prefix}"
+            );
         }
     }
 

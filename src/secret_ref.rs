@@ -551,51 +551,6 @@ fn split_segments(text: &str, min: usize) -> Option<()> {
     (segments.len() >= min && segments.iter().all(|s| !s.is_empty())).then_some(())
 }
 
-/// Well-known token prefixes: (prefix, the shortest run of token characters after it that
-/// makes it a real token, what it is).
-const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
-    ("sk_live_", 8, "a Stripe secret key"),
-    ("sk_test_", 8, "a Stripe secret key"),
-    ("rk_live_", 8, "a Stripe restricted key"),
-    ("rk_test_", 8, "a Stripe restricted key"),
-    ("whsec_", 8, "a webhook signing secret"),
-    ("ghp_", 20, "a GitHub token"),
-    ("gho_", 20, "a GitHub token"),
-    ("ghu_", 20, "a GitHub token"),
-    ("ghs_", 20, "a GitHub token"),
-    ("ghr_", 20, "a GitHub token"),
-    ("github_pat_", 20, "a GitHub token"),
-    ("glpat-", 16, "a GitLab token"),
-    ("xoxb-", 10, "a Slack token"),
-    ("xoxp-", 10, "a Slack token"),
-    ("xoxa-", 10, "a Slack token"),
-    ("xoxs-", 10, "a Slack token"),
-    ("sk-proj-", 16, "an OpenAI key"),
-    ("sk-ant-", 16, "an Anthropic key"),
-    ("npm_", 20, "an npm token"),
-    ("SG.", 16, "a SendGrid key"),
-    ("AKIA", 16, "an AWS access key id"),
-    ("ASIA", 16, "an AWS access key id"),
-    ("AIza", 30, "a Google API key"),
-    ("eyJ", 16, "a JSON Web Token"),
-    ("ya29.", 20, "a Google OAuth token"),
-    ("GOCSPX-", 20, "a Google OAuth client secret"),
-    ("hvs.", 20, "a HashiCorp Vault token"),
-    ("hvb.", 20, "a HashiCorp Vault token"),
-    ("hvr.", 20, "a HashiCorp Vault token"),
-    ("glrt-", 16, "a GitLab runner token"),
-    ("gldt-", 16, "a GitLab deploy token"),
-    ("dop_v1_", 32, "a DigitalOcean token"),
-    ("doo_v1_", 32, "a DigitalOcean token"),
-    ("shpat_", 20, "a Shopify token"),
-    ("shpss_", 20, "a Shopify secret"),
-    ("shpca_", 20, "a Shopify token"),
-    ("xapp-", 10, "a Slack token"),
-    ("hf_", 30, "a Hugging Face token"),
-    ("pypi-", 30, "a PyPI token"),
-    ("AGE-SECRET-KEY-", 20, "an age secret key"),
-];
-
 /// Query parameters that carry a credential (`?token=…`, `&password=…`): a reference
 /// names where a secret lives, it never carries one.
 const CREDENTIAL_PARAMS: &[&str] = &[
@@ -618,7 +573,8 @@ const CREDENTIAL_PARAMS: &[&str] = &[
 ];
 
 /// What kind of credential `text` is, if it is one: a URL with a password in its
-/// userinfo, a PEM block, a `Bearer` header, or a well-known token shape.
+/// userinfo, a PEM block, a `Bearer` header, or a well-known token shape (the table of
+/// [`crate::credential`], which judges values by the same shapes).
 fn credential_shape(text: &str) -> Option<&'static str> {
     if url_has_password(text) {
         return Some("a URL with a password");
@@ -645,29 +601,7 @@ fn credential_shape(text: &str) -> Option<&'static str> {
     {
         return Some("an Authorization header value");
     }
-    let bytes = text.as_bytes();
-    for (prefix, min_rest, what) in TOKEN_PREFIXES {
-        let mut from = 0;
-        while let Some(pos) = text[from..].find(prefix) {
-            let start = from + pos;
-            from = start + prefix.len();
-            // A token starts a word: `kv/sk_live_x` is a path segment named like one only
-            // when the rest is long and token-like.
-            if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
-                continue;
-            }
-            let rest = text[from..]
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-                .count();
-            let token_like =
-                text[from..from + rest].bytes().any(|b| b.is_ascii_digit()) || rest >= 24;
-            if rest >= *min_rest && token_like {
-                return Some(what);
-            }
-        }
-    }
-    None
+    crate::credential::token_in_reference(text)
 }
 
 /// `scheme://user:password@host`: a non-empty password in a URL's userinfo.
