@@ -8,7 +8,7 @@
 //! (≥ 2.24) then drops the key from the merged configuration, so an upstream file's
 //! default (`${KEY:-http://minio:9000}`) does not survive into this environment.
 
-use super::job::{services_of, text_error, Job, Prepared};
+use super::job::{services_of, text_error, Block, Job, Prepared};
 use super::{text, yaml};
 use crate::diagnostics::Diagnostic;
 use crate::model::{DerivedPart, Model};
@@ -38,40 +38,44 @@ pub(super) fn body(
     model: &Model,
     prepared: &Prepared,
     job: &Job<'_>,
+    out: &mut Block,
     errors: &mut Vec<Diagnostic>,
-) -> String {
+) {
     let Some(env) = job.env else {
-        return String::new();
+        return;
     };
-    let mut out = String::new();
+    // Each service's header and each variable's line are built here, then go to `out`.
+    let mut line = String::new();
     for service in services_of(model, job) {
         out.reserve(service.vars.len() * 48);
-        out.push_str("  ");
-        yaml::quote_into(&service.name, &mut out);
-        out.push_str(":\n    environment:");
+        line.clear();
+        line.push_str("  ");
+        yaml::quote_into(&service.name, &mut line);
+        line.push_str(":\n    environment:");
         let mut any = false;
         for &id in &service.vars {
+            out.push_str(&line);
+            line.clear();
             let Some(res) = env.value_for(&service.name, id) else {
                 if env.unset_for(&service.name, id).is_some() {
-                    out.push_str(if any { "      " } else { "\n      " });
-                    out.push_str(&prepared.yaml_key(service, id));
-                    out.push_str(": !reset null\n");
+                    line.push_str(if any { "      " } else { "\n      " });
+                    line.push_str(&prepared.yaml_key(service, id));
+                    line.push_str(": !reset null\n");
                     any = true;
                 }
                 continue;
             };
             let var = model.var(id);
             // Ints, floats and bools need neither `$$` nor escaping: write them directly.
-            let mark = out.len();
-            out.push_str(if any { "      " } else { "\n      " });
-            out.push_str(&prepared.yaml_key(service, id));
-            out.push_str(": \"");
-            if text::push_plain_scalar(&res.value, &var.format, &mut out) {
-                out.push_str("\"\n");
+            line.push_str(if any { "      " } else { "\n      " });
+            line.push_str(&prepared.yaml_key(service, id));
+            line.push_str(": \"");
+            if text::push_plain_scalar(&res.value, &var.format, &mut line) {
+                line.push_str("\"\n");
                 any = true;
                 continue;
             }
-            out.truncate(mark);
+            line.clear();
             let value = if let Some(reference) = res.value.secret_reference(&service.name) {
                 // Compose reads the secret from the host at run time and refuses to start
                 // without it; both names are portable, so this needs no escaping.
@@ -107,18 +111,18 @@ pub(super) fn body(
                 }
             };
             if !any {
-                out.push('\n');
+                line.push('\n');
                 any = true;
             }
-            out.push_str("      ");
-            out.push_str(&prepared.yaml_key(service, id));
-            out.push_str(": ");
-            yaml::quote_into(&value, &mut out);
-            out.push('\n');
+            line.push_str("      ");
+            line.push_str(&prepared.yaml_key(service, id));
+            line.push_str(": ");
+            yaml::quote_into(&value, &mut line);
+            line.push('\n');
         }
+        out.push_str(&line);
         if !any {
             out.push_str(" {}\n");
         }
     }
-    out
 }

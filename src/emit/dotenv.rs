@@ -1,13 +1,13 @@
 //! The `dotenv` target: `KEY=value` lines for each service's variables, quoted by
 //! [`super::envfile`].
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::envfile::quote;
-use super::job::{services_of, text_error, value_error, Job, Prepared};
+use super::job::{services_of, text_error, value_error, Block, Job, Prepared};
 use super::text;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::hash::FastHashMap;
 use crate::model::{Env, Model, Resolved, VarDef, VarId};
 
 /// The `KEY=value` lines of one artifact (keys were validated by `names::check`). An
@@ -18,15 +18,15 @@ pub(super) fn body(
     model: &Model,
     prepared: &Prepared,
     job: &Job<'_>,
+    out: &mut Block,
     errors: &mut Vec<Diagnostic>,
-) -> String {
+) {
     let Some(env) = job.env else {
-        return String::new();
+        return;
     };
     let merged = job.service.is_none();
     // Per key written so far (merged files only): the variable, its line, its service.
-    let mut written: HashMap<&str, (VarId, String, &str)> = HashMap::new();
-    let mut out = String::new();
+    let mut written: FastHashMap<&str, (VarId, String, &str)> = FastHashMap::default();
     let mut line = String::new();
     for service in services_of(model, job) {
         out.reserve(service.vars.len() * 48);
@@ -76,7 +76,6 @@ pub(super) fn body(
             out.push_str(&line);
         }
     }
-    out
 }
 
 /// One variable's line (`KEY=value\n`, or the comment standing for a secret) into `line`;

@@ -282,3 +282,94 @@ impl Prepared {
 pub(super) fn services_of<'m>(model: &'m Model, job: &Job<'m>) -> Vec<&'m Service> {
     job.services(model)
 }
+
+/// Where a built-in target writes its value block: the text (`compile`), or only its length
+/// (`check`, [`EmitOptions::measure_only`]), so a check neither copies a large artifact's
+/// lines into one string nor holds it in memory. Every verdict is the same either way: the
+/// target runs the same code and builds each line as it would; only this sink differs.
+pub(super) struct Block {
+    text: String,
+    /// The bytes counted (measuring only).
+    counted: usize,
+    /// The line breaks that end what was counted (measuring only), for [`Block::framed`].
+    trailing_newlines: usize,
+    measure: bool,
+}
+
+impl Block {
+    pub fn new(measure: bool) -> Block {
+        Block {
+            text: String::new(),
+            counted: 0,
+            trailing_newlines: 0,
+            measure,
+        }
+    }
+
+    /// A block built as one string (the targets whose text is small): kept, or counted.
+    pub fn of(text: String, measure: bool) -> Block {
+        let mut block = Block::new(measure);
+        if measure {
+            block.push_str(&text);
+        } else {
+            block.text = text;
+        }
+        block
+    }
+
+    /// Room for `additional` more bytes (nothing to make when only counting).
+    pub fn reserve(&mut self, additional: usize) {
+        if !self.measure {
+            self.text.reserve(additional);
+        }
+    }
+
+    pub fn push_str(&mut self, s: &str) {
+        if !self.measure {
+            self.text.push_str(s);
+            return;
+        }
+        self.counted += s.len();
+        let newlines = s.len() - s.trim_end_matches('\n').len();
+        self.trailing_newlines = if newlines == s.len() {
+            self.trailing_newlines + newlines
+        } else {
+            newlines
+        };
+    }
+
+    /// Whether only the length is kept.
+    pub fn measuring(&self) -> bool {
+        self.measure
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.counted == 0
+    }
+
+    /// The block as a template shows it: `if_empty` when nothing was written, else `before`
+    /// and the block without its final line breaks.
+    pub fn framed(self, if_empty: &str, before: &str) -> Block {
+        if self.is_empty() {
+            return Block::of(if_empty.to_string(), self.measure);
+        }
+        if self.measure {
+            return Block {
+                counted: before.len() + self.counted - self.trailing_newlines,
+                trailing_newlines: 0,
+                ..self
+            };
+        }
+        Block::of(
+            format!("{before}{}", self.text.trim_end_matches('\n')),
+            false,
+        )
+    }
+
+    /// The text (empty when measuring) and its length in bytes.
+    pub fn into_parts(self) -> (String, usize) {
+        let len = self.text.len() + self.counted;
+        (self.text, len)
+    }
+}

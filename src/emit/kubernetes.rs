@@ -11,7 +11,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::data::Header;
-use super::job::{option_str, text_error, Job, Prepared};
+use super::job::{option_str, text_error, Block, Job, Prepared};
 use super::names::dns_error;
 use super::{text, yaml};
 use crate::diagnostics::{Code, Diagnostic};
@@ -74,8 +74,9 @@ pub(super) fn data<'a>(
     prepared: &Prepared,
     header: Header<'a>,
     job: &Job<'_>,
+    measure: bool,
     errors: &mut Vec<Diagnostic>,
-) -> Option<(KubeData<'a>, String)> {
+) -> Option<(KubeData<'a>, Block)> {
     let (Some(env), Some(service)) = (job.env, job.service) else {
         return None;
     };
@@ -100,9 +101,11 @@ pub(super) fn data<'a>(
     };
     let secret_store = opt("secret_store", "envdef");
     let secret_store_kind = opt("secret_store_kind", "ClusterSecretStore");
-    let mut data = String::new();
+    let mut data = Block::new(measure);
     let mut secrets = Vec::new();
     data.reserve(service.vars.len() * 48);
+    // Each variable's line is built here, then goes to `data`.
+    let mut line = String::new();
     for &id in &service.vars {
         let Some(res) = env.value_for(&service.name, id) else {
             continue;
@@ -123,33 +126,31 @@ pub(super) fn data<'a>(
             // Composed from its parts' keys in the template, below.
             continue;
         }
-        let mark = data.len();
-        data.push_str("  ");
-        data.push_str(&prepared.yaml_key(service, id));
-        data.push_str(": \"");
-        if text::push_plain_scalar(&res.value, &var.format, &mut data) {
-            data.push_str("\"\n");
+        line.clear();
+        line.push_str("  ");
+        line.push_str(&prepared.yaml_key(service, id));
+        line.push_str(": \"");
+        if text::push_plain_scalar(&res.value, &var.format, &mut line) {
+            line.push_str("\"\n");
+            data.push_str(&line);
             continue;
         }
-        data.truncate(mark);
+        line.clear();
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
-                data.push_str("  ");
-                data.push_str(&prepared.yaml_key(service, id));
-                data.push_str(": ");
-                yaml::quote_into(&t, &mut data);
-                data.push('\n');
+                line.push_str("  ");
+                line.push_str(&prepared.yaml_key(service, id));
+                line.push_str(": ");
+                yaml::quote_into(&t, &mut line);
+                line.push('\n');
+                data.push_str(&line);
             }
             Ok(None) => {}
             Err(e) => errors.push(text_error(e, var, env, res, job)),
         }
     }
     // The template puts the line breaks after these blocks.
-    let data = if data.is_empty() {
-        "data: {}".to_string()
-    } else {
-        format!("data:\n{}", data.trim_end_matches('\n'))
-    };
+    let data = data.framed("data: {}", "data:\n");
     let labels = labels.trim_end_matches('\n').to_string();
     let template = derived_template(model, job, &mut secrets, &secret_store, &secret_store_kind);
     let refresh_interval = opt("refresh_interval", "1h");

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::data::{self, Header};
 use super::guard;
 use super::job::{
-    Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
+    Block, Builtin, EmitOptions, Job, Prepared, Template, BUILTIN_TARGETS, MAX_OUTPUT_BYTES,
 };
 use super::text;
 use super::{
@@ -430,43 +430,45 @@ fn render_job(
         }
         Template::Builtin(target) => {
             let mut errors = Vec::new();
+            let mut body = Block::new(measure);
             let rendered = match target {
                 Builtin::Dotenv => {
-                    let body = dotenv::body(model, prepared, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    dotenv::body(model, prepared, job, &mut body, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Tfvars => {
-                    let body = tfvars::tfvars_body(model, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    tfvars::tfvars_body(model, job, &mut body, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::VariablesTf => {
-                    let body = tfvars::variables_tf_body(model, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    tfvars::variables_tf_body(model, job, &mut body, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Compose => {
-                    let body = compose::body(model, prepared, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    compose::body(model, prepared, job, &mut body, &mut errors);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Kubernetes => {
-                    match kubernetes::data(model, prepared, header, job, &mut errors) {
-                        Some((data, block)) => render_builtin(target, &data, block, measure),
+                    match kubernetes::data(model, prepared, header, job, measure, &mut errors) {
+                        Some((data, block)) => render_builtin(target, &data, block),
                         None => Ok((String::new(), 0)),
                     }
                 }
                 Builtin::Typescript => {
-                    render_builtin(target, &header, typescript::body(model, job), measure)
+                    let body = Block::of(typescript::body(model, job), measure);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Ansible => {
-                    let body = ansible::body(model, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    let body = Block::of(ansible::body(model, job, &mut errors), measure);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Pydantic => {
-                    let body = pydantic::body(model, job, &mut errors);
-                    render_builtin(target, &header, body, measure)
+                    let body = Block::of(pydantic::body(model, job, &mut errors), measure);
+                    render_builtin(target, &header, body)
                 }
                 Builtin::Jsonschema => {
-                    let document = jsonschema::document(model, &header, job);
-                    render_builtin(target, &header, document, measure)
+                    let document = Block::of(jsonschema::document(model, &header, job), measure);
+                    render_builtin(target, &header, document)
                 }
             };
             if !errors.is_empty() {
@@ -638,16 +640,19 @@ thread_local! {
 fn render_builtin<T: Serialize>(
     target: Builtin,
     data: &T,
-    block: String,
-    measure: bool,
+    block: Block,
 ) -> Result<(String, usize), RenderError> {
+    let measure = block.measuring();
+    let (block, block_len) = block.into_parts();
     if measure {
+        // The block was only counted: the template writes an empty one, and its length is
+        // added to what the template around it writes.
         let mut count = ByteCount(0);
-        BLOCK.with(|b| *b.borrow_mut() = Some(block));
+        BLOCK.with(|b| *b.borrow_mut() = Some(String::new()));
         let result = builtins().render_to_write(target.name(), data, &mut count);
         BLOCK.with(|b| b.borrow_mut().take());
         result?;
-        return Ok((String::new(), count.0));
+        return Ok((String::new(), count.0 + block_len));
     }
     let mut out = Vec::with_capacity(block.len() + 1024);
     BLOCK.with(|b| *b.borrow_mut() = Some(block));

@@ -5,7 +5,7 @@
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::job::{text_error, value_error, Job};
+use super::job::{text_error, value_error, Block, Job};
 use super::{hcl, text};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Env, Model, Refinement, Resolved, Type, TypeKind, Value, VarDef, VarId};
@@ -26,10 +26,11 @@ fn tf_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<(VarId, &'m VarDef)> {
 pub(super) fn tfvars_body<'m>(
     model: &'m Model,
     job: &Job<'m>,
+    out: &mut Block,
     errors: &mut Vec<Diagnostic>,
-) -> String {
+) {
     let Some(env) = job.env else {
-        return String::new();
+        return;
     };
     // Two passes: which variables are written (and the widest name, for `terraform fmt`
     // alignment), then the lines straight into the output.
@@ -71,18 +72,20 @@ pub(super) fn tfvars_body<'m>(
             }
         }
     }
-    let mut out = String::with_capacity(written.len() * (width + 32));
+    out.reserve(written.len() * (width + 32));
+    let mut line = String::new();
     for (name, var, value) in written {
-        out.push_str(name);
+        line.clear();
+        line.push_str(name);
         // Terraform identifiers are ASCII, so bytes are columns.
         for _ in name.len()..width {
-            out.push(' ');
+            line.push(' ');
         }
-        out.push_str(" = ");
-        hcl::value_into(value, &var.format, &mut out);
-        out.push('\n');
+        line.push_str(" = ");
+        hcl::value_into(value, &var.format, &mut line);
+        line.push('\n');
+        out.push_str(&line);
     }
-    out
 }
 
 /// Why a value cannot go into tfvars as it is (an inexact duration unit, a string that is
@@ -106,8 +109,9 @@ fn unwritable(var: &VarDef, env: &Env, res: &Resolved, job: &Job<'_>) -> Option<
 pub(super) fn variables_tf_body<'m>(
     model: &'m Model,
     job: &Job<'m>,
+    out: &mut Block,
     errors: &mut Vec<Diagnostic>,
-) -> String {
+) {
     let omit_secrets = match super::job::option_str(job.emit, "secrets", None, None).as_deref() {
         None | Some("sensitive") => false,
         Some("omit") => true,
@@ -123,15 +127,18 @@ pub(super) fn variables_tf_body<'m>(
             false
         }
     };
-    let mut out = String::new();
+    // Each variable's block is built here, then goes to `out`.
+    let mut block = String::new();
     for (_, var) in tf_vars(model, job) {
         if omit_secrets && var.is_secret() {
             continue;
         }
+        block.clear();
         if !out.is_empty() {
-            out.push('\n');
+            block.push('\n');
         }
-        hcl::variable_block(var, &mut out);
+        hcl::variable_block(var, &mut block);
+        out.push_str(&block);
     }
     if job.service.is_none() {
         for service in job.services(model) {
@@ -145,12 +152,13 @@ pub(super) fn variables_tf_body<'m>(
                     "{}'s own value of {} where an environment overrides it ({}.{}); null: {} applies",
                     service.name, shared.tfvars_name, service.name, shared.name, shared.tfvars_name
                 ));
-                out.push('\n');
-                hcl::variable_block(&var, &mut out);
+                block.clear();
+                block.push('\n');
+                hcl::variable_block(&var, &mut block);
+                out.push_str(&block);
             }
         }
     }
-    out
 }
 
 /// The first string in `value` that is not in NFC. Terraform's strings (cty) are always NFC:
