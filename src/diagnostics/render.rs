@@ -76,6 +76,10 @@ pub fn human_all<'a>(
     style: HumanStyle,
 ) -> String {
     let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
+    if diagnostics.is_empty() {
+        // Nothing quotes a source, so none is scanned (a clean `check` of a large fleet).
+        return String::new();
+    }
     // Built once per run, not per report: a 16 MB source is scanned once.
     let shown = shown_sources(&diagnostics, sources);
     let sources = shown.as_ref().unwrap_or(sources);
