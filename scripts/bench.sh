@@ -4,12 +4,13 @@
 #
 #   scripts/bench.sh            # everything (about 5 minutes on 2 cores)
 #   scripts/bench.sh --quick    # skip the 100,000-variable workload
-#   scripts/bench.sh --peers    # also install jrsonnet (cargo install) for the peer job
+#   scripts/bench.sh --peers    # also install jrsonnet (cargo install, a prerelease) for the peer job
 #
 # Options: --quick, --runs N (hyperfine runs per command; default: 10, fewer for the big
 # sizes), --keep (keep the temp directory with the workloads and results), --peers.
 # The peer job (section 7, `examples/gen_peer.rs`) runs envdef always, and jrsonnet on the
-# equivalent Jsonnet program when `jrsonnet` is on PATH (or after --peers installs it).
+# equivalent Jsonnet program when `jrsonnet` is on PATH or in $JRSONNET_ROOT/bin (default
+# /tmp/jrs, where --peers installs it).
 #
 # Needs: cargo; hyperfine and GNU time (`/usr/bin/time -v`), which it installs with apt-get
 # when it can (Debian packages `hyperfine`, `time`), else it falls back to a timing loop
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS="$2"; shift ;;
     --keep) KEEP=1 ;;
     --peers) PEERS=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -289,10 +290,16 @@ lsp_row() { # $1 = label, $2 = file, $3 = workspace folder
 #    `gen_peer` writes beside it, its production lines printed with `-S`.
 peer="$WORK/peer"
 "$GEN_PEER" --vars 10000 --seed 1 --out "$peer" >/dev/null
+# jrsonnet is published only as prereleases (`cargo install jrsonnet` alone finds nothing), so
+# --peers installs this one into $JRSONNET_ROOT, where later runs find it without --peers.
+JRSONNET_VERSION=0.5.0-pre98
+JRSONNET_ROOT="${JRSONNET_ROOT:-${TMPDIR:-/tmp}/jrs}"
+[ -x "$JRSONNET_ROOT/bin/jrsonnet" ] && export PATH="$PATH:$JRSONNET_ROOT/bin"
 if [ "$PEERS" = 1 ] && ! command -v jrsonnet >/dev/null 2>&1; then
-  echo "bench.sh: installing jrsonnet (cargo install jrsonnet; a few minutes)" >&2
-  cargo install --quiet jrsonnet >&2 || echo "bench.sh: cargo install jrsonnet failed" >&2
-  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  echo "bench.sh: installing jrsonnet $JRSONNET_VERSION into $JRSONNET_ROOT (a few minutes)" >&2
+  cargo install --quiet jrsonnet --version "$JRSONNET_VERSION" --root "$JRSONNET_ROOT" >&2 \
+    || echo "bench.sh: cargo install jrsonnet failed" >&2
+  export PATH="$PATH:$JRSONNET_ROOT/bin"
 fi
 if ! "$ENVDEF" compile -q "$peer/peer.envdef" --env production --out "$peer/out" >"$WORK/peer.log" 2>&1; then
   echo "bench.sh: the peer job does not compile:" >&2; head -40 "$WORK/peer.log" >&2; exit 1
@@ -311,7 +318,10 @@ if command -v jrsonnet >/dev/null 2>&1; then
   fi
   read -r pjt pjcpu <<<"$(median_ms "${RUNS:-10}" "" jrsonnet -S "$peer/peer.jsonnet")"
   pj="${pjt} ms wall (${pjcpu} ms CPU), $(jrsonnet --version 2>/dev/null | head -1)"
-  ratio=$(awk -v a="$pjt" -v b="$pe" 'BEGIN { printf "%.1f×", a / b }')
+  ratio=$(awk -v a="$pjt" -v b="$pe" -v ac="$pjcpu" -v bc="$pecpu" 'BEGIN {
+    printf "%.1f× by wall time", a / b
+    if (ac != "n/a" && bc != "n/a" && bc > 0) printf ", %.1f× by CPU time", ac / bc
+  }')
 fi
 {
   echo
@@ -322,7 +332,7 @@ fi
   echo "| source | $(wc -c <"$peer/peer.envdef") bytes envdef, $(wc -c <"$peer/peer.jsonnet") bytes Jsonnet |"
   echo "| envdef compile --env production | ${pe} ms wall (${pecpu} ms CPU) |"
   echo "| jrsonnet -S | $pj |"
-  echo "| jrsonnet / envdef (wall, same run) | $ratio |"
+  echo "| jrsonnet / envdef (same run) | $ratio |"
 } | tee -a "$RESULTS"
 
 [ "$KEEP" = 1 ] && echo "bench.sh: results in $RESULTS" >&2
