@@ -358,6 +358,18 @@ const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
     ("eyJ", 16, "a JSON Web Token"),
 ];
 
+/// For each byte, whether a prefix of [`TOKEN_PREFIXES`] starts with it: most word starts
+/// are ruled out by one lookup.
+const PREFIX_FIRST_BYTES: [bool; 256] = {
+    let mut firsts = [false; 256];
+    let mut i = 0;
+    while i < TOKEN_PREFIXES.len() {
+        firsts[TOKEN_PREFIXES[i].0.as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    firsts
+};
+
 /// The well-known token that `text` holds where a word starts (not inside a longer word:
 /// `kv/sk_live_x` is a path segment named like a token only when the rest is long and
 /// token-like), if it holds one. For text that names where a secret lives (a secret
@@ -366,8 +378,11 @@ const TOKEN_PREFIXES: &[(&str, usize, &str)] = &[
 /// at each word start only the prefixes that begin with its first byte.
 pub fn token_in_reference(text: &str) -> Option<&'static str> {
     let bytes = text.as_bytes();
+    let mut in_word = false;
     for (start, &first) in bytes.iter().enumerate() {
-        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+        let word_start = !in_word;
+        in_word = first.is_ascii_alphanumeric();
+        if !word_start || !PREFIX_FIRST_BYTES[usize::from(first)] {
             continue;
         }
         for &(prefix, min_rest, what) in TOKEN_PREFIXES {
