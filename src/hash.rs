@@ -24,3 +24,40 @@ pub type FastIndexMap<K, V> = indexmap::IndexMap<K, V, FastState>;
 pub fn map_with_capacity<K, V>(capacity: usize) -> FastHashMap<K, V> {
     FastHashMap::with_capacity_and_hasher(capacity, FastState::default())
 }
+
+/// A process-wide memo of a pure function, for what every artifact of a compile would
+/// otherwise compute again (a `matching` pattern translated for each service's schema).
+/// Shared by the render threads; bounded, since a language server lives through many
+/// edits: past `budget` bytes of results it stops remembering and only computes.
+pub struct Memo<K, V> {
+    inner: std::sync::Mutex<(FastHashMap<K, V>, usize)>,
+    budget: usize,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    /// An empty memo that keeps at most `budget` bytes of results (as `size` counts them).
+    pub fn new(budget: usize) -> Memo<K, V> {
+        Memo {
+            inner: std::sync::Mutex::new((FastHashMap::default(), 0)),
+            budget,
+        }
+    }
+
+    /// The result for `key`: remembered, or `compute`d (outside the lock) and remembered
+    /// while the budget lasts. `size` says how many bytes a result holds.
+    pub fn get_or(&self, key: K, size: impl Fn(&V) -> usize, compute: impl FnOnce() -> V) -> V {
+        // A panic elsewhere cannot leave a half-written entry: entries are inserted whole.
+        let lock = || self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = lock().0.get(&key) {
+            return done.clone();
+        }
+        let value = compute();
+        let bytes = size(&value);
+        let mut memo = lock();
+        if memo.1 + bytes <= self.budget {
+            memo.1 += bytes;
+            memo.0.insert(key, value.clone());
+        }
+        value
+    }
+}

@@ -24,8 +24,11 @@
 //! `regex_engine = "python-re"`).
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use crate::hash::Memo;
 
 /// A target regex dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,13 +122,29 @@ pub fn element_separator(format: &crate::model::ValueFormat) -> Option<char> {
 
 /// What a translation writes for: the dialect, and for a pattern applied to each element
 /// of a joined list, the separator it must neither consume nor look past.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Cx {
     dialect: Dialect,
     separator: Option<char>,
 }
 
+/// Most bytes of translations remembered per process ([`translate_in`]).
+const MEMO_BYTES: usize = 16 << 20;
+
+/// [`translate_uncached`], once per pattern and [`Cx`] in a process: each artifact of an
+/// application target (a schema per service) translates the same patterns again, and a
+/// translation walks the pattern's whole HIR (half of a `check` of the bundled fleet).
 fn translate_in(pattern: &str, cx: Cx) -> Result<String, Untranslatable> {
+    type Translations = Memo<(String, Cx), Result<String, Untranslatable>>;
+    static DONE: OnceLock<Translations> = OnceLock::new();
+    DONE.get_or_init(|| Memo::new(MEMO_BYTES)).get_or(
+        (pattern.to_string(), cx),
+        |result| pattern.len() + result.as_ref().map_or(0, String::len),
+        || translate_uncached(pattern, cx),
+    )
+}
+
+fn translate_uncached(pattern: &str, cx: Cx) -> Result<String, Untranslatable> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)

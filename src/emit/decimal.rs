@@ -9,6 +9,10 @@
 //! midpoint cut to 17 digits", so each end is a short decimal and the interval a small
 //! pattern: both exact, and the same verdict as the float comparison.
 
+use std::sync::OnceLock;
+
+use crate::hash::Memo;
+
 /// The most significant digits a float's text may have (every `f64` has such a text).
 pub(crate) const SIGNIFICANT: usize = 17;
 
@@ -38,8 +42,19 @@ pub(crate) fn significant_body() -> String {
 }
 
 /// The texts (of [`significant_body`]'s form) whose nearest `f64` is in `lo..=hi` (or
-/// `lo..hi`), as an unanchored pattern; `None` for an empty range.
+/// `lo..hi`), as an unanchored pattern; `None` for an empty range. Computed once per range
+/// in a process: each schema of a service that reads the variable asks again.
 pub(crate) fn range_body(lo: f64, hi: f64, inclusive: bool) -> Option<String> {
+    type Ranges = Memo<(u64, u64, bool), Option<String>>;
+    static DONE: OnceLock<Ranges> = OnceLock::new();
+    DONE.get_or_init(|| Memo::new(4 << 20)).get_or(
+        (lo.to_bits(), hi.to_bits(), inclusive),
+        |body| body.as_ref().map_or(0, String::len),
+        || range_body_uncached(lo, hi, inclusive),
+    )
+}
+
+fn range_body_uncached(lo: f64, hi: f64, inclusive: bool) -> Option<String> {
     let low = if lo.is_finite() { lo } else { -f64::MAX };
     let high = if !hi.is_finite() {
         f64::MAX
