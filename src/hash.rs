@@ -44,7 +44,8 @@ impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
     }
 
     /// The result for `key`: remembered, or `compute`d (outside the lock) and remembered
-    /// while the budget lasts. `size` says how many bytes a result holds.
+    /// while the budget lasts. `size` says how many bytes a result holds; a result whose
+    /// size is `usize::MAX` is never remembered.
     pub fn get_or(&self, key: K, size: impl Fn(&V) -> usize, compute: impl FnOnce() -> V) -> V {
         // A panic elsewhere cannot leave a half-written entry: entries are inserted whole.
         let lock = || self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -54,7 +55,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
         let value = compute();
         let bytes = size(&value);
         let mut memo = lock();
-        if memo.1 + bytes <= self.budget {
+        if memo.1.saturating_add(bytes) <= self.budget {
             memo.1 += bytes;
             memo.0.insert(key, value.clone());
         }

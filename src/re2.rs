@@ -9,14 +9,30 @@
 //! built from the compiled form (classes as explicit code point ranges), else the name of
 //! the construct RE2 cannot express (E0328 at `check`).
 
+use std::sync::OnceLock;
+
 use regex_syntax::ast::{self, Ast};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use crate::hash::Memo;
 
 /// Go's regexp refuses a repetition count above this.
 const RE2_MAX_REPEAT: u32 = 1000;
 
-/// The RE2 form of `pattern`, or what RE2 cannot express.
+/// The RE2 form of `pattern`, or what RE2 cannot express. Worked out once per pattern in a
+/// process: `check` asks for every variable's pattern on every run (the language server on
+/// every edit), and `variables_tf` again for each artifact.
 pub fn to_re2(pattern: &str) -> Result<String, String> {
+    type Forms = Memo<String, Result<String, String>>;
+    static DONE: OnceLock<Forms> = OnceLock::new();
+    DONE.get_or_init(|| Memo::new(16 << 20)).get_or(
+        pattern.to_string(),
+        |form| pattern.len() + form.as_ref().map_or_else(String::len, String::len),
+        || to_re2_uncached(pattern),
+    )
+}
+
+fn to_re2_uncached(pattern: &str) -> Result<String, String> {
     let ast = ast::parse::Parser::new()
         .parse(pattern)
         .map_err(|e| format!("the pattern does not parse: {}", e.kind()))?;

@@ -22,6 +22,9 @@
 //! Consumers — the emitters and `envdef run` — parse the expanded text.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use crate::hash::Memo;
 
 /// The schemes envdef understands, in the order they are listed to users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -191,7 +194,25 @@ pub struct RemoteRef {
 impl SecretRef {
     /// Reads and validates a reference. `{env}` and `{service}` are accepted wherever a
     /// name may stand.
+    ///
+    /// A reference that parses is remembered for the process (the checker parses each
+    /// reference once per environment and the emitters again per artifact); one that is
+    /// refused is not, since it may be a credential.
     pub fn parse(text: &str) -> Result<SecretRef, RefError> {
+        type Parsed = Memo<String, Result<SecretRef, RefError>>;
+        static DONE: OnceLock<Parsed> = OnceLock::new();
+        DONE.get_or_init(|| Memo::new(16 << 20)).get_or(
+            text.to_string(),
+            |parsed| match parsed {
+                // The text twice (the reference and its location's parts) and the rest.
+                Ok(_) => 2 * text.len() + 64,
+                Err(_) => usize::MAX,
+            },
+            || SecretRef::parse_uncached(text),
+        )
+    }
+
+    fn parse_uncached(text: &str) -> Result<SecretRef, RefError> {
         let location = parse_location(text)?;
         Ok(SecretRef {
             text: text.to_string(),
