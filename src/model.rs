@@ -606,10 +606,15 @@ pub struct Service {
     pub vars: Vec<VarId>,
     /// True for the implicit service of a source without `service` declarations.
     pub implicit: bool,
-    /// `uses NAME as KEY`: the keys this service reads shared variables under instead of
-    /// their own [`VarDef::emit_name`]. Every target that writes keys (.env, compose,
-    /// ConfigMap, ExternalSecret) uses [`Service::key`]; Terraform names are unaffected.
+    /// `uses NAME as KEY`: the key this service reads a shared variable under first,
+    /// instead of its own [`VarDef::emit_name`]. Every target that writes keys (.env,
+    /// compose, ConfigMap, ExternalSecret, the application targets) walks
+    /// [`Service::keys`]; Terraform names are unaffected.
     pub aliases: IndexMap<VarId, String>,
+    /// The further keys of a variable the service reads under several (`uses A, A as B`:
+    /// `B`), in the order written; usually empty. Compose projects do this often
+    /// (`MINIO_ROOT_USER: ${AWS_ACCESS_KEY_ID}` beside `AWS_ACCESS_KEY_ID`).
+    pub more_keys: Vec<(VarId, String)>,
     /// Terraform names of this service's own values of shared variables: every non-secret
     /// variable it reads whose value a per-service override changes for it in some
     /// environment, named `<service>_<name>` (`api_log_level`). A tfvars artifact for a
@@ -627,6 +632,28 @@ impl Service {
         self.aliases
             .get(&id)
             .map_or(var.emit_name.as_str(), String::as_str)
+    }
+
+    /// Every key this service reads, with its variable: each of [`Service::vars`] under
+    /// its first key, then at once under its further keys ([`Service::more_keys`]).
+    pub fn keys<'a>(
+        &'a self,
+        model: &'a Model,
+    ) -> impl Iterator<Item = (VarId, &'a VarDef, &'a str)> + 'a {
+        self.vars.iter().flat_map(move |&id| {
+            let var = model.var(id);
+            std::iter::once(self.key(id, var))
+                .chain(self.more_keys_of(id))
+                .map(move |key| (id, var, key))
+        })
+    }
+
+    /// The further keys of `id` (none for almost every variable).
+    pub fn more_keys_of(&self, id: VarId) -> impl Iterator<Item = &str> {
+        self.more_keys
+            .iter()
+            .filter(move |(v, _)| *v == id)
+            .map(|(_, key)| key.as_str())
     }
 }
 

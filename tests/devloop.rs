@@ -800,6 +800,7 @@ var PORT: int in 1..=65535 = 8080
 secret TOKEN from "env://ENVDEF_ALIAS_TEST_TOKEN"
 service api { uses PORT as HTTP_PORT, TOKEN as API_KEY }
 service worker { uses PORT, TOKEN }
+service both { uses PORT, PORT as HTTP_PORT, TOKEN as API_KEY, TOKEN as METRICS_KEY }
 env local {}
 "#,
     )
@@ -849,6 +850,34 @@ env local {}
         "{stderr}"
     );
     assert!(stderr.contains("secret `API_KEY` is not set"), "{stderr}");
+    assert_no_secret("stderr", &out.stderr, &["x-7a1c", "alias-token-6d02"]);
+
+    // One variable under several keys: `run` sets each, `verify` wants each.
+    let out = run(&["run", "local", "--service", "both", "--", "env", "-0"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let seen = parse_env0(&out.stdout);
+    for (key, want) in [
+        ("PORT", "8080"),
+        ("HTTP_PORT", "8080"),
+        ("API_KEY", "alias-token-6d02"),
+        ("METRICS_KEY", "alias-token-6d02"),
+    ] {
+        assert_eq!(
+            seen.get(key).map(String::as_str),
+            Some(want),
+            "{key}: {seen:?}"
+        );
+    }
+    assert!(!seen.contains_key("TOKEN"), "{seen:?}");
+    let out = run(&["verify", "local", "--service", "both", "--dotenv", "ok.env"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(stderr.contains("variable `PORT` is not set"), "{stderr}");
+    assert!(
+        stderr.contains("secret `METRICS_KEY` is not set"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`HTTP_PORT` is not set"), "{stderr}");
     assert_no_secret("stderr", &out.stderr, &["x-7a1c", "alias-token-6d02"]);
 }
 

@@ -76,10 +76,8 @@ fn process_envs(
     for env in model.concrete_envs() {
         let file = dir.join(format!("{service}/.env.{}", env.name));
         let mut map = python_dotenv(r, &file);
-        for id in &svc.vars {
-            let var = model.var(*id);
+        for (_, var, key) in svc.keys(model) {
             if var.is_secret() {
-                let key = svc.key(*id, var);
                 map.insert(key.to_string(), secret_value(key));
             }
         }
@@ -217,9 +215,7 @@ fn typed_instance(
     use serde_json::json;
     let mut out = serde_json::Map::new();
     let svc = &model.services[service];
-    for id in &svc.vars {
-        let var = model.var(*id);
-        let key = svc.key(*id, var);
+    for (_, var, key) in svc.keys(model) {
         let Some(text) = env.get(key) else {
             continue;
         };
@@ -517,13 +513,9 @@ fn run_pydantic(
 
 fn secrets_of(model: &Model, service: &str) -> Vec<(String, String)> {
     let svc = &model.services[service];
-    svc.vars
-        .iter()
-        .filter(|id| model.var(**id).is_secret())
-        .map(|id| {
-            let key = svc.key(*id, model.var(*id));
-            (key.to_string(), secret_value(key))
-        })
+    svc.keys(model)
+        .filter(|(_, var, _)| var.is_secret())
+        .map(|(_, _, key)| (key.to_string(), secret_value(key)))
         .collect()
 }
 
@@ -576,10 +568,8 @@ fn fleet_pydantic_settings_read_every_environment_exactly_and_reject_each_broken
         );
         for env in model.concrete_envs() {
             let read = &run.envs[&env.name];
-            for id in &svc.vars {
-                let var = model.var(*id);
-                let key = svc.key(*id, var);
-                let want = expected_read(key, var, env.value(*id).map(|r| &r.value));
+            for (id, var, key) in svc.keys(&model) {
+                let want = expected_read(key, var, env.value(id).map(|r| &r.value));
                 assert_eq!(
                     read.get(key),
                     Some(&want),
@@ -818,10 +808,8 @@ fn fleet_zod_schemas_read_every_environment_exactly_and_reject_each_broken_refin
         );
         for env in model.concrete_envs() {
             let read = &run.envs[&env.name];
-            for id in &svc.vars {
-                let var = model.var(*id);
-                let key = svc.key(*id, var);
-                let want = expected_zod(key, var, env.value(*id).map(|r| &r.value));
+            for (id, var, key) in svc.keys(&model) {
+                let want = expected_zod(key, var, env.value(id).map(|r| &r.value));
                 let got = read.get(key).cloned().unwrap_or(serde_json::Value::Null);
                 assert!(
                     same_json(&got, &want),

@@ -229,6 +229,7 @@ fn build_model(
                 vars: (0..vars.len()).map(|i| VarId(i as u32)).collect(),
                 implicit: true,
                 aliases: IndexMap::new(),
+                more_keys: Vec::new(),
                 override_tfvars: IndexMap::new(),
                 span,
             },
@@ -237,6 +238,7 @@ fn build_model(
         for svc in program.services.values() {
             let mut ids = svc.own.clone();
             ids.extend(svc.uses.iter().map(|(id, _)| *id));
+            let (aliases, more_keys) = service_keys(svc, &vars);
             services.insert(
                 svc.name.text.clone(),
                 model::Service {
@@ -244,11 +246,8 @@ fn build_model(
                     vars: ids,
                     implicit: false,
                     override_tfvars: IndexMap::new(),
-                    aliases: svc
-                        .aliases
-                        .iter()
-                        .map(|(id, alias)| (*id, alias.text.clone()))
-                        .collect(),
+                    aliases,
+                    more_keys,
                     span: svc.span,
                 },
             );
@@ -603,40 +602,32 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             .get_index(svc_idx)
             .filter(|_| !service.implicit)
             .map(|(_, s)| s);
-        if let Some(entry) = entry {
-            read_under_two_keys(program, model, entry, diagnostics);
-        }
         let aliases = entry.map_or(&[][..], |s| s.aliases.as_slice());
+        let alias_of = |var: VarId, key: &str| {
+            aliases
+                .iter()
+                .find(|(v, alias)| *v == var && alias.text == key)
+                .map(|(_, alias)| alias)
+        };
         let mut seen: FastHashMap<&str, VarId> = crate::hash::map_with_capacity(service.vars.len());
-        for &id in &service.vars {
-            let key = service.key(id, model.var(id));
-            if let Some((_, alias)) = aliases.iter().find(|(a, _)| *a == id) {
-                let other = seen.get(key).copied();
-                if let Some(other) = other {
-                    alias_collision(program, &service.name, id, alias, other, diagnostics);
-                    continue;
-                }
+        for (id, _, key) in service.keys(model) {
+            let Some(&other) = seen.get(key) else {
                 seen.insert(key, id);
                 continue;
-            }
-            if let Some(&other) = seen.get(key) {
-                if let Some((_, alias)) = aliases.iter().find(|(a, _)| *a == other) {
-                    alias_collision(program, &service.name, other, alias, id, diagnostics);
-                    continue;
-                }
-            }
-            match seen.get(key) {
-                Some(&other) => collide(
+            };
+            if let Some(alias) = alias_of(id, key) {
+                alias_collision(program, &service.name, id, alias, other, diagnostics);
+            } else if let Some(alias) = alias_of(other, key) {
+                alias_collision(program, &service.name, other, alias, id, diagnostics);
+            } else {
+                collide(
                     other,
                     id,
                     "key",
                     key,
                     format!(" in service `{}`", service.name),
                     diagnostics,
-                ),
-                None => {
-                    seen.insert(key, id);
-                }
+                );
             }
         }
     }
@@ -684,65 +675,34 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
     }
 }
 
-/// E0344: one service reads one variable under two keys (`uses A, A as B`, two aliases, or
-/// the same through groups). The model gives a variable one key per service, so without
-/// this the later key would silently replace the earlier one in every artifact.
-fn read_under_two_keys(
-    program: &Program,
-    model: &Model,
+/// The keys a service reads its shared variables under: each variable's first key (in the
+/// order written, groups expanded in place) as an alias when it is not the variable's own
+/// name, and every further distinct key (`uses A, A as B`) in `more_keys`.
+fn service_keys(
     service: &crate::resolve::ServiceEntry,
-    diagnostics: &mut Diagnostics,
-) {
-    let mut keys: Vec<(VarId, &str, crate::source::Span)> = service
-        .plain
-        .iter()
-        .map(|&(id, span)| (id, model.var(id).emit_name.as_str(), span))
-        .chain(
-            service
-                .aliases
-                .iter()
-                .map(|(id, alias)| (*id, alias.text.as_str(), alias.span)),
-        )
-        .collect();
-    // Where written, so that the second key in the source is the one reported.
-    keys.sort_by_key(|&(id, _, span)| (id.0, span.file, span.start));
-    let mut reported = std::collections::HashSet::new();
-    for pair in keys.windows(2) {
-        let [(id, first, first_span), (other, second, second_span)] = *pair else {
-            continue;
-        };
-        if id != other || first == second || !reported.insert(id) {
-            continue;
+    vars: &[VarDef],
+) -> (IndexMap<VarId, String>, Vec<(VarId, String)>) {
+    let mut aliases = IndexMap::new();
+    let mut more_keys: Vec<(VarId, String)> = Vec::new();
+    let mut first: FastHashMap<VarId, &str> = FastHashMap::default();
+    for (id, alias) in &service.keys {
+        let own = vars[id.index()].emit_name.as_str();
+        let key = alias.as_ref().map_or(own, |a| a.text.as_str());
+        match first.get(id) {
+            Some(&first_key) => {
+                if key != first_key && !more_keys.iter().any(|(v, k)| v == id && k == key) {
+                    more_keys.push((*id, key.to_string()));
+                }
+            }
+            None => {
+                first.insert(*id, key);
+                if key != own {
+                    aliases.insert(*id, key.to_string());
+                }
+            }
         }
-        let name = program.qualified(id);
-        // The workaround declares the alias as a variable of its own; never the variable's
-        // own name again.
-        let second = if second == model.var(id).emit_name {
-            first
-        } else {
-            second
-        };
-        let help = match program.var(id).decl.kind_word() {
-            "secret" => format!(
-                "a service reads a variable under one key: keep one, or declare a second secret for the other key (`secret {second} from` the same reference)"
-            ),
-            _ => format!(
-                "a service reads a variable under one key: keep one, or declare a second variable for the other key (`var {second}: TYPE = \"${{{name}}}\"`)"
-            ),
-        };
-        diagnostics.push(
-            Diagnostic::error(
-                Code::AliasCollision,
-                format!(
-                    "service `{}` reads `{name}` under two keys, `{}` and `{}`",
-                    service.name.text, pair[0].1, pair[1].1
-                ),
-            )
-            .primary(second_span, format!("read as `{}` here", pair[1].1))
-            .secondary(first_span, format!("and as `{}` here", pair[0].1))
-            .help(help),
-        );
     }
+    (aliases, more_keys)
 }
 
 /// E0344: `uses NAME as KEY` where `KEY` is already the key of another variable the

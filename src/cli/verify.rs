@@ -55,13 +55,17 @@ fn verify_cmd(ui: &Ui, args: VerifyArgs) -> Result<Status, Status> {
             Status::ToolError
         })?;
         let model = &loaded.model;
-        // Keys of plain variables, under their names and `uses … as KEY` aliases; a key
+        // Keys of plain variables, under their names and every `uses … as KEY` key; a key
         // that is a secret's anywhere (as a name or an alias) is never shown.
         let aliases = || {
             model
                 .services
                 .values()
-                .flat_map(|s| s.aliases.iter())
+                .flat_map(|s| {
+                    s.aliases
+                        .iter()
+                        .chain(s.more_keys.iter().map(|(id, k)| (id, k)))
+                })
                 .map(|(&id, alias)| (model.var(id), alias))
         };
         let mut plain: std::collections::HashSet<String> = model

@@ -15,15 +15,17 @@ use super::job::Job;
 pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<AppVar<'m>> {
     match job.service {
         Some(service) => service
-            .vars
-            .iter()
-            .map(|&id| {
-                let var = model.var(id);
-                AppVar {
-                    id,
-                    var,
-                    key: service.key(id, var),
-                }
+            .keys(model)
+            .map(|(id, var, key)| AppVar {
+                id,
+                var,
+                key,
+                // A further key (`uses A, A as B`) is a field of its own, named after it.
+                field: if key == service.key(id, var) {
+                    &var.name
+                } else {
+                    key
+                },
             })
             .collect(),
         None => model
@@ -34,6 +36,7 @@ pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<AppVar<'m>> {
                 id: VarId(i as u32),
                 var,
                 key: &var.emit_name,
+                field: &var.name,
             })
             .collect(),
     }
@@ -45,6 +48,9 @@ pub(super) struct AppVar<'m> {
     pub var: &'m VarDef,
     /// The service's alias (`uses NAME as KEY`), else the variable's `emit_name`.
     pub key: &'m str,
+    /// What a class field is named after: the variable's name for its first key, the key
+    /// itself for a further one.
+    pub field: &'m str,
 }
 
 /// The declaration's default, when it is a literal (an interpolated default such as

@@ -53,22 +53,21 @@ pub(super) fn body(
         yaml::quote_into(&service.name, &mut line);
         line.push_str(":\n    environment:");
         let mut any = false;
-        for &id in &service.vars {
+        for (id, var, key) in service.keys(model) {
             out.push_str(&line);
             line.clear();
             let Some(res) = env.value_for(&service.name, id) else {
                 if env.unset_for(&service.name, id).is_some() {
                     line.push_str(if any { "      " } else { "\n      " });
-                    line.push_str(&prepared.yaml_key(service, id));
+                    line.push_str(&prepared.yaml_key(id, var, key));
                     line.push_str(": !reset null\n");
                     any = true;
                 }
                 continue;
             };
-            let var = model.var(id);
             // Ints, floats and bools need neither `$$` nor escaping: write them directly.
             line.push_str(if any { "      " } else { "\n      " });
-            line.push_str(&prepared.yaml_key(service, id));
+            line.push_str(&prepared.yaml_key(id, var, key));
             line.push_str(": \"");
             if text::push_plain_scalar(&res.value, &var.format, &mut line) {
                 line.push_str("\"\n");
@@ -115,7 +114,7 @@ pub(super) fn body(
                 any = true;
             }
             line.push_str("      ");
-            line.push_str(&prepared.yaml_key(service, id));
+            line.push_str(&prepared.yaml_key(id, var, key));
             line.push_str(": ");
             yaml::quote_into(&value, &mut line);
             line.push('\n');

@@ -130,7 +130,10 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
             (k.as_str(), json)
         })
         .collect();
-    let var_data = |id: crate::model::VarId, svc: Option<&'a Service>| -> Option<VarData<'a>> {
+    let var_data = |id: crate::model::VarId,
+                    svc: Option<&'a Service>,
+                    key: Option<&'a str>|
+     -> Option<VarData<'a>> {
         let var = model.var(id);
         let value = match env {
             Some(env) => Some(
@@ -144,20 +147,19 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
             None => None,
         };
         let mut data = var_data(var, value, svc.map(|s| s.name.as_str()));
-        if let Some(s) = svc {
-            data.key = s.key(id, var);
+        if let Some(key) = key {
+            data.key = key;
         }
         Some(data)
     };
     let services: Vec<&Service> = job.services(model);
     let vars = match job.service {
         Some(s) => s
-            .vars
-            .iter()
-            .filter_map(|id| var_data(*id, Some(s)))
+            .keys(model)
+            .filter_map(|(id, _, key)| var_data(id, Some(s), Some(key)))
             .collect(),
         None => (0..model.vars.len())
-            .filter_map(|i| var_data(crate::model::VarId(i as u32), None))
+            .filter_map(|i| var_data(crate::model::VarId(i as u32), None, None))
             .collect(),
     };
     let services = services
@@ -165,9 +167,8 @@ pub(crate) fn custom<'a>(model: &'a Model, header: Header<'a>, job: &'a Job<'a>)
         .map(|s| ServiceData {
             name: &s.name,
             vars: s
-                .vars
-                .iter()
-                .filter_map(|id| var_data(*id, Some(s)))
+                .keys(model)
+                .filter_map(|(id, _, key)| var_data(id, Some(s), Some(key)))
                 .collect(),
         })
         .collect();

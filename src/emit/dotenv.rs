@@ -30,12 +30,10 @@ pub(super) fn body(
     let mut line = String::new();
     for service in services_of(model, job) {
         out.reserve(service.vars.len() * 48);
-        for &id in &service.vars {
+        for (id, var, key) in service.keys(model) {
             let Some(res) = env.value_for(&service.name, id) else {
                 continue;
             };
-            let var = model.var(id);
-            let key = service.key(id, var);
             line.clear();
             if !var_line(var, key, res, &service.name, env, job, &mut line, errors) {
                 continue;

@@ -245,16 +245,18 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// `service`'s key for variable `id`, quoted for YAML: precomputed, unless the service
-    /// reads it under an alias (`uses NAME as KEY`).
+    /// `key` (one of [`Service::keys`]) of variable `id`, quoted for YAML: precomputed
+    /// when it is the variable's own name, quoted now for an alias (`uses NAME as KEY`).
     pub(super) fn yaml_key(
         &self,
-        service: &Service,
         id: crate::model::VarId,
+        var: &crate::model::VarDef,
+        key: &str,
     ) -> std::borrow::Cow<'_, str> {
-        match service.aliases.get(&id) {
-            Some(alias) => std::borrow::Cow::Owned(yaml::quote(alias)),
-            None => std::borrow::Cow::Borrowed(&self.yaml_keys[id.index()]),
+        if key == var.emit_name {
+            std::borrow::Cow::Borrowed(&self.yaml_keys[id.index()])
+        } else {
+            std::borrow::Cow::Owned(yaml::quote(key))
         }
     }
 

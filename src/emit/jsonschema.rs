@@ -25,7 +25,7 @@ pub(super) fn document(model: &Model, header: &Header<'_>, job: &Job<'_>) -> Str
     let typed_variant = option_str(job.emit, "variant", env, service).as_deref() == Some("typed");
     let mut properties = Map::new();
     let mut required_keys = Vec::new();
-    for super::app::AppVar { id, var, key } in app_vars(model, job) {
+    for super::app::AppVar { id, var, key, .. } in app_vars(model, job) {
         let mut schema = if var.is_secret() {
             let mut m = Map::new();
             m.insert("type".into(), json!("string"));

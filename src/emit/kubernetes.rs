@@ -106,16 +106,14 @@ pub(super) fn data<'a>(
     data.reserve(service.vars.len() * 48);
     // Each variable's line is built here, then goes to `data`.
     let mut line = String::new();
-    for &id in &service.vars {
+    for (id, var, key) in service.keys(model) {
         let Some(res) = env.value_for(&service.name, id) else {
             continue;
         };
-        let var = model.var(id);
         if let Some(reference) = res.value.secret_reference(&service.name) {
-            let key = service.key(id, var).to_string();
             secrets.push(secret_entry(
                 &reference,
-                key,
+                key.to_string(),
                 job,
                 &secret_store,
                 &secret_store_kind,
@@ -128,7 +126,7 @@ pub(super) fn data<'a>(
         }
         line.clear();
         line.push_str("  ");
-        line.push_str(&prepared.yaml_key(service, id));
+        line.push_str(&prepared.yaml_key(id, var, key));
         line.push_str(": \"");
         if text::push_plain_scalar(&res.value, &var.format, &mut line) {
             line.push_str("\"\n");
@@ -139,7 +137,7 @@ pub(super) fn data<'a>(
         match text::value_text(&res.value, &var.format) {
             Ok(Some(t)) => {
                 line.push_str("  ");
-                line.push_str(&prepared.yaml_key(service, id));
+                line.push_str(&prepared.yaml_key(id, var, key));
                 line.push_str(": ");
                 yaml::quote_into(&t, &mut line);
                 line.push('\n');
@@ -265,9 +263,9 @@ fn derived_template(
     let mut template = Vec::new();
     // The fetched key of each secret part, by variable.
     let mut part_keys: Vec<(VarId, String)> = Vec::new();
-    for &id in &service.vars {
+    for (id, _, key) in service.keys(model) {
         let Some(res) = env.value(id) else { continue };
-        let key = service.key(id, model.var(id)).to_string();
+        let key = key.to_string();
         if let Value::Secret { .. } = res.value {
             template.push(KubeTemplate {
                 text: go_template_key(&key),
@@ -276,7 +274,7 @@ fn derived_template(
             part_keys.push((id, key));
         }
     }
-    for &id in &service.vars {
+    for (id, _, key) in service.keys(model) {
         let Some(parts) = derived(id) else { continue };
         let mut text = String::new();
         for part in parts {
@@ -304,17 +302,12 @@ fn derived_template(
             }
         }
         template.push(KubeTemplate {
-            key: service.key(id, model.var(id)).to_string(),
+            key: key.to_string(),
             text,
         });
     }
     // The Secret's keys in the service's order.
-    let order = |key: &str| {
-        service
-            .vars
-            .iter()
-            .position(|&id| service.key(id, model.var(id)) == key)
-    };
+    let order = |key: &str| service.keys(model).position(|(_, _, k)| k == key);
     template.sort_by_key(|t| order(&t.key));
     template
 }
@@ -333,11 +326,7 @@ fn free_key(
     service: &crate::model::Service,
 ) -> String {
     let taken = |key: &str| {
-        secrets.iter().any(|s| s.key == key)
-            || service
-                .vars
-                .iter()
-                .any(|&id| service.key(id, model.var(id)) == key)
+        secrets.iter().any(|s| s.key == key) || service.keys(model).any(|(_, _, k)| k == key)
     };
     let mut key = name.to_string();
     let mut n = 1;

@@ -101,9 +101,7 @@ fn env_keys(
     errors: &mut Vec<Diagnostic>,
 ) {
     let mut seen: FastHashMap<&str, &VarDef> = crate::hash::map_with_capacity(service.vars.len());
-    for &id in &service.vars {
-        let var = model.var(id);
-        let key = service.key(id, var);
+    for (_, var, key) in service.keys(model) {
         if !envfile::is_portable_key(key) || (kube && !yaml::is_configmap_key(key)) {
             errors.push(key_error(
                 key,

@@ -56,8 +56,14 @@ pub(super) fn body(model: &Model, job: &Job<'_>, errors: &mut Vec<Diagnostic>) -
     let mut uses = Uses::default();
     let mut fields = Vec::new();
     let mut names: HashMap<String, &VarDef> = HashMap::new();
-    for super::app::AppVar { id, var, key } in app_vars(model, job) {
-        let name = pylit::field_name(&var.name);
+    for super::app::AppVar {
+        id,
+        var,
+        key,
+        field: named_after,
+    } in app_vars(model, job)
+    {
+        let name = pylit::field_name(named_after);
         if let Some(first) = names.insert(name.clone(), var) {
             errors.push(
                 Diagnostic::error(

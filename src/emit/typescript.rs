@@ -49,7 +49,7 @@ struct Uses {
 pub(super) fn body(model: &Model, job: &Job<'_>) -> String {
     let mut uses = Uses::default();
     let mut fields = String::new();
-    for AppVar { id, var, key } in app_vars(model, job) {
+    for AppVar { id, var, key, .. } in app_vars(model, job) {
         let mut expr = if var.is_secret() {
             Expr::Raw("z.string()")
         } else {

@@ -117,13 +117,15 @@ pub fn service_environment(
                 }
             },
         };
-        entries.push(Entry {
-            // The key this service reads it under (`uses DB_PASSWORD as POSTGRES_PASSWORD`).
-            key: service.key(id, var).to_string(),
-            var: id,
-            source,
-            span: resolved.origin.span,
-        });
+        // Under every key this service reads it (`uses DB_PASSWORD as POSTGRES_PASSWORD`).
+        for key in std::iter::once(service.key(id, var)).chain(service.more_keys_of(id)) {
+            entries.push(Entry {
+                key: key.to_string(),
+                var: id,
+                source: source.clone(),
+                span: resolved.origin.span,
+            });
+        }
     }
     Ok(entries)
 }

@@ -147,10 +147,8 @@ pub fn verify(
     let mut diagnostics = Vec::new();
     let mut live_values = Vec::new();
     let where_ = format!("service `{}` in `{}`", service.name, env.name);
-    for &id in &service.vars {
-        let var = model.var(id);
-        // The key this service reads it under (its alias, if it has one).
-        let key = service.key(id, var);
+    // Every key this service reads (its aliases, and a variable's further keys).
+    for (id, var, key) in service.keys(model) {
         let expected = env.value_for(&service.name, id);
         let state = match (live.get(key), expected) {
             (None, None) => KeyState::Unset,
@@ -245,9 +243,8 @@ pub fn verify(
     // A plain variable's live value with a credential's shape never reaches the output:
     // not in a type error's message, not in an assert's labels (`API_URL` is "…" here).
     let credentials: Vec<&str> = service
-        .vars
-        .iter()
-        .filter_map(|&id| live.get(service.key(id, model.var(id))))
+        .keys(model)
+        .filter_map(|(_, _, key)| live.get(key))
         .map(|got| got.value.as_str())
         .filter(|value| looks_like_credential(value))
         .collect();
@@ -298,18 +295,14 @@ fn missing_help(kind: VarKind, key: &str) -> String {
 
 /// Undeclared keys within a small edit distance of a key the service reads.
 fn misspelt_keys(model: &Model, service: &Service, live: &LiveEnvironment) -> Vec<Diagnostic> {
-    let reads: Vec<(&str, VarId)> = service
-        .vars
-        .iter()
-        .map(|&id| (service.key(id, model.var(id)), id))
-        .collect();
+    let reads: Vec<(&str, VarId)> = service.keys(model).map(|(id, _, key)| (key, id)).collect();
     // A key some variable is written under anywhere: its own name or a service's alias.
     let declared = |key: &str| {
         model.vars.iter().any(|v| v.emit_name == key)
-            || model
-                .services
-                .values()
-                .any(|s| s.aliases.values().any(|alias| alias == key))
+            || model.services.values().any(|s| {
+                s.aliases.values().any(|alias| alias == key)
+                    || s.more_keys.iter().any(|(_, more)| more == key)
+            })
     };
     let mut out = Vec::new();
     for (key, got) in live {

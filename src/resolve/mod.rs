@@ -148,7 +148,7 @@ pub fn build_with(
                         own: Vec::new(),
                         uses: Vec::new(),
                         aliases: Vec::new(),
-                        plain: Vec::new(),
+                        keys: Vec::new(),
                     },
                 );
                 for member in s.members {
@@ -401,10 +401,10 @@ fn bind_uses(
                     if seen.insert(m.var) {
                         program.services[svc].uses.push((m.var, name.span));
                     }
-                    match m.alias {
-                        Some(alias) => program.services[svc].aliases.push((m.var, alias)),
-                        None => program.services[svc].plain.push((m.var, name.span)),
+                    if let Some(alias) = &m.alias {
+                        program.services[svc].aliases.push((m.var, alias.clone()));
                     }
+                    program.services[svc].keys.push((m.var, m.alias));
                 }
                 continue;
             }
@@ -414,10 +414,10 @@ fn bind_uses(
                 if seen.insert(id) {
                     program.services[svc].uses.push((id, name.span));
                 }
-                match alias {
-                    Some(alias) => program.services[svc].aliases.push((id, alias)),
-                    None => program.services[svc].plain.push((id, name.span)),
+                if let Some(alias) = &alias {
+                    program.services[svc].aliases.push((id, alias.clone()));
                 }
+                program.services[svc].keys.push((id, alias));
             }
             None => {
                 // Another service's own variable cannot be used (`uses api.A` is not

@@ -133,9 +133,10 @@ pub struct ServiceEntry {
     pub uses: Vec<(VarId, Span)>,
     /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
     pub aliases: Vec<(VarId, ast::Ident)>,
-    /// Every `uses NAME` without `as` (directly or through a group), where it is written:
-    /// with [`ServiceEntry::aliases`], what shows one variable read under two keys (E0344).
-    pub plain: Vec<(VarId, Span)>,
+    /// Every use in the order written, groups expanded in place, with its alias if it has
+    /// one: the keys the service reads, a variable under several when it is used so
+    /// (`uses A, A as B`).
+    pub keys: Vec<(VarId, Option<ast::Ident>)>,
 }
 
 /// One environment, linked.

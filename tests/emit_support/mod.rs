@@ -87,6 +87,7 @@ impl ModelBuilder {
                 vars: vars.to_vec(),
                 implicit: false,
                 aliases: Default::default(),
+                more_keys: Default::default(),
                 override_tfvars: Default::default(),
                 span: Span::default(),
             },

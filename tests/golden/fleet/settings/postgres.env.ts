@@ -35,6 +35,8 @@ export const postgresEnv = z.object({
   POSTGRES_DB: withDefault(str(0, Infinity), "acme"),
   /** Primary database password */
   POSTGRES_PASSWORD: z.string(),
+  /** Primary database password */
+  PGPASSWORD: z.string(),
   /** Minimum level that is logged */
   LOG_LEVEL: withDefault(oneOf("debug", "info", "warn", "error"), "info"),
 });

@@ -36,6 +36,11 @@ class PostgresSettings(BaseSettings):
         description="Primary database password",
     )
 
+    pgpassword: SecretStr = Field(
+        alias="PGPASSWORD",
+        description="Primary database password",
+    )
+
     log_level: _LogLevel = Field(
         "info",
         alias="LOG_LEVEL",
