@@ -20,8 +20,9 @@ pub(super) fn app_vars<'m>(model: &'m Model, job: &Job<'m>) -> Vec<AppVar<'m>> {
                 id,
                 var,
                 key,
-                // A further key (`uses A, A as B`) is a field of its own, named after it.
-                field: if key == service.key(id, var) {
+                // A variable read under several keys (`uses A, A as B`) is a field per
+                // key, each named after its key; otherwise the field is the variable's.
+                field: if service.more_keys_of(id).next().is_none() {
                     &var.name
                 } else {
                     key

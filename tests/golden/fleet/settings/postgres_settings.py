@@ -31,7 +31,7 @@ class PostgresSettings(BaseSettings):
         alias="POSTGRES_DB",
     )
 
-    db_password: SecretStr = Field(
+    postgres_password: SecretStr = Field(
         alias="POSTGRES_PASSWORD",
         description="Primary database password",
     )
