@@ -102,7 +102,9 @@ mod tests {
         let root = Path::new("/p/root.envdef");
         let options = CheckOptions::default();
         let mut cache = ParseCache::new();
-        let before = fleet("var B: int in 0..=9 = 3\n");
+        // Interpolations and asserts too: their bindings (`Refs`) come from the cached
+        // syntax trees as well.
+        let before = fleet("var B: int in 0..=9 = 3\nvar C: string = \"${A}-${B}\"\nvar D: string = \"${C}${A}${B}\"\nassert A < 5\nassert B < 9 && A > 0\n");
         let cold = check_file_cached(&before, root, options, &[], Some(&mut cache)).unwrap();
         assert_eq!(cache.parsed, 3);
         let plain = check_file(&before, root, options).unwrap();
