@@ -602,12 +602,13 @@ fn check_emitted_names(program: &Program, model: &Model, diagnostics: &mut Diagn
             .get_index(svc_idx)
             .filter(|_| !service.implicit)
             .map(|(_, s)| s);
-        let aliases = entry.map_or(&[][..], |s| s.aliases.as_slice());
+        let written = entry.map_or(&[][..], |s| s.keys.as_slice());
         let alias_of = |var: VarId, key: &str| {
-            aliases
-                .iter()
-                .find(|(v, alias)| *v == var && alias.text == key)
-                .map(|(_, alias)| alias)
+            written.iter().find_map(|(v, alias)| {
+                alias
+                    .as_ref()
+                    .filter(|alias| *v == var && alias.text == key)
+            })
         };
         let mut seen: FastHashMap<&str, VarId> = crate::hash::map_with_capacity(service.vars.len());
         for (id, _, key) in service.keys(model) {

@@ -147,7 +147,6 @@ pub fn build_with(
                         span: s.span,
                         own: Vec::new(),
                         uses: Vec::new(),
-                        aliases: Vec::new(),
                         keys: Vec::new(),
                     },
                 );
@@ -401,9 +400,6 @@ fn bind_uses(
                     if seen.insert(m.var) {
                         program.services[svc].uses.push((m.var, name.span));
                     }
-                    if let Some(alias) = &m.alias {
-                        program.services[svc].aliases.push((m.var, alias.clone()));
-                    }
                     program.services[svc].keys.push((m.var, m.alias));
                 }
                 continue;
@@ -413,9 +409,6 @@ fn bind_uses(
             Some(id) => {
                 if seen.insert(id) {
                     program.services[svc].uses.push((id, name.span));
-                }
-                if let Some(alias) = &alias {
-                    program.services[svc].aliases.push((id, alias.clone()));
                 }
                 program.services[svc].keys.push((id, alias));
             }

@@ -131,11 +131,9 @@ pub struct ServiceEntry {
     pub own: Vec<VarId>,
     /// Shared declarations it `uses`, in the order written (duplicates dropped).
     pub uses: Vec<(VarId, Span)>,
-    /// `uses NAME as KEY`: the key this service reads `NAME` under, in the order written.
-    pub aliases: Vec<(VarId, ast::Ident)>,
     /// Every use in the order written, groups expanded in place, with its alias if it has
-    /// one: the keys the service reads, a variable under several when it is used so
-    /// (`uses A, A as B`).
+    /// one (`uses NAME as KEY`): the keys the service reads, a variable under several when
+    /// it is used so (`uses A, A as B`).
     pub keys: Vec<(VarId, Option<ast::Ident>)>,
 }
 
